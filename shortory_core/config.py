@@ -1,0 +1,19 @@
+"""Where Shortory keeps its data and finds its models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "SHORTORY_HOME"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+MODELS_DIR = PROJECT_ROOT / "models"
+
+
+def data_dir() -> Path:
+    """The folder holding the database and media: ``$SHORTORY_HOME`` or ``~/.shortory``."""
+    override = os.environ.get(DATA_DIR_ENV)
+    path = Path(override).expanduser() if override else Path.home() / ".shortory"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

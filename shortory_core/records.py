@@ -1,0 +1,75 @@
+"""Plain records passed between sources, the store and the pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One viewer comment, whatever it was imported from.
+
+    ``text`` is kept as the source gave it (YouTube Data API ``textDisplay`` is HTML, and its
+    timestamp anchors carry the exact second in ``&t=``). ``parent_cid`` links a reply to the
+    comment it answers.
+    """
+
+    cid: str
+    text: str
+    author: str = ""
+    likes: int = 0
+    is_reply: bool = False
+    parent_cid: str | None = None
+    published: str = ""
+
+
+@dataclass(frozen=True)
+class HeatPoint:
+    """One bucket of YouTube's "Most replayed" graph; ``value`` is 0..1."""
+
+    start: float
+    end: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    end: float
+    title: str
+
+
+@dataclass
+class VideoInfo:
+    """What is known of a project's source video. ``path`` is relative to the media folder."""
+
+    path: str
+    duration: float
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    has_audio: bool = False
+    title: str = ""
+    source_url: str = ""
+    heatmap: list[HeatPoint] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    name: str
+    created_at: float
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """A project with the counts the home page shows."""
+
+    project: Project
+    video: VideoInfo | None
+    comments: int
+    sessions: int
+    samples: int
+    clips: int

@@ -1,0 +1,344 @@
+"""The project store: one SQLite database plus a media folder beside it.
+
+Why SQLite: it ships with Python (nothing to install or run), it is safe with several writers
+from several processes (WAL journal + busy timeout + ``BEGIN IMMEDIATE``), and a refresh, a
+second browser tab or a killed server loses nothing that was committed. DuckDB reads faster in
+bulk but allows one writing process at a time, which two app sessions would break.
+
+Every public method opens its own short connection, so a ``Store`` may be shared by Streamlit's
+script threads and by background workers without a lock of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+from shortory_core.config import data_dir
+from shortory_core.errors import StoreError
+from shortory_core.records import (
+    Chapter,
+    Comment,
+    HeatPoint,
+    Project,
+    ProjectSummary,
+    VideoInfo,
+)
+from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
+
+DB_NAME = "shortory.sqlite3"
+BUSY_TIMEOUT_S = 30.0
+
+
+class Store:
+    """Projects, videos, comments, reactions, moments and clips of one data folder."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else data_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / DB_NAME
+        self.media_root = self.root / "media"
+        self.media_root.mkdir(exist_ok=True)
+        self.migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @contextmanager
+    def transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction: all of it is committed, or none of it.
+
+        ``IMMEDIATE`` takes the write lock up front, so two writers queue instead of failing
+        half-way with ``database is locked``.
+        """
+        conn = self._connect()
+        try:
+            conn.execute(f"BEGIN {mode}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def schema_version(self) -> int:
+        with self.reading() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, target: int = LATEST_VERSION) -> None:
+        """Bring the database up to ``target``; safe when several processes start at once."""
+        with self.transaction("EXCLUSIVE") as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > LATEST_VERSION:
+                raise StoreError(
+                    f"{self.db_path} was written by a newer Shortory (schema {version}, this "
+                    f"one knows {LATEST_VERSION}). Upgrade Shortory or point SHORTORY_HOME "
+                    "elsewhere."
+                )
+            for number in range(version, target):
+                for statement in _split_sql(MIGRATIONS[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- projects ----------------------------------------------------------------------------
+
+    def create_project(self, name: str, *, is_demo: bool = False) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO projects (name, created_at, is_demo) VALUES (?, ?, ?)",
+                (name.strip() or "Untitled", time.time(), int(is_demo)),
+            )
+            return int(cur.lastrowid)
+
+    def get_project(self, project_id: int) -> Project | None:
+        with self.reading() as conn:
+            row = conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+        return _project(row) if row else None
+
+    def demo_project_id(self) -> int | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT id FROM projects WHERE is_demo = 1 ORDER BY id LIMIT 1"
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def mark_demo(self, project_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE projects SET is_demo = 1 WHERE id = ?", (project_id,))
+
+    def delete_project(self, project_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    def list_projects(self) -> list[ProjectSummary]:
+        """Every project with its counts: the demo first, then the newest."""
+        with self.reading() as conn:
+            rows = conn.execute(
+                """
+                SELECT p.*,
+                  (SELECT COUNT(*) FROM comments c WHERE c.project_id = p.id) AS n_comments,
+                  (SELECT COUNT(*) FROM reaction_sessions s WHERE s.project_id = p.id)
+                      AS n_sessions,
+                  (SELECT COUNT(*) FROM reaction_samples r JOIN reaction_sessions s
+                      ON r.session_id = s.id WHERE s.project_id = p.id) AS n_samples,
+                  (SELECT COUNT(*) FROM clips k WHERE k.project_id = p.id
+                      AND k.status = 'done') AS n_clips
+                FROM projects p ORDER BY p.is_demo DESC, p.created_at DESC, p.id DESC
+                """
+            ).fetchall()
+            videos = {
+                int(r["project_id"]): _video(r) for r in conn.execute("SELECT * FROM videos")
+            }
+        return [
+            ProjectSummary(
+                project=_project(r),
+                video=videos.get(int(r["id"])),
+                comments=int(r["n_comments"]),
+                sessions=int(r["n_sessions"]),
+                samples=int(r["n_samples"]),
+                clips=int(r["n_clips"]),
+            )
+            for r in rows
+        ]
+
+    def project_media_dir(self, project_id: int) -> Path:
+        """The folder for a project's files, named by its id (never by an untrusted title)."""
+        path = self.media_root / f"project-{int(project_id)}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def media_path(self, relative: str) -> Path:
+        return self.media_root / relative
+
+    def relative_media_path(self, path: Path) -> str:
+        return path.resolve().relative_to(self.media_root.resolve()).as_posix()
+
+    # -- videos ------------------------------------------------------------------------------
+
+    def set_video(self, project_id: int, video: VideoInfo) -> None:
+        heatmap = json.dumps([asdict(p) for p in video.heatmap])
+        chapters = json.dumps([asdict(c) for c in video.chapters])
+        with self.transaction() as conn:
+            conn.execute(
+                """
+                INSERT INTO videos (project_id, path, source_url, title, duration, width,
+                                    height, fps, has_audio, heatmap, chapters)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(project_id) DO UPDATE SET
+                  path = excluded.path, source_url = excluded.source_url,
+                  title = excluded.title, duration = excluded.duration,
+                  width = excluded.width, height = excluded.height, fps = excluded.fps,
+                  has_audio = excluded.has_audio, heatmap = excluded.heatmap,
+                  chapters = excluded.chapters
+                """,
+                (
+                    project_id, video.path, video.source_url, video.title, video.duration,
+                    video.width, video.height, video.fps, int(video.has_audio), heatmap,
+                    chapters,
+                ),
+            )
+
+    def get_video(self, project_id: int) -> VideoInfo | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT * FROM videos WHERE project_id = ?", (project_id,)
+            ).fetchone()
+        return _video(row) if row else None
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def add_comments(self, project_id: int, comments: Iterable[Comment]) -> int:
+        """Insert comments in one transaction; a comment id seen before is skipped.
+
+        Returns how many were new, so re-importing the same dump adds nothing.
+        """
+        rows = [
+            (project_id, c.cid, c.parent_cid, c.author, c.text, c.likes, int(c.is_reply),
+             c.published)
+            for c in comments
+        ]
+        with self.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                """
+                INSERT OR IGNORE INTO comments
+                  (project_id, cid, parent_cid, author, text, likes, is_reply, published)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                rows,
+            )
+            return conn.total_changes - before
+
+    def comments(self, project_id: int) -> list[Comment]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM comments WHERE project_id = ? ORDER BY rowid", (project_id,)
+            ).fetchall()
+        return [
+            Comment(
+                cid=r["cid"], text=r["text"], author=r["author"], likes=int(r["likes"]),
+                is_reply=bool(r["is_reply"]), parent_cid=r["parent_cid"],
+                published=r["published"],
+            )
+            for r in rows
+        ]
+
+    # -- reaction sessions -------------------------------------------------------------------
+
+    def create_session(
+        self,
+        project_id: int,
+        viewer: str,
+        kind: str,
+        *,
+        source_path: str = "",
+        time_offset: float = 0.0,
+        meta: dict | None = None,
+    ) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                """
+                INSERT INTO reaction_sessions
+                  (project_id, viewer, kind, source_path, time_offset, started_at, meta)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                (project_id, viewer, kind, source_path, time_offset, time.time(),
+                 json.dumps(meta or {})),
+            )
+            return int(cur.lastrowid)
+
+    def sessions(self, project_id: int) -> list[dict]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                """
+                SELECT s.*, (SELECT COUNT(*) FROM reaction_samples r WHERE r.session_id = s.id)
+                       AS n_samples
+                FROM reaction_sessions s WHERE s.project_id = ? ORDER BY s.id
+                """,
+                (project_id,),
+            ).fetchall()
+        return [dict(r) | {"meta": json.loads(r["meta"])} for r in rows]
+
+    def set_session_status(self, session_id: int, status: str, *, ended: bool = False) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE reaction_sessions SET status = ?, ended_at = CASE WHEN ? THEN ? "
+                "ELSE ended_at END WHERE id = ?",
+                (status, int(ended), time.time(), session_id),
+            )
+
+    def add_samples(self, session_id: int, samples: Iterable[dict]) -> int:
+        """Append samples (dicts keyed by ``SAMPLE_COLUMNS``) in one transaction."""
+        rows = [tuple(s.get(c) for c in SAMPLE_COLUMNS) for s in samples]
+        placeholders = ", ".join("?" for _ in SAMPLE_COLUMNS)
+        with self.transaction() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
+                f" VALUES ({session_id}, {placeholders})",
+                rows,
+            )
+        return len(rows)
+
+    def samples(self, session_id: int) -> list[dict]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM reaction_samples "
+                "WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def clear_samples(self, session_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
+
+
+SAMPLE_COLUMNS: tuple[str, ...] = (
+    "seq", "video_time", "source_time", "paused", "face_found", "n_faces",
+    "happy", "sad", "angry", "neutral", "surprise", "dominant",
+    "attention", "head_pose", "eyes_open", "gaze",
+)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration; each runs inside the migration's one transaction."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _project(row: sqlite3.Row) -> Project:
+    return Project(
+        id=int(row["id"]), name=row["name"], created_at=float(row["created_at"]),
+        is_demo=bool(row["is_demo"]),
+    )
+
+
+def _video(row: sqlite3.Row) -> VideoInfo:
+    return VideoInfo(
+        path=row["path"], duration=float(row["duration"]), width=int(row["width"]),
+        height=int(row["height"]), fps=float(row["fps"]), has_audio=bool(row["has_audio"]),
+        title=row["title"], source_url=row["source_url"],
+        heatmap=[HeatPoint(**p) for p in json.loads(row["heatmap"])],
+        chapters=[Chapter(**c) for c in json.loads(row["chapters"])],
+    )

@@ -1,0 +1,103 @@
+"""The database schema as an ordered list of migrations.
+
+``PRAGMA user_version`` holds how many migrations a database has had. A migration is never edited
+once released: a change to the schema is a new entry at the end of ``MIGRATIONS``.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: projects, their one source video, and the comments about it.
+    """
+    CREATE TABLE projects (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        is_demo     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE videos (
+        project_id  INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+        path        TEXT NOT NULL,
+        source_url  TEXT NOT NULL DEFAULT '',
+        title       TEXT NOT NULL DEFAULT '',
+        duration    REAL NOT NULL,
+        width       INTEGER NOT NULL DEFAULT 0,
+        height      INTEGER NOT NULL DEFAULT 0,
+        fps         REAL NOT NULL DEFAULT 0,
+        has_audio   INTEGER NOT NULL DEFAULT 0,
+        heatmap     TEXT NOT NULL DEFAULT '[]',
+        chapters    TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE comments (
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        cid         TEXT NOT NULL,
+        parent_cid  TEXT,
+        author      TEXT NOT NULL DEFAULT '',
+        text        TEXT NOT NULL,
+        likes       INTEGER NOT NULL DEFAULT 0,
+        is_reply    INTEGER NOT NULL DEFAULT 0,
+        published   TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (project_id, cid)
+    );
+    """,
+    # 2: viewers' reactions (live or recorded), found moments, rendered clips.
+    """
+    CREATE TABLE reaction_sessions (
+        id          INTEGER PRIMARY KEY,
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        viewer      TEXT NOT NULL,
+        kind        TEXT NOT NULL CHECK (kind IN ('live', 'recording')),
+        source_path TEXT NOT NULL DEFAULT '',
+        time_offset REAL NOT NULL DEFAULT 0,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        started_at  REAL NOT NULL,
+        ended_at    REAL,
+        meta        TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE reaction_samples (
+        session_id  INTEGER NOT NULL REFERENCES reaction_sessions(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        video_time  REAL NOT NULL,
+        source_time REAL NOT NULL,
+        paused      INTEGER NOT NULL DEFAULT 0,
+        face_found  INTEGER NOT NULL,
+        n_faces     INTEGER NOT NULL,
+        happy       REAL, sad REAL, angry REAL, neutral REAL, surprise REAL,
+        dominant    TEXT,
+        attention   REAL,
+        head_pose   REAL, eyes_open REAL, gaze REAL,
+        PRIMARY KEY (session_id, seq)
+    );
+    CREATE INDEX reaction_samples_time ON reaction_samples(session_id, video_time);
+    CREATE TABLE moments (
+        id          INTEGER PRIMARY KEY,
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        start_time  REAL NOT NULL,
+        end_time    REAL NOT NULL,
+        centre      REAL NOT NULL,
+        score       REAL NOT NULL,
+        label       TEXT NOT NULL DEFAULT '',
+        data        TEXT NOT NULL DEFAULT '{}',
+        created_at  REAL NOT NULL
+    );
+    CREATE TABLE clips (
+        id          INTEGER PRIMARY KEY,
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        start_time  REAL NOT NULL,
+        end_time    REAL NOT NULL,
+        score       REAL NOT NULL DEFAULT 0,
+        label       TEXT NOT NULL DEFAULT '',
+        mode        TEXT NOT NULL DEFAULT 'exact',
+        vertical    INTEGER NOT NULL DEFAULT 0,
+        path        TEXT NOT NULL DEFAULT '',
+        status      TEXT NOT NULL DEFAULT 'queued',
+        error       TEXT NOT NULL DEFAULT '',
+        meta        TEXT NOT NULL DEFAULT '{}',
+        created_at  REAL NOT NULL
+    );
+    """,
+]
+
+LATEST_VERSION = len(MIGRATIONS)
