@@ -1,0 +1,341 @@
+"""Reading comment dumps: youtube-comment-downloader JSON lines, YouTube Data API JSON or CSV,
+and any CSV with a text column.
+
+One rule throughout: a bad record is counted and reported, never fatal; a file with no usable
+comment at all is a clear ``SourceError``. The format is recognised from the content, not the
+file name, because users rename exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from shortory_core.errors import SourceError
+from shortory_core.records import Comment
+
+MAX_PROBLEMS_KEPT = 20
+TEXT_COLUMNS = ("textoriginal", "textdisplay", "text", "comment", "content", "body", "message")
+AUTHOR_COLUMNS = ("authordisplayname", "author", "user", "username", "name")
+LIKE_COLUMNS = ("likecount", "likes", "votes", "like_count")
+ID_COLUMNS = ("id", "cid", "comment_id", "commentid")
+PARENT_COLUMNS = ("parentid", "parent_id", "parent")
+TIME_COLUMNS = ("publishedat", "published", "time", "date", "timestamp")
+
+
+@dataclass
+class ImportReport:
+    """What a comment file gave: the comments, its format, and what was skipped and why."""
+
+    comments: list[Comment]
+    format: str
+    records: int
+    bad_records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{len(self.comments)} comments from {self.records} records ({self.format})"
+        if self.bad_records:
+            text += f"; {self.bad_records} bad records skipped"
+        return text
+
+
+class _Problems:
+    """Counts bad records and keeps the first few messages for the report."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.messages: list[str] = []
+
+    def add(self, where: str, why: str) -> None:
+        self.count += 1
+        if len(self.messages) < MAX_PROBLEMS_KEPT:
+            self.messages.append(f"{where}: {why}")
+
+
+_LIKES = re.compile(r"^\s*([0-9][0-9.,]*)\s*([kKmMbB천만억]?)\s*$")
+_LIKE_SCALE = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000,
+               "천": 1_000, "만": 10_000, "억": 100_000_000}
+
+
+def parse_likes(value: Any) -> int:
+    """Like counts as YouTube shows them: ``"1.2K"`` → 1200, ``"3M"``, ``"1,234"``, ``"1.5만"``.
+
+    Anything unreadable (``None``, ``""``, ``"many"``) counts as 0 likes rather than failing the
+    comment: likes only weight a comment, they never decide whether it exists.
+    """
+    if isinstance(value, bool) or value is None:
+        return 0
+    if isinstance(value, int | float):
+        return max(int(value), 0)
+    match = _LIKES.match(str(value))
+    if not match:
+        return 0
+    number, suffix = match.groups()
+    scale = _LIKE_SCALE[suffix.lower()]
+    if scale == 1:
+        digits = number.replace(",", "").replace(".", "")
+        return int(digits) if digits else 0
+    try:
+        return round(float(number.replace(",", ".")) * scale)
+    except ValueError:
+        return 0
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes → text, line by line: UTF-8 (BOM dropped), else Windows-1252 for that line.
+
+    Exports that were concatenated from several tools mix encodings; decoding per line keeps
+    every readable line instead of rejecting the file.
+    """
+    if data[:4096].count(b"\x00") > 0:
+        raise SourceError(
+            "This is a binary file, not a comment dump. Use youtube-comment-downloader "
+            "JSON lines, a YouTube Data API JSON/CSV export, or a CSV with a text column."
+        )
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    lines = data.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode("cp1252", errors="replace"))
+    return "".join(out)
+
+
+def read_comment_file(data: bytes, name: str = "comments") -> ImportReport:
+    """Parse a comment dump of any supported format; see the module docstring."""
+    text = decode_text(data)
+    stripped = text.lstrip()
+    if not stripped:
+        raise SourceError(f"{name} is empty: there are no comments to import.")
+    report = _read_json_like(text) if stripped[0] in "{[" else _read_csv(text)
+    if not report.comments:
+        detail = f" First problems: {'; '.join(report.problems[:3])}." if report.problems else ""
+        raise SourceError(
+            f"{name} has no usable comment ({report.records} records read as "
+            f"{report.format}).{detail}"
+        )
+    return report
+
+
+def comment_from_downloader(item: dict[str, Any]) -> Comment:
+    """One youtube-comment-downloader dict (``cid, text, author, votes, reply, time``).
+
+    A reply's id is ``PARENT.REPLY``, which is how it is linked to its parent.
+    """
+    text = item.get("text")
+    cid = item.get("cid")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("no text")
+    if not isinstance(cid, str) or not cid:
+        cid = _synthetic_id(text, str(item.get("author", "")))
+    is_reply = bool(item.get("reply")) or "." in cid
+    return Comment(
+        cid=cid,
+        text=text,
+        author=str(item.get("author") or ""),
+        likes=parse_likes(item.get("votes")),
+        is_reply=is_reply,
+        parent_cid=cid.split(".", 1)[0] if is_reply and "." in cid else None,
+        published=str(item.get("time") or ""),
+    )
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _read_json_like(text: str) -> ImportReport:
+    """A whole JSON document (API export) or JSON lines (youtube-comment-downloader)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return _read_json_lines(text)
+    problems = _Problems()
+    comments = list(_comments_from_document(document, problems))
+    return ImportReport(
+        comments=_unique(comments),
+        format="YouTube Data API JSON" if _is_api_document(document) else "JSON",
+        records=len(comments) + problems.count,
+        bad_records=problems.count,
+        problems=problems.messages,
+    )
+
+
+def _read_json_lines(text: str) -> ImportReport:
+    problems = _Problems()
+    comments: list[Comment] = []
+    records = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        records += 1
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
+            comments.append(comment_from_downloader(item))
+        except (ValueError, TypeError) as exc:
+            problems.add(f"line {number}", str(exc)[:80])
+    return ImportReport(
+        comments=_unique(comments),
+        format="youtube-comment-downloader JSON lines",
+        records=records,
+        bad_records=problems.count,
+        problems=problems.messages,
+    )
+
+
+def _is_api_document(document: Any) -> bool:
+    first = document[0] if isinstance(document, list) and document else document
+    return isinstance(first, dict) and ("items" in first or "snippet" in first or
+                                        str(first.get("kind", "")).startswith("youtube#"))
+
+
+def _comments_from_document(document: Any, problems: _Problems) -> Iterator[Comment]:
+    """Walk API pages (``{"items": [...]}``), lists of pages, threads, comments, or dicts in
+    youtube-comment-downloader's shape."""
+    items: Iterable[Any]
+    if isinstance(document, dict) and isinstance(document.get("items"), list):
+        items = document["items"]
+    elif isinstance(document, dict) and isinstance(document.get("comments"), list):
+        items = document["comments"]
+    elif isinstance(document, list):
+        items = document
+    else:
+        items = [document]
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("items"), list):
+            yield from _comments_from_document(item, problems)
+            continue
+        try:
+            yield from _comments_from_item(item)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            problems.add(f"item {index}", str(exc)[:80] or exc.__class__.__name__)
+
+
+def _comments_from_item(item: Any) -> Iterator[Comment]:
+    if not isinstance(item, dict):
+        raise ValueError("not a JSON object")
+    snippet = item.get("snippet")
+    if not isinstance(snippet, dict):
+        yield comment_from_downloader(item)
+        return
+    top = snippet.get("topLevelComment")
+    if isinstance(top, dict):  # a commentThread: the comment and its replies
+        parent = _api_comment(top, parent_id=None)
+        yield parent
+        for reply in (item.get("replies") or {}).get("comments") or []:
+            yield _api_comment(reply, parent_id=parent.cid)
+    else:  # a bare comment resource
+        yield _api_comment(item, parent_id=snippet.get("parentId"))
+
+
+def _api_comment(resource: dict[str, Any], parent_id: str | None) -> Comment:
+    snippet = resource["snippet"]
+    text = snippet.get("textDisplay") or snippet.get("textOriginal")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("no textDisplay")
+    author = str(snippet.get("authorDisplayName") or "")
+    parent = parent_id or snippet.get("parentId")
+    return Comment(
+        cid=str(resource.get("id") or _synthetic_id(text, author)),
+        text=text,
+        author=author,
+        likes=parse_likes(snippet.get("likeCount")),
+        is_reply=bool(parent),
+        parent_cid=str(parent) if parent else None,
+        published=str(snippet.get("publishedAt") or ""),
+    )
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def _read_csv(text: str) -> ImportReport:
+    sample = text[:8192]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = csv.reader(io.StringIO(text), dialect)
+    header = next(rows, [])
+    columns = {h.strip().lower(): i for i, h in enumerate(header)}
+    pick = _column_picker(columns)
+    text_col = pick(TEXT_COLUMNS)
+    is_api = "textdisplay" in columns or "authordisplayname" in columns
+    fmt = "YouTube Data API CSV" if is_api else "CSV"
+    if text_col is None:
+        raise SourceError(
+            "This CSV has no text column. Name the comment column one of: "
+            + ", ".join(TEXT_COLUMNS) + f" (found: {', '.join(header[:12]) or 'nothing'})."
+        )
+    if is_api and "textdisplay" in columns:
+        text_col = columns["textdisplay"]  # HTML kept: its anchors carry the exact second
+    author_col, like_col = pick(AUTHOR_COLUMNS), pick(LIKE_COLUMNS)
+    id_col, parent_col, time_col = pick(ID_COLUMNS), pick(PARENT_COLUMNS), pick(TIME_COLUMNS)
+    problems = _Problems()
+    comments: list[Comment] = []
+    records = 0
+    try:
+        for number, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            records += 1
+            if len(row) != len(header):
+                problems.add(f"row {number}", f"{len(row)} fields, header has {len(header)}")
+                continue
+            body = row[text_col]
+            if not body.strip():
+                problems.add(f"row {number}", "empty text")
+                continue
+            author = _cell(row, author_col)
+            parent = _cell(row, parent_col) or None
+            comments.append(Comment(
+                cid=_cell(row, id_col) or _synthetic_id(body, author, str(number)),
+                text=body,
+                author=author,
+                likes=parse_likes(_cell(row, like_col)),
+                is_reply=parent is not None,
+                parent_cid=parent,
+                published=_cell(row, time_col),
+            ))
+    except csv.Error as exc:
+        problems.add("file", f"CSV stopped being readable: {exc}")
+    return ImportReport(
+        comments=_unique(comments), format=fmt, records=records,
+        bad_records=problems.count, problems=problems.messages,
+    )
+
+
+def _column_picker(columns: dict[str, int]) -> Callable[[tuple[str, ...]], int | None]:
+    def pick(names: tuple[str, ...]) -> int | None:
+        return next((columns[n] for n in names if n in columns), None)
+
+    return pick
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None else ""
+
+
+def _synthetic_id(*parts: str) -> str:
+    """A stable id for comments exported without one, so re-imports do not duplicate them."""
+    return "h-" + hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def _unique(comments: list[Comment]) -> list[Comment]:
+    seen: set[str] = set()
+    unique = []
+    for comment in comments:
+        if comment.cid not in seen:
+            seen.add(comment.cid)
+            unique.append(comment)
+    return unique

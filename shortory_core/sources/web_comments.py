@@ -1,0 +1,62 @@
+"""Fetching a YouTube video's comments with youtube-comment-downloader (no API key).
+
+The downloader's generator is the only network step; every dict it yields goes through
+``comment_from_downloader``, the same parser that reads its JSON-lines dumps from disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import islice
+from typing import Literal
+
+from youtube_comment_downloader import SORT_BY_POPULAR, SORT_BY_RECENT, YoutubeCommentDownloader
+
+from shortory_core.errors import SourceError
+from shortory_core.records import Comment
+from shortory_core.sources.comment_files import comment_from_downloader
+from shortory_core.sources.urls import IMPORT_HINT, ensure_reachable, validate_url, youtube_video_id
+
+Sort = Literal["popular", "recent"]
+CountCallback = Callable[[int], None]
+
+
+def fetch_comments(
+    url: str,
+    *,
+    sort: Sort = "popular",
+    limit: int | None = 5000,
+    progress: CountCallback | None = None,
+    downloader: YoutubeCommentDownloader | None = None,
+    check_network: bool = True,
+) -> list[Comment]:
+    """Up to ``limit`` comments of a YouTube video, replies included and linked to parents.
+
+    ``progress`` is called with the running count every 50 comments and at the end.
+    """
+    url = validate_url(url)
+    if youtube_video_id(url) is None:
+        raise SourceError(
+            f"Comments can be fetched for YouTube videos only; {url!r} is not a YouTube video "
+            f"link. {IMPORT_HINT}"
+        )
+    if check_network:
+        ensure_reachable(url)
+    client = downloader or YoutubeCommentDownloader()
+    order = SORT_BY_POPULAR if sort == "popular" else SORT_BY_RECENT
+    comments: list[Comment] = []
+    try:
+        stream = client.get_comments_from_url(url, sort_by=order) or iter(())
+        for item in islice(stream, limit):
+            try:
+                comments.append(comment_from_downloader(item))
+            except ValueError:
+                continue  # a comment with no text (e.g. a removed one) carries no signal
+            if progress and len(comments) % 50 == 0:
+                progress(len(comments))
+    except (RuntimeError, OSError, ValueError) as exc:
+        if not comments:
+            raise SourceError(f"Could not fetch comments for {url}: {exc}. {IMPORT_HINT}") from exc
+    if progress:
+        progress(len(comments))
+    return comments
