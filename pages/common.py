@@ -1,0 +1,45 @@
+"""Streamlit glue the pages share: the store, the demo, and which project is open.
+
+The open project lives in the URL (``?project=ID``), so a browser refresh or a shared link
+lands on the same project; nothing is kept in module globals.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from shortory_core.demo import ensure_demo_project
+from shortory_core.records import ProjectSummary
+from shortory_core.store import Store
+
+
+@st.cache_resource(show_spinner=False)
+def open_store() -> Store:
+    """One ``Store`` per server process; it opens a short connection per call."""
+    return Store()
+
+
+def prepare_demo(store: Store) -> None:
+    """Build the demo project on the first start of a new data folder."""
+    if store.demo_project_id() is not None:
+        return
+    with st.status("Preparing the demo project (first start only)…", expanded=True) as status:
+        ensure_demo_project(store, step=status.write)
+        status.update(label="Demo project ready", state="complete", expanded=False)
+
+
+def selected_project_id(store: Store) -> int | None:
+    """The project named in the URL, else the demo, else ``None``."""
+    raw = st.query_params.get("project")
+    if raw is not None and raw.isdigit() and store.get_project(int(raw)):
+        return int(raw)
+    return store.demo_project_id()
+
+
+def open_project(project_id: int) -> None:
+    st.switch_page("pages/project.py", query_params={"project": str(project_id)})
+
+
+def project_label(summary: ProjectSummary) -> str:
+    badge = " · demo" if summary.project.is_demo else ""
+    return f"{summary.project.name}{badge}"

@@ -1,0 +1,77 @@
+"""One project: its video, comments and reaction sessions, straight from the store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import open_store, selected_project_id
+from shortory_core.errors import ShortoryError
+from shortory_core.projects import import_comments
+from shortory_core.timefmt import format_seconds
+
+store = open_store()
+project_id = selected_project_id(store)
+if project_id is None:
+    st.info("No project yet: create one on the Projects page.")
+    st.stop()
+project = store.get_project(project_id)
+video = store.get_video(project_id)
+st.query_params["project"] = str(project_id)
+
+st.title(project.name)
+if video is None:
+    st.warning("This project has no video.")
+else:
+    left, right = st.columns([3, 2])
+    left.video(str(store.media_path(video.path)))
+    right.markdown(f"**{video.title or project.name}**")
+    right.caption(
+        f"{format_seconds(video.duration)} · {video.width}×{video.height} · "
+        f"{video.fps:g} fps · {'with' if video.has_audio else 'no'} sound"
+    )
+    if video.source_url:
+        right.markdown(f"Source: {video.source_url}")
+    if video.heatmap:
+        right.caption(f"Most-replayed heatmap: {len(video.heatmap)} buckets")
+    if video.chapters:
+        right.dataframe(
+            pd.DataFrame([(format_seconds(c.start), c.title) for c in video.chapters],
+                         columns=["start", "chapter"]),
+            hide_index=True,
+        )
+
+comments = store.comments(project_id)
+st.subheader(f"Comments ({len(comments)})")
+with st.expander("Import more comments"):
+    upload = st.file_uploader("Comment dump", type=["json", "jsonl", "csv", "txt"],
+                              key="more_comments")
+    if upload is not None and st.button("Import"):
+        try:
+            report = import_comments(store, project_id, upload.getvalue(), upload.name)
+        except ShortoryError as exc:
+            st.error(str(exc))
+        else:
+            st.success(report.summary())
+            for problem in report.problems:
+                st.caption(problem)
+if comments:
+    st.dataframe(
+        pd.DataFrame(
+            [(c.author, c.text, c.likes, "reply" if c.is_reply else "") for c in comments],
+            columns=["author", "text", "likes", "reply"],
+        ).sort_values("likes", ascending=False),
+        hide_index=True, width="stretch", height=260,
+    )
+
+sessions = store.sessions(project_id)
+st.subheader(f"Reaction sessions ({len(sessions)})")
+if sessions:
+    st.dataframe(
+        pd.DataFrame(
+            [(s["viewer"], s["kind"], format_seconds(s["time_offset"]), s["status"],
+              s["n_samples"]) for s in sessions],
+            columns=["viewer", "kind", "starts at video time", "status", "samples"],
+        ),
+        hide_index=True,
+    )

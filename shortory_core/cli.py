@@ -1,0 +1,125 @@
+"""``python -m shortory_core``: the same operations as the app, for scripts and terminals.
+
+A thin layer: every subcommand parses arguments, calls one function of the package and prints
+the result (as JSON with ``--json``). User errors exit with status 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from shortory_core.errors import ShortoryError
+from shortory_core.projects import create_from_url, import_files
+from shortory_core.sources.web_video import Progress
+from shortory_core.store import Store
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+
+
+def _project_result(store: Store, project_id: int) -> dict[str, Any]:
+    project = store.get_project(project_id)
+    video = store.get_video(project_id)
+    return {
+        "project_id": project_id,
+        "name": project.name if project else "",
+        "video": asdict(video) if video else None,
+        "comments": len(store.comments(project_id)),
+    }
+
+
+def cmd_fetch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    def show(progress: Progress) -> None:
+        if not args.json and progress.fraction is not None:
+            print(f"\rdownloading {progress.fraction:6.1%}", end="", file=sys.stderr)
+
+    created = create_from_url(
+        store, args.url, with_comments=not args.no_comments, comment_sort=args.sort,
+        comment_limit=args.limit, progress=show,
+    )
+    result = _project_result(store, created.project_id)
+    result["comment_error"] = created.comment_error
+    return result
+
+
+def cmd_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    created = import_files(store, args.video, args.comments, args.name)
+    result = _project_result(store, created.project_id)
+    report = created.comment_report
+    result["comment_import"] = (
+        {"format": report.format, "records": report.records, "bad_records": report.bad_records,
+         "problems": report.problems}
+        if report else None
+    )
+    result["comment_error"] = created.comment_error
+    return result
+
+
+def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    return {
+        "projects": [
+            {"id": s.project.id, "name": s.project.name, "demo": s.project.is_demo,
+             "duration": s.video.duration if s.video else None, "comments": s.comments,
+             "sessions": s.sessions, "clips": s.clips}
+            for s in store.list_projects()
+        ]
+    }
+
+
+def cmd_demo(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    from shortory_core.demo import ensure_demo_project
+
+    return _project_result(store, ensure_demo_project(store))
+
+
+Command = Callable[[argparse.Namespace, Store], dict[str, Any]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shortory_core", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="data folder (default $SHORTORY_HOME)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        p.set_defaults(func=func)
+        return p
+
+    fetch = add("fetch", cmd_fetch, "download a video (and its YouTube comments) into a project")
+    fetch.add_argument("url")
+    fetch.add_argument("--no-comments", action="store_true")
+    fetch.add_argument("--sort", choices=("popular", "recent"), default="popular")
+    fetch.add_argument("--limit", type=int, default=5000, help="most comments to fetch")
+
+    imp = add("import", cmd_import, "create a project from a local video and comment dump")
+    imp.add_argument("video", type=Path)
+    imp.add_argument("--comments", type=Path)
+    imp.add_argument("--name")
+
+    add("projects", cmd_projects, "list projects")
+    add("demo", cmd_demo, "create the demo project if missing")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        store = Store(args.data_dir) if args.data_dir else Store()
+        result = args.func(args, store)
+    except ShortoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _print(result, args.json)
+    return 0
