@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then lint and run the whole suite. Extra arguments go to
+# pytest. Needs no network beyond the package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/venv.sh
+ensure_venv requirements-dev.txt
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing Debian's chromium for the browser tests…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is not installed and this is not root: browser tests will be skipped." >&2
+  fi
+fi
+
+"$VENV/bin/ruff" check .
+exec "$VENV/bin/python" -m pytest "$@"
