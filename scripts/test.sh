@@ -6,11 +6,13 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv requirements-dev.txt
 
-# The browser tests drive Debian's Chromium (never a downloaded browser build).
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests drive Debian's Chromium (never a downloaded browser build); the fonts make
+# Korean comments and emoji readable in its screenshots.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto color emoji"; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian's chromium for the browser tests…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null
   else
     echo "chromium is not installed and this is not root: browser tests will be skipped." >&2
   fi

@@ -33,6 +33,8 @@ _NOISE = (
 
 def _korean(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
+    if not minutes:
+        return f"{secs}초"
     return f"{minutes}분 {secs}초" if secs else f"{minutes}분"
 
 

@@ -1,0 +1,34 @@
+"""Shared fixtures: a fresh data folder per test, and real media made once per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shortory_core.demo.video import write_demo_video
+from shortory_core.store import Store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = SHARED / "fixtures"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def short_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 3-second H.264 + AAC mp4 (the demo renderer, cut short)."""
+    return write_demo_video(tmp_path_factory.mktemp("media") / "short.mp4", duration=3.0)
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the built demo project, built once per test run."""
+    from shortory_core.demo import ensure_demo_project
+
+    root = tmp_path_factory.mktemp("demo-home")
+    ensure_demo_project(Store(root))
+    return root

@@ -1,0 +1,29 @@
+"""The home page in a real browser, as a person first sees it."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browser_page, needs_chromium, running_app, screenshot
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+def test_home_page_renders_the_demo_without_errors(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    with running_app(home) as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_text("Demo: the Shortory show · demo").wait_for(timeout=60_000)
+        page.get_by_text("462 comments", exact=False).wait_for()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert screenshot(page, "home").stat().st_size > 10_000
+
+        page.get_by_role("button", name="Open").first.click()
+        page.get_by_text("Reaction sessions (2)").wait_for(timeout=30_000)
+        assert "project=" in page.url
+        page.reload()  # the open project survives a refresh: it lives in the URL
+        page.get_by_text("Reaction sessions (2)").wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "project")

@@ -1,0 +1,46 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shortory_core", "--data-dir", str(home), *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+
+
+def test_import_prints_the_project_as_json(tmp_path: Path, short_video: Path) -> None:
+    comments = tmp_path / "c.jsonl"
+    comments.write_text('{"cid": "a", "text": "0:01 wow", "votes": "2K"}\nnot json\n')
+    done = run_cli("import", str(short_video), "--comments", str(comments), "--name", "Clip",
+                   "--json", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["name"] == "Clip" and result["comments"] == 1
+    assert result["video"]["duration"] > 2.9
+    assert result["comment_import"]["bad_records"] == 1
+
+    listed = json.loads(run_cli("projects", "--json", home=tmp_path / "home").stdout)
+    assert [p["name"] for p in listed["projects"]] == ["Clip"]
+
+
+def test_bad_comment_file_keeps_the_video(tmp_path: Path, short_video: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    done = run_cli("import", str(short_video), "--comments", str(empty), "--json",
+                   home=tmp_path / "home")
+    result = json.loads(done.stdout)
+    assert done.returncode == 0 and "empty" in result["comment_error"]
+    assert result["video"] is not None
+
+
+def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    done = run_cli("fetch", "file:///etc/passwd", home=tmp_path / "home")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: Not a web address")
+    missing = run_cli("import", str(tmp_path / "none.mp4"), home=tmp_path / "home")
+    assert missing.returncode == 2 and "No such video" in missing.stderr

@@ -1,0 +1,126 @@
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from shortory_core.errors import StoreError
+from shortory_core.records import Chapter, Comment, HeatPoint, VideoInfo
+from shortory_core.store import Store
+from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
+
+
+def test_round_trip_of_every_kind_of_record(store: Store) -> None:
+    project_id = store.create_project("Talk")
+    video = VideoInfo(
+        path="project-1/video.mp4", duration=3723.5, width=1280, height=720, fps=29.97,
+        has_audio=True, title="A talk", source_url="https://example.org/v",
+        heatmap=[HeatPoint(0.0, 10.0, 0.25), HeatPoint(10.0, 20.0, 1.0)],
+        chapters=[Chapter(0.0, 60.0, "Intro")],
+    )
+    store.set_video(project_id, video)
+    comments = [
+        Comment("a", "1:02:03 wow", "@x", 1200, False, None, "1 day ago"),
+        Comment("a.b", "yes", "@y", 3, True, "a", ""),
+    ]
+    assert store.add_comments(project_id, comments) == 2
+    session = store.create_session(project_id, "Mia", "recording", time_offset=31.0,
+                                   meta={"fps": 5})
+    store.add_samples(session, [
+        {"seq": 0, "video_time": 31.0, "source_time": 0.0, "paused": 0, "face_found": 1,
+         "n_faces": 1, "happy": 0.9, "sad": 0.0, "angry": 0.0, "neutral": 0.1,
+         "surprise": 0.0, "dominant": "happy", "attention": 0.8, "head_pose": 0.9,
+         "eyes_open": 1.0, "gaze": 0.7},
+    ])
+
+    reopened = Store(store.root)
+    assert reopened.get_video(project_id) == video
+    assert reopened.comments(project_id) == comments
+    [saved_session] = reopened.sessions(project_id)
+    assert saved_session["viewer"] == "Mia" and saved_session["time_offset"] == 31.0
+    assert saved_session["meta"] == {"fps": 5} and saved_session["n_samples"] == 1
+    assert reopened.samples(session)[0]["dominant"] == "happy"
+    [summary] = reopened.list_projects()
+    assert (summary.comments, summary.sessions, summary.samples) == (2, 1, 1)
+
+
+def test_reimporting_the_same_comments_adds_nothing(store: Store) -> None:
+    project_id = store.create_project("p")
+    comments = [Comment("a", "0:10"), Comment("b", "0:20")]
+    assert store.add_comments(project_id, comments) == 2
+    assert store.add_comments(project_id, comments) == 0
+    assert len(store.comments(project_id)) == 2
+
+
+def test_failed_transaction_writes_nothing(store: Store) -> None:
+    project_id = store.create_project("p")
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        conn.execute("INSERT INTO comments (project_id, cid, text) VALUES (?, 'x', 't')",
+                     (project_id,))
+        raise RuntimeError("midway")
+    assert store.comments(project_id) == []
+
+
+def test_migration_from_first_schema_keeps_data(tmp_path: Path) -> None:
+    db = tmp_path / "shortory.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO projects (name, created_at) VALUES ('old', 1.0)")
+    conn.execute("INSERT INTO comments (project_id, cid, text) VALUES (1, 'c', '0:42 wow')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    store = Store(tmp_path)
+    assert store.schema_version() == LATEST_VERSION
+    assert store.get_project(1).name == "old"
+    assert store.comments(1)[0].text == "0:42 wow"
+    assert store.create_session(1, "v", "live") == 1  # the new tables exist
+
+
+def test_newer_database_is_refused_clearly(tmp_path: Path) -> None:
+    Store(tmp_path)
+    conn = sqlite3.connect(tmp_path / "shortory.sqlite3")
+    conn.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer Shortory"):
+        Store(tmp_path)
+
+
+def test_deleting_a_project_removes_what_belongs_to_it(store: Store) -> None:
+    project_id = store.create_project("p")
+    store.add_comments(project_id, [Comment("a", "x")])
+    store.create_session(project_id, "v", "live")
+    store.delete_project(project_id)
+    assert store.list_projects() == []
+    with store.reading() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM reaction_sessions").fetchone()[0] == 0
+
+
+def _writer(root: str, project_id: int, prefix: str) -> None:
+    store = Store(Path(root))
+    for i in range(150):
+        store.add_comments(project_id, [Comment(f"{prefix}{i}", f"{i // 60}:{i % 60:02d}")])
+
+
+def test_two_writer_processes_do_not_corrupt_the_store(store: Store) -> None:
+    project_id = store.create_project("shared")
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_writer, args=(str(store.root), project_id, p)) for p in "ab"
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    assert len(store.comments(project_id)) == 300
+    with store.reading() as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_media_folders_are_named_by_id_not_title(store: Store) -> None:
+    project_id = store.create_project("../../etc/evil name")
+    folder = store.project_media_dir(project_id)
+    assert folder.parent == store.media_root and folder.name == f"project-{project_id}"
