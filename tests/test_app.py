@@ -1,5 +1,6 @@
 """The app as Streamlit runs it, through AppTest (no browser)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +12,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SHORTORY_HOME", str(demo_home))
+def home(demo_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo data folder: tests here may write to it."""
+    copy = tmp_path / "home"
+    shutil.copytree(demo_home, copy)
+    return copy
+
+
+@pytest.fixture
+def app(home: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("SHORTORY_HOME", str(home))
     monkeypatch.chdir(ROOT)
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
-def test_home_lists_the_demo_first(app: AppTest, demo_home: Path) -> None:
-    Store(demo_home).create_project("A later project")
+def test_home_lists_the_demo_first(app: AppTest, home: Path) -> None:
+    Store(home).create_project("A later project")
     app.run()
     assert not app.exception
     labels = [m.value for m in app.markdown if m.value.startswith("**")]
@@ -27,9 +36,9 @@ def test_home_lists_the_demo_first(app: AppTest, demo_home: Path) -> None:
     assert any("462 comments" in c.value for c in app.caption)
 
 
-def test_opening_the_demo_shows_what_it_has(app: AppTest, demo_home: Path) -> None:
+def test_opening_the_demo_shows_what_it_has(app: AppTest, home: Path) -> None:
     app.run()
-    demo_id = Store(demo_home).demo_project_id()
+    demo_id = Store(home).demo_project_id()
     app.button(key=f"open-{demo_id}").click().run()
     assert not app.exception
     assert [t.value for t in app.title] == ["Demo: the Shortory show"]
