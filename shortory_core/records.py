@@ -73,3 +73,22 @@ class ProjectSummary:
     sessions: int
     samples: int
     clips: int
+
+
+@dataclass(frozen=True)
+class ClipRecord:
+    """A clip as the store keeps it; ``path`` is relative to the media folder once done."""
+
+    id: int
+    project_id: int
+    kind: str  # "comments", or the emotion it was cut for
+    start: float
+    end: float
+    score: float
+    label: str
+    mode: str
+    status: str  # queued → rendering → done | failed
+    path: str = ""
+    error: str = ""
+    progress: float = 0.0
+    created_at: float = 0.0

@@ -23,6 +23,7 @@ from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
 from shortory_core.records import (
     Chapter,
+    ClipRecord,
     Comment,
     HeatPoint,
     Project,
@@ -231,6 +232,11 @@ class Store:
             )
             return conn.total_changes - before
 
+    def comment_count(self, project_id: int) -> int:
+        with self.reading() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM comments WHERE project_id = ?",
+                                    (project_id,)).fetchone()[0])
+
     def comments(self, project_id: int) -> list[Comment]:
         with self.reading() as conn:
             rows = conn.execute(
@@ -313,6 +319,94 @@ class Store:
     def clear_samples(self, session_id: int) -> None:
         with self.transaction() as conn:
             conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
+
+    # -- moments -----------------------------------------------------------------------------
+
+    def replace_moments(self, project_id: int, kind: str, moments: Iterable[dict]) -> None:
+        """Store the current moments of one kind (for example ``comments``), replacing the old.
+
+        Each dict has ``start``, ``end``, ``centre``, ``score``, ``label`` and any extra data.
+        """
+        now = time.time()
+        fixed = ("start", "end", "centre", "score", "label")
+        rows = [
+            (project_id, kind, m["start"], m["end"], m["centre"], m["score"], m.get("label", ""),
+             json.dumps({k: v for k, v in m.items() if k not in fixed}), now)
+            for m in moments
+        ]
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM moments WHERE project_id = ? AND kind = ?",
+                         (project_id, kind))
+            conn.executemany(
+                "INSERT INTO moments (project_id, kind, start_time, end_time, centre, score, "
+                "label, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def moments(self, project_id: int, kind: str) -> list[dict]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM moments WHERE project_id = ? AND kind = ? ORDER BY score DESC",
+                (project_id, kind),
+            ).fetchall()
+        return [
+            {"start": r["start_time"], "end": r["end_time"], "centre": r["centre"],
+             "score": r["score"], "label": r["label"]} | json.loads(r["data"])
+            for r in rows
+        ]
+
+    # -- clips -------------------------------------------------------------------------------
+
+    def add_clip(self, project_id: int, kind: str, start: float, end: float, *,
+                 score: float = 0.0, label: str = "", mode: str = "exact",
+                 meta: dict | None = None) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO clips (project_id, kind, start_time, end_time, score, label, mode, "
+                "meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (project_id, kind, start, end, score, label, mode, json.dumps(meta or {}),
+                 time.time()),
+            )
+            return int(cur.lastrowid)
+
+    def update_clip(self, clip_id: int, *, status: str, path: str = "", error: str = "",
+                    progress: float | None = None) -> None:
+        with self.transaction() as conn:
+            meta = json.loads(conn.execute("SELECT meta FROM clips WHERE id = ?",
+                                           (clip_id,)).fetchone()[0])
+            if progress is not None:
+                meta["progress"] = progress
+            conn.execute(
+                "UPDATE clips SET status = ?, path = ?, error = ?, meta = ? WHERE id = ?",
+                (status, path, error, json.dumps(meta), clip_id),
+            )
+
+    def clips(self, project_id: int, kind: str | None = None) -> list[ClipRecord]:
+        query = "SELECT * FROM clips WHERE project_id = ?"
+        args: tuple = (project_id,)
+        if kind is not None:
+            query, args = query + " AND kind = ?", (project_id, kind)
+        with self.reading() as conn:
+            rows = conn.execute(query + " ORDER BY score DESC, id", args).fetchall()
+        return [
+            ClipRecord(
+                id=int(r["id"]), project_id=int(r["project_id"]), kind=r["kind"],
+                start=r["start_time"], end=r["end_time"], score=r["score"], label=r["label"],
+                mode=r["mode"], status=r["status"], path=r["path"], error=r["error"],
+                progress=float(json.loads(r["meta"]).get("progress", 0.0)),
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    def fail_interrupted_clips(self) -> int:
+        """Clips left queued or rendering by a stopped server: marked failed, to render again."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE clips SET status = 'failed', error = 'interrupted: the server stopped "
+                "before this clip was rendered' WHERE status IN ('queued', 'rendering')"
+            )
+            return cur.rowcount
 
 
 SAMPLE_COLUMNS: tuple[str, ...] = (
