@@ -12,10 +12,16 @@ st.set_page_config(page_title="Shortory", page_icon="🎬", layout="wide")
 store = open_store()
 prepare_demo(store)
 
-navigation = st.navigation(
-    [
-        st.Page("pages/home.py", title="Projects", icon="🎬", default=True),
-        st.Page("pages/project.py", title="Project", icon="📼", url_path="project"),
-    ]
-)
+# URL paths must differ from the file names in pages/: Streamlit runs pages/NAME.py on its
+# own, without this entry script, when a browser opens /NAME directly (a refresh, a link).
+PAGES = [
+    st.Page("pages/home.py", title="Projects", icon="🎬", default=True),
+    st.Page("pages/project.py", title="Project", icon="📼", url_path="overview"),
+    st.Page("pages/crowd.py", title="Crowd moments", icon="💬", url_path="moments"),
+]
+navigation = st.navigation(PAGES, position="hidden")
+with st.sidebar:
+    project = st.query_params.get("project")
+    for page in PAGES:
+        st.page_link(page, query_params={"project": project} if project else None)
 navigation.run()

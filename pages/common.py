@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from shortory_core.clips.jobs import ClipQueue
 from shortory_core.demo import ensure_demo_project
 from shortory_core.records import ProjectSummary
 from shortory_core.store import Store
@@ -17,6 +18,12 @@ from shortory_core.store import Store
 def open_store() -> Store:
     """One ``Store`` per server process; it opens a short connection per call."""
     return Store()
+
+
+@st.cache_resource(show_spinner=False)
+def clip_queue(_store: Store) -> ClipQueue:
+    """The process's one background clip renderer."""
+    return ClipQueue(_store)
 
 
 def prepare_demo(store: Store) -> None:

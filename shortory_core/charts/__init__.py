@@ -1,0 +1,1 @@
+"""Plotly figures the pages show, built from signals; no Streamlit here."""

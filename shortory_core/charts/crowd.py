@@ -1,0 +1,64 @@
+"""The crowd chart: comment mentions over video time, moments marked, heatmap overlaid."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from shortory_core.records import HeatPoint
+from shortory_core.signals.comment_moments import Mention, Moment, mention_histogram
+from shortory_core.signals.heatmap import HeatPeak
+from shortory_core.timefmt import format_seconds
+
+MOMENT_COLOUR = "rgba(255, 90, 95, 0.18)"
+
+
+def crowd_figure(
+    mentions: list[Mention],
+    moments: list[Moment],
+    *,
+    bin_seconds: float,
+    duration: float | None,
+    heatmap: list[HeatPoint] | None = None,
+    heat_peaks: list[HeatPeak] | None = None,
+) -> go.Figure:
+    counts, lefts = mention_histogram(mentions, bin_seconds, duration)
+    figure = go.Figure()
+    figure.add_bar(
+        x=lefts + bin_seconds / 2, y=counts, width=bin_seconds * 0.95, name="mentions",
+        marker_color="#8ab4f8",
+        customdata=[f"{format_seconds(x)}–{format_seconds(x + bin_seconds)}" for x in lefts],
+        hovertemplate="%{customdata}: %{y} mentions<extra></extra>",
+    )
+    for moment in moments:
+        figure.add_vrect(x0=moment.start, x1=moment.end, fillcolor=MOMENT_COLOUR, line_width=0,
+                         layer="below")
+    if moments:
+        figure.add_scatter(
+            x=[m.centre for m in moments], y=[max(counts.max(initial=0), 1) * 1.08] * len(moments),
+            mode="markers+text", text=[f"#{m.rank}" for m in moments], textposition="top center",
+            marker={"symbol": "triangle-down", "size": 12, "color": "#ff5a5f"}, name="moments",
+            customdata=[[format_seconds(m.centre), m.mentions, m.unique_authors] for m in moments],
+            hovertemplate="moment at %{customdata[0]}<br>%{customdata[1]} mentions, "
+                          "%{customdata[2]} authors<extra></extra>",
+        )
+    if heatmap:
+        figure.add_scatter(
+            x=[(p.start + p.end) / 2 for p in heatmap], y=[p.value for p in heatmap],
+            yaxis="y2", mode="lines", line={"color": "#f6c177", "width": 2},
+            name="most replayed", hovertemplate="replayed %{y:.2f}<extra></extra>",
+        )
+    if heat_peaks:
+        figure.add_scatter(
+            x=[p.time for p in heat_peaks], y=[p.value for p in heat_peaks], yaxis="y2",
+            mode="markers", marker={"symbol": "star", "size": 12, "color": "#f6c177"},
+            name="replay peaks", hovertemplate="replay peak %{y:.2f}<extra></extra>",
+        )
+    figure.update_layout(
+        height=360, margin={"l": 40, "r": 40, "t": 30, "b": 40}, bargap=0,
+        xaxis={"title": "video time (s)", "range": [0, duration] if duration else None},
+        yaxis={"title": "mentions"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "showgrid": False,
+                "title": "replayed", "visible": bool(heatmap)},
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return figure
