@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from shortory_core.errors import ShortoryError
+from shortory_core.errors import ShortoryError, SourceError
 from shortory_core.projects import create_from_url, import_files
 from shortory_core.sources.web_video import Progress
 from shortory_core.store import Store
@@ -77,13 +77,53 @@ def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     }
 
 
+def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.signals.comment_moments import (
+        MomentOptions,
+        extract_mentions,
+        find_moments,
+        merge_clip_spans,
+    )
+    from shortory_core.sources.comment_files import read_comment_file
+
+    try:
+        data = args.comments_file.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
+    report = read_comment_file(data, args.comments_file.name)
+    mentions = extract_mentions(report.comments, args.duration)
+    options = MomentOptions(window=args.window, top_k=args.top, pad=args.pad,
+                            unique_authors=args.unique_authors, like_weighted=args.like_weighted)
+    moments = find_moments(mentions, args.duration, options)
+    return {
+        "comments": len(report.comments),
+        "bad_records": report.bad_records,
+        "mentions": len(mentions),
+        "moments": [
+            {"rank": m.rank, "start": m.start, "end": m.end, "centre": m.centre,
+             "mentions": m.mentions, "unique_authors": m.unique_authors, "likes": m.likes,
+             "score": m.score, "comment_ids": m.comment_ids,
+             "top_comments": [c.snippet for c in m.top_comments]}
+            for m in moments
+        ],
+        "clips": [{"start": s.start, "end": s.end, "moments": s.moments}
+                  for s in merge_clip_spans(moments)],
+    }
+
+
+def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.bench import run_benchmarks
+
+    return {"report": run_benchmarks(args.only)}
+
+
 def cmd_demo(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     from shortory_core.demo import ensure_demo_project
 
     return _project_result(store, ensure_demo_project(store))
 
 
-Command = Callable[[argparse.Namespace, Store], dict[str, Any]]
+Command = Callable[[argparse.Namespace, Store | None], dict[str, Any]]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,10 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="data folder (default $SHORTORY_HOME)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Command, help_text: str, *, needs_store: bool = True
+            ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true", help="print the result as JSON")
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, needs_store=needs_store)
         return p
 
     fetch = add("fetch", cmd_fetch, "download a video (and its YouTube comments) into a project")
@@ -108,6 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--comments", type=Path)
     imp.add_argument("--name")
 
+    moments = add("moments", cmd_moments, "rank the moments a comment dump points at",
+                  needs_store=False)
+    moments.add_argument("comments_file", type=Path)
+    moments.add_argument("--duration", type=float, help="video length in seconds, if known")
+    moments.add_argument("--top", type=int, default=5)
+    moments.add_argument("--window", type=float, default=5.0)
+    moments.add_argument("--pad", type=float, default=10.0)
+    moments.add_argument("--unique-authors", action="store_true")
+    moments.add_argument("--like-weighted", action="store_true")
+
+    bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
+                needs_store=False)
+    bench.add_argument("--only", action="append", help="a benchmark's name; repeatable")
+
     add("projects", cmd_projects, "list projects")
     add("demo", cmd_demo, "create the demo project if missing")
     return parser
@@ -116,10 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        store = Store(args.data_dir) if args.data_dir else Store()
+        store = None
+        if args.needs_store:
+            store = Store(args.data_dir) if args.data_dir else Store()
         result = args.func(args, store)
     except ShortoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _print(result, args.json)
+    if "report" in result and not args.json:
+        print(result["report"])
+    else:
+        _print(result, args.json)
     return 0
