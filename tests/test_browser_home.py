@@ -27,3 +27,22 @@ def test_home_page_renders_the_demo_without_errors(demo_home: Path, tmp_path: Pa
         page.get_by_text("Reaction sessions (2)").wait_for(timeout=30_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "project")
+
+
+def test_crowd_page_charts_moments_and_renders_clips(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    with running_app(home) as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_text("Demo: the Shortory show · demo").wait_for(timeout=60_000)
+        page.goto(f"{url}/moments?project=1")  # opened directly, as after a refresh
+        page.get_by_text("Crowd moments · Demo: the Shortory show").wait_for(timeout=60_000)
+        page.get_by_role("link", name="Projects").wait_for()  # app.py ran: navigation is there
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+        assert page.locator(".js-plotly-plot .bars path").count() > 10  # the histogram drew
+        page.get_by_role("button", name="Render").click()
+        page.get_by_text("Clips from comments").wait_for(timeout=90_000)
+        page.get_by_text("moment #1", exact=False).first.wait_for(timeout=90_000)
+        page.wait_for_timeout(1500)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        screenshot(page, "crowd")

@@ -44,3 +44,30 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().startswith("error: Not a web address")
     missing = run_cli("import", str(tmp_path / "none.mp4"), home=tmp_path / "home")
     assert missing.returncode == 2 and "No such video" in missing.stderr
+
+
+def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
+    dump = tmp_path / "comments.jsonl"
+    lines = [f'{{"cid": "a{i}", "text": "0:42 wow", "author": "@u{i}"}}' for i in range(4)]
+    lines += ['{"cid": "s1", "text": "0:05 0:05 0:05", "author": "@spam"}',
+              '{"cid": "b", "text": "9:59 past the end", "author": "@x"}', "broken"]
+    dump.write_text("\n".join(lines) + "\n")
+    done = run_cli("moments", str(dump), "--duration", "120", "--top", "3", "--pad", "5",
+                   "--unique-authors", "--json", home=tmp_path / "unused")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["bad_records"] == 1 and result["mentions"] == 7
+    first, second = result["moments"]
+    assert (first["centre"], first["start"], first["end"]) == (42.0, 37.0, 47.0)
+    assert (first["mentions"], first["unique_authors"], first["score"]) == (4, 4, 4.0)
+    assert first["comment_ids"] == ["a0", "a1", "a2", "a3"]
+    assert (second["centre"], second["score"]) == (5.0, 1.0)
+    assert not (tmp_path / "unused").exists()  # moments needs no data folder
+
+
+def test_moments_on_a_missing_or_empty_file(tmp_path: Path) -> None:
+    missing = run_cli("moments", str(tmp_path / "none.csv"), home=tmp_path)
+    assert missing.returncode == 2 and "Cannot read" in missing.stderr
+    (tmp_path / "empty.csv").write_text("")
+    empty = run_cli("moments", str(tmp_path / "empty.csv"), home=tmp_path)
+    assert empty.returncode == 2 and "empty" in empty.stderr

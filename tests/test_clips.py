@@ -1,0 +1,83 @@
+"""Cutting clips with the real ffmpeg, and the background queue that records them."""
+
+from pathlib import Path
+
+import av
+import pytest
+
+from shortory_core.clips.jobs import ClipQueue, ClipRequest
+from shortory_core.clips.render import RenderError, render_clip
+from shortory_core.sources.video_file import probe_video
+from shortory_core.store import Store
+
+
+@pytest.fixture(scope="module")
+def source(demo_home: Path) -> Path:
+    store = Store(demo_home)
+    return store.media_path(store.get_video(store.demo_project_id()).path)
+
+
+def audio_seconds(path: Path) -> float:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return float(stream.duration * stream.time_base)
+
+
+def test_exact_cut_has_the_asked_length_and_sound(source: Path, tmp_path: Path) -> None:
+    seen: list[float] = []
+    out = render_clip(source, 33.0, 53.0, tmp_path / "clip.mp4", progress=seen.append)
+    info = probe_video(out)
+    assert info.duration == pytest.approx(20.0, abs=0.1)
+    assert info.has_audio and audio_seconds(out) == pytest.approx(20.0, abs=0.1)
+    assert (info.width, info.height) == (640, 360)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_exact_cut_starts_on_the_asked_frame(source: Path, tmp_path: Path) -> None:
+    """The demo flashes red at 42 s: a clip from 41 s is not red until 1 s in."""
+    out = render_clip(source, 41.0, 44.0, tmp_path / "flash.mp4")
+    with av.open(str(out)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    red = [f[180, 20, 0] > 150 and f[180, 20, 1] < 100 for f in frames]
+    assert not any(red[:20]) and all(red[30:60])
+
+
+def test_copy_mode_is_close_and_keeps_sound(source: Path, tmp_path: Path) -> None:
+    out = render_clip(source, 33.0, 53.0, tmp_path / "copy.mp4", mode="copy")
+    info = probe_video(out)
+    assert 18.0 <= info.duration <= 23.0 and info.has_audio
+
+
+def test_bad_spans_and_sources_are_clear_errors(source: Path, tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="Empty or negative"):
+        render_clip(source, 10.0, 10.0, tmp_path / "x.mp4")
+    with pytest.raises(RenderError, match="missing"):
+        render_clip(tmp_path / "none.mp4", 0.0, 1.0, tmp_path / "x.mp4")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 100)
+    with pytest.raises(RenderError, match="ffmpeg failed"):
+        render_clip(junk, 0.0, 1.0, tmp_path / "x.mp4")
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_queue_renders_in_the_background_and_records_it(demo_home: Path, tmp_path: Path
+                                                        ) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    store = Store(home)
+    project_id = store.demo_project_id()
+    stale = store.add_clip(project_id, "comments", 0.0, 5.0)  # left by a stopped server
+    queue = ClipQueue(store)
+    ids = queue.submit(project_id, "comments", [ClipRequest(33, 53, 96, "moment #1"),
+                                                ClipRequest(60, 30, 1, "bad span")])
+    assert queue.wait_idle(120)
+    clips = {c.id: c for c in store.clips(project_id)}
+    assert clips[stale].status == "failed" and "interrupted" in clips[stale].error
+    good, bad = clips[ids[0]], clips[ids[1]]
+    assert good.status == "done" and good.progress == 1.0
+    assert probe_video(store.media_path(good.path)).duration == pytest.approx(20.0, abs=0.1)
+    assert bad.status == "failed" and "Empty or negative" in bad.error
+    assert [s.clips for s in store.list_projects() if s.project.id == project_id] == [1]

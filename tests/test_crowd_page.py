@@ -1,0 +1,54 @@
+"""The Crowd moments page through AppTest: sliders regroup, render makes real clips."""
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shortory_core.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def home(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "home"
+    shutil.copytree(demo_home, copy)
+    monkeypatch.setenv("SHORTORY_HOME", str(copy))
+    monkeypatch.chdir(ROOT)
+    return copy
+
+
+def moment_times(app: AppTest) -> list[str]:
+    return list(app.dataframe[0].value["time"])
+
+
+def test_sliders_regroup_and_render_makes_clips(home: Path) -> None:
+    app = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
+    assert not app.exception
+    assert moment_times(app) == ["0:43", "1:06", "0:19", "1:32", "0:05"]  # spammer 5th
+
+    app.toggle[0].set_value(True).run()  # one vote per author
+    assert moment_times(app) == ["0:43", "1:06", "0:19", "1:32", "1:53"]
+
+    app.slider[1].set_value(3).run()  # top moments
+    assert moment_times(app) == ["0:43", "1:06", "0:19"]
+
+    app.button[0].click().run()  # render
+    store = Store(home)
+    project_id = store.demo_project_id()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        clips = store.clips(project_id, "comments")
+        if clips and all(c.status in ("done", "failed") for c in clips):
+            break
+        time.sleep(0.2)
+    assert [c.status for c in clips] == ["done"] * 3
+    assert all(store.media_path(c.path).stat().st_size > 10_000 for c in clips)
+    assert len(store.moments(project_id, "comments")) == 3
+
+    app.run()
+    assert "Clips from comments" in [s.value for s in app.subheader]
+    assert len(app.expander) == 3
