@@ -6,24 +6,35 @@ lands on the same project; nothing is kept in module globals.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from shortory_core.clips.jobs import ClipQueue
+from shortory_core.config import data_dir
 from shortory_core.demo import ensure_demo_project
 from shortory_core.records import ProjectSummary
 from shortory_core.store import Store
 
 
-@st.cache_resource(show_spinner=False)
 def open_store() -> Store:
-    """One ``Store`` per server process; it opens a short connection per call."""
-    return Store()
+    """The ``Store`` of the current data folder, built once per process and folder."""
+    return _store_at(str(data_dir()))
 
 
 @st.cache_resource(show_spinner=False)
-def clip_queue(_store: Store) -> ClipQueue:
-    """The process's one background clip renderer."""
-    return ClipQueue(_store)
+def _store_at(root: str) -> Store:
+    return Store(Path(root))
+
+
+def clip_queue(store: Store) -> ClipQueue:
+    """The one background clip renderer of this data folder."""
+    return _queue_at(str(store.root))
+
+
+@st.cache_resource(show_spinner=False)
+def _queue_at(root: str) -> ClipQueue:
+    return ClipQueue(_store_at(root))
 
 
 def prepare_demo(store: Store) -> None:
