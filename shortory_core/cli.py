@@ -111,6 +111,47 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     }
 
 
+def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.reactions.recording import analyse_recording
+    from shortory_core.reactions.timeline import sample_rows, timeline_frame, write_timeline
+    from shortory_core.vision.engine import VisionEngine
+
+    def show(fraction: float) -> None:
+        if not args.json:
+            print(f"\ranalysing {fraction:6.1%}", end="", file=sys.stderr)
+
+    engines = [VisionEngine(detector=args.detector, use_iris=not args.no_iris)
+               for _ in range(args.workers)]
+    analyses = analyse_recording(args.reaction_video, engines, fps=args.fps, progress=show)
+    rows = sample_rows(analyses, args.offset)
+    frame = timeline_frame(rows)
+    if args.out:
+        write_timeline(frame, args.out)
+    found = int(frame["face_found"].sum())
+    result: dict[str, Any] = {
+        "samples": len(rows), "faces_found": found,
+        "dominant": frame["dominant"].value_counts().to_dict(),
+        "mean_attention": round(float(frame["attention"].mean()), 3) if rows else None,
+        "out": str(args.out) if args.out else None,
+    }
+    if args.json:
+        result["timeline"] = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return result
+
+
+def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.vision.cards import default_card, load_card
+    from shortory_core.vision.emotion import EmotionClassifier
+    from shortory_core.vision.evaluate import evaluate_folder
+    from shortory_core.vision.face_detector import FaceDetector
+
+    card = load_card(args.card) if args.card else default_card("emotion")
+    detector = FaceDetector(default_card("face_detection_full")) if args.detect else None
+    result = evaluate_folder(args.folder, EmotionClassifier(card), detector)
+    return {"model": card.name, "images": result.images, "skipped": result.skipped,
+            "raw": result.raw.as_dict(), "product": result.product.as_dict()}
+
+
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
@@ -158,6 +199,25 @@ def build_parser() -> argparse.ArgumentParser:
     moments.add_argument("--pad", type=float, default=10.0)
     moments.add_argument("--unique-authors", action="store_true")
     moments.add_argument("--like-weighted", action="store_true")
+
+    analyze = add("analyze", cmd_analyze, "emotion and attention timeline of a reaction video",
+                  needs_store=False)
+    analyze.add_argument("reaction_video", type=Path)
+    analyze.add_argument("--fps", type=float, default=5.0, help="samples per second")
+    analyze.add_argument("--offset", type=float, default=0.0,
+                         help="video time (s) at which the recording starts")
+    analyze.add_argument("--out", type=Path, help="write the timeline (.csv or .parquet)")
+    analyze.add_argument("--detector", choices=("short", "full"), default="short",
+                         help="short: webcam framing; full: small faces")
+    analyze.add_argument("--no-iris", action="store_true", help="skip gaze for speed")
+    analyze.add_argument("--workers", type=int, default=2, help="parallel parts (cores)")
+
+    evaluate = add("evaluate", cmd_evaluate, "score an emotion model on a labelled folder",
+                   needs_store=False)
+    evaluate.add_argument("folder", type=Path)
+    evaluate.add_argument("--detect", action="store_true",
+                          help="images are whole photos: find the face first")
+    evaluate.add_argument("--card", type=Path, help="another model's card (JSON)")
 
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)

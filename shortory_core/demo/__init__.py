@@ -16,8 +16,10 @@ from pathlib import Path
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
 from shortory_core.projects import import_comments
+from shortory_core.reactions.sessions import analyse_session
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
+from shortory_core.vision.engine import VisionEngine
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEMO_NAME = "Demo: the Shortory show"
@@ -79,13 +81,15 @@ def _build_demo(store: Store, step: Step) -> int:
     import_comments(store, project_id, (media / comments_file.name).read_bytes(),
                     comments_file.name)
 
-    step("Adding the recorded viewers")
+    step("Analysing the recorded viewers' faces")
+    engines = [VisionEngine() for _ in range(2)]
     for reaction in DEMO_REACTIONS:
         target = media / f"reaction-{reaction.asset}"
         shutil.copyfile(ASSETS / reaction.asset, target)
-        store.create_session(
+        session_id = store.create_session(
             project_id, reaction.viewer, "recording",
             source_path=store.relative_media_path(target), time_offset=reaction.offset,
         )
+        analyse_session(store, session_id, engines)
     store.mark_demo(project_id)
     return project_id

@@ -316,9 +316,22 @@ class Store:
             ).fetchall()
         return [dict(r) for r in rows]
 
-    def clear_samples(self, session_id: int) -> None:
+    def replace_samples(self, session_id: int, samples: list[dict]) -> None:
+        """All of a session's samples at once: the old ones go in the same transaction."""
+        placeholders = ", ".join("?" for _ in SAMPLE_COLUMNS)
         with self.transaction() as conn:
             conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
+            conn.executemany(
+                f"INSERT INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
+                f" VALUES ({session_id}, {placeholders})",
+                [tuple(s.get(c) for c in SAMPLE_COLUMNS) for s in samples],
+            )
+
+    def session(self, session_id: int) -> dict | None:
+        with self.reading() as conn:
+            row = conn.execute("SELECT * FROM reaction_sessions WHERE id = ?",
+                               (session_id,)).fetchone()
+        return dict(row) | {"meta": json.loads(row["meta"])} if row else None
 
     # -- moments -----------------------------------------------------------------------------
 

@@ -1,0 +1,49 @@
+"""Reaction samples as rows keyed on video time: for the store, tables and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from shortory_core.errors import ShortoryError
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.vision.engine import FrameAnalysis
+
+COLUMNS = ("video_time", "source_time", "face_found", "n_faces", *PRODUCT_EMOTIONS,
+           "dominant", "attention", "head_pose", "eyes_open", "gaze")
+
+
+def sample_rows(analyses: list[FrameAnalysis], offset: float, first_seq: int = 0
+                ) -> list[dict]:
+    """Store rows: ``video_time`` is the recording's time plus ``offset`` (the video time at
+    which the recording started)."""
+    rows = []
+    for seq, a in enumerate(analyses, start=first_seq):
+        emotions = a.emotions or {}
+        rows.append({
+            "seq": seq, "video_time": round(a.t + offset, 3), "source_time": round(a.t, 3),
+            "paused": 0, "face_found": int(a.face_found), "n_faces": a.n_faces,
+            **{e: emotions.get(e) for e in PRODUCT_EMOTIONS},
+            "dominant": a.dominant, "attention": a.attention,
+            "head_pose": a.head_pose if a.face_found else None,
+            "eyes_open": a.eyes_open if a.face_found else None, "gaze": a.gaze,
+        })
+    return rows
+
+
+def timeline_frame(rows: list[dict]) -> pd.DataFrame:
+    """The timeline table: one row per sample, the columns of ``COLUMNS``."""
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def write_timeline(frame: pd.DataFrame, out: Path) -> Path:
+    """CSV or Parquet, chosen by the file's suffix."""
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(out, index=False)
+    elif suffix == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        raise ShortoryError(f"Write the timeline as .csv or .parquet, not {suffix or 'no suffix'}.")
+    return out

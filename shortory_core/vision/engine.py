@@ -1,0 +1,129 @@
+"""One frame in, one typed record out: the call every reaction path (live or recorded) makes.
+
+Per frame: detect faces → choose the viewer's face → landmarks → attention, and the emotion of
+every face in one batch (the viewer's is the one recorded). Heavy objects (ONNX sessions) are
+built once per engine; an engine holds one viewer's state (the tracked face, eye closure), so
+each session gets its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from shortory_core.config import MODELS_DIR
+from shortory_core.vision.attention import AttentionTracker, iris_offset
+from shortory_core.vision.cards import ModelCard, default_card
+from shortory_core.vision.emotion import EmotionClassifier
+from shortory_core.vision.face_detector import Face, FaceDetector, iou
+from shortory_core.vision.face_mesh import LEFT_EYE, RIGHT_EYE, FaceMesh, IrisLocator
+
+TRACK_IOU = 0.3
+MIN_MESH_SCORE = 0.5
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """What one frame says about the viewer. Emotions are ``None`` when no face was found:
+    an absent face is data (attention 0), not an error."""
+
+    t: float
+    face_found: bool
+    n_faces: int
+    box: tuple[float, float, float, float] | None = None
+    emotions: dict[str, float] | None = None
+    raw_emotions: dict[str, float] | None = None
+    attention: float = 0.0
+    head_pose: float = 0.0
+    eyes_open: float = 0.0
+    gaze: float | None = None
+    yaw: float = 0.0
+    pitch: float = 0.0
+    ear: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def dominant(self) -> str | None:
+        if not self.emotions:
+            return None
+        return max(self.emotions, key=self.emotions.__getitem__)
+
+
+class VisionEngine:
+    def __init__(
+        self,
+        detector: Literal["short", "full"] = "short",
+        emotion_card: ModelCard | None = None,
+        *,
+        use_iris: bool = True,
+        threads: int = 1,
+        models_dir: Path = MODELS_DIR,
+    ) -> None:
+        self.detector = FaceDetector(default_card(f"face_detection_{detector}", models_dir),
+                                     threads)
+        self.mesh = FaceMesh(default_card("face_landmarks", models_dir), threads)
+        self.iris = IrisLocator(default_card("iris_landmarks", models_dir), threads) \
+            if use_iris else None
+        self.emotion = EmotionClassifier(emotion_card or default_card("emotion", models_dir),
+                                         threads)
+        self.attention = AttentionTracker()
+        self._viewer_box: np.ndarray | None = None
+
+    def reset(self) -> None:
+        """Forget the tracked viewer and eye state (a new recording or session)."""
+        self._viewer_box = None
+        self.attention.reset()
+
+    def analyse(self, frame: np.ndarray, t: float, colour: Literal["bgr", "rgb"] = "bgr"
+                ) -> FrameAnalysis:
+        """Analyse one frame shown at time ``t`` (seconds, any clock the caller keeps)."""
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if colour == "bgr" else frame
+        faces = self.detector.detect(rgb)
+        viewer = self._choose_viewer(faces)
+        if viewer is None:
+            self.attention.absent()
+            return FrameAnalysis(t=t, face_found=False, n_faces=0)
+        mesh = self.mesh.landmarks(rgb, viewer)
+        scores = self.emotion.classify(rgb, [f.box for f in faces])
+        viewer_scores = scores[faces.index(viewer)]
+        if mesh.score < MIN_MESH_SCORE:
+            reading = self.attention.absent()
+        else:
+            reading = self.attention.update(t, mesh.points, self._gaze(rgb, mesh.points))
+        return FrameAnalysis(
+            t=t, face_found=True, n_faces=len(faces), box=viewer.box,
+            emotions=viewer_scores.product, raw_emotions=viewer_scores.raw,
+            attention=reading.attention, head_pose=reading.head, eyes_open=reading.eyes,
+            gaze=reading.gaze, yaw=reading.yaw, pitch=reading.pitch, ear=reading.ear,
+            extra={"all_faces": [s.product for s in scores]} if len(faces) > 1 else {},
+        )
+
+    def _choose_viewer(self, faces: list[Face]) -> Face | None:
+        """The viewer is the largest face at first, then the face that overlaps where the
+        viewer was (so a passer-by's bigger face does not take over)."""
+        if not faces:
+            return None
+        chosen = None
+        if self._viewer_box is not None:
+            overlaps = iou(self._viewer_box, np.array([f.box for f in faces]))
+            best = int(np.argmax(overlaps))
+            if overlaps[best] >= TRACK_IOU:
+                chosen = faces[best]
+        if chosen is None:
+            chosen = max(faces, key=lambda f: f.area)
+        self._viewer_box = np.array(chosen.box)
+        return chosen
+
+    def _gaze(self, rgb: np.ndarray, points: np.ndarray) -> list[float] | None:
+        if self.iris is None:
+            return None
+        offsets = []
+        for eye, flip in ((RIGHT_EYE, True), (LEFT_EYE, False)):
+            outer, inner = points[eye["outer"]], points[eye["inner"]]
+            centre = self.iris.iris_centre(rgb, outer, inner, flip)
+            offsets.append(iris_offset(outer, inner, centre))
+        return offsets

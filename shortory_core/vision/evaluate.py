@@ -1,0 +1,132 @@
+"""Evaluating an emotion model on a labelled folder: one sub-folder per class.
+
+Class folders are matched to the model's labels case-insensitively, with common synonyms
+(``anger``/``angry``, ``happiness``/``happy``…). Scores are reported for the model's own
+classes and for the five product emotions (through the card's mapping), with per-class
+precision, recall and F1 and a confusion matrix. Images are face crops by default; with
+``detect`` they are whole photos and the largest detected face is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from shortory_core.errors import ShortoryError
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.vision.emotion import EmotionClassifier
+from shortory_core.vision.face_detector import FaceDetector
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+SYNONYMS = {
+    "anger": "angry", "mad": "angry", "happiness": "happy", "joy": "happy", "smile": "happy",
+    "sadness": "sad", "surprised": "surprise", "disgusted": "disgust", "fearful": "fear",
+    "afraid": "fear", "calm": "neutral", "none": "neutral",
+}
+BATCH = 64
+
+
+@dataclass
+class Scores:
+    """Accuracy, per-class metrics and the confusion matrix (rows: truth, columns: guess)."""
+
+    labels: list[str]
+    confusion: np.ndarray
+    accuracy: float
+    precision: dict[str, float]
+    recall: dict[str, float]
+    f1: dict[str, float]
+    support: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"labels": self.labels, "accuracy": self.accuracy,
+                "confusion": self.confusion.tolist(), "precision": self.precision,
+                "recall": self.recall, "f1": self.f1, "support": self.support}
+
+
+@dataclass
+class Evaluation:
+    raw: Scores
+    product: Scores
+    images: int
+    skipped: dict[str, str]  # folder or file → why
+
+
+def score(truth: list[int], guess: list[int], labels: list[str]) -> Scores:
+    n = len(labels)
+    confusion = np.zeros((n, n), dtype=int)
+    np.add.at(confusion, (np.asarray(truth, int), np.asarray(guess, int)), 1)
+    hits = np.diag(confusion).astype(float)
+    predicted, actual = confusion.sum(0), confusion.sum(1)
+    precision = np.divide(hits, predicted, out=np.zeros(n), where=predicted > 0)
+    recall = np.divide(hits, actual, out=np.zeros(n), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(n), where=both > 0)
+    total = confusion.sum()
+
+    def per(values: np.ndarray) -> dict[str, float]:
+        return {label: round(float(v), 4) for label, v in zip(labels, values, strict=True)}
+
+    return Scores(labels, confusion, round(float(hits.sum() / total), 4) if total else 0.0,
+                  per(precision), per(recall), per(f1),
+                  {label: int(a) for label, a in zip(labels, actual, strict=True)})
+
+
+def match_label(folder: str, labels: tuple[str, ...]) -> str | None:
+    name = folder.strip().lower()
+    name = SYNONYMS.get(name, name)
+    return next((label for label in labels if label.lower() == name), None)
+
+
+def evaluate_folder(folder: Path, classifier: EmotionClassifier,
+                    detector: FaceDetector | None = None) -> Evaluation:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ShortoryError(f"{folder} is not a folder of class folders.")
+    labels = classifier.card.labels
+    mapping = classifier.card.product_mapping
+    skipped: dict[str, str] = {}
+    items: list[tuple[Path, int]] = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        label = match_label(sub.name, labels)
+        if label is None:
+            skipped[sub.name] = f"no model label matches (labels: {', '.join(labels)})"
+            continue
+        items += [(f, labels.index(label)) for f in sorted(sub.iterdir())
+                  if f.suffix.lower() in IMAGE_SUFFIXES]
+    if not items:
+        raise ShortoryError(f"No labelled images under {folder}: expected one sub-folder per "
+                            f"class named like the model's labels ({', '.join(labels)}).")
+    tensors, truth = [], []
+    for path, label_index in items:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            skipped[path.name] = "not a readable image"
+            continue
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        if detector is not None:
+            faces = detector.detect(rgb)
+            if not faces:
+                skipped[path.name] = "no face found"
+                continue
+            box, margin = max(faces, key=lambda f: f.area).box, None
+        else:
+            box, margin = (0.0, 0.0, float(rgb.shape[1]), float(rgb.shape[0])), 0
+        tensors.append(classifier.preprocess(rgb, box, margin))
+        truth.append(label_index)
+    predictions = []
+    for start in range(0, len(tensors), BATCH):
+        predictions += classifier.classify_tensors(np.stack(tensors[start:start + BATCH]))
+    raw_guess = [labels.index(max(p.raw, key=p.raw.__getitem__)) for p in predictions]
+    product_pairs = [(PRODUCT_EMOTIONS.index(mapping[labels[t]]),
+                      PRODUCT_EMOTIONS.index(p.dominant))
+                     for t, p in zip(truth, predictions, strict=True) if labels[t] in mapping]
+    return Evaluation(
+        raw=score(truth, raw_guess, list(labels)),
+        product=score([t for t, _ in product_pairs], [g for _, g in product_pairs],
+                      list(PRODUCT_EMOTIONS)),
+        images=len(truth), skipped=skipped,
+    )
