@@ -8,6 +8,7 @@ from importlib import import_module
 
 BENCHMARKS: dict[str, str] = {
     "comments": "shortory_core.bench.comments",
+    "vision": "shortory_core.bench.vision",
 }
 
 

@@ -1,9 +1,15 @@
 """One frame in, one typed record out: the call every reaction path (live or recorded) makes.
 
-Per frame: detect faces → choose the viewer's face → landmarks → attention, and the emotion of
-every face in one batch (the viewer's is the one recorded). Heavy objects (ONNX sessions) are
-built once per engine; an engine holds one viewer's state (the tracked face, eye closure), so
-each session gets its own.
+Per frame: find the viewer's face → 468 landmarks → attention, and the emotion of every face
+seen, in one batch (the viewer's is the one recorded).
+
+Finding the face follows MediaPipe's own pipeline: the detector runs when there is no face to
+follow, when the landmarks lose it, and at least every ``DETECT_EVERY_S`` (to count faces and
+notice a new one); in between, the face is followed from the previous frame's landmarks, which
+saves the detector's cost on most frames. ``n_faces`` is the count of the latest detection.
+
+Heavy objects (ONNX sessions) are built once per engine; an engine holds one viewer's state
+(the followed face, eye closure), so each session gets its own.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from shortory_core.vision.face_mesh import LEFT_EYE, RIGHT_EYE, FaceMesh, IrisLo
 
 TRACK_IOU = 0.3
 MIN_MESH_SCORE = 0.5
+DETECT_EVERY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,23 @@ class FrameAnalysis:
         return max(self.emotions, key=self.emotions.__getitem__)
 
 
+def face_from_mesh(points: np.ndarray, score: float) -> Face:
+    """The face box and keypoints implied by landmarks, to follow a face without detecting.
+
+    The box is the detector's kind of box (brows to chin, cheek to cheek), so the emotion crop
+    looks the same whichever way the face was found.
+    """
+    xy = points[:, :2]
+    left, right = xy[234, 0], xy[454, 0]
+    brows, bottom = xy[[70, 300], 1].mean(), xy[152, 1]
+    top = brows - 0.15 * (bottom - brows)  # the detector's box reaches a little above brows
+    keypoints = np.array([
+        xy[[33, 133]].mean(0), xy[[263, 362]].mean(0), xy[1], xy[13], xy[234], xy[454],
+    ])
+    return Face((float(min(left, right)), float(top), float(max(left, right)), float(bottom)),
+                score, keypoints)
+
+
 class VisionEngine:
     def __init__(
         self,
@@ -72,34 +96,53 @@ class VisionEngine:
                                          threads)
         self.attention = AttentionTracker()
         self._viewer_box: np.ndarray | None = None
+        self._followed: Face | None = None  # from the previous frame's landmarks
+        self._faces_seen = 0
+        self._detected_at = -np.inf
 
     def reset(self) -> None:
         """Forget the tracked viewer and eye state (a new recording or session)."""
         self._viewer_box = None
+        self._followed = None
+        self._faces_seen = 0
+        self._detected_at = -np.inf
         self.attention.reset()
 
     def analyse(self, frame: np.ndarray, t: float, colour: Literal["bgr", "rgb"] = "bgr"
                 ) -> FrameAnalysis:
         """Analyse one frame shown at time ``t`` (seconds, any clock the caller keeps)."""
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if colour == "bgr" else frame
-        faces = self.detector.detect(rgb)
-        viewer = self._choose_viewer(faces)
+        faces: list[Face] = []
+        viewer, mesh = None, None
+        due = not (0.0 <= t - self._detected_at < DETECT_EVERY_S)
+        if self._followed is not None and not due:
+            viewer = self._followed
+            mesh = self.mesh.landmarks(rgb, viewer)
+            if mesh.score < MIN_MESH_SCORE:
+                viewer, mesh = None, None  # lost it: look again
         if viewer is None:
-            self.attention.absent()
-            return FrameAnalysis(t=t, face_found=False, n_faces=0)
-        mesh = self.mesh.landmarks(rgb, viewer)
-        scores = self.emotion.classify(rgb, [f.box for f in faces])
-        viewer_scores = scores[faces.index(viewer)]
+            faces = self.detector.detect(rgb)
+            self._faces_seen, self._detected_at = len(faces), t
+            viewer = self._choose_viewer(faces)
+            if viewer is None:
+                self._followed = None
+                self.attention.absent()
+                return FrameAnalysis(t=t, face_found=False, n_faces=0)
+            mesh = self.mesh.landmarks(rgb, viewer)
+        others = [f for f in faces if f is not viewer]
+        scores = self.emotion.classify(rgb, [viewer.box] + [f.box for f in others])
         if mesh.score < MIN_MESH_SCORE:
+            self._followed = None
             reading = self.attention.absent()
         else:
+            self._followed = face_from_mesh(mesh.points, mesh.score)
             reading = self.attention.update(t, mesh.points, self._gaze(rgb, mesh.points))
         return FrameAnalysis(
-            t=t, face_found=True, n_faces=len(faces), box=viewer.box,
-            emotions=viewer_scores.product, raw_emotions=viewer_scores.raw,
+            t=t, face_found=True, n_faces=max(self._faces_seen, 1), box=viewer.box,
+            emotions=scores[0].product, raw_emotions=scores[0].raw,
             attention=reading.attention, head_pose=reading.head, eyes_open=reading.eyes,
             gaze=reading.gaze, yaw=reading.yaw, pitch=reading.pitch, ear=reading.ear,
-            extra={"all_faces": [s.product for s in scores]} if len(faces) > 1 else {},
+            extra={"all_faces": [s.product for s in scores]} if others else {},
         )
 
     def _choose_viewer(self, faces: list[Face]) -> Face | None:

@@ -102,10 +102,13 @@ class FaceDetector:
         """Faces in an RGB uint8 frame, most confident first."""
         height, width = rgb.shape[:2]
         side = max(height, width)
-        square = np.zeros((side, side, 3), np.uint8)
-        top, left = (side - height) // 2, (side - width) // 2
-        square[top:top + height, left:left + width] = rgb
-        small = cv2.resize(square, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        scale = self.size / side
+        inner = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = np.zeros((self.size, self.size, 3), np.uint8)
+        pad_y, pad_x = (self.size - inner[1]) // 2, (self.size - inner[0]) // 2
+        small[pad_y:pad_y + inner[1], pad_x:pad_x + inner[0]] = cv2.resize(
+            rgb, inner, interpolation=cv2.INTER_AREA)
+        top, left = pad_y / scale, pad_x / scale  # the padding, in frame pixels
         tensor = self.card.normalise(small)[None]
         regressors, logits = self.session.run(self.output_names, {self.input_name: tensor})
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits[0, :, 0], -80, 80)))

@@ -1,0 +1,153 @@
+"""Vision speed: the engine against its own model times, against the Haar-cascade pipeline
+older tools use (``fer``: OpenCV Haar + the same mini-Xception), and offline analysis speed.
+
+Frames are real faces (the demo's MIT clips) placed in 640×480 and 1280×720 webcam framings;
+the 720p recording is encoded from them at the start of the run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from shortory_core.bench.timing import median_seconds, report
+from shortory_core.demo import ASSETS
+from shortory_core.reactions.recording import analyse_recording
+from shortory_core.vision.engine import VisionEngine
+
+CLIP = ASSETS / "reaction_expressions_woman.mp4"
+
+
+def webcam_frames(width: int, height: int, count: int) -> list[np.ndarray]:
+    """BGR frames of a real face filling most of the height, centred, as a webcam frames it."""
+    frames = []
+    with av.open(str(CLIP)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index % 3:
+                continue
+            face = frame.to_ndarray(format="bgr24")
+            side = int(height * 0.9)
+            canvas = np.full((height, width, 3), 40, np.uint8)
+            top, left = (height - side) // 2, (width - side) // 2
+            canvas[top:top + side, left:left + side] = cv2.resize(face, (side, side))
+            frames.append(canvas)
+            if len(frames) == count:
+                break
+    return frames
+
+
+def haar_pipeline() -> Callable[[np.ndarray], list]:
+    """What ``fer`` does per frame: Haar cascade on the grey frame, then the classifier on each
+    face (built here with the same ONNX mini-Xception, so only the detector differs)."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    classifier = VisionEngine(use_iris=False).emotion
+
+    def run(frame: np.ndarray) -> list:
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
+                                         minSize=(40, 40))
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        return classifier.classify(rgb, [(x, y, x + w, y + h) for x, y, w, h in faces])
+
+    return run
+
+
+def model_times(engine: VisionEngine, frame: np.ndarray) -> tuple[float, float]:
+    """Seconds the model runs of one frame take alone, on that frame's real inputs (prepared
+    beforehand): (detection + landmarks + emotion, the two iris runs)."""
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    engine.reset()
+    captured: dict[str, np.ndarray] = {}
+    for model in (engine.detector, engine.mesh, engine.iris):
+        original = model.session.run
+
+        def spy(names, feeds, _original=original, _key=model.card.name):
+            captured.setdefault(_key, next(iter(feeds.values())))
+            return _original(names, feeds)
+
+        model.session.run = spy
+    engine.analyse(frame, 0.0)
+    for model in (engine.detector, engine.mesh, engine.iris):
+        del model.session.run
+    face = engine.detector.detect(rgb)[0]
+    emotion_input = engine.emotion.preprocess(rgb, face.box)[None]
+
+    def timed(model) -> float:
+        tensor = captured[model.card.name]
+        return median_seconds(lambda: model.session.run(None, {model.input_name: tensor}), 30)
+
+    main = (timed(engine.detector) + timed(engine.mesh)
+            + median_seconds(lambda: engine.emotion.classify_tensors(emotion_input), 30))
+    return main, 2 * timed(engine.iris)
+
+
+def encode_recording(frames: list[np.ndarray], path: Path, seconds: float, fps: int = 30
+                     ) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "veryfast"}
+        for index in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(frames[index % len(frames)], format="bgr24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def run() -> str:
+    engine = VisionEngine()
+    vga = webcam_frames(640, 480, 30)
+    hd = webcam_frames(1280, 720, 30)
+
+    fast = VisionEngine(use_iris=False)
+    models, iris = model_times(engine, vga[10])
+
+    def per_frame(e: VisionEngine, frames: list[np.ndarray]) -> float:
+        def run() -> None:
+            e.reset()
+            for i, f in enumerate(frames):
+                e.analyse(f, i / 30)  # a 30 fps camera: the detector runs every 0.5 s
+        return median_seconds(run, 3) / len(frames)
+
+    fast_vga, full_vga = per_frame(fast, vga), per_frame(engine, vga)
+    lines = ["\n".join([
+        "== one 640×480 frame, one face, 1 thread, 30 fps stream",
+        f"  model runs alone: detection + landmarks + emotion {models * 1000:8.2f} ms",
+        f"  model runs alone: iris, both eyes                 {iris * 1000:8.2f} ms",
+        f"  engine, iris off (+ attention, tracking)          {fast_vga * 1000:8.2f} ms"
+        f"  → {fast_vga / models:.2f}× the models (target ≤ 1.5×)",
+        f"  engine, iris on                                   {full_vga * 1000:8.2f} ms"
+        f"  → {full_vga / (models + iris):.2f}× the models",
+    ])]
+
+    haar = haar_pipeline()
+    haar_hd = median_seconds(lambda: [haar(f) for f in hd], 3) / len(hd)
+    fast_hd, full_hd = per_frame(fast, hd), per_frame(engine, hd)
+    lines.append(report(
+        "one 1280×720 frame: Haar cascade + mini-Xception (emotion only) vs shortory (emotion "
+        "+ attention)",
+        [("Haar + mini-Xception", haar_hd), ("shortory engine, iris off", fast_hd),
+         ("shortory engine, iris on", full_hd)],
+        baseline="Haar + mini-Xception", ours="shortory engine, iris off",
+    ) + f"\n  with iris on: {haar_hd / full_hd:.1f}x\n  target: ≥ 10×")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds = 12.0
+        video = encode_recording(hd, Path(tmp) / "reaction720p.mp4", seconds)
+        rows = []
+        for label, engines in (
+            ("2 cores, iris on", [VisionEngine(), VisionEngine()]),
+            ("2 cores, iris off", [VisionEngine(use_iris=False), VisionEngine(use_iris=False)]),
+            ("1 core, iris on", [VisionEngine()]),
+        ):
+            elapsed = median_seconds(lambda e=engines: analyse_recording(video, e, fps=5.0), 2)
+            rows.append(f"  {label:<24} {elapsed:7.2f} s → {seconds / elapsed:5.1f}× realtime")
+    lines.append("== offline analysis of a 12 s 720p recording at 5 samples/s (target ≥ 30×)\n"
+                 + "\n".join(rows))
+    return "\n\n".join(lines)
