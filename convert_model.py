@@ -172,6 +172,9 @@ def _tflite_runner(source: Path):
     outputs = sorted(interpreter.get_output_details(), key=lambda d: d["index"])
 
     def run(x: np.ndarray) -> list[np.ndarray]:
+        if tuple(interpreter.get_input_details()[0]["shape"]) != x.shape:
+            interpreter.resize_tensor_input(input_index, list(x.shape))
+            interpreter.allocate_tensors()
         interpreter.set_tensor(input_index, x)
         interpreter.invoke()
         return [interpreter.get_tensor(d["index"]) for d in outputs]
