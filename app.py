@@ -18,6 +18,8 @@ PAGES = [
     st.Page("pages/home.py", title="Projects", icon="🎬", default=True),
     st.Page("pages/project.py", title="Project", icon="📼", url_path="overview"),
     st.Page("pages/crowd.py", title="Crowd moments", icon="💬", url_path="moments"),
+    st.Page("pages/reactions.py", title="Reactions", icon="🙂", url_path="viewers"),
+    st.Page("pages/model.py", title="Model", icon="🧠", url_path="emotion-model"),
 ]
 navigation = st.navigation(PAGES, position="hidden")
 with st.sidebar:

@@ -6,6 +6,7 @@ lands on the same project; nothing is kept in module globals.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -15,6 +16,7 @@ from shortory_core.config import data_dir
 from shortory_core.demo import ensure_demo_project
 from shortory_core.records import ProjectSummary
 from shortory_core.store import Store
+from shortory_core.vision.engine import VisionEngine
 
 
 def open_store() -> Store:
@@ -35,6 +37,19 @@ def clip_queue(store: Store) -> ClipQueue:
 @st.cache_resource(show_spinner=False)
 def _queue_at(root: str) -> ClipQueue:
     return ClipQueue(_store_at(root))
+
+
+@st.cache_resource(show_spinner="Loading the face models…", max_entries=4)
+def vision_engines(detector: str = "short", iris: bool = True) -> list[VisionEngine]:
+    """Two engines (one per core) for offline analysis, loaded once per process and setting.
+    Engines hold a viewer's state: use them only inside ``analysis_lock()``."""
+    return [VisionEngine(detector=detector, use_iris=iris) for _ in range(2)]
+
+
+@st.cache_resource(show_spinner=False)
+def analysis_lock() -> threading.Lock:
+    """One offline analysis at a time per process: it already uses both cores."""
+    return threading.Lock()
 
 
 def prepare_demo(store: Store) -> None:

@@ -46,3 +46,18 @@ def test_crowd_page_charts_moments_and_renders_clips(demo_home: Path, tmp_path: 
         page.wait_for_timeout(1500)
         assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, "crowd")
+
+
+def test_reactions_page_plots_the_demo_viewers(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    with running_app(home) as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_text("Demo: the Shortory show · demo").wait_for(timeout=60_000)
+        page.get_by_role("link", name="Reactions").click()
+        page.get_by_text("Reactions · Demo: the Shortory show").wait_for(timeout=60_000)
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+        assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 6
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(800)
+        screenshot(page, "reactions")

@@ -287,6 +287,11 @@ class Store:
             ).fetchall()
         return [dict(r) | {"meta": json.loads(r["meta"])} for r in rows]
 
+    def set_session_source(self, session_id: int, source_path: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
+                         (source_path, session_id))
+
     def set_session_status(self, session_id: int, status: str, *, ended: bool = False) -> None:
         with self.transaction() as conn:
             conn.execute(

@@ -1,0 +1,87 @@
+"""Reactions: analyse a recorded reaction video and see its emotion/attention timeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import analysis_lock, open_store, selected_project_id, vision_engines
+from shortory_core.charts.reactions import reaction_figure
+from shortory_core.errors import ShortoryError
+from shortory_core.reactions.sessions import analyse_session
+from shortory_core.reactions.timeline import COLUMNS
+from shortory_core.sources.video_file import VIDEO_SUFFIXES
+from shortory_core.timefmt import format_seconds
+
+store = open_store()
+project_id = selected_project_id(store)
+if project_id is None:
+    st.info("No project yet: create one on the Projects page.")
+    st.stop()
+st.query_params["project"] = str(project_id)
+project = store.get_project(project_id)
+video = store.get_video(project_id)
+st.title(f"Reactions · {project.name}")
+
+with st.expander("➕ Analyse a recorded reaction", expanded=False):
+    with st.form("new_recording"):
+        upload = st.file_uploader("Reaction video", type=[s.strip(".") for s in VIDEO_SUFFIXES])
+        viewer = st.text_input("Viewer", value="Viewer")
+        columns = st.columns(3)
+        offset = columns[0].number_input(
+            "Starts at video time (s)", 0.0, float(video.duration if video else 1e6), 0.0,
+            help="The moment of the source video the recording's first frame shows")
+        fps = columns[1].slider("Samples per second", 1, 15, 5)
+        detector = columns[2].radio("Face size", ["short", "full"], horizontal=True,
+                                    captions=["webcam framing", "small faces"])
+        iris = st.toggle("Measure gaze (iris)", value=True,
+                         help="Off: about 40% faster, gaze not measured")
+        submitted = st.form_submit_button("Analyse", type="primary")
+    if submitted and upload is None:
+        st.error("Choose a reaction video first.")
+    elif submitted and upload is not None:
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
+        target_dir = store.project_media_dir(project_id) / "reactions"
+        target_dir.mkdir(exist_ok=True)
+        session_id = store.create_session(project_id, viewer.strip() or "Viewer", "recording",
+                                          time_offset=float(offset),
+                                          meta={"fps": fps, "detector": detector, "iris": iris})
+        suffix = suffix if suffix in VIDEO_SUFFIXES else ".mp4"
+        target = target_dir / f"session-{session_id}{suffix}"
+        target.write_bytes(upload.getbuffer())
+        store.set_session_source(session_id, store.relative_media_path(target))
+        bar = st.progress(0.0, text="Waiting for the analyser…")
+        try:
+            with analysis_lock():
+                count = analyse_session(
+                    store, session_id, vision_engines(detector, iris), fps=fps,
+                    progress=lambda f: bar.progress(f, text=f"Analysing… {f:.0%}"))
+        except ShortoryError as exc:
+            bar.empty()
+            st.error(f"{exc} The recording is kept; the session is marked failed.")
+        else:
+            bar.empty()
+            st.success(f"{count} samples analysed.")
+
+sessions = store.sessions(project_id)
+if not sessions:
+    st.info("No reactions yet: analyse a recording above.")
+    st.stop()
+labels = {s["id"]: f"{s['viewer']} · {s['kind']} · from {format_seconds(s['time_offset'])} · "
+                   f"{s['n_samples']} samples · {s['status']}" for s in sessions}
+chosen = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
+                      index=len(sessions) - 1)
+samples = pd.DataFrame(store.samples(chosen))
+if samples.empty:
+    st.warning("This session has no samples yet.")
+    st.stop()
+faces = samples["face_found"].astype(bool)
+stats = st.columns(4)
+stats[0].metric("Samples", len(samples))
+stats[1].metric("Face found", f"{faces.mean():.0%}")
+stats[2].metric("Mean attention", f"{samples['attention'].mean():.2f}")
+stats[3].metric("Most often", samples.loc[faces, "dominant"].mode().iat[0] if faces.any() else "—")
+st.plotly_chart(reaction_figure(samples), key="reaction")
+st.download_button("Download timeline (CSV)",
+                   samples[list(COLUMNS)].to_csv(index=False).encode(),
+                   file_name=f"reaction-{chosen}.csv", mime="text/csv")

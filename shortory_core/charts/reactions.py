@@ -1,0 +1,63 @@
+"""Reaction timelines and model evaluation as Plotly figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.vision.evaluate import Scores
+
+EMOTION_COLOURS = {"happy": "#f6c177", "sad": "#7aa2f7", "angry": "#f7768e",
+                   "neutral": "#9aa5ce", "surprise": "#bb9af7"}
+
+
+def reaction_figure(samples: pd.DataFrame) -> go.Figure:
+    """Five emotion probabilities and attention on one video-time axis (two rows), framed on
+    the session's own span (a reaction may cover seconds of a long video)."""
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35],
+                           vertical_spacing=0.06)
+    faces = samples[samples["face_found"] == 1]
+    for emotion in PRODUCT_EMOTIONS:
+        figure.add_scatter(x=faces["video_time"], y=faces[emotion], name=emotion,
+                           mode="lines", line={"color": EMOTION_COLOURS[emotion], "width": 2},
+                           row=1, col=1)
+    figure.add_scatter(x=samples["video_time"], y=samples["attention"], name="attention",
+                       mode="lines", line={"color": "#9ece6a", "width": 2}, row=2, col=1)
+    absent = samples[samples["face_found"] == 0]
+    if len(absent):
+        figure.add_scatter(x=absent["video_time"], y=[0] * len(absent), name="no face",
+                           mode="markers", marker={"color": "#565f89", "size": 5}, row=2, col=1)
+    figure.update_yaxes(range=[0, 1.02], row=1, col=1, title="probability")
+    figure.update_yaxes(range=[0, 1.02], row=2, col=1, title="attention")
+    start, end = samples["video_time"].min(), samples["video_time"].max()
+    margin = max((end - start) * 0.03, 0.5)
+    figure.update_xaxes(range=[start - margin, end + margin])
+    figure.update_xaxes(title="video time (s)", row=2, col=1)
+    figure.update_layout(height=440, margin={"l": 50, "r": 20, "t": 30, "b": 40},
+                         legend={"orientation": "h", "y": 1.1})
+    return figure
+
+
+def confusion_figure(scores: Scores, title: str) -> go.Figure:
+    figure = go.Figure(go.Heatmap(
+        z=scores.confusion, x=scores.labels, y=scores.labels, colorscale="Blues",
+        text=scores.confusion, texttemplate="%{text}",
+        hovertemplate="truth %{y}, guess %{x}: %{z}<extra></extra>",
+    ))
+    figure.update_layout(title=title, height=380, margin={"l": 70, "r": 20, "t": 40, "b": 60},
+                         xaxis={"title": "predicted"},
+                         yaxis={"title": "true", "autorange": "reversed"})
+    return figure
+
+
+def per_class_figure(scores: Scores) -> go.Figure:
+    figure = go.Figure()
+    for metric in ("precision", "recall", "f1"):
+        values = getattr(scores, metric)
+        figure.add_bar(x=scores.labels, y=[values[label] for label in scores.labels],
+                       name=metric)
+    figure.update_layout(barmode="group", height=320, yaxis={"range": [0, 1]},
+                         margin={"l": 40, "r": 20, "t": 30, "b": 40})
+    return figure
