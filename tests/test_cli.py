@@ -71,3 +71,45 @@ def test_moments_on_a_missing_or_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("")
     empty = run_cli("moments", str(tmp_path / "empty.csv"), home=tmp_path)
     assert empty.returncode == 2 and "empty" in empty.stderr
+
+
+def test_analyze_writes_a_timeline_on_video_time(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from tests.conftest import FIXTURES
+
+    out = tmp_path / "timeline.parquet"
+    done = run_cli("analyze", str(FIXTURES / "faces_video" / "reaction_smile_man.mp4"),
+                   "--fps", "5", "--offset", "64", "--out", str(out), "--no-iris", "--json",
+                   home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["samples"] == result["faces_found"] >= 15
+    table = pd.read_parquet(out)
+    assert list(table.columns[:4]) == ["video_time", "source_time", "face_found", "n_faces"]
+    assert table["video_time"].iloc[0] == 64.0
+    assert ((table["video_time"] - table["source_time"] - 64.0).abs() < 1e-6).all()
+    assert table["happy"].max() > 0.8 and table["gaze"].isna().all()  # iris was off
+    bad = run_cli("analyze", str(out), home=tmp_path)
+    assert bad.returncode == 2 and "not a readable video" in bad.stderr
+
+
+def test_evaluate_reports_both_label_sets(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "faces"
+    for source, name in (("happy", "Happiness"), ("angry", "ANGER"), ("neutral", "neutral")):
+        shutil.copytree(FIXTURES / "fer2013_train_sample" / source, folder / name)
+    (folder / "unknown_class").mkdir()
+    done = run_cli("evaluate", str(folder), "--json", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["images"] == 180 and "unknown_class" in result["skipped"]
+    raw = result["raw"]
+    assert raw["support"] == {"angry": 60, "disgust": 0, "fear": 0, "happy": 60, "sad": 0,
+                              "surprise": 0, "neutral": 60}
+    assert sum(map(sum, raw["confusion"])) == 180
+    assert raw["recall"]["happy"] > 0.8
+    assert set(result["product"]["labels"]) == {"happy", "sad", "angry", "neutral", "surprise"}
