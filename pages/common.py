@@ -7,6 +7,7 @@ lands on the same project; nothing is kept in module globals.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -14,7 +15,7 @@ import streamlit as st
 from shortory_core.clips.jobs import ClipQueue
 from shortory_core.config import data_dir
 from shortory_core.demo import ensure_demo_project
-from shortory_core.records import ProjectSummary
+from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
@@ -59,6 +60,23 @@ def prepare_demo(store: Store) -> None:
     with st.status("Preparing the demo project (first start only)…", expanded=True) as status:
         ensure_demo_project(store, step=status.write)
         status.update(label="Demo project ready", state="complete", expanded=False)
+
+
+@dataclass(frozen=True)
+class OpenProject:
+    id: int
+    project: Project
+    video: VideoInfo | None
+
+
+def require_project(store: Store) -> OpenProject:
+    """The project this page shows (kept in the URL); stops the page with a hint if none."""
+    project_id = selected_project_id(store)
+    if project_id is None:
+        st.info("No project yet: create one on the Projects page.")
+        st.stop()
+    st.query_params["project"] = str(project_id)
+    return OpenProject(project_id, store.get_project(project_id), store.get_video(project_id))
 
 
 def selected_project_id(store: Store) -> int | None:

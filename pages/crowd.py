@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages.common import clip_queue, open_store, selected_project_id
+from pages.common import clip_queue, open_store, require_project
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.jobs import ClipRequest
 from shortory_core.signals.comment_moments import (
@@ -22,13 +22,8 @@ from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
-project_id = selected_project_id(store)
-if project_id is None:
-    st.info("No project yet: create one on the Projects page.")
-    st.stop()
-st.query_params["project"] = str(project_id)
-project = store.get_project(project_id)
-video = store.get_video(project_id)
+opened = require_project(store)
+project_id, project, video = opened.id, opened.project, opened.video
 duration = video.duration if video else None
 
 

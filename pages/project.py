@@ -5,19 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import open_store, selected_project_id
+from pages.common import open_store, require_project
 from shortory_core.errors import ShortoryError
 from shortory_core.projects import import_comments
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
-project_id = selected_project_id(store)
-if project_id is None:
-    st.info("No project yet: create one on the Projects page.")
-    st.stop()
-project = store.get_project(project_id)
-video = store.get_video(project_id)
-st.query_params["project"] = str(project_id)
+opened = require_project(store)
+project_id, project, video = opened.id, opened.project, opened.video
 
 st.title(project.name)
 if video is None:

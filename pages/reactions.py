@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import analysis_lock, open_store, selected_project_id, vision_engines
+from pages.common import analysis_lock, open_store, require_project, vision_engines
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.errors import ShortoryError
 from shortory_core.reactions.sessions import analyse_session
@@ -14,13 +14,8 @@ from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
-project_id = selected_project_id(store)
-if project_id is None:
-    st.info("No project yet: create one on the Projects page.")
-    st.stop()
-st.query_params["project"] = str(project_id)
-project = store.get_project(project_id)
-video = store.get_video(project_id)
+opened = require_project(store)
+project_id, project, video = opened.id, opened.project, opened.video
 st.title(f"Reactions · {project.name}")
 
 with st.expander("➕ Analyse a recorded reaction", expanded=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,13 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo-home")
     ensure_demo_project(Store(root))
     return root
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo data folder, made the app's data folder; tests may write."""
+    copy = tmp_path / "home"
+    shutil.copytree(demo_home, copy)
+    monkeypatch.setenv("SHORTORY_HOME", str(copy))
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    return copy

@@ -1,10 +1,8 @@
 """The Crowd moments page through AppTest: sliders regroup, render makes real clips."""
 
-import shutil
 import time
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
@@ -12,20 +10,13 @@ from shortory_core.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def home(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(demo_home, copy)
-    monkeypatch.setenv("SHORTORY_HOME", str(copy))
-    monkeypatch.chdir(ROOT)
-    return copy
 
 
 def moment_times(app: AppTest) -> list[str]:
     return list(app.dataframe[0].value["time"])
 
 
-def test_sliders_regroup_and_render_makes_clips(home: Path) -> None:
+def test_sliders_regroup_and_render_makes_clips(demo_copy: Path) -> None:
     app = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
     assert not app.exception
     assert moment_times(app) == ["0:43", "1:06", "0:19", "1:32", "0:05"]  # spammer 5th
@@ -37,7 +28,7 @@ def test_sliders_regroup_and_render_makes_clips(home: Path) -> None:
     assert moment_times(app) == ["0:43", "1:06", "0:19"]
 
     app.button[0].click().run()  # render
-    store = Store(home)
+    store = Store(demo_copy)
     project_id = store.demo_project_id()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -12,17 +12,10 @@ from tests.conftest import FIXTURES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def home(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(demo_home, copy)
-    monkeypatch.setenv("SHORTORY_HOME", str(copy))
-    monkeypatch.chdir(ROOT)
-    return copy
 
 
-def test_demo_viewers_are_analysed_and_plotted(home: Path) -> None:
-    store = Store(home)
+def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
+    store = Store(demo_copy)
     sessions = store.sessions(store.demo_project_id())
     assert [s["status"] for s in sessions] == ["analysed", "analysed"]
     assert all(s["n_samples"] >= 15 for s in sessions)
@@ -35,9 +28,9 @@ def test_demo_viewers_are_analysed_and_plotted(home: Path) -> None:
     assert app.metric[1].value == "100%"
 
 
-def test_a_new_recording_session_is_analysed_and_shown(home: Path) -> None:
+def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     """What the page's upload form does after saving the file (AppTest cannot upload)."""
-    store = Store(home)
+    store = Store(demo_copy)
     project_id = store.demo_project_id()
     session_id = store.create_session(project_id, "Ann", "recording", time_offset=60.0)
     target = store.project_media_dir(project_id) / "ann.mp4"
@@ -60,12 +53,12 @@ def test_a_new_recording_session_is_analysed_and_shown(home: Path) -> None:
     assert not app.exception and app.metric[0].value == str(count)
 
 
-def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(home: Path) -> None:
+def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: Path) -> None:
     from shortory_core.errors import ShortoryError
     from shortory_core.reactions.sessions import analyse_session
     from shortory_core.vision.engine import VisionEngine
 
-    store = Store(home)
+    store = Store(demo_copy)
     [first, _] = store.sessions(store.demo_project_id())
     before = store.samples(first["id"])
     store.media_path(first["source_path"]).write_bytes(b"broken" * 100)
@@ -75,7 +68,7 @@ def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(home: Path)
     assert store.session(first["id"])["status"] == "failed"
 
 
-def test_model_page_evaluates_a_labelled_folder(home: Path) -> None:
+def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
     app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
     assert not app.exception
     assert app.title[0].value == "Model · fer-mini-xception"

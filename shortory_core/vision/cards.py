@@ -90,3 +90,13 @@ def open_session(card: ModelCard, threads: int = 1) -> ort.InferenceSession:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     return ort.InferenceSession(str(card.path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxModel:
+    """A model card with its session: what every model wrapper starts from."""
+
+    def __init__(self, card: ModelCard, threads: int = 1) -> None:
+        self.card = card
+        self.session = open_session(card, threads)
+        self.input_name = self.session.get_inputs()[0].name
+        self.size = card.input_size[0]

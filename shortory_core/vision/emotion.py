@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, open_session
+from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, OnnxModel
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,9 @@ def square_crop(image: np.ndarray, box: tuple[float, float, float, float], margi
     return image[top:top + size, left:left + size]
 
 
-class EmotionClassifier:
+class EmotionClassifier(OnnxModel):
     def __init__(self, card: ModelCard, threads: int = 1) -> None:
-        self.card = card
-        self.session = open_session(card, threads)
-        self.input_name = self.session.get_inputs()[0].name
+        super().__init__(card, threads)
         self.margin = int(card.extra.get("face_margin_px", 10))
         self.batched = not isinstance(self.session.get_inputs()[0].shape[0], int)
         self._product_index = [

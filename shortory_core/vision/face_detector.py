@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from shortory_core.vision.cards import ModelCard, open_session
+from shortory_core.vision.cards import ModelCard, OnnxModel
 
 NMS_IOU = 0.3
 
@@ -79,14 +79,11 @@ def weighted_nms(boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray,
     return merged
 
 
-class FaceDetector:
+class FaceDetector(OnnxModel):
     """Faces in a frame, with either BlazeFace model (short range: webcam; full: small faces)."""
 
     def __init__(self, card: ModelCard, threads: int = 1) -> None:
-        self.card = card
-        self.session = open_session(card, threads)
-        self.size = card.input_size[0]
-        self.input_name = self.session.get_inputs()[0].name
+        super().__init__(card, threads)
         self.anchors = make_anchors(self.size, card.extra["strides"],
                                     card.extra["anchors_per_cell"])
         self.threshold = float(card.extra.get("score_threshold", 0.5))

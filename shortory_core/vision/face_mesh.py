@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from shortory_core.vision.cards import ModelCard, open_session
+from shortory_core.vision.cards import ModelCard, OnnxModel
 from shortory_core.vision.face_detector import Face
 
 CROP_SCALE = 1.5
@@ -51,12 +51,9 @@ def _to_frame(points: np.ndarray, transform: np.ndarray) -> np.ndarray:
     return np.column_stack([xy, points[:, 2] * scale])
 
 
-class FaceMesh:
+class FaceMesh(OnnxModel):
     def __init__(self, card: ModelCard, threads: int = 1) -> None:
-        self.card = card
-        self.session = open_session(card, threads)
-        self.size = card.input_size[0]
-        self.input_name = self.session.get_inputs()[0].name
+        super().__init__(card, threads)
         names = [o.name for o in self.session.get_outputs()]
         shapes = [o.shape[-1] for o in self.session.get_outputs()]
         self.points_name = names[int(np.argmax(shapes))]
@@ -77,14 +74,11 @@ class FaceMesh:
         return Mesh(points, score)
 
 
-class IrisLocator:
+class IrisLocator(OnnxModel):
     """The iris centre of each eye, relative to that eye's corners."""
 
     def __init__(self, card: ModelCard, threads: int = 1) -> None:
-        self.card = card
-        self.session = open_session(card, threads)
-        self.size = card.input_size[0]
-        self.input_name = self.session.get_inputs()[0].name
+        super().__init__(card, threads)
         outputs = self.session.get_outputs()
         self.iris_name = min(outputs, key=lambda o: o.shape[-1]).name  # 5 points × 3
 
