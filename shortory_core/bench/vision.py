@@ -49,8 +49,8 @@ def haar_pipeline() -> Callable[[np.ndarray], list]:
 
     def run(frame: np.ndarray) -> list:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
-                                         minSize=(40, 40))
+        faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,  # fer's own
+                                         flags=cv2.CASCADE_SCALE_IMAGE, minSize=(50, 50))
         rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         return classifier.classify(rgb, [(x, y, x + w, y + h) for x, y, w, h in faces])
 
