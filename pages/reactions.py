@@ -9,7 +9,7 @@ from pages.common import analysis_lock, open_store, require_project, vision_engi
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.errors import ShortoryError
 from shortory_core.reactions.sessions import analyse_session
-from shortory_core.reactions.timeline import COLUMNS
+from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
 
@@ -70,6 +70,9 @@ samples = pd.DataFrame(store.samples(chosen))
 if samples.empty:
     st.warning("This session has no samples yet.")
     st.stop()
+window = st.slider("Emotion smoothing (samples)", 1, 15, 1,
+                   help="Centred moving average; the stored samples stay raw")
+samples = smooth_emotions(samples, window)
 faces = samples["face_found"].astype(bool)
 stats = st.columns(4)
 stats[0].metric("Samples", len(samples))

@@ -113,7 +113,12 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
 
 def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.reactions.recording import analyse_recording
-    from shortory_core.reactions.timeline import sample_rows, timeline_frame, write_timeline
+    from shortory_core.reactions.timeline import (
+        sample_rows,
+        smooth_emotions,
+        timeline_frame,
+        write_timeline,
+    )
     from shortory_core.vision.engine import VisionEngine
 
     def show(fraction: float) -> None:
@@ -124,7 +129,7 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
                for _ in range(args.workers)]
     analyses = analyse_recording(args.reaction_video, engines, fps=args.fps, progress=show)
     rows = sample_rows(analyses, args.offset)
-    frame = timeline_frame(rows)
+    frame = smooth_emotions(timeline_frame(rows), args.smooth)
     if args.out:
         write_timeline(frame, args.out)
     found = int(frame["face_found"].sum())
@@ -210,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--detector", choices=("short", "full"), default="short",
                          help="short: webcam framing; full: small faces")
     analyze.add_argument("--no-iris", action="store_true", help="skip gaze for speed")
+    analyze.add_argument("--smooth", type=int, default=0, metavar="N",
+                         help="average emotions over N samples (centred)")
     analyze.add_argument("--workers", type=int, default=2, help="parallel parts (cores)")
 
     evaluate = add("evaluate", cmd_evaluate, "score an emotion model on a labelled folder",

@@ -177,3 +177,26 @@ def test_corrupt_recording_is_a_clear_error(tmp_path: Path, engine: VisionEngine
     bad.write_bytes(b"\x00" * 5000)
     with pytest.raises(SourceError):
         analyse_recording(bad, [engine])
+
+
+def test_smoothing_steadies_emotions_and_leaves_absent_samples(engine: VisionEngine) -> None:
+    import pandas as pd
+
+    from shortory_core.reactions.timeline import sample_rows, smooth_emotions, timeline_frame
+
+    samples = analyse_recording(CLIPS / "reaction_smile_man.mp4", [engine], fps=10)
+    rows = sample_rows(samples, 0.0)
+    rows.insert(5, dict(rows[5], seq=99, face_found=0, happy=None, dominant=None))
+    raw = timeline_frame(rows)
+    smooth = smooth_emotions(raw, 5)
+    faces = raw["face_found"] == 1
+    emotions = ["happy", "sad", "angry", "neutral", "surprise"]
+
+    def jitter(frame: pd.DataFrame) -> float:
+        return float(frame.loc[faces, "happy"].diff().abs().sum())
+
+    assert jitter(smooth) < jitter(raw)
+    assert (smooth.loc[faces, emotions].sum(axis=1) - 1).abs().max() < 1e-6
+    assert pd.isna(smooth.loc[~faces, "happy"]).all() and smooth_emotions(raw, 1) is raw
+    recomputed = smooth.loc[faces, emotions].astype(float).idxmax(axis=1)
+    assert (smooth.loc[faces, "dominant"] == recomputed).all()

@@ -37,6 +37,24 @@ def timeline_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def smooth_emotions(frame: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Centred rolling mean of the five emotions over ``window`` samples that found a face,
+    with the dominant emotion recomputed; samples are stored raw, smoothing is a view.
+
+    A face-absent sample neither takes part nor is changed.
+    """
+    if window <= 1 or frame.empty:
+        return frame
+    smoothed = frame.copy()
+    faces = smoothed["face_found"].astype(bool)
+    emotions = list(PRODUCT_EMOTIONS)
+    rolled = (smoothed.loc[faces, emotions].astype(float)
+              .rolling(window, center=True, min_periods=1).mean())
+    smoothed.loc[faces, emotions] = rolled
+    smoothed.loc[faces, "dominant"] = rolled.idxmax(axis=1)
+    return smoothed
+
+
 def write_timeline(frame: pd.DataFrame, out: Path) -> Path:
     """CSV or Parquet, chosen by the file's suffix."""
     suffix = out.suffix.lower()
