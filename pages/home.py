@@ -34,10 +34,13 @@ with st.expander("➕ New project", expanded=False):
                 if progress.fraction is not None:
                     bar.progress(progress.fraction, text=f"Downloading… {progress.fraction:.0%}")
 
+            def show_comments(count: int) -> None:
+                bar.progress(min(count / int(limit), 1.0), text=f"{count} comments fetched…")
+
             try:
                 created = create_from_url(
                     store, url, with_comments=fetch_comments, comment_sort=sort,
-                    comment_limit=int(limit), progress=show,
+                    comment_limit=int(limit), progress=show, comment_progress=show_comments,
                 )
             except ShortoryError as exc:
                 bar.empty()
