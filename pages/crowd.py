@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages.common import clip_queue, open_store, require_project
 from shortory_core.charts.crowd import crowd_figure
-from shortory_core.clips.jobs import ClipRequest
+from shortory_core.clips.comment_clips import render_comment_moments
 from shortory_core.signals.comment_moments import (
     Mention,
     MomentOptions,
@@ -88,16 +88,7 @@ mode = left.radio("Cut", ["exact", "copy"], horizontal=True,
                   captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
 if right.button(f"Render {len(spans)} clip{'s' * (len(spans) != 1)}", type="primary",
                 disabled=video is None or not spans):
-    store.replace_moments(project_id, "comments", [
-        {"start": m.start, "end": m.end, "centre": m.centre, "score": m.score,
-         "label": f"#{m.rank}", "mentions": m.mentions, "comment_ids": m.comment_ids[:200]}
-        for m in moments
-    ])
-    clip_queue(store).submit(project_id, "comments", [
-        ClipRequest(s.start, s.end, s.score,
-                    "moment " + " + ".join(f"#{r}" for r in sorted(s.moments)))
-        for s in spans
-    ], mode=mode)
+    render_comment_moments(store, clip_queue(store), project_id, moments, mode)
 
 
 def clip_list() -> bool:

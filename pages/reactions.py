@@ -8,7 +8,7 @@ import streamlit as st
 from pages.common import analysis_lock, open_store, require_project, vision_engines
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.errors import ShortoryError
-from shortory_core.reactions.sessions import analyse_session
+from shortory_core.reactions.sessions import add_recording, analyse_session
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
@@ -35,16 +35,9 @@ with st.expander("➕ Analyse a recorded reaction", expanded=False):
     if submitted and upload is None:
         st.error("Choose a reaction video first.")
     elif submitted and upload is not None:
-        suffix = "." + upload.name.rsplit(".", 1)[-1].lower()
-        target_dir = store.project_media_dir(project_id) / "reactions"
-        target_dir.mkdir(exist_ok=True)
-        session_id = store.create_session(project_id, viewer.strip() or "Viewer", "recording",
-                                          time_offset=float(offset),
-                                          meta={"fps": fps, "detector": detector, "iris": iris})
-        suffix = suffix if suffix in VIDEO_SUFFIXES else ".mp4"
-        target = target_dir / f"session-{session_id}{suffix}"
-        target.write_bytes(upload.getbuffer())
-        store.set_session_source(session_id, store.relative_media_path(target))
+        session_id = add_recording(
+            store, project_id, viewer, upload.getvalue(), "." + upload.name.rsplit(".", 1)[-1],
+            time_offset=float(offset), meta={"fps": fps, "detector": detector, "iris": iris})
         bar = st.progress(0.0, text="Waiting for the analyser…")
         try:
             with analysis_lock():

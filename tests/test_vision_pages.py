@@ -1,6 +1,5 @@
 """The Reactions and Model pages through AppTest, on the demo project and real fixtures."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,15 @@ def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
 
 def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     """What the page's upload form does after saving the file (AppTest cannot upload)."""
+    from shortory_core.reactions.sessions import add_recording, analyse_session
+    from shortory_core.vision.engine import VisionEngine
+
     store = Store(demo_copy)
     project_id = store.demo_project_id()
-    session_id = store.create_session(project_id, "Ann", "recording", time_offset=60.0)
-    target = store.project_media_dir(project_id) / "ann.mp4"
-    shutil.copyfile(FIXTURES / "faces_video" / "reaction_smile_man.mp4", target)
-    store.set_session_source(session_id, store.relative_media_path(target))
-    from shortory_core.reactions.sessions import analyse_session
-    from shortory_core.vision.engine import VisionEngine
+    clip = (FIXTURES / "faces_video" / "reaction_smile_man.mp4").read_bytes()
+    session_id = add_recording(store, project_id, "  Ann ", clip, ".MP4", time_offset=60.0)
+    saved = store.session(session_id)
+    assert saved["viewer"] == "Ann" and saved["source_path"].endswith(f"session-{session_id}.mp4")
 
     seen: list[float] = []
     count = analyse_session(store, session_id, [VisionEngine(use_iris=False)],
