@@ -157,6 +157,22 @@ def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any
             "raw": result.raw.as_dict(), "product": result.product.as_dict()}
 
 
+def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.highlights.peaks import PeakOptions, find_highlights
+    from shortory_core.highlights.timeline import build_timeline
+
+    if store.get_project(args.project) is None:
+        raise ShortoryError(f"No project {args.project}; `projects` lists them.")
+    timeline = build_timeline(store, args.project, step=args.step)
+    options = PeakOptions(smoothing_s=args.smoothing, prominence=args.prominence,
+                          min_gap_s=args.min_gap, top_k=args.top, pad_s=args.pad)
+    return {
+        "project_id": args.project,
+        "viewers": int(timeline.viewers.max(initial=0)),
+        "peaks": [asdict(p) for p in find_highlights(timeline, options)],
+    }
+
+
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
@@ -225,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--detect", action="store_true",
                           help="images are whole photos: find the face first")
     evaluate.add_argument("--card", type=Path, help="another model's card (JSON)")
+
+    highlights = add("highlights", cmd_highlights,
+                     "peaks per emotion and of the fused interest score of a project")
+    highlights.add_argument("project", type=int)
+    highlights.add_argument("--top", type=int, default=3, help="peaks per emotion")
+    highlights.add_argument("--smoothing", type=float, default=2.0, help="seconds")
+    highlights.add_argument("--prominence", type=float, default=0.1)
+    highlights.add_argument("--min-gap", type=float, default=10.0, help="seconds")
+    highlights.add_argument("--pad", type=float, default=10.0, help="clip = peak ± pad")
+    highlights.add_argument("--step", type=float, default=0.1, help="timeline grid, seconds")
 
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)

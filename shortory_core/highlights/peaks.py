@@ -1,0 +1,119 @@
+"""Peaks worth cutting, found with ``scipy.signal.find_peaks`` on the joined timeline.
+
+Per emotion: each emotion's mean probability is smoothed and its peaks ranked by prominence
+(how far a peak stands above the valleys around it), within that emotion only. A surprise
+moment and a happy moment both surface; no emotion is favoured by a constant.
+
+Fused interest: a weighted mean of the signals present at each time, each scaled to 0..1:
+emotional intensity (1 − neutral), attention, comment density (over its maximum) and the
+"Most replayed" heatmap. A signal with no data at a time drops out of the mean there rather
+than counting as zero, so a part nobody watched can still rank by its comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
+
+from shortory_core.highlights.timeline import ProjectTimeline
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+EXPRESSIVE = tuple(e for e in PRODUCT_EMOTIONS if e != "neutral")
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    emotion: float = 1.0
+    attention: float = 0.5
+    comments: float = 1.0
+    heatmap: float = 0.5
+
+
+@dataclass(frozen=True)
+class PeakOptions:
+    smoothing_s: float = 2.0
+    prominence: float = 0.1
+    min_gap_s: float = 10.0
+    top_k: int = 3  # per emotion, and for the fused score
+    pad_s: float = 10.0  # clip = peak ± pad (a preset of 15/30/60 s sets pad to half)
+    emotions: tuple[str, ...] = EXPRESSIVE
+    weights: FusionWeights = field(default_factory=FusionWeights)
+
+
+@dataclass(frozen=True)
+class Peak:
+    time: float
+    kind: str  # an emotion, or "fused"
+    score: float  # the smoothed value at the peak
+    prominence: float
+    attention: float | None
+    start: float
+    end: float
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """NaN-aware moving average: gaps stay gaps, edges of data are not pulled to zero."""
+    if window <= 1:
+        return values.copy()
+    finite = np.isfinite(values)
+    total = uniform_filter1d(np.where(finite, values, 0.0), window, mode="constant")
+    weight = uniform_filter1d(finite.astype(float), window, mode="constant")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(finite, total / weight, np.nan)
+
+
+def fused_score(timeline: ProjectTimeline, weights: FusionWeights, window: int = 1
+                ) -> np.ndarray:
+    """The fused interest score per bin; comment density is smoothed over ``window`` bins
+    before it is scaled to its maximum (raw mentions sit on single bins)."""
+    neutral = timeline.emotions["neutral"]
+    density = smooth(timeline.comments, window)
+    comments = density / density.max() if density.max() > 0 else np.full_like(density, np.nan)
+    parts = [(weights.emotion, 1.0 - neutral), (weights.attention, timeline.attention),
+             (weights.comments, comments), (weights.heatmap, timeline.heatmap)]
+    total = np.zeros(len(timeline.t))
+    weight = np.zeros(len(timeline.t))
+    for w, values in parts:
+        present = np.isfinite(values)
+        total += np.where(present, w * np.nan_to_num(values), 0.0)
+        weight += np.where(present, w, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(weight > 0, total / weight, np.nan)
+
+
+def _peaks(values: np.ndarray, kind: str, timeline: ProjectTimeline, options: PeakOptions
+           ) -> list[Peak]:
+    step = timeline.step
+    series = smooth(values, max(round(options.smoothing_s / step), 1))
+    filled = np.nan_to_num(series, nan=0.0)
+    indices, props = find_peaks(filled, prominence=options.prominence,
+                                distance=max(round(options.min_gap_s / step), 1))
+    order = np.argsort(-props["prominences"])[:options.top_k]
+    duration = float(timeline.t[-1] + step / 2)
+    peaks = []
+    for i in order:
+        index = int(indices[i])
+        time = float(timeline.t[index])
+        attention = timeline.attention[index]
+        peaks.append(Peak(
+            time=time, kind=kind, score=float(filled[index]),
+            prominence=float(props["prominences"][i]),
+            attention=float(attention) if np.isfinite(attention) else None,
+            start=max(time - options.pad_s, 0.0), end=min(time + options.pad_s, duration),
+        ))
+    return peaks
+
+
+def find_highlights(timeline: ProjectTimeline, options: PeakOptions | None = None
+                    ) -> list[Peak]:
+    """Peaks of every chosen emotion and of the fused score, each list best first."""
+    options = options or PeakOptions()
+    peaks = []
+    for emotion in options.emotions:
+        peaks += _peaks(timeline.emotions[emotion], emotion, timeline, options)
+    window = max(round(options.smoothing_s / timeline.step), 1)
+    peaks += _peaks(fused_score(timeline, options.weights, window), "fused", timeline, options)
+    return peaks

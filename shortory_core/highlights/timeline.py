@@ -1,0 +1,89 @@
+"""Every signal of a project on one grid of video time: the studio only ever joins timelines.
+
+Reaction samples of all viewers are binned onto the grid (``step`` seconds) and averaged, first
+per viewer and bin, then across viewers, so a viewer who was sampled more often does not count
+more. Comment mentions become a density per second, the "Most replayed" heatmap is spread over
+its buckets. A value is NaN where its signal has no data (no viewer watched that part).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from shortory_core.signals.comment_moments import extract_mentions
+from shortory_core.store import Store
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+DEFAULT_STEP_S = 0.1
+
+
+@dataclass
+class ProjectTimeline:
+    t: np.ndarray  # bin centres, seconds of the source video
+    emotions: dict[str, np.ndarray]  # mean probability across viewers (NaN: no data)
+    attention: np.ndarray
+    viewers: np.ndarray  # how many viewers have data in each bin
+    comments: np.ndarray  # comment mentions per second
+    heatmap: np.ndarray  # YouTube "Most replayed", 0..1 (NaN when unknown)
+
+    @property
+    def step(self) -> float:
+        return float(self.t[1] - self.t[0]) if len(self.t) > 1 else DEFAULT_STEP_S
+
+
+def grid(duration: float, step: float = DEFAULT_STEP_S) -> np.ndarray:
+    return (np.arange(int(np.ceil(duration / step))) + 0.5) * step
+
+
+def _bin_mean(times: np.ndarray, values: np.ndarray, bins: int, step: float) -> np.ndarray:
+    """Mean of ``values`` per bin (NaN where a bin got nothing)."""
+    index = np.clip((times / step).astype(int), 0, bins - 1)
+    sums = np.bincount(index, weights=values, minlength=bins)
+    counts = np.bincount(index, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def viewer_layers(samples: list[dict], bins: int, step: float) -> dict[str, np.ndarray]:
+    """One viewer's samples (face found, not paused) binned per signal."""
+    kept = [s for s in samples if s["face_found"] and not s["paused"]]
+    if not kept:
+        return {}
+    times = np.array([s["video_time"] for s in kept], float)
+    return {name: _bin_mean(times, np.array([s[name] for s in kept], float), bins, step)
+            for name in (*PRODUCT_EMOTIONS, "attention")}
+
+
+def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S
+                   ) -> ProjectTimeline:
+    video = store.get_video(project_id)
+    duration = video.duration if video else 0.0
+    t = grid(max(duration, step), step)
+    bins = len(t)
+    layers = [viewer_layers(store.samples(s["id"]), bins, step)
+              for s in store.sessions(project_id)]
+    layers = [layer for layer in layers if layer]
+
+    def across(name: str) -> np.ndarray:
+        if not layers:
+            return np.full(bins, np.nan)
+        with warnings.catch_warnings():  # bins no viewer watched stay NaN, silently
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(np.vstack([layer[name] for layer in layers]), axis=0)
+
+    viewers = (np.vstack([np.isfinite(layer["attention"]) for layer in layers]).sum(0)
+               if layers else np.zeros(bins, int))
+    mentions = extract_mentions(store.comments(project_id), duration or None)
+    seconds = np.array([m.seconds for m in mentions], float)
+    comments = (np.bincount(np.clip((seconds / step).astype(int), 0, bins - 1),
+                            minlength=bins) / step if len(seconds) else np.zeros(bins))
+    heatmap = np.full(bins, np.nan)
+    for point in video.heatmap if video else []:
+        heatmap[(t >= point.start) & (t < point.end)] = point.value
+    return ProjectTimeline(
+        t=t, emotions={e: across(e) for e in PRODUCT_EMOTIONS}, attention=across("attention"),
+        viewers=viewers, comments=comments, heatmap=heatmap,
+    )

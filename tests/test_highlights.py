@@ -1,0 +1,101 @@
+"""Every signal joined on video time, and peaks per emotion and on the fused score."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from shortory_core.highlights.peaks import (
+    FusionWeights,
+    PeakOptions,
+    find_highlights,
+    fused_score,
+    smooth,
+)
+from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, grid
+from shortory_core.store import Store
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+
+def test_demo_reactions_and_comments_meet_on_the_events(demo_home: Path) -> None:
+    store = Store(demo_home)
+    timeline = build_timeline(store, store.demo_project_id())
+    assert len(timeline.t) == 1200 and timeline.viewers.max() == 1
+    watched = np.isfinite(timeline.attention)
+    assert 31 < timeline.t[watched].min() < 32 and timeline.t[watched].max() < 68
+    peaks = find_highlights(timeline)
+    best = {p.kind: p for p in reversed(peaks)}  # each list is best first
+    assert abs(best["surprise"].time - 42) < 2  # Mia's open mouth at the jump scare
+    assert abs(best["happy"].time - 65) < 2  # Sam's smile at the fall
+    fused = [p.time for p in peaks if p.kind == "fused"]
+    assert abs(fused[0] - 43) < 2 and abs(fused[1] - 66) < 2  # comments and faces agree
+
+
+def synthetic(values: dict[str, np.ndarray], comments: np.ndarray | None = None
+              ) -> ProjectTimeline:
+    t = grid(100.0, 0.1)
+    emotions = {e: values.get(e, np.full(len(t), 0.05)) for e in PRODUCT_EMOTIONS}
+    return ProjectTimeline(t=t, emotions=emotions, attention=np.full(len(t), 0.9),
+                           viewers=np.ones(len(t), int),
+                           comments=np.zeros(len(t)) if comments is None else comments,
+                           heatmap=np.full(len(t), np.nan))
+
+
+def bump(t: np.ndarray, centre: float, height: float) -> np.ndarray:
+    return 0.05 + height * np.exp(-((t - centre) / 2.0) ** 2)
+
+
+def test_each_emotion_surfaces_its_own_peak_without_a_constant_favourite() -> None:
+    t = grid(100.0, 0.1)
+    timeline = synthetic({"happy": bump(t, 30, 0.8), "surprise": bump(t, 70, 0.3)})
+    peaks = find_highlights(timeline, PeakOptions(top_k=1))
+    by_kind = {p.kind: p for p in peaks}
+    assert abs(by_kind["happy"].time - 30) < 0.5 and abs(by_kind["surprise"].time - 70) < 0.5
+    assert by_kind["happy"].prominence > by_kind["surprise"].prominence
+    assert abs(by_kind["happy"].start - 20) < 0.5 and abs(by_kind["happy"].end - 40) < 0.5
+
+
+def test_min_gap_and_prominence_thin_out_peaks() -> None:
+    t = grid(100.0, 0.1)
+    twin = bump(t, 30, 0.6) + bump(t, 34, 0.6) + bump(t, 80, 0.05)
+    many = find_highlights(synthetic({"happy": twin}),
+                           PeakOptions(min_gap_s=1, prominence=0.01, emotions=("happy",)))
+    few = find_highlights(synthetic({"happy": twin}),
+                          PeakOptions(min_gap_s=10, prominence=0.2, emotions=("happy",)))
+    assert len([p for p in many if p.kind == "happy"]) == 3
+    assert len([p for p in few if p.kind == "happy"]) == 1
+
+
+def test_fused_score_ignores_missing_signals_instead_of_counting_zero() -> None:
+    timeline = synthetic({})
+    timeline.emotions = {e: np.full(len(timeline.t), np.nan) for e in PRODUCT_EMOTIONS}
+    timeline.attention = np.full(len(timeline.t), np.nan)
+    timeline.comments[500] = 10.0  # only comments, at 50 s
+    score = fused_score(timeline, FusionWeights(), window=20)
+    assert np.nanargmax(score) in range(490, 511) and np.nanmax(score) == 1.0
+    nothing = synthetic({})
+    nothing.comments[:] = 0
+    assert np.isfinite(fused_score(nothing, FusionWeights())).all()
+
+
+def test_smoothing_keeps_gaps() -> None:
+    values = np.array([np.nan, 1.0, 1.0, 0.0, np.nan, np.nan, 1.0])
+    out = smooth(values, 3)
+    assert np.isnan(out[[0, 4, 5]]).all() and out[1] == 1.0 and abs(out[2] - 2 / 3) < 1e-9
+
+
+def test_highlights_cli(demo_home: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(demo_home),
+                           "highlights", "1", "--top", "1", "--json"],
+                          capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    kinds = [p["kind"] for p in result["peaks"]]
+    assert kinds.count("fused") == 1 and "surprise" in kinds and result["viewers"] == 1
+    missing = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir",
+                              str(demo_home), "highlights", "99"],
+                             capture_output=True, text=True, cwd=root, timeout=60)
+    assert missing.returncode == 2 and "No project 99" in missing.stderr
