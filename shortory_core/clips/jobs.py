@@ -65,7 +65,7 @@ class ClipQueue:
 
     def _render(self, project_id: int, clip_id: int) -> None:
         store = self.store
-        clip = next((c for c in store.clips(project_id) if c.id == clip_id), None)
+        clip = store.clip(clip_id)
         video = store.get_video(project_id)
         if clip is None or video is None:
             return

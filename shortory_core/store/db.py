@@ -285,7 +285,7 @@ class Store:
                 """,
                 (project_id,),
             ).fetchall()
-        return [dict(r) | {"meta": json.loads(r["meta"])} for r in rows]
+        return [_session(r) for r in rows]
 
     def set_session_source(self, session_id: int, source_path: str) -> None:
         with self.transaction() as conn:
@@ -302,15 +302,8 @@ class Store:
 
     def add_samples(self, session_id: int, samples: Iterable[dict]) -> int:
         """Append samples (dicts keyed by ``SAMPLE_COLUMNS``) in one transaction."""
-        rows = [tuple(s.get(c) for c in SAMPLE_COLUMNS) for s in samples]
-        placeholders = ", ".join("?" for _ in SAMPLE_COLUMNS)
         with self.transaction() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
-                f" VALUES ({session_id}, {placeholders})",
-                rows,
-            )
-        return len(rows)
+            return _insert_samples(conn, session_id, samples)
 
     def samples(self, session_id: int) -> list[dict]:
         with self.reading() as conn:
@@ -323,20 +316,15 @@ class Store:
 
     def replace_samples(self, session_id: int, samples: list[dict]) -> None:
         """All of a session's samples at once: the old ones go in the same transaction."""
-        placeholders = ", ".join("?" for _ in SAMPLE_COLUMNS)
         with self.transaction() as conn:
             conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
-            conn.executemany(
-                f"INSERT INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
-                f" VALUES ({session_id}, {placeholders})",
-                [tuple(s.get(c) for c in SAMPLE_COLUMNS) for s in samples],
-            )
+            _insert_samples(conn, session_id, samples)
 
     def session(self, session_id: int) -> dict | None:
         with self.reading() as conn:
             row = conn.execute("SELECT * FROM reaction_sessions WHERE id = ?",
                                (session_id,)).fetchone()
-        return dict(row) | {"meta": json.loads(row["meta"])} if row else None
+        return _session(row) if row else None
 
     # -- moments -----------------------------------------------------------------------------
 
@@ -399,6 +387,11 @@ class Store:
                 (status, path, error, json.dumps(meta), clip_id),
             )
 
+    def clip(self, clip_id: int) -> ClipRecord | None:
+        with self.reading() as conn:
+            row = conn.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)).fetchone()
+        return _clip(row) if row else None
+
     def clips(self, project_id: int, kind: str | None = None) -> list[ClipRecord]:
         query = "SELECT * FROM clips WHERE project_id = ?"
         args: tuple = (project_id,)
@@ -406,16 +399,7 @@ class Store:
             query, args = query + " AND kind = ?", (project_id, kind)
         with self.reading() as conn:
             rows = conn.execute(query + " ORDER BY score DESC, id", args).fetchall()
-        return [
-            ClipRecord(
-                id=int(r["id"]), project_id=int(r["project_id"]), kind=r["kind"],
-                start=r["start_time"], end=r["end_time"], score=r["score"], label=r["label"],
-                mode=r["mode"], status=r["status"], path=r["path"], error=r["error"],
-                progress=float(json.loads(r["meta"]).get("progress", 0.0)),
-                created_at=r["created_at"],
-            )
-            for r in rows
-        ]
+        return [_clip(r) for r in rows]
 
     def fail_interrupted_clips(self) -> int:
         """Clips left queued or rendering by a stopped server: marked failed, to render again."""
@@ -432,6 +416,32 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
     "happy", "sad", "angry", "neutral", "surprise", "dominant",
     "attention", "head_pose", "eyes_open", "gaze",
 )
+
+
+def _insert_samples(conn: sqlite3.Connection, session_id: int, samples: Iterable[dict]) -> int:
+    """Insert (or replace, by ``seq``) samples of one session on an open transaction."""
+    rows = [(session_id, *(s.get(c) for c in SAMPLE_COLUMNS)) for s in samples]
+    placeholders = ", ".join("?" for _ in range(len(SAMPLE_COLUMNS) + 1))
+    conn.executemany(
+        f"INSERT OR REPLACE INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
+        f" VALUES ({placeholders})",
+        rows,
+    )
+    return len(rows)
+
+
+def _session(row: sqlite3.Row) -> dict:
+    return dict(row) | {"meta": json.loads(row["meta"])}
+
+
+def _clip(row: sqlite3.Row) -> ClipRecord:
+    return ClipRecord(
+        id=int(row["id"]), project_id=int(row["project_id"]), kind=row["kind"],
+        start=row["start_time"], end=row["end_time"], score=row["score"], label=row["label"],
+        mode=row["mode"], status=row["status"], path=row["path"], error=row["error"],
+        progress=float(json.loads(row["meta"]).get("progress", 0.0)),
+        created_at=row["created_at"],
+    )
 
 
 def _split_sql(script: str) -> list[str]:
