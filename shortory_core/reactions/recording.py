@@ -4,8 +4,10 @@ Speed comes from four choices, each measured (see ``bench/vision.py``):
 - sequential decoding, never seeking per sample (seeking to each sample is about 4× slower);
 - when sampling at most half the frame rate, the decoder skips non-reference frames: those
   frames are never needed to decode the others, so the frames kept are exact;
-- only sampled frames are converted, and swscale scales them so the long side is at most
-  ``ANALYSIS_MAX_SIDE`` (webcam faces stay over 100 px: plenty for 64–192 px models);
+- only sampled frames are converted, then scaled so the long side is at most
+  ``ANALYSIS_MAX_SIDE`` (webcam faces stay over 100 px: plenty for 64–192 px models). OpenCV's
+  area filter does the scaling after a full-size RGB conversion: on 720×1280 frames that is
+  0.4 ms a frame, against 1.6 ms for swscale converting and scaling in one step;
 - the recording is cut into one contiguous part per engine (one seek each), and each part is
   decoded and analysed in its own thread: PyAV and onnxruntime release the GIL, so both cores
   work at once. An engine's state (tracked face, eye closure) carries on within its part.
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from shortory_core.errors import SourceError
@@ -42,7 +45,7 @@ def sampled_frames(path: Path, fps: float, start: float = 0.0, end: float = floa
             stream.codec_context.skip_frame = "NONREF"
         width, height = stream.codec_context.width, stream.codec_context.height
         scale = min(1.0, max_side / max(width, height))
-        size = (max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
+        size = (max(2, round(width * scale)), max(2, round(height * scale)))
         if start > 0 and stream.time_base:
             container.seek(int(start / stream.time_base), stream=stream, backward=True)
         next_t = float(np.ceil(start / step - 1e-6) * step)
@@ -52,8 +55,10 @@ def sampled_frames(path: Path, fps: float, start: float = 0.0, end: float = floa
                     continue
                 if frame.time >= end - 1e-6:
                     return
-                yield float(frame.time), frame.to_ndarray(width=size[0], height=size[1],
-                                                          format="rgb24")
+                rgb = frame.to_ndarray(format="rgb24")
+                if scale < 1.0:
+                    rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+                yield float(frame.time), rgb
                 next_t = float((np.floor(frame.time / step + 1e-6) + 1) * step)
         except av.error.FFmpegError as exc:
             raise SourceError(f"{path.name} stopped decoding at {next_t:.1f} s: {exc}") from exc
