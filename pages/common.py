@@ -16,6 +16,7 @@ from shortory_core.clips.jobs import ClipQueue
 from shortory_core.config import data_dir
 from shortory_core.demo import ensure_demo_project
 from shortory_core.records import Project, ProjectSummary, VideoInfo
+from shortory_core.signals.comment_moments import Mention, extract_mentions
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
@@ -51,6 +52,18 @@ def vision_engines(detector: str = "short", iris: bool = True) -> list[VisionEng
 def analysis_lock() -> threading.Lock:
     """One offline analysis at a time per process: it already uses both cores."""
     return threading.Lock()
+
+
+def project_mentions(store: Store, project_id: int, duration: float | None) -> list[Mention]:
+    """Every time reference in the project's comments, parsed once per comment count: sliders
+    then only regroup, they never re-parse."""
+    return _mentions(str(store.root), project_id, store.comment_count(project_id), duration)
+
+
+@st.cache_data(show_spinner="Reading timestamps in the comments…", max_entries=8)
+def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
+              ) -> list[Mention]:
+    return extract_mentions(_store_at(root).comments(project_id), duration)
 
 
 def prepare_demo(store: Store) -> None:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 
-from pages.common import clip_queue, open_store, require_project
+from pages.clip_library import poll_while_rendering, show_library
+from pages.common import clip_queue, open_store, project_mentions, require_project
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.comment_clips import render_comment_moments
-from shortory_core.signals.comment_moments import (
-    Mention,
-    MomentOptions,
-    extract_mentions,
-    find_moments,
-    merge_clip_spans,
-)
+from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
 from shortory_core.signals.heatmap import heatmap_peaks
-from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
@@ -27,15 +19,8 @@ project_id, project, video = opened.id, opened.project, opened.video
 duration = video.duration if video else None
 
 
-@st.cache_data(show_spinner="Reading timestamps in the comments…", max_entries=8)
-def project_mentions(root: str, project_id: int, n_comments: int,
-                     duration: float | None) -> list[Mention]:
-    """Cached per project and comment count: sliders then only regroup, they never re-parse."""
-    return extract_mentions(Store(root).comments(project_id), duration)
-
-
 n_comments = store.comment_count(project_id)
-mentions = project_mentions(str(store.root), project_id, n_comments, duration)
+mentions = project_mentions(store, project_id, duration)
 
 st.title(f"Crowd moments · {project.name}")
 controls = st.columns(6)
@@ -91,29 +76,4 @@ if right.button(f"Render {len(spans)} clip{'s' * (len(spans) != 1)}", type="prim
     render_comment_moments(store, clip_queue(store), project_id, moments, mode)
 
 
-def clip_list() -> bool:
-    """Show the comment clips; returns whether some are still queued or rendering."""
-    clips = store.clips(project_id, "comments")
-    if not clips:
-        return False
-    st.subheader("Clips from comments")
-    for clip in clips:
-        span = f"{format_seconds(clip.start)}–{format_seconds(clip.end)}"
-        if clip.status in ("queued", "rendering"):
-            st.progress(clip.progress, text=f"{clip.label} · {span} · {clip.status}…")
-        elif clip.status == "failed":
-            st.error(f"{clip.label} · {span}: {clip.error}")
-        else:
-            with st.expander(f"{clip.label} · {span} · score {clip.score:.0f} · {clip.mode}"):
-                path = store.media_path(clip.path)
-                st.video(str(path))
-                st.download_button("Download", path.read_bytes(), file_name=f"clip-{clip.id}.mp4",
-                                   mime="video/mp4", key=f"dl-{clip.id}")
-    return any(c.status in ("queued", "rendering") for c in clips)
-
-
-if clip_list():
-    # Renders run in the background; look again in a second (a full rerun, which keeps the
-    # page's navigation; any click interrupts the wait).
-    time.sleep(1.0)
-    st.rerun()
+poll_while_rendering(show_library(store, project_id, "Clips from comments", ("comments",)))

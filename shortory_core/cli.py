@@ -173,6 +173,38 @@ def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, A
     }
 
 
+def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.clips.caption import write_caption
+    from shortory_core.clips.reframe import follow_face
+    from shortory_core.clips.render import render_clip
+    from shortory_core.sources.video_file import probe_video
+
+    start, end = args.span
+    info = probe_video(args.video)
+    if not 0 <= start < end <= info.duration + 0.05:
+        raise ShortoryError(f"The span {start:g}–{end:g} s is not inside the video "
+                            f"(0–{info.duration:.2f} s).")
+    end = min(end, info.duration)
+    out = args.out or args.video.with_name(
+        f"{args.video.stem}-{start:.1f}-{end:.1f}{'-vertical' if args.vertical else ''}.mp4")
+    crop = follow_face(args.video, start, end, info.width, info.height) \
+        if args.vertical else None
+    caption = None
+    if args.caption:
+        width = crop.width if crop else info.width
+        caption, _ = write_caption(args.caption, args.comment or "", width,
+                                   out.with_suffix(".caption.png"))
+    try:
+        render_clip(args.video, start, end, out, mode="copy" if args.copy else "exact",
+                    crop=crop, caption=caption)
+    finally:
+        if caption is not None:
+            caption.unlink(missing_ok=True)
+    made = probe_video(out)
+    return {"clip": str(out), "start": start, "end": end, "duration": made.duration,
+            "width": made.width, "height": made.height, "has_audio": made.has_audio}
+
+
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
@@ -251,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
     highlights.add_argument("--min-gap", type=float, default=10.0, help="seconds")
     highlights.add_argument("--pad", type=float, default=10.0, help="clip = peak ± pad")
     highlights.add_argument("--step", type=float, default=0.1, help="timeline grid, seconds")
+
+    render = add("render", cmd_render, "cut one span of a video into a clip (a short)",
+                  needs_store=False)
+    render.add_argument("video", type=Path)
+    render.add_argument("--span", type=float, nargs=2, required=True, metavar=("START", "END"),
+                        help="seconds of the video")
+    render.add_argument("--vertical", action="store_true",
+                        help="9:16, the crop following the main face")
+    render.add_argument("--copy", action="store_true",
+                        help="copy the streams (fast; cuts snap to keyframes)")
+    render.add_argument("--caption", help="a title drawn over the clip, e.g. 'happy · 0.91'")
+    render.add_argument("--comment", help="a comment drawn under the title")
+    render.add_argument("--out", type=Path, help="the clip file (default: beside the video)")
 
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)

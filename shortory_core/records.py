@@ -92,3 +92,5 @@ class ClipRecord:
     error: str = ""
     progress: float = 0.0
     created_at: float = 0.0
+    vertical: bool = False
+    meta: dict = field(default_factory=dict)  # caption, emotion scores, progress

@@ -60,3 +60,39 @@ def test_reactions_page_plots_the_demo_viewers(home_page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     page.wait_for_timeout(800)
     screenshot(page, "reactions")
+
+
+STAR_POSITION = """() => {
+    const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const index = chart.data.findIndex(trace => trace.name === 'peaks');
+    const trace = chart._fullData[index], layout = chart._fullLayout;
+    const xaxis = layout[trace.xaxis.replace('x', 'xaxis')];
+    const yaxis = layout[trace.yaxis.replace('y', 'yaxis')];
+    const frame = chart.getBoundingClientRect();
+    return {count: chart.data.filter(t => t.name === 'peaks').reduce((n, t) => n + t.x.length, 0),
+            x: frame.left + xaxis._offset + xaxis.d2p(chart.data[index].x[0]),
+            y: frame.top + yaxis._offset + yaxis.d2p(chart.data[index].y[0])};
+}"""
+
+
+def test_studio_picks_a_peak_on_the_chart_and_renders_it_vertical(home_page) -> None:
+    url, page = home_page
+    page.set_viewport_size({"width": 1400, "height": 2400})  # the whole studio in one shot
+    page.goto(f"{url}/shorts?project=1")
+    page.get_by_text("Highlights studio · Demo: the Shortory show").wait_for(timeout=60_000)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    star = page.evaluate(STAR_POSITION)
+    assert star["count"] >= 5  # per-emotion and fused peaks of the demo
+    render = page.get_by_role("button", name="Render")
+    assert render.inner_text() == f"Render {star['count']} shorts"  # all found peaks by default
+    page.mouse.move(star["x"] - 6, star["y"] - 6)  # Plotly clicks what the pointer hovers
+    page.mouse.move(star["x"], star["y"], steps=3)
+    page.wait_for_timeout(300)
+    page.mouse.click(star["x"], star["y"])  # one peak picked on the chart narrows the cut to it
+    page.get_by_role("button", name="Render 1 short").wait_for(timeout=30_000)
+    page.get_by_text("Vertical 9:16, follows the face").click()
+    page.get_by_role("button", name="Render 1 short").click()
+    page.get_by_text("Download all 1 clips (zip)").wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "studio")

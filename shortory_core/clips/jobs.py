@@ -4,6 +4,10 @@ A page asks for clips and returns at once; a single worker thread (ffmpeg alread
 cores) renders them one after another and writes each clip's status and progress to the store,
 which every page reads. A server that stops mid-queue leaves those clips marked failed on the
 next start, never stuck as "rendering".
+
+A vertical clip first follows the video's main face over its span (``reframe.py``); a captioned
+clip gets its label drawn once as a PNG (``caption.py``). Both are decided per request and kept
+in the clip's row, so a clip can be rendered again exactly as asked.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from shortory_core.clips.caption import write_caption
+from shortory_core.clips.reframe import follow_face
 from shortory_core.clips.render import Mode, RenderError, render_clip
+from shortory_core.errors import SourceError
 from shortory_core.store import Store
 
 PROGRESS_EVERY_S = 0.5
@@ -25,6 +32,9 @@ class ClipRequest:
     end: float
     score: float
     label: str
+    vertical: bool = False
+    caption: tuple[str, str] | None = None  # (title, comment) drawn over the clip
+    meta: dict = field(default_factory=dict)  # what the clip was cut for (emotion, scores)
 
 
 class ClipQueue:
@@ -40,8 +50,10 @@ class ClipQueue:
     def submit(self, project_id: int, kind: str, requests: list[ClipRequest],
                mode: Mode = "exact") -> list[int]:
         ids = [
-            self.store.add_clip(project_id, kind, r.start, r.end, score=r.score, label=r.label,
-                                mode=mode)
+            self.store.add_clip(
+                project_id, kind, r.start, r.end, score=r.score, label=r.label, mode=mode,
+                vertical=r.vertical,
+                meta=r.meta | ({"caption": list(r.caption)} if r.caption else {}))
             for r in requests
         ]
         for clip_id in ids:
@@ -78,12 +90,24 @@ class ClipQueue:
                 last = time.monotonic()
                 store.update_clip(clip_id, status="rendering", progress=fraction)
 
-        out = store.project_media_dir(project_id) / "clips" / f"clip-{clip_id}.mp4"
+        folder = store.project_media_dir(project_id) / "clips"
+        out = folder / f"clip-{clip_id}.mp4"
+        source = store.media_path(video.path)
+        caption = None
         try:
-            render_clip(store.media_path(video.path), clip.start, clip.end, out,
-                        mode=clip.mode, progress=report)  # type: ignore[arg-type]
-        except (RenderError, OSError) as exc:
+            crop = follow_face(source, clip.start, clip.end, video.width, video.height) \
+                if clip.vertical else None
+            if clip.meta.get("caption"):
+                title, comment = clip.meta["caption"]
+                width = crop.width if crop else video.width
+                caption, _ = write_caption(title, comment, width, folder / f"clip-{clip_id}.png")
+            render_clip(source, clip.start, clip.end, out, mode=clip.mode,  # type: ignore[arg-type]
+                        crop=crop, caption=caption, progress=report)
+        except (RenderError, SourceError, OSError) as exc:
             store.update_clip(clip_id, status="failed", error=str(exc))
             return
+        finally:
+            if caption is not None:
+                caption.unlink(missing_ok=True)
         store.update_clip(clip_id, status="done", path=store.relative_media_path(out),
                           progress=1.0)

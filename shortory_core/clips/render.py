@@ -3,6 +3,8 @@
 Two modes:
   ``exact``  re-encodes (H.264 ``veryfast`` + AAC): the clip starts and ends on the asked frame.
   ``copy``   copies the streams: about 100× faster, but cuts snap to the nearest keyframes.
+Exact mode can also reframe to a face-following 9:16 window (``reframe.py``) and lay a caption
+over the picture (``caption.py``); both need the re-encode, so copy mode refuses them.
 The clip is written under a temporary name and renamed when complete, so a crash or a failed
 render never leaves a half file that looks finished.
 """
@@ -16,6 +18,7 @@ from typing import Literal
 
 import imageio_ffmpeg
 
+from shortory_core.clips.reframe import CropPath
 from shortory_core.errors import ShortoryError
 
 Mode = Literal["exact", "copy"]
@@ -30,17 +33,28 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode) -> list[str]:
-    """The ffmpeg command line for one clip (input seeking: fast, and exact when re-encoding)."""
+def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
+                 crop: CropPath | None = None, caption: Path | None = None) -> list[str]:
+    """The ffmpeg command line for one clip (input seeking: fast, and exact when re-encoding;
+    the filters see ``t`` from 0 at the clip's start)."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", f"{start:.3f}", "-i", str(source), "-t", f"{end - start:.3f}",
-        "-map", "0:v:0", "-map", "0:a:0?",
+        "-ss", f"{start:.3f}", "-i", str(source),
     ]
+    if caption is not None:
+        command += ["-i", str(caption)]
+    command += ["-t", f"{end - start:.3f}"]
     if mode == "copy":
-        command += ["-c", "copy", "-avoid_negative_ts", "make_zero"]
+        command += ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
+                    "-avoid_negative_ts", "make_zero"]
     else:
-        command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+        chain = f"[0:v]{crop.filter() if crop else 'null'}[framed]"
+        if caption is not None:  # the caption sits in the lower part, clear of the face
+            chain += ";[framed][1:v]overlay=x=(W-w)/2:y=H-h-H/8[v]"
+        else:
+            chain += ";[framed]null[v]"
+        command += ["-filter_complex", chain, "-map", "[v]", "-map", "0:a:0?",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                     "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k"]
     command += ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
                 str(out)]
@@ -54,18 +68,23 @@ def render_clip(
     out: Path,
     *,
     mode: Mode = "exact",
+    crop: CropPath | None = None,
+    caption: Path | None = None,
     progress: FractionCallback | None = None,
 ) -> Path:
-    """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4)."""
+    """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4), reframed by ``crop``
+    and captioned with the PNG ``caption`` when given."""
     if not end > start >= 0:
         raise RenderError(f"Empty or negative span {start:.2f}–{end:.2f} s.")
+    if mode == "copy" and (crop or caption):
+        raise RenderError("A vertical crop or a caption needs exact mode (it re-encodes).")
     if not Path(source).is_file():
         raise RenderError(f"The source video is missing: {source}")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
     duration = end - start
     process = subprocess.Popen(
-        clip_command(Path(source), start, end, partial, mode),
+        clip_command(Path(source), start, end, partial, mode, crop, caption),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None

@@ -12,6 +12,7 @@ than counting as zero, so a part nobody watched can still rank by its comments.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,3 +118,25 @@ def find_highlights(timeline: ProjectTimeline, options: PeakOptions | None = Non
     window = max(round(options.smoothing_s / timeline.step), 1)
     peaks += _peaks(fused_score(timeline, options.weights, window), "fused", timeline, options)
     return peaks
+
+
+def peak_at(timeline: ProjectTimeline, start: float, end: float) -> Peak:
+    """A peak the user picked on the chart: a clicked time (``start == end``, padded by the
+    caller) or a dragged span. It is filed under the emotion strongest over the span relative
+    to the whole video, so a picked laugh lands with the happy clips."""
+    inside = (timeline.t >= start) & (timeline.t <= end)
+    if not inside.any():  # a span narrower than one bin: take the nearest bin
+        inside[int(np.argmin(np.abs(timeline.t - (start + end) / 2)))] = True
+    kind, score = "picked", 0.0
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lifts = {e: np.nanmean(timeline.emotions[e][inside]) - np.nanmean(timeline.emotions[e])
+                 for e in EXPRESSIVE}
+    known = {e: v for e, v in lifts.items() if np.isfinite(v)}
+    if known:
+        kind = max(known, key=known.__getitem__)
+        score = float(np.nanmean(timeline.emotions[kind][inside]))
+    attention = timeline.attention[inside]
+    return Peak(time=(start + end) / 2, kind=kind, score=score, prominence=0.0,
+                attention=float(np.nanmean(attention)) if np.isfinite(attention).any() else None,
+                start=max(start, 0.0), end=min(end, float(timeline.t[-1] + timeline.step / 2)))

@@ -12,12 +12,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from shortory_core.signals.comment_moments import extract_mentions
 from shortory_core.store import Store
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 DEFAULT_STEP_S = 0.1
+HOLD_S = 1.0  # a viewer's samples stand for the bins between them up to this gap
 
 
 @dataclass
@@ -47,24 +49,43 @@ def _bin_mean(times: np.ndarray, values: np.ndarray, bins: int, step: float) -> 
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+def _bridge(values: np.ndarray, limit: int) -> np.ndarray:
+    """Fill runs of at most ``limit`` empty bins between two filled ones, linearly: samples
+    come every 0.2 s (5/s) or so, bins every 0.1 s, and a row of holes is not an absence."""
+    finite = np.isfinite(values)
+    if limit < 1 or finite.sum() < 2:
+        return values
+    index = np.arange(len(values))
+    left = np.maximum.accumulate(np.where(finite, index, -1))  # last filled bin at or before
+    right = np.minimum.accumulate(np.where(finite, index, len(values))[::-1])[::-1]
+    bridge = ~finite & (left >= 0) & (right < len(values)) & (right - left <= limit + 1)
+    out = values.copy()
+    out[bridge] = np.interp(index[bridge], index[finite], values[finite])
+    return out
+
+
 def viewer_layers(samples: list[dict], bins: int, step: float) -> dict[str, np.ndarray]:
-    """One viewer's samples (face found, not paused) binned per signal."""
+    """One viewer's samples (face found, not paused) binned per signal, short gaps bridged."""
     kept = [s for s in samples if s["face_found"] and not s["paused"]]
     if not kept:
         return {}
     times = np.array([s["video_time"] for s in kept], float)
-    return {name: _bin_mean(times, np.array([s[name] for s in kept], float), bins, step)
+    limit = int(HOLD_S / step)
+    return {name: _bridge(_bin_mean(times, np.array([s[name] for s in kept], float), bins,
+                                    step), limit)
             for name in (*PRODUCT_EMOTIONS, "attention")}
 
 
-def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S
-                   ) -> ProjectTimeline:
+def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
+                   session_ids: list[int] | None = None) -> ProjectTimeline:
+    """The project's timeline; reactions of ``session_ids`` only when given (else all)."""
     video = store.get_video(project_id)
     duration = video.duration if video else 0.0
     t = grid(max(duration, step), step)
     bins = len(t)
     layers = [viewer_layers(store.samples(s["id"]), bins, step)
-              for s in store.sessions(project_id)]
+              for s in store.sessions(project_id)
+              if session_ids is None or s["id"] in session_ids]
     layers = [layer for layer in layers if layer]
 
     def across(name: str) -> np.ndarray:
@@ -87,3 +108,17 @@ def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S
         t=t, emotions={e: across(e) for e in PRODUCT_EMOTIONS}, attention=across("attention"),
         viewers=viewers, comments=comments, heatmap=heatmap,
     )
+
+
+def timeline_frame(timeline: ProjectTimeline, fused: np.ndarray | None = None) -> pd.DataFrame:
+    """The timeline as a table, one row per bin (for CSV/Parquet export)."""
+    frame = pd.DataFrame({"video_time": np.round(timeline.t, 3)})
+    for emotion, values in timeline.emotions.items():
+        frame[emotion] = values
+    frame["attention"] = timeline.attention
+    frame["viewers"] = timeline.viewers
+    frame["comment_mentions_per_s"] = timeline.comments
+    frame["most_replayed"] = timeline.heatmap
+    if fused is not None:
+        frame["fused_interest"] = fused
+    return frame

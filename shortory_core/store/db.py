@@ -365,13 +365,13 @@ class Store:
 
     def add_clip(self, project_id: int, kind: str, start: float, end: float, *,
                  score: float = 0.0, label: str = "", mode: str = "exact",
-                 meta: dict | None = None) -> int:
+                 vertical: bool = False, meta: dict | None = None) -> int:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO clips (project_id, kind, start_time, end_time, score, label, mode, "
-                "meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (project_id, kind, start, end, score, label, mode, json.dumps(meta or {}),
-                 time.time()),
+                "vertical, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (project_id, kind, start, end, score, label, mode, int(vertical),
+                 json.dumps(meta or {}), time.time()),
             )
             return int(cur.lastrowid)
 
@@ -435,12 +435,13 @@ def _session(row: sqlite3.Row) -> dict:
 
 
 def _clip(row: sqlite3.Row) -> ClipRecord:
+    meta = json.loads(row["meta"])
     return ClipRecord(
         id=int(row["id"]), project_id=int(row["project_id"]), kind=row["kind"],
         start=row["start_time"], end=row["end_time"], score=row["score"], label=row["label"],
         mode=row["mode"], status=row["status"], path=row["path"], error=row["error"],
-        progress=float(json.loads(row["meta"]).get("progress", 0.0)),
-        created_at=row["created_at"],
+        progress=float(meta.get("progress", 0.0)), created_at=row["created_at"],
+        vertical=bool(row["vertical"]), meta=meta,
     )
 
 

@@ -1,0 +1,157 @@
+"""Highlights studio: every signal on one time axis, peaks per emotion, shorts by emotion."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from pages.clip_library import poll_while_rendering, show_library
+from pages.common import clip_queue, open_store, project_mentions, require_project
+from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, trace_names
+from shortory_core.highlights.peaks import (
+    EXPRESSIVE,
+    FusionWeights,
+    Peak,
+    PeakOptions,
+    find_highlights,
+    fused_score,
+)
+from shortory_core.highlights.picking import read_picks
+from shortory_core.highlights.shorts import ShortOptions, nearby_comments, render_peaks
+from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
+from shortory_core.timefmt import format_seconds
+
+CHART_KEY = "studio_chart"
+LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
+
+store = open_store()
+opened = require_project(store)
+project_id, project, video = opened.id, opened.project, opened.video
+st.title(f"Highlights studio · {project.name}")
+if video is None:
+    st.info("This project has no video yet: add one on the Project page.")
+    st.stop()
+
+sessions = store.sessions(project_id)
+names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions}
+chosen = st.multiselect("Viewers (their mean is shown)", list(names), default=list(names),
+                        format_func=names.__getitem__,
+                        help="One viewer's reactions, or the mean over several")
+
+
+@st.cache_data(show_spinner="Joining the signals…", max_entries=16)
+def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], version: tuple
+                     ) -> ProjectTimeline:
+    """Rebuilt only when the data changes (``version``), never when a slider moves."""
+    del root, version  # part of the cache key only
+    return build_timeline(open_store(), project_id, session_ids=list(session_ids))
+
+
+version = (store.comment_count(project_id),
+           tuple((s["id"], s["status"], s["n_samples"]) for s in sessions if s["id"] in chosen))
+timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)
+mentions = project_mentions(store, project_id, video.duration)
+
+with st.sidebar:
+    st.header("Peaks")
+    smoothing = st.slider("Smoothing window (s)", 0.0, 10.0, 2.0, 0.5)
+    prominence = st.slider("Peak prominence", 0.01, 0.5, 0.1, 0.01,
+                           help="How far a peak must stand above the valleys around it")
+    min_gap = st.slider("Minimum gap between peaks (s)", 1, 120, 10)
+    top_k = st.slider("Top peaks per emotion", 1, 10, 3)
+    emotions = st.multiselect("Emotions", list(EXPRESSIVE), default=list(EXPRESSIVE))
+    st.header("Clip length")
+    preset = st.radio("Length", list(LENGTH_PRESETS), horizontal=True)
+    pad = LENGTH_PRESETS[preset] / 2 if LENGTH_PRESETS[preset] else st.slider(
+        "Clip padding (± s)", 2, 60, 10)
+    st.header("Fused interest weights")
+    weights = FusionWeights(
+        emotion=st.slider("Emotion intensity", 0.0, 2.0, 1.0, 0.1),
+        attention=st.slider("Attention", 0.0, 2.0, 0.5, 0.1),
+        comments=st.slider("Comments", 0.0, 2.0, 1.0, 0.1),
+        heatmap=st.slider("Most replayed", 0.0, 2.0, 0.5, 0.1),
+    )
+
+options = PeakOptions(smoothing_s=smoothing, prominence=prominence, min_gap_s=float(min_gap),
+                      top_k=top_k, pad_s=float(pad), emotions=tuple(emotions), weights=weights)
+peaks = find_highlights(timeline, options)
+window = max(round(smoothing / timeline.step), 1)
+fused = fused_score(timeline, weights, window)
+
+stats = st.columns(4)
+stats[0].metric("Viewers", len(chosen))
+stats[1].metric("Comment mentions", len(mentions))
+stats[2].metric("Peaks found", len(peaks))
+stats[3].metric("Video", format_seconds(video.duration))
+if not chosen and not mentions:
+    st.info("No reactions and no comment timestamps yet: record a viewer on the Reactions page "
+            "or import comments on the Project page.")
+
+figure = studio_figure(timeline, fused, peaks, window)
+previous = st.session_state.get(CHART_KEY)
+picks = read_picks(previous.get("selection") if previous else None, trace_names(figure),
+                   PEAK_TRACE, peaks, timeline, pad)
+shade_picks(figure, picks.spans)
+st.plotly_chart(figure, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box"))
+st.caption("Click a star to pick that peak, click anywhere else to pick the moment there, or "
+           "drag a box over a span. Picks narrow the table below; clear them with a double "
+           "click on the chart.")
+
+
+def peak_rows(found: list[Peak], picked: tuple[Peak, ...]) -> pd.DataFrame:
+    rows = []
+    for index, peak in enumerate([*found, *picked]):
+        is_pick = index >= len(found)
+        comments = nearby_comments(mentions, peak.start, peak.end)
+        rows.append({
+            "render": is_pick or not picks or index in picks.peak_indices,
+            "kind": peak.kind, "source": "picked" if is_pick else "found",
+            "time": format_seconds(peak.time),
+            "clip": f"{format_seconds(peak.start)}–{format_seconds(peak.end)}",
+            "score": round(peak.score, 3), "prominence": round(peak.prominence, 3),
+            "attention": None if peak.attention is None else round(peak.attention, 2),
+            "nearby comments": " | ".join(m.snippet for m in comments),
+        })
+    return pd.DataFrame(rows, columns=["render", "kind", "source", "time", "clip", "score",
+                                       "prominence", "attention", "nearby comments"])
+
+
+candidates = [*peaks, *picks.spans]
+table = peak_rows(peaks, picks.spans)
+edited = st.data_editor(
+    table, hide_index=True, width="stretch", disabled=list(table.columns[1:]),
+    height=min(36 * (len(table) + 1) + 3, 600),
+    column_config={"render": st.column_config.CheckboxColumn("render", help="Cut this one")},
+    key=f"peaks-{hash(tuple(table['kind'] + table['clip']))}-{hash(tuple(table['render']))}",
+)
+selected = [peak for peak, keep in zip(candidates, edited["render"], strict=True) if keep]
+
+left, middle, right = st.columns([2, 2, 2], vertical_alignment="bottom")
+vertical = middle.toggle("Vertical 9:16, follows the face")
+captions = middle.toggle("Caption: emotion and top comment")
+mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical or captions,
+                  captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
+if right.button(f"Render {len(selected)} short{'s' * (len(selected) != 1)}", type="primary",
+                disabled=not selected):
+    render_peaks(store, clip_queue(store), project_id, selected, mentions,
+                 ShortOptions(mode="exact" if vertical or captions else mode,
+                              vertical=vertical, captions=captions))
+
+def parquet_bytes() -> bytes:
+    buffer = io.BytesIO()
+    timeline_frame(timeline, fused).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+with st.expander("Export the timeline"):
+    export = st.columns(2)
+    export[0].download_button("Timeline (CSV)", lambda: timeline_frame(timeline, fused).to_csv(
+        index=False), file_name=f"timeline-project-{project_id}.csv", mime="text/csv")
+    export[1].download_button("Timeline (Parquet)", parquet_bytes,
+                              file_name=f"timeline-project-{project_id}.parquet",
+                              mime="application/vnd.apache.parquet")
+
+poll_while_rendering(show_library(store, project_id, "Shorts", tuple(
+    k for k in (*EXPRESSIVE, "fused", "picked"))))

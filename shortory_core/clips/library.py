@@ -1,0 +1,48 @@
+"""The clip library as files to take away: one zip of every finished clip with its metadata,
+and the metadata alone as a table (CSV)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+
+from shortory_core.records import ClipRecord
+from shortory_core.store import Store
+
+METADATA_NAME = "clips.csv"
+
+
+def clip_file_name(clip: ClipRecord) -> str:
+    """A download name that says what the clip is: kind, id, source span, shape."""
+    return (f"{clip.kind}-{clip.id:04d}-{clip.start:07.1f}s-{clip.end:07.1f}s"
+            f"{'-vertical' if clip.vertical else ''}.mp4").replace(" ", "_")
+
+
+def clips_table(clips: list[ClipRecord]) -> pd.DataFrame:
+    """One row per clip: source span, what it was cut for, scores, how it was rendered."""
+    return pd.DataFrame([{
+        "file": clip_file_name(clip), "kind": clip.kind, "label": clip.label,
+        "start_s": round(clip.start, 3), "end_s": round(clip.end, 3),
+        "duration_s": round(clip.end - clip.start, 3), "score": clip.score,
+        "peak_time_s": clip.meta.get("peak_time"), "attention": clip.meta.get("attention"),
+        "top_comment": clip.meta.get("top_comment", ""), "mode": clip.mode,
+        "vertical": clip.vertical, "status": clip.status,
+    } for clip in clips], columns=[
+        "file", "kind", "label", "start_s", "end_s", "duration_s", "score", "peak_time_s",
+        "attention", "top_comment", "mode", "vertical", "status"])
+
+
+def clips_zip(store: Store, clips: list[ClipRecord]) -> bytes:
+    """Every finished clip of ``clips`` plus ``clips.csv`` describing them. Videos are stored
+    without compression: H.264 does not shrink, and the zip is ready at once."""
+    done = [c for c in clips if c.status == "done" and c.path]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for clip in done:
+            archive.write(store.media_path(clip.path), clip_file_name(clip),
+                          compress_type=zipfile.ZIP_STORED)
+        archive.writestr(METADATA_NAME, clips_table(done).to_csv(index=False),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

@@ -1,0 +1,66 @@
+"""From picked peaks to queued shorts: what each clip is cut for, and the words on it.
+
+A peak's clip carries its emotion (or "fused" / "picked"), its score and attention, and the
+best comment said about that part of the video, which becomes the clip's caption when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shortory_core.clips.jobs import ClipQueue, ClipRequest
+from shortory_core.clips.render import Mode
+from shortory_core.highlights.peaks import Peak
+from shortory_core.signals.comment_moments import Mention
+from shortory_core.store import Store
+from shortory_core.timefmt import format_seconds
+
+MAX_NEARBY = 3
+
+
+@dataclass(frozen=True)
+class ShortOptions:
+    mode: Mode = "exact"
+    vertical: bool = False
+    captions: bool = False
+
+
+def nearby_comments(mentions: list[Mention], start: float, end: float,
+                    limit: int = MAX_NEARBY) -> list[Mention]:
+    """The most liked comments that point into ``[start, end]``, one per comment."""
+    inside: dict[str, Mention] = {}
+    for mention in mentions:
+        if start <= mention.seconds <= end and mention.cid not in inside:
+            inside[mention.cid] = mention
+    return sorted(inside.values(), key=lambda m: (-m.likes, m.seconds))[:limit]
+
+
+def peak_label(peak: Peak) -> str:
+    return f"{peak.kind} · {format_seconds(peak.time)}"
+
+
+def render_peaks(store: Store, queue: ClipQueue, project_id: int, peaks: list[Peak],
+                 mentions: list[Mention], options: ShortOptions | None = None) -> list[int]:
+    """Keep the peaks as the project's highlight moments and queue one clip per peak, filed
+    under its emotion; returns the clip ids."""
+    options = options or ShortOptions()
+    store.replace_moments(project_id, "highlights", [
+        {"start": p.start, "end": p.end, "centre": p.time, "score": p.score,
+         "label": peak_label(p), "kind": p.kind, "prominence": p.prominence,
+         "attention": p.attention}
+        for p in peaks
+    ])
+    ids: list[int] = []
+    for peak in peaks:
+        top = nearby_comments(mentions, peak.start, peak.end, limit=1)
+        caption = None
+        if options.captions:
+            caption = (f"{peak.kind} · {peak.score:.2f}", top[0].text if top else "")
+        request = ClipRequest(
+            peak.start, peak.end, peak.score, peak_label(peak), vertical=options.vertical,
+            caption=caption,
+            meta={"emotion": peak.kind, "peak_time": peak.time, "prominence": peak.prominence,
+                  "attention": peak.attention, "top_comment": top[0].text if top else ""},
+        )
+        ids += queue.submit(project_id, peak.kind, [request], mode=options.mode)
+    return ids

@@ -1,0 +1,287 @@
+"""The highlights studio: picking on the chart, face-following shorts, captions, exports, the
+render CLI and the page itself through AppTest."""
+
+import io
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shortory_core.charts.studio import PEAK_TRACE, bucket_max, studio_figure, trace_names
+from shortory_core.clips.caption import write_caption
+from shortory_core.clips.jobs import ClipQueue
+from shortory_core.clips.library import METADATA_NAME, clips_zip
+from shortory_core.clips.reframe import crop_path, follow_face, window_size
+from shortory_core.clips.render import RenderError, render_clip
+from shortory_core.demo import ASSETS
+from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score, peak_at
+from shortory_core.highlights.picking import read_picks
+from shortory_core.highlights.shorts import ShortOptions, render_peaks
+from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
+from shortory_core.projects import import_video_file
+from shortory_core.sources.video_file import probe_video
+from shortory_core.store import Store
+from shortory_core.vision.cards import default_card
+from shortory_core.vision.face_detector import FaceDetector
+from tests.test_highlights import bump, synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE, FPS, SECONDS, FACE = (1280, 720), 30, 8, 300
+
+
+@pytest.fixture(scope="module")
+def moving_face(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A landscape 720p video with sound in which a real face (a demo viewer) crosses the frame
+    from left to right: what a 9:16 crop has to follow."""
+    path = tmp_path_factory.mktemp("media") / "moving_face.mp4"
+    faces = []
+    with av.open(str(ASSETS / "reaction_expressions_woman.mp4")) as clip:
+        for frame in clip.decode(video=0):
+            faces.append(cv2.resize(frame.to_ndarray(format="bgr24"), (FACE, FACE)))
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=FPS)
+        video.width, video.height, video.pix_fmt = *SIZE, "yuv420p"
+        audio = out.add_stream("aac", rate=44100)
+        count = SECONDS * FPS
+        for i in range(count):
+            canvas = np.full((SIZE[1], SIZE[0], 3), 60, np.uint8)
+            x = face_left(i / FPS)
+            canvas[200:200 + FACE, x:x + FACE] = faces[i % len(faces)]
+            out.mux(video.encode(av.VideoFrame.from_ndarray(canvas, format="bgr24")))
+        out.mux(video.encode())
+        tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(44100 * SECONDS) / 44100))
+        for start in range(0, len(tone), 1024):
+            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].astype(np.float32),
+                                               format="fltp", layout="mono")
+            chunk.sample_rate = 44100
+            out.mux(audio.encode(chunk))
+        out.mux(audio.encode())
+    return path
+
+
+def face_left(t: float) -> int:
+    return int(100 + (SIZE[0] - FACE - 200) * t / SECONDS)
+
+
+def frames_at(path: Path, times: list[float]) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+    return [frames[min(int(t * FPS), len(frames) - 1)].to_ndarray(format="rgb24") for t in times]
+
+
+# -- reframing and captions ----------------------------------------------------------------
+
+def test_window_is_the_largest_even_nine_by_sixteen() -> None:
+    assert window_size(1280, 720) == (404, 720)
+    assert window_size(1920, 1080) == (606, 1080)
+    assert window_size(720, 1280) == (720, 1280)  # already portrait: the whole frame
+    width, height = window_size(640, 641)
+    assert width % 2 == 0 and height % 2 == 0 and abs(width / height - 9 / 16) < 0.01
+
+
+def test_crop_path_follows_the_face_and_stays_in_frame() -> None:
+    times = np.arange(0, 8, 0.25)
+    centres = np.where(times < 3, np.nan, 0.2 + 0.1 * times)  # no face for 3 s, then moving
+    path = crop_path(times, centres, 8.0, 1280, 720)
+    assert (path.xs >= 0).all() and (path.xs <= 1280 - path.width).all()
+    assert np.all(np.diff(path.xs) >= -1)  # glides one way, as the face does
+    nobody = crop_path(times, np.full(len(times), np.nan), 8.0, 1280, 720)
+    assert np.allclose(nobody.xs, (1280 - 404) / 2) and "clip" not in nobody.expression()
+
+
+def test_vertical_short_keeps_the_moving_face_centred_with_sound(moving_face: Path,
+                                                                 tmp_path: Path) -> None:
+    path = follow_face(moving_face, 1.0, 7.0, *SIZE)
+    out = render_clip(moving_face, 1.0, 7.0, tmp_path / "short.mp4", crop=path)
+    info = probe_video(out)
+    assert (info.width, info.height) == (404, 720) and info.has_audio
+    assert abs(info.duration - 6.0) <= 0.1
+    detector = FaceDetector(default_card("face_detection_full"))
+    for t in (0.5, 3.0, 5.5):
+        [frame] = frames_at(out, [t])
+        faces = detector.detect(frame)
+        assert faces, f"no face in the short at {t} s"
+        x0, _, x1, _ = max(faces, key=lambda f: f.area).box
+        assert abs((x0 + x1) / 2 - 202) < 60, f"face off-centre at {t} s"
+    # a fixed centre crop would not do: the face's centre leaves it at both ends of the span
+    for t in (1.5, 6.5):
+        assert abs(face_left(t) + FACE / 2 - 640) > 404 / 2
+
+
+def test_caption_is_drawn_over_the_clip(moving_face: Path, tmp_path: Path) -> None:
+    png, height = write_caption("happy · 0.91", "이 장면 진짜 웃기다 10:43 😂 legend", 404,
+                                tmp_path / "caption.png")
+    image = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
+    assert image.shape == (height, 404, 4) and (image[..., :3] > 200).sum() > 500  # text ink
+    plain = render_clip(moving_face, 2.0, 4.0, tmp_path / "plain.mp4")
+    captioned = render_clip(moving_face, 2.0, 4.0, tmp_path / "captioned.mp4", caption=png)
+    [a], [b] = frames_at(plain, [1.0]), frames_at(captioned, [1.0])
+    changed = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 40
+    rows = np.flatnonzero(changed.any(axis=1))
+    assert rows.min() > 720 // 2 and rows.max() < 720  # in the lower part, clear of the face
+    with pytest.raises(RenderError, match="exact mode"):
+        render_clip(moving_face, 2.0, 4.0, tmp_path / "x.mp4", mode="copy", caption=png)
+
+
+# -- timeline, chart and picking -----------------------------------------------------------
+
+def test_samples_five_a_second_fill_the_tenth_second_grid_but_not_absences() -> None:
+    samples = [{"video_time": t, "face_found": 1, "paused": 0, "happy": 0.5, "sad": 0.1,
+                "angry": 0.1, "neutral": 0.2, "surprise": 0.1, "attention": 0.9}
+               for t in np.r_[np.arange(10, 20, 0.2), np.arange(30, 40, 0.2)]]
+    layers = viewer_layers(samples, 500, 0.1)
+    watched = np.isfinite(layers["happy"])
+    t = grid(50.0)
+    assert watched[(t > 10.1) & (t < 19.7)].all()  # the 0.2 s holes between samples are bridged
+    assert not watched[(t > 20.5) & (t < 29.5)].any()  # ten seconds away are not
+
+
+def test_a_short_spike_keeps_its_height_when_the_chart_is_thinned() -> None:
+    t = grid(7200.0)
+    values = np.zeros(len(t))
+    values[40_000] = 0.9
+    x, y = bucket_max(t, values)
+    assert len(x) <= 1500 and y.max() == pytest.approx(0.9)
+    assert abs(x[np.argmax(y)] - t[40_000]) < 5
+
+
+def demo_picking(demo_home: Path):
+    store = Store(demo_home)
+    timeline = build_timeline(store, store.demo_project_id())
+    peaks = find_highlights(timeline)
+    figure = studio_figure(timeline, fused_score(timeline, PeakOptions().weights, 20), peaks, 20)
+    return timeline, peaks, trace_names(figure)
+
+
+def test_chart_picks_a_star_a_line_near_a_peak_a_free_moment_or_a_box(demo_home: Path) -> None:
+    timeline, peaks, names = demo_picking(demo_home)
+    star = names.index(PEAK_TRACE)
+    happy = next(i for i, p in enumerate(peaks) if p.kind == "happy")
+    picks = read_picks({"points": [{"curve_number": star, "x": peaks[happy].time,
+                                    "customdata": happy}], "box": []},
+                       names, PEAK_TRACE, peaks, timeline, 10.0)
+    assert picks.peak_indices == {happy} and not picks.spans
+    near = read_picks({"points": [{"curve_number": names.index("happy"),
+                                   "x": peaks[happy].time + 0.4}]},
+                      names, PEAK_TRACE, peaks, timeline, 10.0)
+    assert near.peak_indices == {happy}  # the line under the star picks the same peak
+    free = read_picks({"points": [{"curve_number": names.index("attention"), "x": 41.0}]},
+                      names, PEAK_TRACE, peaks, timeline, 5.0)
+    [span] = free.spans
+    assert (span.start, span.end) == (36.0, 46.0) and span.kind == "surprise"  # jump scare
+    box = read_picks({"points": [{"curve_number": star, "customdata": happy, "x": 65.0}],
+                      "box": [{"x": [63.5, 68.0], "y": [0, 1]}]},
+                     names, PEAK_TRACE, peaks, timeline, 10.0)
+    [span] = box.spans
+    assert not box.peak_indices and (span.start, span.end) == (63.5, 68.0)
+    assert span.kind == "happy"  # Sam's laugh at the fall
+    assert not read_picks(None, names, PEAK_TRACE, peaks, timeline, 10.0)
+
+
+def test_peak_at_a_span_nobody_watched_is_kept_as_picked(demo_home: Path) -> None:
+    store = Store(demo_home)
+    timeline = build_timeline(store, store.demo_project_id())
+    peak = peak_at(timeline, 100.0, 110.0)
+    assert peak.kind == "picked" and peak.attention is None and peak.end == 110.0
+
+
+# -- rendering peaks, the library and its exports ------------------------------------------
+
+def wait_for_clips(store: Store, project_id: int, count: int) -> list:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        clips = store.clips(project_id)
+        if len(clips) >= count and all(c.status in ("done", "failed") for c in clips):
+            return clips
+        time.sleep(0.2)
+    raise AssertionError("clips did not finish")
+
+
+def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
+        moving_face: Path, tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    project_id = import_video_file(store, moving_face, "moving face")
+    timeline = synthetic({"happy": bump(grid(100.0), 3.0, 0.8)})
+    peaks = [p for p in find_highlights(timeline, PeakOptions(top_k=1, pad_s=2.0))
+             if p.kind == "happy"]
+    ids = render_peaks(store, ClipQueue(store), project_id, peaks, [],
+                       ShortOptions(vertical=True, captions=True))
+    [clip] = wait_for_clips(store, project_id, len(ids))
+    assert clip.status == "done", clip.error
+    assert clip.kind == "happy" and clip.vertical and clip.meta["caption"][0].startswith("happy")
+    info = probe_video(store.media_path(clip.path))
+    assert (info.width, info.height) == (404, 720) and info.has_audio
+    assert abs(info.duration - (clip.end - clip.start)) <= 0.1
+    assert [m["label"] for m in store.moments(project_id, "highlights")] == [clip.label]
+
+    archive = zipfile.ZipFile(io.BytesIO(clips_zip(store, store.clips(project_id))))
+    names = archive.namelist()
+    assert METADATA_NAME in names and len(names) == 2
+    [video_name] = [n for n in names if n.endswith(".mp4")]
+    assert video_name.startswith("happy-") and "vertical" in video_name
+    assert archive.getinfo(video_name).file_size == store.media_path(clip.path).stat().st_size
+    table = pd.read_csv(io.BytesIO(archive.read(METADATA_NAME)))
+    assert table.loc[0, "kind"] == "happy" and table.loc[0, "duration_s"] == pytest.approx(4.0)
+
+
+def test_render_cli_cuts_a_vertical_short_and_refuses_a_bad_span(moving_face: Path,
+                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "cli.mp4"
+    run = subprocess.run([sys.executable, "-m", "shortory_core", "render", str(moving_face),
+                          "--span", "1", "4.5", "--vertical", "--out", str(out), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    result = json.loads(run.stdout)
+    assert (result["width"], result["height"]) == (404, 720) and result["has_audio"]
+    assert abs(result["duration"] - 3.5) <= 0.1 and out.is_file()
+    bad = subprocess.run([sys.executable, "-m", "shortory_core", "render", str(moving_face),
+                          "--span", "5", "50"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "not inside the video" in bad.stderr
+
+
+# -- the page ------------------------------------------------------------------------------
+
+def render_label(app: AppTest) -> str:
+    return next(b.label for b in app.button if b.label.startswith("Render"))
+
+
+def test_studio_page_sliders_selection_and_render(demo_copy: Path) -> None:
+    app = AppTest.from_file(str(ROOT / "pages/studio.py"), default_timeout=60).run()
+    assert not app.exception
+    metric = {m.label: m.value for m in app.metric}
+    found = int(metric["Peaks found"])
+    assert found >= 5 and render_label(app) == f"Render {found} shorts"
+
+    app.sidebar.slider[1].set_value(0.4).run()  # prominence: only the strong peaks remain
+    fewer = int({m.label: m.value for m in app.metric}["Peaks found"])
+    assert 0 < fewer < found
+    app.sidebar.slider[1].set_value(0.1).run()
+
+    store = Store(demo_copy)
+    timeline = build_timeline(store, store.demo_project_id())
+    peaks = find_highlights(timeline)
+    names = trace_names(studio_figure(timeline, fused_score(timeline, PeakOptions().weights, 20),
+                                      peaks, 20))
+    surprise = next(i for i, p in enumerate(peaks) if p.kind == "surprise")
+    app.session_state["studio_chart"] = {"selection": {
+        "points": [{"curve_number": names.index(PEAK_TRACE), "customdata": surprise,
+                    "x": peaks[surprise].time}], "point_indices": [0], "box": [], "lasso": []}}
+    app.run()
+    assert render_label(app) == "Render 1 short"
+
+    next(b for b in app.button if b.label.startswith("Render")).click().run()
+    project_id = store.demo_project_id()
+    [clip] = wait_for_clips(store, project_id, 1)
+    assert clip.status == "done" and clip.kind == "surprise"
+    assert abs(clip.start - (peaks[surprise].time - 10)) < 0.2
+    app.run()
+    assert "Shorts" in [s.value for s in app.subheader]
+    assert [t.label for t in app.tabs] == ["surprise (1)"]
