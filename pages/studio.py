@@ -19,7 +19,7 @@ from shortory_core.highlights.peaks import (
     fused_score,
 )
 from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import ShortOptions, nearby_comments, render_peaks
+from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.timefmt import format_seconds
 
@@ -41,6 +41,18 @@ chosen = st.multiselect("Viewers (their mean is shown)", list(names), default=li
                         help="One viewer's reactions, or the mean over several")
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _sorted_mentions(root: str, project_id: int, n_comments: int, duration: float
+                     ) -> MentionsByTime:
+    del root, n_comments  # part of the cache key only
+    return MentionsByTime(project_mentions(open_store(), project_id, duration))
+
+
+def mentions_by_time(store, project_id: int, duration: float) -> MentionsByTime:
+    return _sorted_mentions(str(store.root), project_id, store.comment_count(project_id),
+                            duration)
+
+
 @st.cache_data(show_spinner="Joining the signals…", max_entries=16)
 def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], version: tuple
                      ) -> ProjectTimeline:
@@ -52,7 +64,7 @@ def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], v
 version = (store.comment_count(project_id),
            tuple((s["id"], s["status"], s["n_samples"]) for s in sessions if s["id"] in chosen))
 timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)
-mentions = project_mentions(store, project_id, video.duration)
+mentions = mentions_by_time(store, project_id, video.duration)
 
 with st.sidebar:
     st.header("Peaks")
@@ -104,7 +116,7 @@ def peak_rows(found: list[Peak], picked: tuple[Peak, ...]) -> pd.DataFrame:
     rows = []
     for index, peak in enumerate([*found, *picked]):
         is_pick = index >= len(found)
-        comments = nearby_comments(mentions, peak.start, peak.end)
+        comments = mentions.nearby(peak.start, peak.end)
         rows.append({
             "render": is_pick or not picks or index in picks.peak_indices,
             "kind": peak.kind, "source": "picked" if is_pick else "found",

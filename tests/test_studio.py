@@ -25,7 +25,7 @@ from shortory_core.clips.render import RenderError, render_clip
 from shortory_core.demo import ASSETS
 from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score, peak_at
 from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import ShortOptions, render_peaks
+from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
 from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
 from shortory_core.projects import import_video_file
 from shortory_core.sources.video_file import probe_video
@@ -213,7 +213,7 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
     timeline = synthetic({"happy": bump(grid(100.0), 3.0, 0.8)})
     peaks = [p for p in find_highlights(timeline, PeakOptions(top_k=1, pad_s=2.0))
              if p.kind == "happy"]
-    ids = render_peaks(store, ClipQueue(store), project_id, peaks, [],
+    ids = render_peaks(store, ClipQueue(store), project_id, peaks, MentionsByTime([]),
                        ShortOptions(vertical=True, captions=True))
     [clip] = wait_for_clips(store, project_id, len(ids))
     assert clip.status == "done", clip.error

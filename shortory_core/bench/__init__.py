@@ -9,6 +9,7 @@ from importlib import import_module
 BENCHMARKS: dict[str, str] = {
     "comments": "shortory_core.bench.comments",
     "vision": "shortory_core.bench.vision",
+    "studio": "shortory_core.bench.studio",
 }
 
 

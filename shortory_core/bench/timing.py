@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 
 
-def median_seconds(func: Callable[[], object], repeat: int = 5) -> float:
-    """Median wall time of ``repeat`` calls (one warm-up call first)."""
-    func()
+def median_seconds(func: Callable[[], object], repeat: int = 5, warm_up: bool = True
+                   ) -> float:
+    """Median wall time of ``repeat`` calls (one warm-up call first, unless told not to: a
+    30-second baseline needs no warming)."""
+    if warm_up:
+        func()
     times = []
     for _ in range(repeat):
         started = time.perf_counter()

@@ -40,7 +40,7 @@ def bucket_max(t: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
 
 
 def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak],
-                  smoothing_bins: int = 1) -> go.Figure:
+                  smoothing_bins: int = 1, max_points: int = MAX_POINTS) -> go.Figure:
     """Rows: emotions, attention, fused interest, comment mentions, and "Most replayed" when
     known. Emotions and attention are drawn smoothed as the peak finder sees them, so each
     star (emotion peaks on the emotion row, fused peaks on the fused row) sits on its line;
@@ -73,18 +73,18 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
                 hovertemplate="%{text}<extra></extra>",
             )
     for emotion, values in timeline.emotions.items():
-        x, y = bucket_max(t, smooth(values, smoothing_bins))
+        x, y = bucket_max(t, smooth(values, smoothing_bins), max_points)
         figure.add_scatter(x=x, y=y, name=emotion, row=1, col=1,
                            line_color=EMOTION_COLOURS.get(emotion), **line)
-    x, y = bucket_max(t, smooth(timeline.attention, smoothing_bins))
+    x, y = bucket_max(t, smooth(timeline.attention, smoothing_bins), max_points)
     figure.add_scatter(x=x, y=y, name="attention", row=2, col=1, line_color="#9ece6a", **line)
-    x, y = bucket_max(t, fused)
+    x, y = bucket_max(t, fused, max_points)
     figure.add_scatter(x=x, y=y, name="fused", row=3, col=1, line_color=FUSED_COLOUR, **line)
-    x, y = bucket_max(t, timeline.comments)
+    x, y = bucket_max(t, timeline.comments, max_points)
     figure.add_bar(x=x, y=np.nan_to_num(y), name="mentions", row=4, col=1,
                    marker_color="#8ab4f8")
     if has_heatmap:
-        x, y = bucket_max(t, timeline.heatmap)
+        x, y = bucket_max(t, timeline.heatmap, max_points)
         figure.add_scatter(x=x, y=y, name="most replayed", row=5, col=1, fill="tozeroy",
                            line_color="#ff9e64", **line)
     for row in range(1, 4):

@@ -6,6 +6,7 @@ best comment said about that part of the video, which becomes the clip's caption
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from shortory_core.clips.jobs import ClipQueue, ClipRequest
@@ -25,14 +26,25 @@ class ShortOptions:
     captions: bool = False
 
 
-def nearby_comments(mentions: list[Mention], start: float, end: float,
-                    limit: int = MAX_NEARBY) -> list[Mention]:
-    """The most liked comments that point into ``[start, end]``, one per comment."""
-    inside: dict[str, Mention] = {}
-    for mention in mentions:
-        if start <= mention.seconds <= end and mention.cid not in inside:
-            inside[mention.cid] = mention
-    return sorted(inside.values(), key=lambda m: (-m.likes, m.seconds))[:limit]
+class MentionsByTime:
+    """Mentions sorted by the time they point at, so each peak finds its comments by bisection
+    (a 2-hour video can carry 100,000 of them, and the studio asks for every peak)."""
+
+    def __init__(self, mentions: list[Mention]) -> None:
+        self.mentions = sorted(mentions, key=lambda m: m.seconds)
+        self.seconds = [m.seconds for m in self.mentions]
+
+    def __len__(self) -> int:
+        return len(self.mentions)
+
+    def nearby(self, start: float, end: float, limit: int = MAX_NEARBY) -> list[Mention]:
+        """The most liked comments that point into ``[start, end]``, one per comment."""
+        lo = bisect.bisect_left(self.seconds, start)
+        hi = bisect.bisect_right(self.seconds, end)
+        inside: dict[str, Mention] = {}
+        for mention in self.mentions[lo:hi]:
+            inside.setdefault(mention.cid, mention)
+        return sorted(inside.values(), key=lambda m: (-m.likes, m.seconds))[:limit]
 
 
 def peak_label(peak: Peak) -> str:
@@ -40,7 +52,7 @@ def peak_label(peak: Peak) -> str:
 
 
 def render_peaks(store: Store, queue: ClipQueue, project_id: int, peaks: list[Peak],
-                 mentions: list[Mention], options: ShortOptions | None = None) -> list[int]:
+                 mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
     """Keep the peaks as the project's highlight moments and queue one clip per peak, filed
     under its emotion; returns the clip ids."""
     options = options or ShortOptions()
@@ -52,7 +64,7 @@ def render_peaks(store: Store, queue: ClipQueue, project_id: int, peaks: list[Pe
     ])
     ids: list[int] = []
     for peak in peaks:
-        top = nearby_comments(mentions, peak.start, peak.end, limit=1)
+        top = mentions.nearby(peak.start, peak.end, limit=1)
         caption = None
         if options.captions:
             caption = (f"{peak.kind} · {peak.score:.2f}", top[0].text if top else "")

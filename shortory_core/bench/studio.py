@@ -1,0 +1,121 @@
+"""Studio speed: a slider change on a 2-hour timeline, and cutting five 20 s clips against
+moviepy with its defaults, both in one process on the same data.
+
+The timeline is synthetic but shaped like real use: three viewers sampled 5 times a second on a
+10 Hz grid (noise, laughs, a look away) and a few thousand comment mentions. The clip source is
+the real 720×1280 webcam recording, looped and letterboxed to a 1280×720 video with sound.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import plotly.io as pio
+
+from shortory_core.bench.comments import DURATION_S, synthetic_comments
+from shortory_core.bench.timing import median_seconds, report
+from shortory_core.bench.vision import WEBCAM_720P
+from shortory_core.charts.studio import MAX_POINTS, studio_figure
+from shortory_core.clips.render import ffmpeg_exe, render_clip
+from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score
+from shortory_core.highlights.shorts import MentionsByTime
+from shortory_core.highlights.timeline import ProjectTimeline, grid
+from shortory_core.signals.comment_moments import extract_mentions
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+HOURS = DURATION_S / 3600
+CLIPS = [(3.0 + 20 * i, 23.0 + 20 * i) for i in range(5)]
+
+
+def long_timeline(seconds: float = HOURS * 3600, seed: int = 0) -> ProjectTimeline:
+    """A 10 Hz timeline with reactions all along and comment mentions in bursts."""
+    rng = np.random.default_rng(seed)
+    t = grid(seconds, 0.1)
+    emotions = {}
+    for emotion in PRODUCT_EMOTIONS:
+        base = np.clip(0.1 + 0.05 * rng.standard_normal(len(t)), 0, 1)
+        for centre in rng.uniform(0, seconds, 60):  # a reaction every two minutes or so
+            base += 0.7 * np.exp(-((t - centre) / 3.0) ** 2)
+        emotions[emotion] = np.clip(base, 0, 1)
+    attention = np.clip(0.9 - 0.6 * (rng.random(len(t)) < 0.02), 0, 1)
+    comments = np.zeros(len(t))
+    np.add.at(comments, rng.integers(0, len(t), 5000), 10.0)
+    return ProjectTimeline(t=t, emotions=emotions, attention=attention,
+                           viewers=np.full(len(t), 3), comments=comments,
+                           heatmap=np.full(len(t), np.nan))
+
+
+def slider_change(timeline: ProjectTimeline, mentions: MentionsByTime, thin: bool) -> str:
+    """What the studio does when a slider moves: peaks, the fused score, each peak's nearby
+    comments, the figure and its JSON for the browser (``thin=False`` draws every bin, the
+    baseline)."""
+    options = PeakOptions(prominence=0.15)
+    window = max(round(options.smoothing_s / timeline.step), 1)
+    peaks = find_highlights(timeline, options)
+    for peak in peaks:
+        mentions.nearby(peak.start, peak.end)
+    fused = fused_score(timeline, options.weights, window)
+    figure = studio_figure(timeline, fused, peaks, window,
+                           max_points=MAX_POINTS if thin else len(timeline.t))
+    return pio.to_json(figure)
+
+
+def clip_source(path: Path, seconds: float = 110.0) -> Path:
+    """A 1280×720 H.264 + AAC video of a real webcam recording, looped, with a tone."""
+    subprocess.run([
+        ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(WEBCAM_720P),
+        "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100",
+        "-filter_complex", "[0:v]scale=-2:720,pad=1280:720:(ow-iw)/2:0:color=0x303040[v]",
+        "-map", "[v]", "-map", "1:a", "-t", str(seconds), "-c:v", "libx264",
+        "-preset", "veryfast", "-crf", "21", "-c:a", "aac", str(path)], check=True)
+    return path
+
+
+def moviepy_clips(source: Path, folder: Path) -> None:
+    from moviepy import VideoFileClip
+
+    for index, (start, end) in enumerate(CLIPS):
+        with VideoFileClip(str(source)) as video:  # defaults, as the older tools call it
+            video.subclipped(start, end).write_videofile(
+                str(folder / f"moviepy-{index}.mp4"), audio_codec="aac", logger=None)
+
+
+def shortory_clips(source: Path, folder: Path) -> None:
+    for index, (start, end) in enumerate(CLIPS):
+        render_clip(source, start, end, folder / f"shortory-{index}.mp4")
+
+
+def run() -> str:
+    timeline = long_timeline()
+    mentions = MentionsByTime(extract_mentions(synthetic_comments(), DURATION_S))
+    thin = median_seconds(lambda: slider_change(timeline, mentions, thin=True), 3)
+    full = median_seconds(lambda: slider_change(timeline, mentions, thin=False), 1,
+                          warm_up=False)
+    lines = [report(
+        f"slider change on a {HOURS:.0f}-hour timeline at 10 Hz ({len(timeline.t):,} bins, "
+        f"{len(mentions):,} comment mentions): peaks + fused score + nearby comments + figure "
+        "JSON",
+        [("every bin drawn", full), ("shortory (peaks on every bin, drawing thinned)", thin)],
+        baseline="every bin drawn", ours="shortory (peaks on every bin, drawing thinned)",
+    ) + f"\n  target: under 300 ms → {thin * 1000:.0f} ms"]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        source = clip_source(folder / "source720p.mp4")
+        ours = median_seconds(lambda: shortory_clips(source, folder), 1, warm_up=False)
+        try:
+            baseline = median_seconds(lambda: moviepy_clips(source, folder), 1, warm_up=False)
+        except ImportError:
+            lines.append("== five 20 s clips: moviepy is not installed (requirements-dev.txt)")
+            return "\n\n".join(lines)
+        lines.append(report(
+            "five 20 s clips from a 720p source, exact cuts with audio",
+            [("moviepy defaults (libx264 medium)", baseline),
+             ("shortory exact (ffmpeg, x264 veryfast)", ours)],
+            baseline="moviepy defaults (libx264 medium)",
+            ours="shortory exact (ffmpeg, x264 veryfast)",
+        ) + "\n  target: ≥ 5×")
+    return "\n\n".join(lines)
