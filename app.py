@@ -18,6 +18,7 @@ PAGES = [
     st.Page("pages/home.py", title="Projects", icon="🎬", default=True),
     st.Page("pages/project.py", title="Project", icon="📼", url_path="overview"),
     st.Page("pages/crowd.py", title="Crowd moments", icon="💬", url_path="moments"),
+    st.Page("pages/watch.py", title="Watch", icon="📺", url_path="live"),
     st.Page("pages/reactions.py", title="Reactions", icon="🙂", url_path="viewers"),
     st.Page("pages/studio.py", title="Highlights studio", icon="✂️", url_path="shorts"),
     st.Page("pages/model.py", title="Model", icon="🧠", url_path="emotion-model"),

@@ -73,9 +73,12 @@ def face_left(t: float) -> int:
 
 
 def frames_at(path: Path, times: list[float]) -> list[np.ndarray]:
+    """RGB frames shown at ``times`` (the last frame starting at or before each time)."""
     with av.open(str(path)) as container:
         frames = list(container.decode(video=0))
-    return [frames[min(int(t * FPS), len(frames) - 1)].to_ndarray(format="rgb24") for t in times]
+    starts = [f.time for f in frames]
+    return [frames[max(int(np.searchsorted(starts, t + 1e-6)) - 1, 0)].to_ndarray(format="rgb24")
+            for t in times]
 
 
 # -- reframing and captions ----------------------------------------------------------------

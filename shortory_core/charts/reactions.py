@@ -61,3 +61,23 @@ def per_class_figure(scores: Scores) -> go.Figure:
     figure.update_layout(barmode="group", height=320, yaxis={"range": [0, 1]},
                          margin={"l": 40, "r": 20, "t": 30, "b": 40})
     return figure
+
+
+def live_strip(recent: list[tuple[float, str | None, float]]) -> go.Figure:
+    """The last seconds of a live session: attention as a line, each sample's dominant
+    emotion as a coloured dot on it."""
+    times = [r[0] for r in recent]
+    figure = go.Figure()
+    figure.add_scatter(x=times, y=[r[2] for r in recent], mode="lines",
+                       line={"color": "#9ece6a", "width": 2}, name="attention")
+    for emotion in PRODUCT_EMOTIONS:
+        points = [r for r in recent if r[1] == emotion]
+        if points:
+            figure.add_scatter(x=[p[0] for p in points], y=[p[2] for p in points],
+                               mode="markers", name=emotion,
+                               marker={"color": EMOTION_COLOURS[emotion], "size": 6})
+    figure.update_yaxes(range=[0, 1.05], title="attention")
+    figure.update_xaxes(title="video time (s)")
+    figure.update_layout(height=220, margin={"l": 40, "r": 10, "t": 10, "b": 30},
+                         legend={"orientation": "h", "y": -0.35}, showlegend=True)
+    return figure

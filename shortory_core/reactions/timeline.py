@@ -14,22 +14,26 @@ COLUMNS = ("video_time", "source_time", "face_found", "n_faces", *PRODUCT_EMOTIO
            "dominant", "attention", "head_pose", "eyes_open", "gaze")
 
 
+def sample_row(a: FrameAnalysis, seq: int, video_time: float, source_time: float,
+               paused: bool = False) -> dict:
+    """One store row: what the face showed, stamped with the video time it was reacting to."""
+    emotions = a.emotions or {}
+    return {
+        "seq": seq, "video_time": round(video_time, 3), "source_time": round(source_time, 3),
+        "paused": int(paused), "face_found": int(a.face_found), "n_faces": a.n_faces,
+        **{e: emotions.get(e) for e in PRODUCT_EMOTIONS},
+        "dominant": a.dominant, "attention": a.attention,
+        "head_pose": a.head_pose if a.face_found else None,
+        "eyes_open": a.eyes_open if a.face_found else None, "gaze": a.gaze,
+    }
+
+
 def sample_rows(analyses: list[FrameAnalysis], offset: float, first_seq: int = 0
                 ) -> list[dict]:
-    """Store rows: ``video_time`` is the recording's time plus ``offset`` (the video time at
-    which the recording started)."""
-    rows = []
-    for seq, a in enumerate(analyses, start=first_seq):
-        emotions = a.emotions or {}
-        rows.append({
-            "seq": seq, "video_time": round(a.t + offset, 3), "source_time": round(a.t, 3),
-            "paused": 0, "face_found": int(a.face_found), "n_faces": a.n_faces,
-            **{e: emotions.get(e) for e in PRODUCT_EMOTIONS},
-            "dominant": a.dominant, "attention": a.attention,
-            "head_pose": a.head_pose if a.face_found else None,
-            "eyes_open": a.eyes_open if a.face_found else None, "gaze": a.gaze,
-        })
-    return rows
+    """Store rows of a recording: ``video_time`` is the recording's time plus ``offset`` (the
+    video time at which the recording started)."""
+    return [sample_row(a, seq, a.t + offset, a.t)
+            for seq, a in enumerate(analyses, start=first_seq)]
 
 
 def timeline_frame(rows: list[dict]) -> pd.DataFrame:

@@ -1,0 +1,128 @@
+"""Watch: the viewer plays the project's video here while the webcam is analysed live."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+from streamlit_webrtc.sink import VideoSinkTrack
+
+from pages.common import open_store, require_project
+from shortory_core.charts.reactions import live_strip
+from shortory_core.live.ice import loopback_only, rtc_configuration, use_loopback_only
+from shortory_core.live.session import WatchSession, resumable_sessions
+from shortory_core.timefmt import format_seconds
+
+NO_FACE_WARNING_S = 3.0
+
+if loopback_only():
+    use_loopback_only()
+
+store = open_store()
+opened = require_project(store)
+project_id, project, video = opened.id, opened.project, opened.video
+st.title(f"Watch · {project.name}")
+if video is None:
+    st.info("This project has no video yet: add one on the Project page.")
+    st.stop()
+
+watch_key = f"watch-{project_id}"
+watch: WatchSession | None = st.session_state.get(watch_key)
+
+
+def begin(session: WatchSession) -> None:
+    st.session_state[watch_key] = session
+    st.session_state[f"{watch_key}-sink"] = VideoSinkTrack(session.analyser.on_frame)
+
+
+if watch is None:
+    st.write("Watch the video here with your camera on: every moment of your reaction is "
+             "recorded against the moment of the video you were seeing.")
+    with st.form("new-session"):
+        viewer = st.text_input("Your name", value="Viewer", max_chars=60)
+        if st.form_submit_button("Start watching", type="primary"):
+            with st.spinner("Loading the face models…"):
+                begin(WatchSession.start(store, project_id, viewer))
+            st.rerun()
+    for old in resumable_sessions(store, project_id):
+        label = (f"Resume {old['viewer']}'s session #{old['id']} "
+                 f"({old['n_samples']} samples)")
+        if st.button(label, key=f"resume-{old['id']}"):
+            with st.spinner("Loading the face models…"):
+                begin(WatchSession(store, old["id"]))
+            st.rerun()
+    st.stop()
+
+use_camera = st.toggle("Use my camera", value=True,
+                       help="Off: the video plays and nothing is recorded")
+player, panel = st.columns([3, 2])
+with player:
+    context = webrtc_streamer(
+        key=f"watch-stream-{watch.session_id}-{int(use_camera)}",
+        mode=WebRtcMode.SENDRECV if use_camera else WebRtcMode.RECVONLY,
+        rtc_configuration=rtc_configuration(),
+        media_stream_constraints={
+            "video": {"width": 640, "height": 480, "frameRate": 30} if use_camera else False,
+            "audio": False},
+        source_video_track=watch.video_track(),
+        source_audio_track=watch.audio_track(),
+        sink_video_track=st.session_state[f"{watch_key}-sink"] if use_camera else None,
+        video_html_attrs={"autoPlay": True, "controls": False, "style": {"width": "100%"}},
+    )
+    if not context.state.playing:
+        st.caption("Press **Start** to connect. The browser asks for the camera; if it was "
+                   "blocked, allow it from the address bar, or switch the camera off to watch "
+                   "without recording.")
+    buttons = st.columns(4)
+    if buttons[0].button("▶ Play", width="stretch"):
+        watch.clock.play()
+    if buttons[1].button("⏸ Pause", width="stretch"):
+        watch.clock.pause()
+    if buttons[2].button("⏮ Restart", width="stretch"):
+        watch.clock.restart()
+    if buttons[3].button("■ Stop session", width="stretch", type="primary"):
+        written = watch.stop()
+        del st.session_state[watch_key]
+        st.success(f"Session saved: {written} samples. The Reactions and Highlights studio "
+                   "pages show it now.")
+        st.stop()
+    st.slider("Go to", 0.0, float(video.duration), float(watch.clock.position()), 1.0,
+              key=f"seek-{watch.session_id}",
+              on_change=lambda: watch.clock.seek(st.session_state[f"seek-{watch.session_id}"]),
+              format="%.0f s")
+    if st.button("Calibrate (3 s of a relaxed face)",
+                 help="Look at the screen with a relaxed face: your resting face then reads "
+                      "neutral and your usual attention reads high"):
+        watch.analyser.calibrate()
+
+
+@st.fragment(run_every=1.0)
+def live_panel(watch: WatchSession) -> None:
+    status = watch.status()
+    state = "playing" if watch.clock.playing() else "paused"
+    st.markdown(f"**{format_seconds(watch.clock.position())}** / "
+                f"{format_seconds(watch.clock.duration)} · {state}")
+    numbers = st.columns(3)
+    latest = status.latest
+    numbers[0].metric("Emotion", latest.dominant if latest and latest.face_found else "—")
+    numbers[1].metric("Attention", f"{latest.attention:.2f}" if latest else "—")
+    numbers[2].metric("Samples", status.samples)
+    st.caption(f"Analysing {status.analysed_fps:.1f} frames/s · {status.skipped} of "
+               f"{status.received} camera frames skipped to stay live")
+    if status.received and status.no_face_for_s > NO_FACE_WARNING_S:
+        st.warning(f"No face seen for {status.no_face_for_s:.0f} s: is your face in view? "
+                   "The session goes on and records the absence.")
+    elif latest and latest.n_faces > 1:
+        st.info(f"{latest.n_faces} faces in view: the viewer's (the largest at first, then "
+                "the one that stays in place) is followed.")
+    if status.calibration == "running":
+        st.info("Calibrating: keep a relaxed face for 3 seconds…")
+    elif status.calibration not in ("none", "done"):
+        st.warning(f"Calibration failed: {status.calibration}")
+    if watch.analyser.thumbnail is not None:
+        st.image(watch.analyser.thumbnail, caption="Your camera, as analysed")
+    if status.recent:
+        st.plotly_chart(live_strip(status.recent), key="live-strip")
+
+
+with panel:
+    live_panel(watch)

@@ -1,0 +1,179 @@
+"""Webcam frames in, stamped samples out, never falling behind.
+
+The WebRTC sink hands every frame to ``on_frame`` on aiortc's event loop, which only notes the
+time it arrived and keeps it as the *latest* frame. One worker thread analyses the latest frame
+whenever it is free: if analysis is slower than the camera, frames are skipped, so latency never
+grows; the effective analysed rate is reported.
+
+A frame is stamped with the video position that was on the viewer's screen when it was taken:
+the frame the server sent ``TRANSPORT_S`` before the webcam frame arrived (the delay of the
+video to the screen plus the webcam to the server; tens of milliseconds each on a LAN). While
+the video is paused, samples are stored flagged ``paused`` at the paused position (the timeline
+leaves them out; they still show how the viewer looked).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import av
+import cv2
+import numpy as np
+
+from shortory_core.live.clock import PlaybackClock
+from shortory_core.live.movie import SentLog
+from shortory_core.live.writer import SampleWriter
+from shortory_core.reactions.timeline import sample_row
+from shortory_core.vision.calibration import Calibration, calibrate
+from shortory_core.vision.engine import FrameAnalysis, VisionEngine
+
+TRANSPORT_S = 0.2
+MAX_SIDE = 640
+RATE_WINDOW_S = 2.0
+RECENT_S = 30.0
+CALIBRATION_S = 3.0
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What the page shows while the viewer watches."""
+
+    samples: int
+    analysed_fps: float
+    received: int
+    skipped: int
+    latest: FrameAnalysis | None
+    video_time: float
+    no_face_for_s: float
+    calibration: str  # "none" | "running" | "done" | an error message
+    recent: list[tuple[float, str | None, float]]  # (video time, dominant, attention)
+
+
+class LiveAnalyser:
+    def __init__(self, engine: VisionEngine, clock: PlaybackClock, sent: SentLog,
+                 writer: SampleWriter, transport_s: float = TRANSPORT_S) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.sent = sent
+        self.writer = writer
+        self.transport_s = transport_s
+        self.received = 0
+        self.skipped = 0
+        self._slot: tuple[av.VideoFrame | np.ndarray, float] | None = None
+        self._ready = threading.Condition()
+        self._stopped = False
+        self._done_times: deque[float] = deque()
+        self._recent: deque[tuple[float, str | None, float]] = deque()
+        self._latest: FrameAnalysis | None = None
+        self._latest_video_time = 0.0
+        self._last_face_at: float | None = None
+        self._started_at = clock.now()
+        self._calibration: Calibration | None = None
+        self._calibrating_until: float | None = None
+        self._resting: list[FrameAnalysis] = []
+        self._calibration_state = "none"
+        self.thumbnail: np.ndarray | None = None
+        self._thread = threading.Thread(target=self._run, name="live-analyser", daemon=True)
+        self._thread.start()
+
+    # -- called from the WebRTC thread -------------------------------------------------------
+
+    def on_frame(self, frame: av.VideoFrame | np.ndarray, arrived: float | None = None) -> None:
+        """Keep ``frame`` as the one to analyse next (an RGB array, or a decoded frame)."""
+        with self._ready:
+            self.received += 1
+            if self._slot is not None:
+                self.skipped += 1
+            self._slot = (frame, self.clock.now() if arrived is None else arrived)
+            self._ready.notify()
+
+    # -- called from the page ----------------------------------------------------------------
+
+    def calibrate(self, seconds: float = CALIBRATION_S) -> None:
+        """Collect the next ``seconds`` of the viewer's resting face, then calibrate."""
+        with self._ready:
+            self._resting = []
+            self._calibrating_until = self.clock.now() + seconds
+            self._calibration_state = "running"
+
+    def status(self) -> LiveStatus:
+        now = self.clock.now()
+        with self._ready:
+            while self._done_times and self._done_times[0] < now - RATE_WINDOW_S:
+                self._done_times.popleft()
+            span = min(RATE_WINDOW_S, now - self._started_at) or 1.0
+            since = self._last_face_at if self._last_face_at is not None else self._started_at
+            return LiveStatus(
+                samples=self.writer.written, analysed_fps=len(self._done_times) / span,
+                received=self.received, skipped=self.skipped, latest=self._latest,
+                video_time=self._latest_video_time, no_face_for_s=max(now - since, 0.0),
+                calibration=self._calibration_state, recent=list(self._recent))
+
+    def stop(self) -> None:
+        with self._ready:
+            self._stopped = True
+            self._ready.notify()
+        self._thread.join(timeout=5)
+
+    # -- the worker --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._slot is None and not self._stopped:
+                    self._ready.wait()
+                if self._stopped:
+                    return
+                (frame, arrived), self._slot = self._slot, None
+            self._analyse(frame, arrived)
+
+    def _analyse(self, frame: av.VideoFrame | np.ndarray, arrived: float) -> None:
+        rgb = frame if isinstance(frame, np.ndarray) else frame.to_ndarray(format="rgb24")
+        if max(rgb.shape[:2]) > MAX_SIDE:
+            scale = MAX_SIDE / max(rgb.shape[:2])
+            rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        seen_at = arrived - self.transport_s
+        segment = self.clock.at(seen_at)
+        sent = self.sent.position_at(seen_at)
+        video_time = segment.position if sent is None or not segment.playing else sent
+        analysis = self.engine.analyse(rgb, arrived - self._started_at, colour="rgb")
+        analysis = self._calibrated(analysis, arrived)
+        self.writer.add(sample_row(analysis, 0, video_time, arrived - self._started_at,
+                                   paused=not segment.playing))
+        done = self.clock.now()
+        with self._ready:
+            self._done_times.append(done)
+            self._latest, self._latest_video_time = analysis, video_time
+            if analysis.face_found:
+                self._last_face_at = done
+            self._recent.append((video_time, analysis.dominant, analysis.attention))
+            while self._recent and self._recent[0][0] < video_time - RECENT_S:
+                self._recent.popleft()
+        self.thumbnail = annotate(rgb, analysis)
+
+    def _calibrated(self, analysis: FrameAnalysis, arrived: float) -> FrameAnalysis:
+        if self._calibrating_until is not None:
+            self._resting.append(analysis)
+            if arrived >= self._calibrating_until:
+                try:
+                    self._calibration = calibrate(self._resting)
+                    self._calibration_state = "done"
+                except ValueError as exc:
+                    self._calibration_state = str(exc)
+                self._calibrating_until = None
+        return self._calibration.apply(analysis) if self._calibration else analysis
+
+
+def annotate(rgb: np.ndarray, analysis: FrameAnalysis, width: int = 320) -> np.ndarray:
+    """A small preview: the viewer's face box, dominant emotion and attention."""
+    scale = width / rgb.shape[1]
+    small = cv2.resize(rgb, (width, int(rgb.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    if analysis.box is not None:
+        x0, y0, x1, y1 = (int(v * scale) for v in analysis.box)
+        cv2.rectangle(small, (x0, y0), (x1, y1), (120, 220, 120), 2)
+        label = f"{analysis.dominant} · att {analysis.attention:.2f}".replace("·", "-")
+        cv2.putText(small, label, (x0, max(y0 - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    (120, 220, 120), 1, cv2.LINE_AA)
+    return small

@@ -1,0 +1,92 @@
+"""One viewer watching one project: the clock, the tracks sent to the browser, the webcam
+analyser and the sample writer, tied to one reaction session in the store.
+
+Everything lives on this object, which the page keeps in that browser tab's session state:
+two tabs are two objects with nothing shared, and no module keeps global state. A refreshed tab
+finds its session in the store and resumes it (the next samples continue its numbering, and
+the video continues from the last video time recorded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shortory_core.errors import ShortoryError
+from shortory_core.live.analyser import LiveAnalyser, LiveStatus
+from shortory_core.live.clock import PlaybackClock
+from shortory_core.live.movie import MovieAudioTrack, MovieVideoTrack
+from shortory_core.live.writer import SampleWriter
+from shortory_core.sources.video_file import probe_video
+from shortory_core.store import Store
+from shortory_core.vision.engine import VisionEngine
+
+LIVE, ENDED = "live", "ended"
+
+
+class WatchSession:
+    def __init__(self, store: Store, session_id: int, engine: VisionEngine | None = None
+                 ) -> None:
+        session = store.session(session_id)
+        if session is None or session["kind"] != "live":
+            raise ShortoryError(f"No live session {session_id}.")
+        video = store.get_video(session["project_id"])
+        if video is None:
+            raise ShortoryError("This project has no video to watch.")
+        self.store = store
+        self.session_id = session_id
+        self.project_id = session["project_id"]
+        self.viewer = session["viewer"]
+        self.source: Path = store.media_path(video.path)
+        self.has_audio = probe_video(self.source).has_audio
+        samples = store.samples(session_id)
+        resume_at = samples[-1]["video_time"] if samples else 0.0
+        self.clock = PlaybackClock(video.duration, start_at=resume_at)
+        self._video_track: MovieVideoTrack | None = None
+        self._audio_track: MovieAudioTrack | None = None
+        self.video_track()  # the analyser reads its log of frames sent
+        self.writer = SampleWriter(store, session_id,
+                                   first_seq=samples[-1]["seq"] + 1 if samples else 0)
+        self.analyser = LiveAnalyser(engine or VisionEngine(), self.clock,
+                                     self._video_track.sent, self.writer)
+        store.set_session_status(session_id, LIVE)
+
+    @classmethod
+    def start(cls, store: Store, project_id: int, viewer: str,
+              engine: VisionEngine | None = None) -> WatchSession:
+        session_id = store.create_session(project_id, viewer.strip() or "Viewer", "live")
+        return cls(store, session_id, engine)
+
+    def video_track(self) -> MovieVideoTrack:
+        """The video for the browser; a new one when the last connection ended it."""
+        if self._video_track is None or self._video_track.readyState == "ended":
+            self._video_track = MovieVideoTrack(self.source, self.clock)
+            if hasattr(self, "analyser"):
+                self.analyser.sent = self._video_track.sent
+        return self._video_track
+
+    def audio_track(self) -> MovieAudioTrack | None:
+        if not self.has_audio:
+            return None
+        if self._audio_track is None or self._audio_track.readyState == "ended":
+            self._audio_track = MovieAudioTrack(self.source, self.clock)
+        return self._audio_track
+
+    def status(self) -> LiveStatus:
+        return self.analyser.status()
+
+    def stop(self) -> int:
+        """End the session: the last samples are written; returns how many were written."""
+        self.clock.pause()
+        self.analyser.stop()
+        self.writer.close()
+        for track in (self._video_track, self._audio_track):
+            if track is not None:
+                track.stop()
+        self.store.set_session_status(self.session_id, ENDED, ended=True)
+        return self.writer.written
+
+
+def resumable_sessions(store: Store, project_id: int) -> list[dict]:
+    """Live sessions of the project that were never stopped (a closed tab, a refresh, a
+    stopped server): each can be resumed where its samples end."""
+    return [s for s in store.sessions(project_id) if s["kind"] == "live" and s["status"] == LIVE]

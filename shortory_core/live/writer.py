@@ -1,0 +1,63 @@
+"""Samples reach the store continuously, in small batches, off the frame thread.
+
+A closed tab, a refresh or a killed server loses at most the batch being collected: the writer
+flushes every ``FLUSH_EVERY_S`` seconds in a thread of its own, one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+
+from shortory_core.errors import StoreError
+from shortory_core.store import Store
+
+FLUSH_EVERY_S = 0.5
+log = logging.getLogger(__name__)
+
+
+class SampleWriter:
+    """Numbers samples (``seq``) and writes them in batches; ``close`` writes the rest."""
+
+    def __init__(self, store: Store, session_id: int, first_seq: int = 0,
+                 flush_every: float = FLUSH_EVERY_S) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.written = 0
+        self._next_seq = first_seq
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flush_every = flush_every
+        self._thread = threading.Thread(target=self._run, name=f"samples-{session_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def add(self, row: dict) -> None:
+        with self._lock:
+            self._pending.append(row | {"seq": self._next_seq})
+            self._next_seq += 1
+
+    def flush(self) -> int:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            try:
+                self.store.add_samples(self.session_id, batch)
+            except (StoreError, sqlite3.Error):  # keep them for the next try, do not lose them
+                log.exception("could not write %d samples; retrying", len(batch))
+                with self._lock:
+                    self._pending[:0] = batch
+                return 0
+            self.written += len(batch)
+        return len(batch)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._flush_every):
+            self.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.flush()

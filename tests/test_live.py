@@ -1,0 +1,272 @@
+"""The live watch session without a browser: the playback clock, the tracks the server plays,
+stamping and skipping in the analyser, the batched writer, and two sessions at once."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shortory_core.live.analyser import LiveAnalyser
+from shortory_core.live.clock import PlaybackClock
+from shortory_core.live.movie import MovieAudioTrack, MovieVideoTrack, SentLog
+from shortory_core.live.session import WatchSession, resumable_sessions
+from shortory_core.live.writer import SampleWriter
+from shortory_core.store import Store
+from shortory_core.vision.engine import VisionEngine
+from tests.test_studio import frames_at
+
+ROOT = Path(__file__).resolve().parents[1]
+FACE_CLIP = ROOT / "shortory_core/demo/assets/reaction_smile_man.mp4"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# -- the clock -----------------------------------------------------------------------------
+
+def test_clock_follows_play_pause_seek_and_remembers_the_past() -> None:
+    now = FakeTime()
+    clock = PlaybackClock(60.0, now=now)
+    assert clock.position() == 0 and not clock.playing()
+    clock.play()
+    now.now += 5
+    assert clock.position() == pytest.approx(5)
+    clock.pause()
+    now.now += 10
+    assert clock.position() == pytest.approx(5) and not clock.playing()
+    clock.seek(40)
+    clock.play()
+    now.now += 3
+    assert clock.position() == pytest.approx(43)
+    # a frame taken before the seek and analysed now is stamped where the video was then
+    assert clock.at(103.0).position == pytest.approx(3) and clock.at(103.0).playing
+    assert clock.at(110.0).position == pytest.approx(5) and not clock.at(110.0).playing
+    now.now += 100
+    assert clock.position() == 60 and not clock.playing()  # the video ended on its last frame
+    clock.play()  # play at the end starts over
+    now.now += 1
+    assert clock.position() == pytest.approx(1)
+    clock.seek(-5)
+    assert clock.position() == 0
+    clock.restart()
+    assert clock.playing() and clock.position() == 0
+
+
+# -- the tracks the server plays -----------------------------------------------------------
+
+def test_video_and_audio_tracks_follow_the_clock(demo_home: Path) -> None:
+    store = Store(demo_home)
+    source = store.media_path(store.get_video(store.demo_project_id()).path)
+    clock = PlaybackClock(120.0)
+    video, audio = MovieVideoTrack(source, clock), MovieAudioTrack(source, clock)
+
+    async def run() -> tuple[list, list]:
+        clock.play()
+        frames = [await video.recv() for _ in range(15)]
+        sounds = [await audio.recv() for _ in range(10)]
+        clock.seek(42.0)  # the jump scare
+        frames += [await video.recv() for _ in range(3)]
+        clock.pause()
+        sounds += [await audio.recv() for _ in range(3)]
+        return frames, sounds
+
+    started = time.monotonic()
+    frames, sounds = asyncio.run(run())
+    assert time.monotonic() - started >= 0.45  # paced in real time, not a burst
+    assert [f.pts for f in frames] == sorted(f.pts for f in frames)
+    assert (frames[0].width, frames[0].height) == (640, 360)
+    assert video.sent.position_at(clock.now()) == pytest.approx(42.0, abs=0.2)
+    assert video.sent.position_at(0.0) is None
+    assert np.abs(sounds[5].to_ndarray()).max() > 100  # the show's sound while playing
+    assert np.abs(sounds[-1].to_ndarray()).max() == 0  # silence while paused
+    [expected] = frames_at(source, [42.0])
+    shown = frames[-1].to_ndarray(format="rgb24")
+    assert np.abs(shown.astype(int) - expected.astype(int)).mean() < 12  # the frame at 42 s
+    video.stop()
+    audio.stop()
+
+
+# -- the analyser --------------------------------------------------------------------------
+
+def face_frames(count: int) -> list[np.ndarray]:
+    import av
+
+    frames = []
+    with av.open(str(FACE_CLIP)) as clip:
+        for frame in clip.decode(video=0):
+            canvas = np.full((480, 640, 3), 50, np.uint8)
+            canvas[16:464, 96:544] = frame.to_ndarray(width=448, height=448, format="rgb24")
+            frames.append(canvas)
+            if len(frames) == count:
+                break
+    return frames
+
+
+def test_frames_are_stamped_with_the_video_time_on_screen_and_paused_flagged(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    session_id = store.create_session(store.create_project("p"), "Ada", "live")
+    now = FakeTime()
+    clock = PlaybackClock(120.0, now=now)
+    sent = SentLog()
+    writer = SampleWriter(store, session_id, flush_every=0.05)
+    analyser = LiveAnalyser(VisionEngine(use_iris=False), clock, sent, writer,
+                            transport_s=0.2)
+    frames = face_frames(8)
+    clock.play()
+    for _ in range(30):  # the server sends frames at 10 fps; the video plays from 0
+        now.now += 0.1
+        sent.add(now.now, clock.position())
+    deliver(analyser, frames[0], now.now)  # taken 0.2 s ago: the frame sent then was at 2.8 s
+    clock.pause()
+    now.now += 1.0
+    deliver(analyser, frames[1], now.now)
+    clock.seek(80.0)
+    clock.play()
+    now.now += 2.0
+    sent.add(now.now, clock.position())
+    deliver(analyser, frames[2], now.now)
+    analyser.stop()
+    writer.close()
+    rows = store.samples(session_id)
+    assert [r["seq"] for r in rows] == [0, 1, 2]
+    assert rows[0]["video_time"] == pytest.approx(2.8, abs=0.11)  # within one frame sent
+    assert rows[0]["paused"] == 0
+    assert rows[1]["video_time"] == pytest.approx(3.0, abs=0.01) and rows[1]["paused"] == 1
+    assert rows[2]["video_time"] == pytest.approx(81.8, abs=0.21) and rows[2]["paused"] == 0
+    assert all(r["face_found"] for r in rows) and rows[0]["dominant"]
+
+
+def deliver(analyser: LiveAnalyser, frame: np.ndarray, at: float) -> None:
+    """Hand one frame over and wait until it is analysed."""
+    before = analyser.status().samples + len(analyser.writer._pending)
+    analyser.on_frame(frame, arrived=at)
+    deadline = time.monotonic() + 10
+    while analyser.writer.written + len(analyser.writer._pending) == before:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_a_slow_analyser_skips_frames_instead_of_falling_behind(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    session_id = store.create_session(store.create_project("p"), "Ada", "live")
+    clock = PlaybackClock(120.0)
+    writer = SampleWriter(store, session_id)
+    analyser = LiveAnalyser(VisionEngine(), clock, SentLog(), writer)
+    frames = face_frames(10)
+    clock.play()
+    for i in range(300):  # 300 frames in a burst, far faster than any analysis
+        analyser.on_frame(frames[i % len(frames)])
+    time.sleep(0.3)
+    status = analyser.status()
+    analyser.stop()
+    writer.close()
+    assert status.received == 300 and status.skipped > 250
+    # only the frames still waiting when the worker was free were analysed, nothing queued
+    assert 1 <= writer.written <= 300 - status.skipped
+
+
+# -- the writer ----------------------------------------------------------------------------
+
+WRITER_CHILD = """
+import sys, time
+from pathlib import Path
+from shortory_core.live.writer import SampleWriter
+from shortory_core.store import Store
+store = Store(Path(sys.argv[1]))
+writer = SampleWriter(store, int(sys.argv[2]), flush_every=0.5)
+seq = 0
+while True:
+    writer.add({"video_time": time.time(), "source_time": 0.0, "paused": 0, "face_found": 0,
+                "n_faces": 0, "attention": 0.0})
+    seq += 1
+    if seq % 20 == 0:
+        print(seq, time.time(), flush=True)
+    time.sleep(0.01)
+"""
+
+
+def test_killing_the_server_mid_batch_loses_at_most_one_batch(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    session_id = store.create_session(store.create_project("p"), "Ada", "live")
+    child = subprocess.Popen([sys.executable, "-c", WRITER_CHILD, str(tmp_path / "data"),
+                              str(session_id)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    time.sleep(3.2)
+    os.kill(child.pid, signal.SIGKILL)  # no chance to flush
+    child.wait()
+    killed_at = time.time()
+    rows = store.samples(session_id)
+    assert len(rows) > 100
+    assert killed_at - max(r["video_time"] for r in rows) < 0.5 + 0.3  # one batch, plus slack
+    assert [r["seq"] for r in rows] == list(range(len(rows)))  # no hole before the loss
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+def test_two_viewers_at_once_keep_separate_correct_sessions(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    ada = WatchSession.start(store, project_id, "Ada", VisionEngine(use_iris=False))
+    bo = WatchSession.start(store, project_id, "Bo", VisionEngine(use_iris=False))
+    ada.clock.seek(10.0)
+    bo.clock.seek(70.0)
+    ada.clock.play()
+    bo.clock.play()
+    frames = face_frames(20)
+
+    def feed(session: WatchSession) -> None:
+        for i in range(20):
+            session.analyser.on_frame(frames[i])
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=feed, args=(s,)) for s in (ada, bo)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ada.stop() > 5 and bo.stop() > 5
+    rows = {s.viewer: store.samples(s.session_id) for s in (ada, bo)}
+    # frames taken in the first 0.2 s were taken before play was pressed: paused, at 0
+    assert all(r["video_time"] == 0 for name in rows for r in rows[name] if r["paused"])
+    times = {name: [r["video_time"] for r in rows[name] if not r["paused"]] for name in rows}
+    assert len(times["Ada"]) > 5 and len(times["Bo"]) > 5
+    assert all(9.9 <= t <= 12.5 for t in times["Ada"])  # each on its own clock
+    assert all(69.9 <= t <= 72.5 for t in times["Bo"])
+    assert times["Ada"] == sorted(times["Ada"]) and times["Bo"] == sorted(times["Bo"])
+    assert not resumable_sessions(store, project_id)
+
+
+def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    first = WatchSession.start(store, project_id, "Ada", VisionEngine(use_iris=False))
+    first.clock.seek(30.0)
+    first.clock.play()
+    for frame in face_frames(5):
+        first.analyser.on_frame(frame)
+        time.sleep(0.05)
+    first.analyser.stop()
+    first.writer.close()  # the tab closed: the session was never stopped
+    [left] = resumable_sessions(store, project_id)
+    assert left["id"] == first.session_id
+    again = WatchSession(store, left["id"], VisionEngine(use_iris=False))
+    assert again.clock.position() == pytest.approx(
+        store.samples(left["id"])[-1]["video_time"])
+    again.clock.play()
+    again.analyser.on_frame(face_frames(1)[0])
+    time.sleep(0.3)
+    again.stop()
+    seqs = [r["seq"] for r in store.samples(left["id"])]
+    assert seqs == list(range(len(seqs))) and len(seqs) >= 2
