@@ -10,7 +10,7 @@ from pages.common import open_store, require_project
 from shortory_core.charts.reactions import live_strip
 from shortory_core.live.ice import loopback_only, rtc_configuration, use_loopback_only
 from shortory_core.live.session import WatchSession, resumable_sessions
-from shortory_core.timefmt import format_seconds
+from shortory_core.timefmt import format_seconds, parse_seconds
 
 NO_FACE_WARNING_S = 3.0
 
@@ -72,23 +72,32 @@ with player:
         st.caption("Press **Start** to connect. The browser asks for the camera; if it was "
                    "blocked, allow it from the address bar, or switch the camera off to watch "
                    "without recording.")
-    buttons = st.columns(4)
+    buttons = st.columns(6)
     if buttons[0].button("▶ Play", width="stretch"):
         watch.clock.play()
     if buttons[1].button("⏸ Pause", width="stretch"):
         watch.clock.pause()
-    if buttons[2].button("⏮ Restart", width="stretch"):
+    if buttons[2].button("⏪ 10 s", width="stretch"):
+        watch.clock.seek(watch.clock.position() - 10)
+    if buttons[3].button("⏩ 10 s", width="stretch"):
+        watch.clock.seek(watch.clock.position() + 10)
+    if buttons[4].button("⏮ Restart", width="stretch"):
         watch.clock.restart()
-    if buttons[3].button("■ Stop session", width="stretch", type="primary"):
+    if buttons[5].button("■ Stop", width="stretch", type="primary",
+                         help="End the session and save it"):
         written = watch.stop()
         del st.session_state[watch_key]
         st.success(f"Session saved: {written} samples. The Reactions and Highlights studio "
                    "pages show it now.")
         st.stop()
-    st.slider("Go to", 0.0, float(video.duration), float(watch.clock.position()), 1.0,
-              key=f"seek-{watch.session_id}",
-              on_change=lambda: watch.clock.seek(st.session_state[f"seek-{watch.session_id}"]),
-              format="%.0f s")
+    with st.form("go-to", border=False):
+        where, go = st.columns([3, 1], vertical_alignment="bottom")
+        target = where.text_input("Go to", placeholder="m:ss or seconds, e.g. 1:05")
+        if go.form_submit_button("Go", width="stretch"):
+            try:
+                watch.clock.seek(parse_seconds(target))
+            except ValueError as exc:
+                st.error(str(exc))
     if st.button("Calibrate (3 s of a relaxed face)",
                  help="Look at the screen with a relaxed face: your resting face then reads "
                       "neutral and your usual attention reads high"):

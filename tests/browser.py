@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -36,10 +37,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, timeout: float = 90.0) -> Iterator[str]:
+def running_app(data_dir: Path, timeout: float = 90.0, env: dict[str, str] | None = None
+                ) -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port; yields its base URL."""
     port = _free_port()
-    env = os.environ | {"SHORTORY_HOME": str(data_dir)}
+    env = os.environ | {"SHORTORY_HOME": str(data_dir)} | (env or {})
     log = (data_dir / "streamlit.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -65,15 +67,46 @@ def running_app(data_dir: Path, timeout: float = 90.0) -> Iterator[str]:
         log.close()
 
 
+def playwright_disabled_features() -> list[str]:
+    """The Chromium features Playwright disables itself. Chromium honours only the last
+    ``--disable-features`` flag, so a test that disables one more must repeat Playwright's."""
+    import playwright
+
+    bundle = Path(playwright.__file__).parent / "driver/package/lib/coreBundle.js"
+    try:
+        text = bundle.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    start = text.find("disabledFeatures = ")
+    end = text.find("].filter(Boolean)", start)
+    if start < 0 or end < 0:
+        return []
+    block = "\n".join(line.split("//")[0] for line in text[start:end].splitlines())
+    return re.findall(r'"([A-Za-z0-9]+)"', block)
+
+
+def fake_camera_args(y4m: Path) -> list[str]:
+    """Chromium with a camera that plays ``y4m``, allowed to use loopback for WebRTC, and
+    without mDNS host names (which would join a multicast group)."""
+    features = [*playwright_disabled_features(), "WebRtcHideLocalIpsWithMdns"]
+    return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}", "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+            f"--disable-features={','.join(features)}"]
+
+
 @contextmanager
-def browser_page() -> Iterator[object]:
+def browser_page(extra_args: list[str] | None = None, camera: bool = False
+                 ) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=CHROMIUM_ARGS + (extra_args or []))
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            yield page
+            context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                          permissions=["camera"] if camera else [])
+            yield context.new_page()
         finally:
             browser.close()
 

@@ -1,0 +1,87 @@
+"""A viewer's live session in a real browser, run inside a network namespace with only ``lo``.
+
+    unshare -n sh -c 'ip link set lo up && python -m tests.live_watch_e2e HOME CAMERA.y4m OUT'
+
+Starts the app on 127.0.0.1 (WebRTC on loopback only), opens Chromium with a fake camera that
+plays CAMERA.y4m, starts a watch session, connects, plays, pauses, seeks, plays again and stops.
+It writes what it did (and when, on the video clock the page shows) to OUT as JSON; the test
+then checks the store against it. Exits non-zero on any failure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from tests.browser import browser_page, fake_camera_args, running_app, screenshot
+
+COMPONENT = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
+
+
+def shown_position(page) -> float:
+    """The video position the page reports (``m:ss / m:ss · state``)."""
+    text = page.get_by_text(re.compile(r"^\d+:\d\d / \d+:\d\d · ")).first.inner_text()
+    minutes, seconds = text.split(" / ")[0].split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def connect(page) -> None:
+    """Press Start in the component until it stays connected (streamlit-webrtc 0.79 sometimes
+    drops a connection right after it is made and shows Start again)."""
+    frame = page.frame_locator(COMPONENT)
+    for _ in range(4):
+        frame.get_by_role("button", name="Start").click()
+        try:
+            frame.get_by_role("button", name="Stop").wait_for(timeout=20_000)
+        except Exception:
+            continue
+        page.wait_for_timeout(2500)
+        if frame.get_by_role("button", name="Stop").count():
+            return
+    raise RuntimeError("the WebRTC connection did not stay up")
+
+
+def main(home: Path, camera: Path, out: Path) -> None:
+    env = {"SHORTORY_WEBRTC_LOOPBACK": "1"}
+    report: dict = {}
+    with running_app(home, env=env) as url, \
+            browser_page(fake_camera_args(camera), camera=True) as page:
+        page.set_viewport_size({"width": 1400, "height": 1300})
+        page.goto(url)
+        page.get_by_text("Demo: the Shortory show · demo").wait_for(timeout=90_000)
+        page.goto(f"{url}/live?project=1")
+        page.get_by_label("Your name").fill("Ada")
+        page.get_by_role("button", name="Start watching").click()
+        page.locator(COMPONENT).wait_for(timeout=60_000)
+        connect(page)
+        report["connected_at"] = time.time()
+
+        page.get_by_role("button", name="▶ Play").click()
+        page.wait_for_timeout(6000)
+        page.get_by_role("button", name="⏸ Pause").click()
+        page.wait_for_timeout(1500)
+        report["paused_at"] = shown_position(page)
+        page.wait_for_timeout(3000)
+        report["paused_still"] = shown_position(page)
+
+        page.get_by_label("Go to").fill("1:30")
+        page.get_by_role("button", name="Go", exact=True).click()
+        page.wait_for_timeout(1500)
+        report["seeked_to"] = shown_position(page)
+        page.get_by_role("button", name="▶ Play").click()
+        page.wait_for_timeout(5000)
+        caption = page.get_by_text(re.compile(r"^Analysing [\d.]+ frames/s")).first.inner_text()
+        report["analysed_fps"] = float(caption.split()[1])
+        report["shown_end"] = shown_position(page)
+        screenshot(page, "watch")
+        page.get_by_role("button", name="■ Stop").click()
+        page.get_by_text("Session saved").wait_for(timeout=30_000)
+        report["saved"] = page.get_by_text("Session saved").first.inner_text()
+    out.write_text(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
