@@ -55,8 +55,10 @@ sessions = store.sessions(project_id)
 if not sessions:
     st.info("No reactions yet: analyse a recording above.")
     st.stop()
-labels = {s["id"]: f"{s['viewer']} · {s['kind']} · from {format_seconds(s['time_offset'])} · "
-                   f"{s['n_samples']} samples · {s['status']}" for s in sessions}
+labels = {s["id"]: f"{s['viewer']} · "
+                   + (f"recording from {format_seconds(s['time_offset'])}"
+                      if s["kind"] == "recording" else "watched live")
+                   + f" · {s['n_samples']} samples · {s['status']}" for s in sessions}
 chosen = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
                       index=len(sessions) - 1)
 samples = pd.DataFrame(store.samples(chosen))
@@ -72,7 +74,13 @@ stats[0].metric("Samples", len(samples))
 stats[1].metric("Face found", f"{faces.mean():.0%}")
 stats[2].metric("Mean attention", f"{samples['attention'].mean():.2f}")
 stats[3].metric("Most often", samples.loc[faces, "dominant"].mode().iat[0] if faces.any() else "—")
-st.plotly_chart(reaction_figure(samples), key="reaction")
+# In video-time order, without samples taken while the video was paused: a live viewer may
+# have paused, sought back or replayed.
+watched = samples[samples["paused"] == 0].sort_values("video_time", kind="stable")
+if watched.empty:
+    st.info("Every sample of this session was taken while the video was paused.")
+else:
+    st.plotly_chart(reaction_figure(watched), key="reaction")
 st.download_button("Download timeline (CSV)",
                    samples[list(COLUMNS)].to_csv(index=False).encode(),
                    file_name=f"reaction-{chosen}.csv", mime="text/csv")

@@ -48,7 +48,7 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     assert max(s["happy"] for s in samples) > 0.8
 
     app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=60).run()
-    assert app.selectbox[0].options[-1].startswith("Ann · recording · from 1:00")
+    assert app.selectbox[0].options[-1].startswith("Ann · recording from 1:00")
     app.selectbox[0].set_value(session_id).run()
     assert not app.exception and app.metric[0].value == str(count)
 

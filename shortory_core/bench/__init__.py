@@ -10,6 +10,7 @@ BENCHMARKS: dict[str, str] = {
     "comments": "shortory_core.bench.comments",
     "vision": "shortory_core.bench.vision",
     "studio": "shortory_core.bench.studio",
+    "live": "shortory_core.bench.live",
 }
 
 

@@ -42,6 +42,7 @@ class LiveStatus:
 
     samples: int
     analysed_fps: float
+    latency_s: float  # from a frame's arrival to its sample, lately
     received: int
     skipped: int
     latest: FrameAnalysis | None
@@ -65,6 +66,7 @@ class LiveAnalyser:
         self._ready = threading.Condition()
         self._stopped = False
         self._done_times: deque[float] = deque()
+        self._latencies: deque[float] = deque(maxlen=60)
         self._recent: deque[tuple[float, str | None, float]] = deque()
         self._latest: FrameAnalysis | None = None
         self._latest_video_time = 0.0
@@ -107,6 +109,7 @@ class LiveAnalyser:
             since = self._last_face_at if self._last_face_at is not None else self._started_at
             return LiveStatus(
                 samples=self.writer.written, analysed_fps=len(self._done_times) / span,
+                latency_s=float(np.mean(self._latencies)) if self._latencies else 0.0,
                 received=self.received, skipped=self.skipped, latest=self._latest,
                 video_time=self._latest_video_time, no_face_for_s=max(now - since, 0.0),
                 calibration=self._calibration_state, recent=list(self._recent))
@@ -145,6 +148,7 @@ class LiveAnalyser:
         done = self.clock.now()
         with self._ready:
             self._done_times.append(done)
+            self._latencies.append(done - arrived)
             self._latest, self._latest_video_time = analysis, video_time
             if analysis.face_found:
                 self._last_face_at = done
