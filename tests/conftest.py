@@ -5,10 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import aiortc  # noqa: F401  (before TensorFlow: see below)
 import pytest
 
 from shortory_core.demo.video import write_demo_video
 from shortory_core.store import Store
+
+# aiortc's SRTP binding (pylibsrtp) links the system OpenSSL; TensorFlow, which the conversion
+# tests import, carries its own BoringSSL. Loaded in the other order, one process segfaults on
+# import. The app never imports TensorFlow; the test process loads aiortc first.
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = SHARED / "fixtures"
