@@ -61,6 +61,11 @@ def main(home: Path, camera: Path, out: Path) -> None:
 
         page.get_by_role("button", name="▶ Play").click()
         page.wait_for_timeout(6000)
+        report["player"] = page.frame_locator(COMPONENT).locator("video").first.evaluate(
+            """video => ({time: video.currentTime, paused: video.paused,
+                         width: video.videoWidth,
+                         audio: video.srcObject ? video.srcObject.getAudioTracks().length : 0,
+                         video: video.srcObject ? video.srcObject.getVideoTracks().length : 0})""")
         page.get_by_role("button", name="⏸ Pause").click()
         page.wait_for_timeout(1500)
         report["paused_at"] = shown_position(page)

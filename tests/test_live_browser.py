@@ -63,6 +63,9 @@ def test_watching_live_puts_every_sample_on_the_video_time_shown(demo_home: Path
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:] + (home / "streamlit.log").read_text()[-3000:]
     report = json.loads(report_path.read_text())
+    player = report["player"]  # the page played the server's stream: picture and sound
+    assert player["video"] == 1 and player["audio"] == 1 and player["width"] == 640
+    assert not player["paused"] and player["time"] > 3
 
     store = Store(home)
     [session] = [s for s in store.sessions(store.demo_project_id()) if s["kind"] == "live"]
