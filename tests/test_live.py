@@ -270,3 +270,57 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     again.stop()
     seqs = [r["seq"] for r in store.samples(left["id"])]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
+
+
+# -- small parts -----------------------------------------------------------------------------
+
+def test_go_to_accepts_what_people_type() -> None:
+    from shortory_core.timefmt import parse_seconds
+
+    assert parse_seconds("1:05") == 65 and parse_seconds(" 42.5 ") == 42.5
+    assert parse_seconds("1:02:03") == 3723
+    for bad in ("", "abc", "1:75", "-3", "1:2:3:4"):
+        with pytest.raises(ValueError, match="not a time"):
+            parse_seconds(bad)
+
+
+def test_ice_servers_come_from_the_environment_or_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shortory_core.errors import ShortoryError
+    from shortory_core.live.ice import rtc_configuration
+
+    monkeypatch.delenv("SHORTORY_ICE_SERVERS", raising=False)
+    assert rtc_configuration() == {"iceServers": []}  # no public STUN server, ever, by default
+    monkeypatch.setenv("SHORTORY_ICE_SERVERS", '[{"urls": "stun:stun.example.org"}]')
+    assert rtc_configuration()["iceServers"][0]["urls"] == "stun:stun.example.org"
+    for bad in ("[{", '{"urls": "x"}', '[{"url": "x"}]'):
+        monkeypatch.setenv("SHORTORY_ICE_SERVERS", bad)
+        with pytest.raises(ShortoryError, match="SHORTORY_ICE_SERVERS"):
+            rtc_configuration()
+
+
+LOOPBACK_CHILD = """
+import asyncio
+import aioice.ice
+from aioice.candidate import Candidate
+from shortory_core.live.ice import use_loopback_only
+
+use_loopback_only()
+print(aioice.ice.get_host_addresses(True, True))
+
+async def main():
+    connection = aioice.ice.Connection(ice_controlling=True)
+    for host in ("192.168.1.7", "abc.local", "127.0.0.1"):
+        await connection.add_remote_candidate(Candidate(
+            foundation="1", component=1, transport="udp", priority=1, host=host, port=9,
+            type="host"))
+    print([c.host for c in connection.remote_candidates])
+
+asyncio.run(main())
+"""
+
+
+def test_loopback_mode_offers_and_accepts_only_127_0_0_1() -> None:
+    run = subprocess.run([sys.executable, "-c", LOOPBACK_CHILD], cwd=ROOT, capture_output=True,
+                         text=True, check=True)  # its own process: the patch is process-wide
+    offered, accepted = run.stdout.strip().splitlines()
+    assert offered == "['127.0.0.1']" and accepted == "['127.0.0.1']"

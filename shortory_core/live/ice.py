@@ -17,14 +17,26 @@ import ipaddress
 import json
 import os
 
+from shortory_core.errors import ShortoryError
+
 LOOPBACK_ENV = "SHORTORY_WEBRTC_LOOPBACK"
 ICE_SERVERS_ENV = "SHORTORY_ICE_SERVERS"
 
 
 def rtc_configuration() -> dict:
-    """The RTCConfiguration both peers use."""
+    """The RTCConfiguration both peers use; a malformed ``SHORTORY_ICE_SERVERS`` is a clear
+    error, not a silent fallback to public servers."""
     raw = os.environ.get(ICE_SERVERS_ENV, "").strip()
-    servers = json.loads(raw) if raw else []
+    if not raw:
+        return {"iceServers": []}
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ShortoryError(f"{ICE_SERVERS_ENV} is not JSON ({exc.msg}); write a list such "
+                            'as [{"urls": "stun:stun.example.org"}].') from None
+    if not isinstance(servers, list) or not all(
+            isinstance(s, dict) and "urls" in s for s in servers):
+        raise ShortoryError(f'{ICE_SERVERS_ENV} must be a list of {{"urls": ...}} objects.')
     return {"iceServers": servers}
 
 
