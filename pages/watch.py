@@ -34,6 +34,12 @@ def begin(session: WatchSession) -> None:
     st.session_state[f"{watch_key}-sink"] = VideoSinkTrack(session.analyser.on_frame)
 
 
+if watch is not None and watch.suspended:
+    st.info("This session was paused after a long time without a viewer; its samples are "
+            "saved. Resume it below.")
+    del st.session_state[watch_key]
+    watch = None
+
 if watch is None:
     st.write("Watch the video here with your camera on: every moment of your reaction is "
              "recorded against the moment of the video you were seeing.")

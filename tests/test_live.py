@@ -324,3 +324,23 @@ def test_loopback_mode_offers_and_accepts_only_127_0_0_1() -> None:
                          text=True, check=True)  # its own process: the patch is process-wide
     offered, accepted = run.stdout.strip().splitlines()
     assert offered == "['127.0.0.1']" and accepted == "['127.0.0.1']"
+
+
+def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    watch = WatchSession.start(store, project_id, "Gone", VisionEngine(use_iris=False),
+                               idle_s=0.4)
+    watch.clock.play()
+    for frame in face_frames(3):
+        watch.analyser.on_frame(frame)
+        time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while not watch.suspended and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert watch.suspended and not watch.analyser._thread.is_alive()
+    assert not watch.writer._thread.is_alive() and watch.writer.written >= 1
+    assert len(store.samples(watch.session_id)) == watch.writer.written  # nothing left behind
+    assert [s["id"] for s in resumable_sessions(store, project_id)] == [watch.session_id]
+    assert watch.stop() == watch.writer.written  # stopping it later still ends it cleanly
+    assert store.session(watch.session_id)["status"] == "ended"

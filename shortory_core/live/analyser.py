@@ -70,6 +70,7 @@ class LiveAnalyser:
         self._recent: deque[tuple[float, str | None, float]] = deque()
         self._latest: FrameAnalysis | None = None
         self._latest_video_time = 0.0
+        self.last_frame_at = clock.now()
         self._last_face_at: float | None = None
         self._started_at = clock.now()
         self._calibration: Calibration | None = None
@@ -86,6 +87,7 @@ class LiveAnalyser:
         """Keep ``frame`` as the one to analyse next (an RGB array, or a decoded frame)."""
         with self._ready:
             self.received += 1
+            self.last_frame_at = self.clock.now() if arrived is None else arrived
             if self._slot is not None:
                 self.skipped += 1
             self._slot = (frame, self.clock.now() if arrived is None else arrived)

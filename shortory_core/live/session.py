@@ -9,6 +9,8 @@ the video continues from the last video time recorded).
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from shortory_core.errors import ShortoryError
@@ -21,11 +23,12 @@ from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
 LIVE, ENDED = "live", "ended"
+IDLE_S = 300.0
 
 
 class WatchSession:
-    def __init__(self, store: Store, session_id: int, engine: VisionEngine | None = None
-                 ) -> None:
+    def __init__(self, store: Store, session_id: int, engine: VisionEngine | None = None,
+                 idle_s: float = IDLE_S) -> None:
         session = store.session(session_id)
         if session is None or session["kind"] != "live":
             raise ShortoryError(f"No live session {session_id}.")
@@ -49,12 +52,19 @@ class WatchSession:
         self.analyser = LiveAnalyser(engine or VisionEngine(), self.clock,
                                      self._video_track.sent, self.writer)
         store.set_session_status(session_id, LIVE)
+        self.suspended = False
+        self._idle_s = idle_s
+        self._last_look = time.monotonic()
+        self._closing = threading.Lock()
+        self._watchdog = threading.Thread(target=self._watch_idle, daemon=True,
+                                          name=f"watch-idle-{session_id}")
+        self._watchdog.start()
 
     @classmethod
     def start(cls, store: Store, project_id: int, viewer: str,
-              engine: VisionEngine | None = None) -> WatchSession:
+              engine: VisionEngine | None = None, idle_s: float = IDLE_S) -> WatchSession:
         session_id = store.create_session(project_id, viewer.strip() or "Viewer", "live")
-        return cls(store, session_id, engine)
+        return cls(store, session_id, engine, idle_s)
 
     def video_track(self) -> MovieVideoTrack:
         """The video for the browser; a new one when the last connection ended it."""
@@ -72,16 +82,33 @@ class WatchSession:
         return self._audio_track
 
     def status(self) -> LiveStatus:
+        """What the page shows; asking is also the page's sign that someone is there."""
+        self._last_look = time.monotonic()
         return self.analyser.status()
 
-    def stop(self) -> int:
-        """End the session: the last samples are written; returns how many were written."""
+    def _release(self) -> None:
+        """Write the last samples and let go of threads, tracks and the engine (once)."""
+        with self._closing:
+            if self.suspended:
+                return
+            self.suspended = True
         self.clock.pause()
         self.analyser.stop()
         self.writer.close()
         for track in (self._video_track, self._audio_track):
             if track is not None:
                 track.stop()
+
+    def _watch_idle(self) -> None:
+        while not self.suspended:
+            time.sleep(min(self._idle_s / 4, 5.0))
+            seen = max(self._last_look, self.analyser.last_frame_at)
+            if time.monotonic() - seen > self._idle_s:
+                self._release()
+
+    def stop(self) -> int:
+        """End the session: the last samples are written; returns how many were written."""
+        self._release()
         self.store.set_session_status(self.session_id, ENDED, ended=True)
         return self.writer.written
 
