@@ -62,8 +62,9 @@ use_camera = st.toggle("Use my camera", value=True,
                        help="Off: the video plays and nothing is recorded")
 player, panel = st.columns([3, 2])
 with player:
+    stream_key = f"watch-stream-{watch.session_id}-{int(use_camera)}"
     context = webrtc_streamer(
-        key=f"watch-stream-{watch.session_id}-{int(use_camera)}",
+        key=stream_key,
         mode=WebRtcMode.SENDRECV if use_camera else WebRtcMode.RECVONLY,
         rtc_configuration=rtc_configuration(),
         media_stream_constraints={
@@ -73,12 +74,19 @@ with player:
         source_audio_track=watch.audio_track(),
         sink_video_track=st.session_state[f"{watch_key}-sink"] if use_camera else None,
         video_html_attrs={"autoPlay": True, "controls": False, "style": {"width": "100%"}},
+        # The viewer presses Start once; from the first connection on, the stream is held on
+        # (streamlit-webrtc then hides its buttons and reconnects a connection that drops, as
+        # 0.79 sometimes does right after connecting). Before it, a denied camera must not
+        # make the component retry in a loop.
+        desired_playing_state=True if st.session_state.get(f"{stream_key}-up") else None,
     )
-    if not context.state.playing:
+    if context.state.playing:
+        st.session_state[f"{stream_key}-up"] = True
+    else:
         st.caption("Press **Start** to connect. The browser asks for the camera; if it was "
                    "blocked, allow it from the address bar, or switch the camera off to watch "
                    "without recording.")
-    buttons = st.columns(6)
+    buttons = st.columns([1.0, 1.25, 1.0, 1.0, 1.0, 1.0], gap="small")
     if buttons[0].button("▶ Play", width="stretch"):
         watch.clock.play()
     if buttons[1].button("⏸ Pause", width="stretch"):
@@ -87,7 +95,7 @@ with player:
         watch.clock.seek(watch.clock.position() - 10)
     if buttons[3].button("⏩ 10 s", width="stretch"):
         watch.clock.seek(watch.clock.position() + 10)
-    if buttons[4].button("⏮ Restart", width="stretch"):
+    if buttons[4].button("⏮ 0:00", width="stretch", help="Restart from the beginning"):
         watch.clock.restart()
     if buttons[5].button("■ Stop", width="stretch", type="primary",
                          help="End the session and save it"):

@@ -29,19 +29,20 @@ def shown_position(page) -> float:
 
 
 def connect(page) -> None:
-    """Press Start in the component until it stays connected (streamlit-webrtc 0.79 sometimes
-    drops a connection right after it is made and shows Start again)."""
+    """Press Start once and wait until the player shows the server's stream. The page then
+    holds the connection itself (it reconnects one that drops), so Start is never pressed
+    again, though streamlit-webrtc 0.79 sometimes drops a connection right after making it."""
     frame = page.frame_locator(COMPONENT)
-    for _ in range(4):
-        frame.get_by_role("button", name="Start").click()
-        try:
-            frame.get_by_role("button", name="Stop").wait_for(timeout=20_000)
-        except Exception:
-            continue
-        page.wait_for_timeout(2500)
-        if frame.get_by_role("button", name="Stop").count():
-            return
-    raise RuntimeError("the WebRTC connection did not stay up")
+    frame.get_by_role("button", name="Start").click()
+    video = frame.locator("video").first
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if video.count() and video.evaluate("v => v.videoWidth > 0 && v.readyState >= 2"):
+            page.wait_for_timeout(2000)  # still up after the reruns that connecting causes
+            if video.evaluate("v => v.videoWidth > 0"):
+                return
+        page.wait_for_timeout(250)
+    raise RuntimeError("the WebRTC stream did not start")
 
 
 def main(home: Path, camera: Path, out: Path) -> None:
