@@ -6,8 +6,11 @@ Run with ``streamlit run app.py``. All logic lives in ``shortory_core``; pages o
 import streamlit as st
 
 from pages.common import open_store, prepare_demo
+from shortory_core.live.ice import loopback_only, use_loopback_only
 
 st.set_page_config(page_title="Shortory", page_icon="🎬", layout="wide")
+if loopback_only():  # a machine with no network: WebRTC on 127.0.0.1 only (see live/ice.py)
+    use_loopback_only()
 
 store = open_store()
 prepare_demo(store)

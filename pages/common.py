@@ -92,6 +92,14 @@ def require_project(store: Store) -> OpenProject:
     return OpenProject(project_id, store.get_project(project_id), store.get_video(project_id))
 
 
+def require_video(opened: OpenProject) -> VideoInfo:
+    """The open project's video; stops the page with a hint when it has none yet."""
+    if opened.video is None:
+        st.info("This project has no video yet: add one on the Project page.")
+        st.stop()
+    return opened.video
+
+
 def selected_project_id(store: Store) -> int | None:
     """The project named in the URL, else the demo, else ``None``."""
     raw = st.query_params.get("project")

@@ -8,7 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from pages.clip_library import poll_while_rendering, show_library
-from pages.common import clip_queue, open_store, project_mentions, require_project
+from pages.common import (
+    clip_queue,
+    open_store,
+    project_mentions,
+    require_project,
+    require_video,
+)
 from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, trace_names
 from shortory_core.highlights.peaks import (
     EXPRESSIVE,
@@ -28,11 +34,9 @@ LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
 
 store = open_store()
 opened = require_project(store)
-project_id, project, video = opened.id, opened.project, opened.video
+project_id, project = opened.id, opened.project
 st.title(f"Highlights studio · {project.name}")
-if video is None:
-    st.info("This project has no video yet: add one on the Project page.")
-    st.stop()
+video = require_video(opened)
 
 sessions = store.sessions(project_id)
 names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions}

@@ -6,24 +6,19 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from streamlit_webrtc.sink import VideoSinkTrack
 
-from pages.common import open_store, require_project
+from pages.common import open_store, require_project, require_video
 from shortory_core.charts.reactions import live_strip
-from shortory_core.live.ice import loopback_only, rtc_configuration, use_loopback_only
+from shortory_core.live.ice import rtc_configuration
 from shortory_core.live.session import WatchSession, resumable_sessions
 from shortory_core.timefmt import format_seconds, parse_seconds
 
 NO_FACE_WARNING_S = 3.0
 
-if loopback_only():
-    use_loopback_only()
-
 store = open_store()
 opened = require_project(store)
-project_id, project, video = opened.id, opened.project, opened.video
+project_id, project = opened.id, opened.project
 st.title(f"Watch · {project.name}")
-if video is None:
-    st.info("This project has no video yet: add one on the Project page.")
-    st.stop()
+video = require_video(opened)
 
 watch_key = f"watch-{project_id}"
 watch: WatchSession | None = st.session_state.get(watch_key)

@@ -7,7 +7,8 @@ grows; the effective analysed rate is reported.
 
 A frame is stamped with the video position that was on the viewer's screen when it was taken:
 the frame the server sent ``TRANSPORT_S`` before the webcam frame arrived (the delay of the
-video to the screen plus the webcam to the server; tens of milliseconds each on a LAN). While
+video to the screen plus the webcam to the server; tens of milliseconds each on a LAN), or the
+clock's position before the first frame was sent. While
 the video is paused, samples are stored flagged ``paused`` at the paused position (the timeline
 leaves them out; they still show how the viewer looked).
 """
@@ -62,6 +63,7 @@ class LiveAnalyser:
         self.transport_s = transport_s
         self.received = 0
         self.skipped = 0
+        self.analysed = 0
         self._slot: tuple[av.VideoFrame | np.ndarray, float] | None = None
         self._ready = threading.Condition()
         self._stopped = False
@@ -141,15 +143,19 @@ class LiveAnalyser:
             rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         seen_at = arrived - self.transport_s
         segment = self.clock.at(seen_at)
-        sent = self.sent.position_at(seen_at)
-        video_time = segment.position if sent is None or not segment.playing else sent
+        # Playing: the frame that was on the wire (once frames flow, only this source, so the
+        # stamps cannot jitter between two). Paused: the paused position, so a pause never
+        # shows as advancing while the last frames sent before it are still on their way.
+        sent = self.sent.position_at(seen_at) if segment.playing else None
+        video_time = segment.position if sent is None else sent
         analysis = self.engine.analyse(rgb, arrived - self._started_at, colour="rgb")
         analysis = self._calibrated(analysis, arrived)
-        self.writer.add(sample_row(analysis, 0, video_time, arrived - self._started_at,
-                                   paused=not segment.playing))
+        self.writer.add(sample_row(analysis, 0, video_time,  # the writer numbers samples
+                                   arrived - self._started_at, paused=not segment.playing))
         done = self.clock.now()
         with self._ready:
             self._done_times.append(done)
+            self.analysed += 1
             self._latencies.append(done - arrived)
             self._latest, self._latest_video_time = analysis, video_time
             if analysis.face_found:

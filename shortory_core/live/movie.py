@@ -48,14 +48,12 @@ class SentLog:
             self._times.append(sent_at)
             self._positions.append(position)
 
-    def position_at(self, t: float, max_age: float = 0.25) -> float | None:
-        """The position of the last frame sent at or before ``t``; ``None`` when none was
-        sent in the ``max_age`` seconds before (the video was not streaming then)."""
+    def position_at(self, t: float) -> float | None:
+        """The position of the last frame sent at or before ``t``: what the screen showed
+        then, even if the stream stalled (``None`` before the first frame)."""
         with self._lock:
             index = bisect.bisect_right(self._times, t) - 1
-            if index < 0 or t - self._times[index] > max_age:
-                return None
-            return self._positions[index]
+            return self._positions[index] if index >= 0 else None
 
 
 class VideoReader:

@@ -44,9 +44,8 @@ class WatchSession:
         samples = store.samples(session_id)
         resume_at = samples[-1]["video_time"] if samples else 0.0
         self.clock = PlaybackClock(video.duration, start_at=resume_at)
-        self._video_track: MovieVideoTrack | None = None
+        self._video_track = MovieVideoTrack(self.source, self.clock)
         self._audio_track: MovieAudioTrack | None = None
-        self.video_track()  # the analyser reads its log of frames sent
         self.writer = SampleWriter(store, session_id,
                                    first_seq=samples[-1]["seq"] + 1 if samples else 0)
         self.analyser = LiveAnalyser(engine or VisionEngine(), self.clock,
@@ -68,10 +67,9 @@ class WatchSession:
 
     def video_track(self) -> MovieVideoTrack:
         """The video for the browser; a new one when the last connection ended it."""
-        if self._video_track is None or self._video_track.readyState == "ended":
+        if self._video_track.readyState == "ended":
             self._video_track = MovieVideoTrack(self.source, self.clock)
-            if hasattr(self, "analyser"):
-                self.analyser.sent = self._video_track.sent
+            self.analyser.sent = self._video_track.sent  # stamp from the frames now sent
         return self._video_track
 
     def audio_track(self) -> MovieAudioTrack | None:
@@ -95,9 +93,9 @@ class WatchSession:
         self.clock.pause()
         self.analyser.stop()
         self.writer.close()
-        for track in (self._video_track, self._audio_track):
-            if track is not None:
-                track.stop()
+        self._video_track.stop()
+        if self._audio_track is not None:
+            self._audio_track.stop()
 
     def _watch_idle(self) -> None:
         while not self.suspended:
