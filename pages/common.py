@@ -15,6 +15,7 @@ import streamlit as st
 from shortory_core.clips.jobs import ClipQueue
 from shortory_core.config import data_dir
 from shortory_core.demo import ensure_demo_project
+from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.comment_moments import Mention, extract_mentions
 from shortory_core.store import Store
@@ -64,6 +65,18 @@ def project_mentions(store: Store, project_id: int, duration: float | None) -> l
 def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
               ) -> list[Mention]:
     return extract_mentions(_store_at(root).comments(project_id), duration)
+
+
+def mentions_by_time(store: Store, project_id: int, duration: float | None
+                     ) -> MentionsByTime:
+    """The same mentions sorted by time, for looking up the comments about any span."""
+    return _by_time(str(store.root), project_id, store.comment_count(project_id), duration)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _by_time(root: str, project_id: int, n_comments: int, duration: float | None
+             ) -> MentionsByTime:
+    return MentionsByTime(_mentions(root, project_id, n_comments, duration))
 
 
 def prepare_demo(store: Store) -> None:

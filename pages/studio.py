@@ -10,8 +10,8 @@ import streamlit as st
 from pages.clip_library import poll_while_rendering, show_library
 from pages.common import (
     clip_queue,
+    mentions_by_time,
     open_store,
-    project_mentions,
     require_project,
     require_video,
 )
@@ -25,7 +25,7 @@ from shortory_core.highlights.peaks import (
     fused_score,
 )
 from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
+from shortory_core.highlights.shorts import ShortOptions, render_peaks
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.timefmt import format_seconds
 
@@ -43,18 +43,6 @@ names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions}
 chosen = st.multiselect("Viewers (their mean is shown)", list(names), default=list(names),
                         format_func=names.__getitem__,
                         help="One viewer's reactions, or the mean over several")
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _sorted_mentions(root: str, project_id: int, n_comments: int, duration: float
-                     ) -> MentionsByTime:
-    del root, n_comments  # part of the cache key only
-    return MentionsByTime(project_mentions(open_store(), project_id, duration))
-
-
-def mentions_by_time(store, project_id: int, duration: float) -> MentionsByTime:
-    return _sorted_mentions(str(store.root), project_id, store.comment_count(project_id),
-                            duration)
 
 
 @st.cache_data(show_spinner="Joining the signals…", max_entries=16)

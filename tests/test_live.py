@@ -345,3 +345,17 @@ def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) 
     assert [s["id"] for s in resumable_sessions(store, project_id)] == [watch.session_id]
     assert watch.stop() == watch.writer.written  # stopping it later still ends it cleanly
     assert store.session(watch.session_id)["status"] == "ended"
+
+
+def test_a_session_watched_in_one_tab_is_not_offered_to_another(demo_copy: Path) -> None:
+    from shortory_core.errors import ShortoryError
+
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    watching = WatchSession.start(store, project_id, "Ada", VisionEngine(use_iris=False))
+    watching.status()  # the page looks: the session is being watched
+    assert not resumable_sessions(store, project_id)
+    with pytest.raises(ShortoryError, match="another tab"):
+        WatchSession(store, watching.session_id, VisionEngine(use_iris=False))
+    watching.stop()
+    assert store.session(watching.session_id)["status"] == "ended"

@@ -24,6 +24,7 @@ from shortory_core.vision.engine import VisionEngine
 
 LIVE, ENDED = "live", "ended"
 IDLE_S = 300.0
+HEARTBEAT_S = 5.0  # a watched session says so this often; resuming it elsewhere is refused
 
 
 class WatchSession:
@@ -32,6 +33,8 @@ class WatchSession:
         session = store.session(session_id)
         if session is None or session["kind"] != "live":
             raise ShortoryError(f"No live session {session_id}.")
+        if session["status"] == LIVE and running(session):
+            raise ShortoryError(f"Session {session_id} is being watched in another tab.")
         video = store.get_video(session["project_id"])
         if video is None:
             raise ShortoryError("This project has no video to watch.")
@@ -54,6 +57,7 @@ class WatchSession:
         self.suspended = False
         self._idle_s = idle_s
         self._last_look = time.monotonic()
+        self._heartbeat_at = -HEARTBEAT_S
         self._closing = threading.Lock()
         self._watchdog = threading.Thread(target=self._watch_idle, daemon=True,
                                           name=f"watch-idle-{session_id}")
@@ -80,8 +84,13 @@ class WatchSession:
         return self._audio_track
 
     def status(self) -> LiveStatus:
-        """What the page shows; asking is also the page's sign that someone is there."""
-        self._last_look = time.monotonic()
+        """What the page shows; asking is also the page's sign that someone is there, noted
+        in the store every ``HEARTBEAT_S`` so no other tab resumes this session meanwhile."""
+        now = time.monotonic()
+        if now - self._heartbeat_at >= HEARTBEAT_S:
+            self.store.touch_session(self.session_id)
+            self._heartbeat_at = now
+        self._last_look = now
         return self.analyser.status()
 
     def _release(self) -> None:
@@ -111,7 +120,15 @@ class WatchSession:
         return self.writer.written
 
 
+def running(session: dict) -> bool:
+    """Whether a live session is being watched right now (in this or another tab)."""
+    heartbeat = session["meta"].get("heartbeat", 0.0)
+    return time.time() - heartbeat < 3 * HEARTBEAT_S
+
+
 def resumable_sessions(store: Store, project_id: int) -> list[dict]:
     """Live sessions of the project that were never stopped (a closed tab, a refresh, a
-    stopped server): each can be resumed where its samples end."""
-    return [s for s in store.sessions(project_id) if s["kind"] == "live" and s["status"] == LIVE]
+    stopped server) and that nobody is watching now: each can be resumed where its samples
+    end. One still running in another tab is not offered: two writers would share it."""
+    return [s for s in store.sessions(project_id)
+            if s["kind"] == "live" and s["status"] == LIVE and not running(s)]

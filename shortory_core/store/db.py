@@ -300,6 +300,13 @@ class Store:
                 (status, int(ended), time.time(), session_id),
             )
 
+    def touch_session(self, session_id: int) -> None:
+        """Note that a live session's viewer is still there (``meta.heartbeat``, wall time)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE reaction_sessions SET meta = json_set(meta, '$.heartbeat', ?) "
+                "WHERE id = ?", (time.time(), session_id))
+
     def add_samples(self, session_id: int, samples: Iterable[dict]) -> int:
         """Append samples (dicts keyed by ``SAMPLE_COLUMNS``) in one transaction."""
         with self.transaction() as conn:
