@@ -136,8 +136,9 @@ def live_panel(watch: WatchSession) -> None:
         st.info("Calibrating: keep a relaxed face for 3 seconds…")
     elif status.calibration not in ("none", "done"):
         st.warning(f"Calibration failed: {status.calibration}")
-    if watch.analyser.thumbnail is not None:
-        st.image(watch.analyser.thumbnail, caption="Your camera, as analysed")
+    thumbnail = watch.analyser.thumbnail()  # drawn here, once a second, not per frame
+    if thumbnail is not None:
+        st.image(thumbnail, caption="Your camera, as analysed")
     if status.recent:
         st.plotly_chart(live_strip(status.recent), key="live-strip")
 

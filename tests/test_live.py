@@ -172,6 +172,9 @@ def test_a_slow_analyser_skips_frames_instead_of_falling_behind(tmp_path: Path) 
         analyser.on_frame(frames[i % len(frames)])
     time.sleep(0.3)
     status = analyser.status()
+    preview = analyser.thumbnail()
+    box = (preview[..., 1] > 200) & (preview[..., 0] < 150)  # the green face box drawn on it
+    assert preview.shape[1] == 320 and box.sum() > 100
     analyser.stop()
     writer.close()
     assert status.received == 300 and status.skipped > 250

@@ -79,7 +79,7 @@ class LiveAnalyser:
         self._calibrating_until: float | None = None
         self._resting: list[FrameAnalysis] = []
         self._calibration_state = "none"
-        self.thumbnail: np.ndarray | None = None
+        self._latest_frame: np.ndarray | None = None
         self._thread = threading.Thread(target=self._run, name="live-analyser", daemon=True)
         self._thread.start()
 
@@ -117,6 +117,12 @@ class LiveAnalyser:
                 received=self.received, skipped=self.skipped, latest=self._latest,
                 video_time=self._latest_video_time, no_face_for_s=max(now - since, 0.0),
                 calibration=self._calibration_state, recent=list(self._recent))
+
+    def thumbnail(self) -> np.ndarray | None:
+        """The latest analysed camera frame, small, with the face box and reading drawn."""
+        with self._ready:
+            frame, analysis = self._latest_frame, self._latest
+        return annotate(frame, analysis) if frame is not None and analysis else None
 
     def stop(self) -> None:
         with self._ready:
@@ -158,12 +164,12 @@ class LiveAnalyser:
             self.analysed += 1
             self._latencies.append(done - arrived)
             self._latest, self._latest_video_time = analysis, video_time
+            self._latest_frame = rgb
             if analysis.face_found:
                 self._last_face_at = done
             self._recent.append((video_time, analysis.dominant, analysis.attention))
             while self._recent and self._recent[0][0] < video_time - RECENT_S:
                 self._recent.popleft()
-        self.thumbnail = annotate(rgb, analysis)
 
     def _calibrated(self, analysis: FrameAnalysis, arrived: float) -> FrameAnalysis:
         if self._calibrating_until is not None:
