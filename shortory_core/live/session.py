@@ -18,7 +18,6 @@ from shortory_core.live.analyser import LiveAnalyser, LiveStatus
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import MovieAudioTrack, MovieVideoTrack
 from shortory_core.live.writer import SampleWriter
-from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
@@ -43,7 +42,7 @@ class WatchSession:
         self.project_id = session["project_id"]
         self.viewer = session["viewer"]
         self.source: Path = store.media_path(video.path)
-        self.has_audio = probe_video(self.source).has_audio
+        self.has_audio = video.has_audio  # probed when the video was imported
         samples = store.samples(session_id)
         resume_at = samples[-1]["video_time"] if samples else 0.0
         self.clock = PlaybackClock(video.duration, start_at=resume_at)
