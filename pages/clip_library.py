@@ -3,24 +3,35 @@ score first, inline previews, one-by-one and zip downloads, and the metadata as 
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
+from shortory_core.jobs import Job, JobService
+from shortory_core.jobs.table import listing
 from shortory_core.records import ClipRecord
-from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 
 KIND_ORDER = ("happy", "surprise", "sad", "angry", "fused", "picked", "comments")
 
 
-def _show_clip(store: Store, clip: ClipRecord) -> None:
+def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str) -> None:
+    store = service.store
     span = f"{format_seconds(clip.start)}–{format_seconds(clip.end)}"
     if clip.status in ("queued", "rendering"):
-        st.progress(clip.progress, text=f"{clip.label} · {span} · {clip.status}…")
-    elif clip.status == "failed":
-        st.error(f"{clip.label} · {span}: {clip.error}")
+        text, button = st.columns([6, 1], vertical_alignment="center")
+        progress = job.progress if job else 0.0
+        step = job.message if job and job.status == "running" else "queued"
+        text.progress(progress, text=f"{clip.label} · {span} · {step}…")
+        if job is not None and job.active and button.button("Cancel",
+                                                            key=f"{key}-cancel-{clip.id}"):
+            service.cancel(job.id)
+    elif clip.status in ("failed", "cancelled"):
+        text, button = st.columns([6, 1], vertical_alignment="center")
+        text.error(f"{clip.label} · {span}: {clip.error}")
+        if job is not None and not job.active and button.button("Retry",
+                                                                key=f"{key}-retry-{clip.id}"):
+            service.retry(job.id)
+            st.rerun(scope="app")
     else:
         shape = " · 9:16" if clip.vertical else ""
         with st.expander(f"{clip.label} · {span} · score {clip.score:.2f} · {clip.mode}{shape}"):
@@ -33,13 +44,28 @@ def _show_clip(store: Store, clip: ClipRecord) -> None:
                                mime="video/mp4", key=f"dl-{clip.id}")
 
 
-def show_library(store: Store, project_id: int, title: str,
-                 kinds: tuple[str, ...] | None = None) -> bool:
-    """Draw the clips of ``kinds`` (all when ``None``); returns whether some are still being
-    rendered, so the page can look again shortly."""
-    clips = [c for c in store.clips(project_id) if kinds is None or c.kind in kinds]
+def show_library(service: JobService, project_id: int, title: str,
+                 kinds: tuple[str, ...] | None = None) -> None:
+    """The clips of ``kinds`` (all when ``None``), refreshed once a second (a fragment) while
+    some are still queued or rendering."""
+    pending = any(c.status in ("queued", "rendering") for c in _clips(service, project_id, kinds))
+    st.fragment(run_every=1.0 if pending else None)(_library)(
+        service, project_id, title, kinds, pending)
+
+
+def _clips(service: JobService, project_id: int, kinds: tuple[str, ...] | None
+           ) -> list[ClipRecord]:
+    return [c for c in service.store.clips(project_id) if kinds is None or c.kind in kinds]
+
+
+def _library(service: JobService, project_id: int, title: str, kinds: tuple[str, ...] | None,
+             was_pending: bool) -> None:
+    store = service.store
+    clips = _clips(service, project_id, kinds)
     if not clips:
-        return False
+        return
+    renders = {job.subject_id: job for job in reversed(
+        listing(store, project_id=project_id, kinds=("render",), limit=500))}
     st.subheader(title)
     present = sorted({c.kind for c in clips},
                      key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k))
@@ -47,7 +73,7 @@ def show_library(store: Store, project_id: int, title: str,
     for tab, kind in zip(tabs, present, strict=True):
         with tab:
             for clip in sorted((c for c in clips if c.kind == kind), key=lambda c: -c.score):
-                _show_clip(store, clip)
+                _show_clip(service, clip, renders.get(clip.id), f"lib-{title}")
     done = [c for c in clips if c.status == "done"]
     left, right = st.columns(2)
     left.download_button(f"Download all {len(done)} clips (zip)",
@@ -55,12 +81,5 @@ def show_library(store: Store, project_id: int, title: str,
                          mime="application/zip", disabled=not done, key=f"zip-{title}")
     right.download_button("Clip metadata (CSV)", clips_table(clips).to_csv(index=False),
                           file_name="shortory-clips.csv", mime="text/csv", key=f"csv-{title}")
-    return any(c.status in ("queued", "rendering") for c in clips)
-
-
-def poll_while_rendering(pending: bool) -> None:
-    """Renders run in the background: look again in a second (a full rerun, which keeps the
-    page's navigation; any click interrupts the wait)."""
-    if pending:
-        time.sleep(1.0)
-        st.rerun()
+    if was_pending and not any(c.status in ("queued", "rendering") for c in clips):
+        st.rerun(scope="app")  # all rendered: the page drops its refresh

@@ -6,20 +6,20 @@ lands on the same project; nothing is kept in module globals.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from shortory_core.clips.jobs import ClipQueue
 from shortory_core.config import data_dir
-from shortory_core.demo import ensure_demo_project
 from shortory_core.highlights.shorts import MentionsByTime
+from shortory_core.jobs import JobService, job_service
+from shortory_core.jobs.table import listing
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.comment_moments import Mention, extract_mentions
 from shortory_core.store import Store
-from shortory_core.vision.engine import VisionEngine
+from shortory_core.uploads import new_upload_dir, save_upload
 
 
 def open_store() -> Store:
@@ -32,27 +32,15 @@ def _store_at(root: str) -> Store:
     return Store(Path(root))
 
 
-def clip_queue(store: Store) -> ClipQueue:
-    """The one background clip renderer of this data folder."""
-    return _queue_at(str(store.root))
+def jobs(store: Store) -> JobService:
+    """This process's job service for the data folder: every page submits its background work
+    here and reads its progress back from the store."""
+    return _jobs_at(str(store.root))
 
 
 @st.cache_resource(show_spinner=False)
-def _queue_at(root: str) -> ClipQueue:
-    return ClipQueue(_store_at(root))
-
-
-@st.cache_resource(show_spinner="Loading the face models…", max_entries=4)
-def vision_engines(detector: str = "short", iris: bool = True) -> list[VisionEngine]:
-    """Two engines (one per core) for offline analysis, loaded once per process and setting.
-    Engines hold a viewer's state: use them only inside ``analysis_lock()``."""
-    return [VisionEngine(detector=detector, use_iris=iris) for _ in range(2)]
-
-
-@st.cache_resource(show_spinner=False)
-def analysis_lock() -> threading.Lock:
-    """One offline analysis at a time per process: it already uses both cores."""
-    return threading.Lock()
+def _jobs_at(root: str) -> JobService:
+    return job_service(_store_at(root))
 
 
 def project_mentions(store: Store, project_id: int, duration: float | None) -> list[Mention]:
@@ -80,12 +68,20 @@ def _by_time(root: str, project_id: int, n_comments: int, duration: float | None
 
 
 def prepare_demo(store: Store) -> None:
-    """Build the demo project on the first start of a new data folder."""
+    """Start building the demo project on the first start of a new data folder (a ``demo``
+    job; the Projects page shows its steps). Submitted once: not again while one is queued or
+    running, in this process or another."""
     if store.demo_project_id() is not None:
         return
-    with st.status("Preparing the demo project (first start only)…", expanded=True) as status:
-        ensure_demo_project(store, step=status.write)
-        status.update(label="Demo project ready", state="complete", expanded=False)
+    service = jobs(store)
+    if not any(job.active for job in listing(store, kinds=("demo",), limit=5)):
+        service.submit("demo")
+
+
+def keep_upload(store: Store, uploaded: UploadedFile, folder: Path | None = None) -> Path:
+    """Write a browser upload to disk in chunks for a job to read (into a new upload folder
+    unless ``folder`` is given); returns the file."""
+    return save_upload(uploaded, uploaded.name, folder or new_upload_dir(store))
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.clip_library import poll_while_rendering, show_library
-from pages.common import clip_queue, open_store, project_mentions, require_project
+from pages.clip_library import show_library
+from pages.common import jobs, open_store, project_mentions, require_project
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.comment_clips import render_comment_moments
 from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
@@ -73,7 +73,7 @@ mode = left.radio("Cut", ["exact", "copy"], horizontal=True,
                   captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
 if right.button(f"Render {len(spans)} clip{'s' * (len(spans) != 1)}", type="primary",
                 disabled=video is None or not spans):
-    render_comment_moments(store, clip_queue(store), project_id, moments, mode)
+    render_comment_moments(jobs(store), project_id, moments, mode)
 
 
-poll_while_rendering(show_library(store, project_id, "Clips from comments", ("comments",)))
+show_library(jobs(store), project_id, "Clips from comments", ("comments",))

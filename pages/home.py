@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from pages.common import open_project, open_store, project_label
+from pages.common import jobs, keep_upload, open_project, open_store, project_label
+from pages.job_panel import job_panel
 from shortory_core.errors import ShortoryError
-from shortory_core.projects import create_from_url, import_comments, import_video_file
-from shortory_core.sources.web_video import Progress
+from shortory_core.jobs import Job
+from shortory_core.sources.urls import validate_url
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
+service = jobs(store)
 
 st.title("🎬 Shortory")
 st.caption("Turn a long video into short highlight clips from audience signals.")
@@ -28,27 +29,13 @@ with st.expander("➕ New project", expanded=False):
             limit = st.number_input("Most comments", 100, 100_000, 5000, step=500)
             submitted = st.form_submit_button("Download")
         if submitted:
-            bar = st.progress(0.0, text="Starting download…")
-
-            def show(progress: Progress) -> None:
-                if progress.fraction is not None:
-                    bar.progress(progress.fraction, text=f"Downloading… {progress.fraction:.0%}")
-
-            def show_comments(count: int) -> None:
-                bar.progress(min(count / int(limit), 1.0), text=f"{count} comments fetched…")
-
             try:
-                created = create_from_url(
-                    store, url, with_comments=fetch_comments, comment_sort=sort,
-                    comment_limit=int(limit), progress=show, comment_progress=show_comments,
-                )
+                checked = validate_url(url)
             except ShortoryError as exc:
-                bar.empty()
                 st.error(str(exc))
             else:
-                if created.comment_error:
-                    st.warning(f"Video saved; comments not fetched: {created.comment_error}")
-                open_project(created.project_id)
+                service.submit("fetch", {"url": checked, "with_comments": fetch_comments,
+                                         "sort": sort, "limit": int(limit)})
     with from_files:
         with st.form("new_from_files"):
             video = st.file_uploader("Video file", type=["mp4", "mov", "mkv", "webm", "m4v"])
@@ -62,21 +49,24 @@ with st.expander("➕ New project", expanded=False):
         if submitted and video is None:
             st.error("Choose a video file first.")
         elif submitted and video is not None:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{Path(video.name).suffix.lower()}"
-                path.write_bytes(video.getbuffer())
-                try:
-                    project_id = import_video_file(store, path, name or Path(video.name).stem)
-                except ShortoryError as exc:
-                    st.error(str(exc))
-                    st.stop()
+            video_file = keep_upload(store, video)
+            params = {"video": str(video_file), "name": name or Path(video.name).stem,
+                      "upload_dir": str(video_file.parent)}
             if comments is not None:
-                try:
-                    report = import_comments(store, project_id, comments.getvalue(), comments.name)
-                    st.success(report.summary())
-                except ShortoryError as exc:
-                    st.warning(f"Video saved; comments not imported: {exc}")
-            open_project(project_id)
+                params["comments"] = str(keep_upload(store, comments, video_file.parent))
+            service.submit("import", params)
+
+
+def open_button(job: Job) -> None:
+    """A finished import or download: its report, and the way to the new project."""
+    result = job.result
+    if result.get("comment_error"):
+        st.warning(f"Comments: {result['comment_error']}")
+    if result.get("project_id") and st.button("Open project", key=f"open-job-{job.id}"):
+        open_project(int(result["project_id"]))
+
+
+job_panel(service, "home", kinds=("import", "fetch", "demo"), on_done=open_button)
 
 st.subheader("Projects")
 summaries = store.list_projects()

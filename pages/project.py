@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.common import open_store, require_project
-from shortory_core.errors import ShortoryError
-from shortory_core.projects import import_comments
+from pages.common import jobs, keep_upload, open_store, require_project
+from pages.job_panel import job_panel
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
+service = jobs(store)
 opened = require_project(store)
 project_id, project, video = opened.id, opened.project, opened.video
 
@@ -42,14 +42,11 @@ with st.expander("Import more comments"):
     upload = st.file_uploader("Comment dump", type=["json", "jsonl", "csv", "txt"],
                               key="more_comments")
     if upload is not None and st.button("Import"):
-        try:
-            report = import_comments(store, project_id, upload.getvalue(), upload.name)
-        except ShortoryError as exc:
-            st.error(str(exc))
-        else:
-            st.success(report.summary())
-            for problem in report.problems:
-                st.caption(problem)
+        saved = keep_upload(store, upload)
+        service.submit("comments", {"project_id": project_id, "file": str(saved),
+                                    "name": upload.name, "upload_dir": str(saved.parent)},
+                       project_id=project_id)
+job_panel(service, f"comments-{project_id}", project_id=project_id, kinds=("comments",))
 if comments:
     st.dataframe(
         pd.DataFrame(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from pages.common import analysis_lock, open_store, require_project, vision_engines
+from pages.common import jobs, open_store, require_project
+from pages.job_panel import job_panel
 from shortory_core.charts.reactions import reaction_figure
-from shortory_core.errors import ShortoryError
-from shortory_core.reactions.sessions import add_recording, analyse_session
+from shortory_core.reactions.sessions import add_recording
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
+service = jobs(store)
 opened = require_project(store)
 project_id, project, video = opened.id, opened.project, opened.video
 st.title(f"Reactions · {project.name}")
@@ -35,21 +38,12 @@ with st.expander("➕ Analyse a recorded reaction", expanded=False):
     if submitted and upload is None:
         st.error("Choose a reaction video first.")
     elif submitted and upload is not None:
-        session_id = add_recording(
-            store, project_id, viewer, upload.getvalue(), "." + upload.name.rsplit(".", 1)[-1],
-            time_offset=float(offset), meta={"fps": fps, "detector": detector, "iris": iris})
-        bar = st.progress(0.0, text="Waiting for the analyser…")
-        try:
-            with analysis_lock():
-                count = analyse_session(
-                    store, session_id, vision_engines(detector, iris), fps=fps,
-                    progress=lambda f: bar.progress(f, text=f"Analysing… {f:.0%}"))
-        except ShortoryError as exc:
-            bar.empty()
-            st.error(f"{exc} The recording is kept; the session is marked failed.")
-        else:
-            bar.empty()
-            st.success(f"{count} samples analysed.")
+        settings = {"fps": fps, "detector": detector, "iris": iris}
+        session_id = add_recording(store, project_id, viewer, upload, Path(upload.name).suffix,
+                                   time_offset=float(offset), meta=settings)
+        service.submit("analyse", {"session_id": session_id} | settings,
+                       project_id=project_id, subject_id=session_id)
+job_panel(service, f"analyse-{project_id}", project_id=project_id, kinds=("analyse",))
 
 sessions = store.sessions(project_id)
 if not sessions:

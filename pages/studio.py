@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from pages.clip_library import poll_while_rendering, show_library
+from pages.clip_library import show_library
 from pages.common import (
-    clip_queue,
+    jobs,
     mentions_by_time,
     open_store,
     require_project,
@@ -139,7 +139,7 @@ mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical o
                   captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
 if right.button(f"Render {len(selected)} short{'s' * (len(selected) != 1)}", type="primary",
                 disabled=not selected):
-    render_peaks(store, clip_queue(store), project_id, selected, mentions,
+    render_peaks(jobs(store), project_id, selected, mentions,
                  ShortOptions(mode="exact" if vertical or captions else mode,
                               vertical=vertical, captions=captions))
 
@@ -157,5 +157,4 @@ with st.expander("Export the timeline"):
                               file_name=f"timeline-project-{project_id}.parquet",
                               mime="application/vnd.apache.parquet")
 
-poll_while_rendering(show_library(store, project_id, "Shorts", tuple(
-    k for k in (*EXPRESSIVE, "fused", "picked"))))
+show_library(jobs(store), project_id, "Shorts", (*EXPRESSIVE, "fused", "picked"))

@@ -132,6 +132,9 @@ def live_panel(watch: WatchSession) -> None:
     elif latest and latest.n_faces > 1:
         st.info(f"{latest.n_faces} faces in view: the viewer's (the largest at first, then "
                 "the one that stays in place) is followed.")
+    if status.error:
+        st.error(f"{status.error} ({status.failed} frames not analysed so far; the session "
+                 "keeps trying.)")
     if status.calibration == "running":
         st.info("Calibrating: keep a relaxed face for 3 seconds…")
     elif status.calibration not in ("none", "done"):

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from shortory_core.errors import ShortoryError, SourceError
-from shortory_core.projects import create_from_url, import_files
-from shortory_core.sources.web_video import Progress
+from shortory_core.jobs import Job, job_service
+from shortory_core.jobs.table import listing
+from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 
 
@@ -35,35 +36,97 @@ def _project_result(store: Store, project_id: int) -> dict[str, Any]:
         "project_id": project_id,
         "name": project.name if project else "",
         "video": asdict(video) if video else None,
-        "comments": len(store.comments(project_id)),
+        "comments": store.comment_count(project_id),
     }
 
 
-def cmd_fetch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    def show(progress: Progress) -> None:
-        if not args.json and progress.fraction is not None:
-            print(f"\rdownloading {progress.fraction:6.1%}", end="", file=sys.stderr)
+class ProgressBar:
+    """A one-line progress bar on stderr for foreground jobs (silent with ``--json``)."""
 
-    created = create_from_url(
-        store, args.url, with_comments=not args.no_comments, comment_sort=args.sort,
-        comment_limit=args.limit, progress=show,
-    )
-    result = _project_result(store, created.project_id)
-    result["comment_error"] = created.comment_error
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.step = ""
+        self.drawn = False
+
+    def __call__(self, fraction: float, step: str | None) -> None:
+        if not self.enabled:
+            return
+        self.drawn = True
+        self.step = step or self.step
+        filled = int(fraction * 30)
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {self.step[:40]:<40}",
+              end="", file=sys.stderr, flush=True)
+
+    def end(self) -> None:
+        if self.drawn:
+            print(file=sys.stderr)
+
+
+def run_job(store: Store, kind: str, params: dict[str, Any], as_json: bool, *,
+            retry: int | None = None) -> Job:
+    """Run one job in the foreground, as the app's workers would; a job that did not finish
+    is a user error (exit 2) carrying the job's one-line reason."""
+    service = job_service(store, workers=False)
+    bar = ProgressBar(not as_json)
+    try:
+        if retry is None:
+            job_id = service.submit(kind, params)
+        elif service.retry(retry):
+            job_id = retry
+        else:
+            raise ShortoryError(f"Job {retry} cannot be retried: only failed, cancelled or "
+                                "interrupted jobs can (`jobs` lists them).")
+        job = service.run(job_id, bar)
+    finally:
+        bar.end()
+        service.close()
+    if job.status == "failed":
+        raise ShortoryError(job.error)
+    if job.status != "done":
+        raise ShortoryError(f"job {job.id} {job.status}: {job.message}")
+    return job
+
+
+def _created_result(store: Store, job: Job) -> dict[str, Any]:
+    result = _project_result(store, int(job.result["project_id"]))
+    result["job"] = job.id
+    result["comment_import"] = job.result.get("comment_import")
+    result["comment_error"] = job.result.get("comment_error", "")
     return result
+
+
+def cmd_fetch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    job = run_job(store, "fetch", {"url": validate_url(args.url),
+                                   "with_comments": not args.no_comments,
+                                   "sort": args.sort, "limit": args.limit}, args.json)
+    return _created_result(store, job)
 
 
 def cmd_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    created = import_files(store, args.video, args.comments, args.name)
-    result = _project_result(store, created.project_id)
-    report = created.comment_report
-    result["comment_import"] = (
-        {"format": report.format, "records": report.records, "bad_records": report.bad_records,
-         "problems": report.problems}
-        if report else None
-    )
-    result["comment_error"] = created.comment_error
-    return result
+    if not args.video.is_file():
+        raise SourceError(f"No such video file: {args.video}.")
+    if args.comments is not None and not args.comments.is_file():
+        raise SourceError(f"No comment file at {args.comments}.")
+    job = run_job(store, "import", {
+        "video": str(args.video.resolve()), "name": args.name,
+        "comments": str(args.comments.resolve()) if args.comments else None}, args.json)
+    return _created_result(store, job)
+
+
+def cmd_jobs(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    if args.cancel is not None:
+        status = job_service(store, workers=False).cancel(args.cancel)
+        if status is None:
+            raise ShortoryError(f"No job {args.cancel}.")
+        return {"job": args.cancel, "status": status}
+    if args.retry is not None:
+        job = run_job(store, "", {}, args.json, retry=args.retry)
+        return {"job": job.id, "status": job.status, "message": job.message,
+                "result": job.result}
+    return {"jobs": [
+        {"id": j.id, "kind": j.kind, "project": j.project_id, "status": j.status,
+         "progress": round(j.progress, 3), "message": j.message, "attempts": j.attempts}
+        for j in listing(store, limit=args.limit)]}
 
 
 def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -212,9 +275,11 @@ def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
 
 
 def cmd_demo(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    from shortory_core.demo import ensure_demo_project
-
-    return _project_result(store, ensure_demo_project(store))
+    existing = store.demo_project_id()
+    if existing is not None:
+        return _project_result(store, existing)
+    job = run_job(store, "demo", {}, args.json)
+    return _project_result(store, int(job.result["project_id"]))
 
 
 Command = Callable[[argparse.Namespace, Store | None], dict[str, Any]]
@@ -303,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("projects", cmd_projects, "list projects")
     add("demo", cmd_demo, "create the demo project if missing")
+
+    jobs = add("jobs", cmd_jobs, "list background jobs; retry or cancel one")
+    jobs.add_argument("--retry", type=int, metavar="ID",
+                      help="run a failed, cancelled or interrupted job again, here")
+    jobs.add_argument("--cancel", type=int, metavar="ID", help="stop a job of any process")
+    jobs.add_argument("--limit", type=int, default=30, help="most jobs listed")
     return parser
 
 
@@ -316,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShortoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
     if "report" in result and not args.json:
         print(result["report"])
     else:

@@ -1,23 +1,28 @@
 """Creating projects from a URL or from files: sources in, store out.
 
-These are the operations the home page and the CLI share, so both behave the same.
+These are the operations the home page and the CLI share (both run them as jobs, see
+``jobs/kinds.py``). A new project is built as a draft in the job's staging folder: the video is
+copied or downloaded there and the comments are parsed, then ``Store.commit_project`` makes it
+visible in one step. A failed, cancelled or killed import therefore leaves no project behind.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from shortory_core.errors import SourceError
+from shortory_core.records import ProjectDraft
 from shortory_core.sources.comment_files import ImportReport, read_comment_file
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.sources.web_comments import Sort, fetch_comments
-from shortory_core.sources.web_video import ProgressCallback, download_video
+from shortory_core.sources.web_video import Progress, download_video
 from shortory_core.store import Store
+
+StepProgress = Callable[[float, str | None], None]  # (fraction, step); may raise to cancel
+COPY_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass
@@ -27,88 +32,113 @@ class CreatedProject:
     comment_report: ImportReport | None = None
     comment_error: str = ""
 
-
-def import_video_file(store: Store, video: Path, name: str | None = None) -> int:
-    """A new project whose source is a copy of the local ``video`` file.
-
-    The file is probed before anything is written, so a corrupt file leaves no half project.
-    """
-    video = Path(video)
-    info = probe_video(video)
-    suffix = video.suffix.lower() if video.suffix.lower() in VIDEO_SUFFIXES else ".mp4"
-    project_id = store.create_project(name or video.stem)
-    target = store.project_media_dir(project_id) / f"video{suffix}"
-    try:
-        shutil.copyfile(video, target)
-    except OSError:
-        store.delete_project(project_id)
-        raise
-    info.path = store.relative_media_path(target)
-    info.title = info.title or video.stem
-    store.set_video(project_id, info)
-    return project_id
+    def summary(self) -> str:
+        """One line for the user: what was made, and what of the comments."""
+        text = f"Project {self.project_id} created with {self.comments_added} comments."
+        if self.comment_report is not None:
+            text = f"Project {self.project_id} created. {self.comment_report.summary()}"
+        if self.comment_error:
+            text += f" Comments: {self.comment_error}"
+        return text
 
 
-def import_comments(store: Store, project_id: int, data: bytes, name: str) -> ImportReport:
-    """Parse a comment dump and add its comments; returns the report of what was read."""
-    report = read_comment_file(data, name)
-    store.add_comments(project_id, report.comments)
-    return report
+def _quiet(fraction: float, step: str | None = None) -> None:
+    pass
+
+
+def copy_file(source: Path, target: Path, progress: StepProgress = _quiet,
+              span: tuple[float, float] = (0.0, 1.0)) -> None:
+    """Copy in chunks, reporting progress between them (each report may cancel the copy)."""
+    total = max(source.stat().st_size, 1)
+    done = 0
+    low, high = span
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(COPY_CHUNK):
+            writer.write(chunk)
+            done += len(chunk)
+            progress(low + (high - low) * done / total, None)
 
 
 def import_files(
-    store: Store, video: Path, comments: Path | None = None, name: str | None = None
+    store: Store, video: Path, comments: Path | None = None, name: str | None = None, *,
+    work: Path, progress: StepProgress = _quiet,
 ) -> CreatedProject:
-    """A project from a video file and, optionally, a comment dump.
+    """A project from a video file and, optionally, a comment dump, built in ``work``.
 
-    A bad comment file does not lose the video: the project is kept and the error reported.
+    The video is probed before anything is copied. A bad comment file does not lose the
+    video: the project is made without comments and the reason is reported.
     """
-    project_id = import_video_file(store, video, name)
-    if comments is None:
-        return CreatedProject(project_id, 0)
-    try:
-        data = Path(comments).read_bytes()
-        report = import_comments(store, project_id, data, Path(comments).name)
-    except (SourceError, OSError) as exc:
-        return CreatedProject(project_id, 0, comment_error=str(exc))
-    return CreatedProject(project_id, len(report.comments), comment_report=report)
+    video = Path(video)
+    progress(0.0, "Checking the video")
+    info = probe_video(video)
+    suffix = video.suffix.lower() if video.suffix.lower() in VIDEO_SUFFIXES else ".mp4"
+    progress(0.02, "Copying the video")
+    copy_file(video, work / f"video{suffix}", progress, (0.02, 0.8))
+    info.path = f"video{suffix}"
+    info.title = info.title or video.stem
+    draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
+    report, error = None, ""
+    if comments is not None:
+        progress(0.8, "Reading the comments")
+        try:
+            data = Path(comments).read_bytes()
+        except OSError as exc:
+            error = f"cannot read {Path(comments).name}: {exc.strerror}"
+        else:
+            try:
+                report = read_comment_file(data, Path(comments).name)
+                draft.comments = report.comments
+            except SourceError as exc:
+                error = str(exc)
+    progress(0.9, "Saving the project")
+    project_id = store.commit_project(draft)
+    return CreatedProject(project_id, len(draft.comments), report, error)
+
+
+def import_comments(store: Store, project_id: int, data: bytes, name: str) -> ImportReport:
+    """Parse a comment dump and add its comments (one transaction); returns the report."""
+    report = read_comment_file(data, name)
+    store.add_comments(project_id, report.comments)
+    return report
 
 
 def create_from_url(
     store: Store,
     url: str,
     *,
+    work: Path,
     with_comments: bool = True,
     comment_sort: Sort = "popular",
     comment_limit: int | None = 5000,
-    progress: ProgressCallback | None = None,
-    comment_progress: Callable[[int], None] | None = None,
+    progress: StepProgress = _quiet,
 ) -> CreatedProject:
-    """Download ``url`` into a new project and, for YouTube, fetch its comments.
+    """Download ``url`` and, for YouTube, its comments into ``work``, then create the project.
 
-    The project row is created only after the download succeeded, so a failed download leaves
-    nothing behind; a comment fetch that fails keeps the video and reports why.
+    Nothing is visible until both are in; a comment fetch that fails or stops part-way keeps
+    the video and says how many comments came and why it stopped.
     """
     url = validate_url(url)
-    staging = store.media_root / "incoming"
-    staging.mkdir(exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=staging))
-    try:
-        info = download_video(url, work, progress)
-        project_id = store.create_project(info.title or "Downloaded video")
-        target_dir = store.project_media_dir(project_id)
-        target = target_dir / Path(info.path).name
-        shutil.move(str(work / Path(info.path).name), target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    info.path = store.relative_media_path(target)
-    store.set_video(project_id, info)
-    if not with_comments:
-        return CreatedProject(project_id, 0)
-    try:
-        comments = fetch_comments(
-            url, sort=comment_sort, limit=comment_limit, progress=comment_progress
-        )
-    except SourceError as exc:
-        return CreatedProject(project_id, 0, comment_error=str(exc))
-    return CreatedProject(project_id, store.add_comments(project_id, comments))
+
+    def downloaded(p: Progress) -> None:
+        if p.fraction is not None:
+            progress(0.7 * p.fraction, None)
+
+    progress(0.0, "Downloading the video")
+    info = download_video(url, work, downloaded)
+    draft = ProjectDraft(name=info.title or "Downloaded video", folder=work, video=info)
+    error = ""
+    if with_comments:
+        progress(0.7, "Fetching the comments")
+        limit = comment_limit or 0
+        try:
+            fetched = fetch_comments(
+                url, sort=comment_sort, limit=comment_limit,
+                progress=lambda n: progress(0.7 + 0.25 * min(n / limit, 1.0) if limit else 0.7,
+                                            f"Fetching the comments ({n} so far)"))
+        except SourceError as exc:
+            error = str(exc)
+        else:
+            draft.comments = fetched.comments
+            error = fetched.stopped
+    progress(0.95, "Saving the project")
+    return CreatedProject(store.commit_project(draft), len(draft.comments), comment_error=error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,34 @@ class Project:
     name: str
     created_at: float
     is_demo: bool
+
+
+@dataclass
+class SessionDraft:
+    """A reaction session made before its project exists (the demo's recorded viewers).
+    ``source_path`` is relative to the draft's folder."""
+
+    viewer: str
+    kind: str
+    source_path: str
+    time_offset: float
+    samples: list[dict]
+    status: str = "analysed"
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class ProjectDraft:
+    """Everything a new project holds, made off the record: files in ``folder`` (a staging
+    folder inside the data folder), rows in memory. ``Store.commit_project`` makes it real
+    in one step. Paths inside are relative to ``folder``."""
+
+    name: str
+    folder: Path
+    video: VideoInfo | None = None
+    comments: list[Comment] = field(default_factory=list)
+    sessions: list[SessionDraft] = field(default_factory=list)
+    is_demo: bool = False
 
 
 @dataclass(frozen=True)

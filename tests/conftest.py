@@ -9,6 +9,7 @@ import aiortc  # noqa: F401  (before TensorFlow: see below)
 import pytest
 
 from shortory_core.demo.video import write_demo_video
+from shortory_core.jobs import Job, job_service
 from shortory_core.store import Store
 
 # aiortc's SRTP binding (pylibsrtp) links the system OpenSSL; TensorFlow, which the conversion
@@ -48,3 +49,12 @@ def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("SHORTORY_HOME", str(copy))
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     return copy
+
+
+def run_job(store: Store, kind: str, params: dict, **where: int) -> Job:
+    """Run one job to its end in this thread, exactly as the app's workers run it."""
+    service = job_service(store, workers=False)
+    try:
+        return service.run(service.submit(kind, params, **where))
+    finally:
+        service.close()

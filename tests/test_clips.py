@@ -5,8 +5,10 @@ from pathlib import Path
 import av
 import pytest
 
-from shortory_core.clips.jobs import ClipQueue, ClipRequest
 from shortory_core.clips.render import RenderError, render_clip
+from shortory_core.clips.rendering import ClipRequest, queue_clips
+from shortory_core.jobs import job_service
+from shortory_core.jobs.table import listing
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 
@@ -69,15 +71,17 @@ def test_queue_renders_in_the_background_and_records_it(demo_home: Path, tmp_pat
     shutil.copytree(demo_home, home)
     store = Store(home)
     project_id = store.demo_project_id()
-    stale = store.add_clip(project_id, "comments", 0.0, 5.0)  # left by a stopped server
-    queue = ClipQueue(store)
-    ids = queue.submit(project_id, "comments", [ClipRequest(33, 53, 96, "moment #1"),
-                                                ClipRequest(60, 30, 1, "bad span")])
-    assert queue.wait_idle(120)
+    service = job_service(store)
+    ids = queue_clips(service, project_id, "comments", [ClipRequest(33, 53, 96, "moment #1"),
+                                                        ClipRequest(60, 30, 1, "bad span")])
+    renders = {j.subject_id: service.wait(j.id, 120)
+               for j in listing(store, project_id=project_id, kinds=("render",))}
     clips = {c.id: c for c in store.clips(project_id)}
-    assert clips[stale].status == "failed" and "interrupted" in clips[stale].error
     good, bad = clips[ids[0]], clips[ids[1]]
     assert good.status == "done" and good.progress == 1.0
+    assert renders[good.id].status == "done" and renders[good.id].progress == 1.0
     assert probe_video(store.media_path(good.path)).duration == pytest.approx(20.0, abs=0.1)
     assert bad.status == "failed" and "Empty or negative" in bad.error
+    assert renders[bad.id].status == "failed" and "Empty or negative" in renders[bad.id].error
     assert [s.clips for s in store.list_projects() if s.project.id == project_id] == [1]
+    assert not list(store.root.rglob("*.part")) and not list((store.root / "staging").iterdir())

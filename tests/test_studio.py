@@ -18,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 
 from shortory_core.charts.studio import PEAK_TRACE, bucket_max, studio_figure, trace_names
 from shortory_core.clips.caption import write_caption
-from shortory_core.clips.jobs import ClipQueue
 from shortory_core.clips.library import METADATA_NAME, clips_zip
 from shortory_core.clips.reframe import crop_path, follow_face, window_size
 from shortory_core.clips.render import RenderError, render_clip
@@ -27,11 +26,12 @@ from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_s
 from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
 from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
-from shortory_core.projects import import_video_file
+from shortory_core.jobs import job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.face_detector import FaceDetector
+from tests.conftest import run_job
 from tests.test_highlights import bump, synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,11 +212,12 @@ def wait_for_clips(store: Store, project_id: int, count: int) -> list:
 def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
         moving_face: Path, tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
-    project_id = import_video_file(store, moving_face, "moving face")
+    project_id = run_job(store, "import", {"video": str(moving_face),
+                                           "name": "moving face"}).result["project_id"]
     timeline = synthetic({"happy": bump(grid(100.0), 3.0, 0.8)})
     peaks = [p for p in find_highlights(timeline, PeakOptions(top_k=1, pad_s=2.0))
              if p.kind == "happy"]
-    ids = render_peaks(store, ClipQueue(store), project_id, peaks, MentionsByTime([]),
+    ids = render_peaks(job_service(store), project_id, peaks, MentionsByTime([]),
                        ShortOptions(vertical=True, captions=True))
     [clip] = wait_for_clips(store, project_id, len(ids))
     assert clip.status == "done", clip.error

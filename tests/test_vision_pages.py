@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,21 +27,27 @@ def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
 
 
 def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
-    """What the page's upload form does after saving the file (AppTest cannot upload)."""
-    from shortory_core.reactions.sessions import add_recording, analyse_session
-    from shortory_core.vision.engine import VisionEngine
+    """What the page's upload form does: save the file, submit an ``analyse`` job to the
+    app's job service, watch it in the store (AppTest cannot upload; Chromium does, in
+    test_browser)."""
+    from shortory_core.jobs import job_service
+    from shortory_core.reactions.sessions import add_recording
 
     store = Store(demo_copy)
     project_id = store.demo_project_id()
-    clip = (FIXTURES / "faces_video" / "reaction_smile_man.mp4").read_bytes()
-    session_id = add_recording(store, project_id, "  Ann ", clip, ".MP4", time_offset=60.0)
+    with (FIXTURES / "faces_video" / "reaction_smile_man.mp4").open("rb") as upload:
+        session_id = add_recording(store, project_id, "  Ann ", upload, ".MP4",
+                                   time_offset=60.0)
     saved = store.session(session_id)
     assert saved["viewer"] == "Ann" and saved["source_path"].endswith(f"session-{session_id}.mp4")
+    assert store.media_path(saved["source_path"]).is_file()
 
-    seen: list[float] = []
-    count = analyse_session(store, session_id, [VisionEngine(use_iris=False)],
-                            progress=seen.append)
-    assert count >= 15 and seen[-1] == 1.0
+    service = job_service(store)
+    job = service.wait(service.submit("analyse", {"session_id": session_id, "iris": False},
+                                      project_id=project_id, subject_id=session_id), 120)
+    assert job.status == "done" and job.progress == 1.0, job.error
+    count = job.result["samples"]
+    assert count >= 15 and store.session(session_id)["status"] == "analysed"
     samples = store.samples(session_id)
     assert samples[0]["video_time"] == 60.0
     assert max(s["happy"] for s in samples) > 0.8
@@ -51,19 +56,17 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     assert app.selectbox[0].options[-1].startswith("Ann · recording from 1:00")
     app.selectbox[0].set_value(session_id).run()
     assert not app.exception and app.metric[0].value == str(count)
+    assert any("samples analysed" in s.value for s in app.success)  # the job panel
 
 
 def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: Path) -> None:
-    from shortory_core.errors import ShortoryError
-    from shortory_core.reactions.sessions import analyse_session
-    from shortory_core.vision.engine import VisionEngine
-
     store = Store(demo_copy)
     [first, _] = store.sessions(store.demo_project_id())
     before = store.samples(first["id"])
     store.media_path(first["source_path"]).write_bytes(b"broken" * 100)
-    with pytest.raises(ShortoryError):
-        analyse_session(store, first["id"], [VisionEngine(use_iris=False)])
+    job = run_job(store, "analyse", {"session_id": first["id"], "iris": False},
+                  subject_id=first["id"])
+    assert job.status == "failed" and job.error and "Traceback" not in job.error
     assert store.samples(first["id"]) == before
     assert store.session(first["id"])["status"] == "failed"
 

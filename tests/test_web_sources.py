@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from shortory_core.errors import SourceError
-from shortory_core.projects import create_from_url
 from shortory_core.sources.web_comments import fetch_comments
 from shortory_core.sources.web_video import Progress, download_video, video_info_from_ytdlp
 from shortory_core.store import Store
+from tests.conftest import run_job
 
 RECORDED_INFO = {  # the fields yt-dlp's YouTube extractor reports, as recorded from one video
     "id": "dQw4w9WgXcQ", "title": "Never Gonna Give You Up", "duration": 213,
@@ -63,17 +63,20 @@ def test_yt_dlp_downloads_and_reports_progress(loopback_site: str, tmp_path: Pat
 
 
 def test_url_project_lands_in_the_store(loopback_site: str, store: Store) -> None:
-    created = create_from_url(store, f"{loopback_site}/clip.mp4")
-    video = store.get_video(created.project_id)
+    job = run_job(store, "fetch", {"url": f"{loopback_site}/clip.mp4"})
+    assert job.status == "done", job.error
+    video = store.get_video(job.result["project_id"])
     assert store.media_path(video.path).is_file()
-    assert "YouTube" in created.comment_error  # not a YouTube link: video kept, reason given
-    assert not list((store.media_root / "incoming").iterdir())
+    # not a YouTube link: video kept, reason given
+    assert "YouTube" in job.result["comment_error"]
+    assert not list((store.root / "staging").iterdir())
 
 
 def test_page_without_video_is_a_clear_error(loopback_site: str, store: Store) -> None:
-    with pytest.raises(SourceError, match="Could not download"):
-        create_from_url(store, f"{loopback_site}/page.html")
+    job = run_job(store, "fetch", {"url": f"{loopback_site}/page.html"})
+    assert job.status == "failed" and job.error.startswith("Could not download")
     assert store.list_projects() == []
+    assert not list((store.root / "staging").iterdir())
 
 
 def test_comments_only_for_youtube_links() -> None:
@@ -90,8 +93,10 @@ def test_comment_downloader_parses_recorded_youtube_responses() -> None:
     adapter = RecordedYouTube()
     client.session.mount("https://", adapter)
     counts: list[int] = []
-    comments = fetch_comments("https://www.youtube.com/watch?v=dQw4w9WgXcQ", downloader=client,
-                              check_network=False, progress=counts.append)
+    fetched = fetch_comments("https://www.youtube.com/watch?v=dQw4w9WgXcQ", downloader=client,
+                             check_network=False, progress=counts.append)
+    comments = fetched.comments
+    assert fetched.stopped == ""
     assert {c.cid for c in comments} == {"UgxP1", "UgxP1.r1", "UgxP2"}  # the empty one dropped
     by_id = {c.cid: c for c in comments}
     assert by_id["UgxP1"].likes == 1200 and by_id["UgxP1"].author == "@ann"
@@ -101,4 +106,29 @@ def test_comment_downloader_parses_recorded_youtube_responses() -> None:
     assert posts and posts[0].startswith("POST https://www.youtube.com/youtubei/v1/next")
     limited = fetch_comments("https://youtu.be/dQw4w9WgXcQ", downloader=client, limit=1,
                              check_network=False)
-    assert len(limited) == 1
+    assert len(limited.comments) == 1 and limited.stopped == ""
+
+
+def test_a_fetch_that_breaks_off_is_reported_as_partial() -> None:
+    """The connection drops after two comments: what came is kept and the result says it is
+    partial, how many, and why; it is not passed off as complete. The comments are the real
+    downloader's output for the recorded responses, replayed up to the break."""
+    import requests
+    from youtube_comment_downloader import YoutubeCommentDownloader
+
+    from tests.recorded_youtube import RecordedYouTube
+
+    client = YoutubeCommentDownloader()
+    client.session.mount("https://", RecordedYouTube())
+    recorded = list(client.get_comments_from_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ"))
+
+    class BreaksOff:
+        def get_comments_from_url(self, url: str, sort_by: int):
+            yield from recorded[:2]
+            raise requests.ConnectionError("connection reset by peer")
+
+    fetched = fetch_comments("https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                             downloader=BreaksOff(), check_network=False)
+    assert len(fetched.comments) == 2
+    assert fetched.stopped.startswith("partial: 2 comments fetched")
+    assert "connection reset" in fetched.stopped

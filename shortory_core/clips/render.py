@@ -12,6 +12,8 @@ render never leaves a half file that looks finished.
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -23,10 +25,15 @@ from shortory_core.errors import ShortoryError
 
 Mode = Literal["exact", "copy"]
 FractionCallback = Callable[[float], None]
+KILL_CHECK_S = 0.1
 
 
 class RenderError(ShortoryError):
     """ffmpeg could not cut the clip; the message carries ffmpeg's last words."""
+
+
+class RenderCancelled(RenderError):
+    """The render was stopped on request; nothing of it was kept."""
 
 
 def ffmpeg_exe() -> str:
@@ -71,9 +78,16 @@ def render_clip(
     crop: CropPath | None = None,
     caption: Path | None = None,
     progress: FractionCallback | None = None,
+    cancelled: threading.Event | None = None,
 ) -> Path:
     """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4), reframed by ``crop``
-    and captioned with the PNG ``caption`` when given."""
+    and captioned with the PNG ``caption`` when given.
+
+    ffmpeg is killed within ``KILL_CHECK_S`` once ``cancelled`` is set, and whenever this
+    function leaves early (``progress`` raising included): it is always reaped and its partial
+    file removed. Its stderr is drained in a thread of its own, so a chatty ffmpeg can never
+    block on a full pipe while we read its progress.
+    """
     if not end > start >= 0:
         raise RenderError(f"Empty or negative span {start:.2f}–{end:.2f} s.")
     if mode == "copy" and (crop or caption):
@@ -87,16 +101,45 @@ def render_clip(
         clip_command(Path(source), start, end, partial, mode, crop, caption),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if progress and line.startswith("out_time_us=") and line[12:].strip().isdigit():
-            progress(min(int(line[12:]) / 1e6 / duration, 1.0))
-    errors = process.stderr.read() if process.stderr else ""
-    if process.wait() != 0:
-        partial.unlink(missing_ok=True)
+    errors: deque[str] = deque(maxlen=40)
+    drain = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
+    drain.start()
+    stop = threading.Event()
+    watcher = threading.Thread(target=_kill_when, args=(process, cancelled, stop), daemon=True)
+    watcher.start()
+    finished = False
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if progress and line.startswith("out_time_us=") and line[12:].strip().isdigit():
+                progress(min(int(line[12:]) / 1e6 / duration, 1.0))
+        finished = True
+    finally:
+        if not finished and process.poll() is None:
+            process.kill()
+        code = process.wait()
+        stop.set()
+        drain.join(timeout=5)
+        if not finished or code != 0:
+            partial.unlink(missing_ok=True)
+    if cancelled is not None and cancelled.is_set():
+        raise RenderCancelled("The render was cancelled.")
+    if code != 0:
+        text = " ".join("".join(errors).split())
         raise RenderError(f"ffmpeg failed cutting {start:.1f}–{end:.1f} s: "
-                          f"{errors.strip()[-400:] or 'no message'}")
+                          f"{text[-400:] or 'no message'}")
     partial.replace(out)
     if progress:
         progress(1.0)
     return out
+
+
+def _kill_when(process: subprocess.Popen, cancelled: threading.Event | None,
+               stop: threading.Event) -> None:
+    """Kill ``process`` as soon as ``cancelled`` is set, until ``stop`` says it has ended."""
+    if cancelled is None:
+        return
+    while not stop.is_set() and process.poll() is None:
+        if cancelled.wait(KILL_CHECK_S):
+            process.kill()
+            return

@@ -15,8 +15,11 @@ from pathlib import Path
 
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
-from shortory_core.projects import import_comments
-from shortory_core.reactions.sessions import analyse_session
+from shortory_core.errors import ShortoryError
+from shortory_core.reactions.recording import analyse_recording
+from shortory_core.reactions.timeline import sample_rows
+from shortory_core.records import ProjectDraft, SessionDraft
+from shortory_core.sources.comment_files import read_comment_file
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
@@ -39,57 +42,63 @@ DEMO_REACTIONS = (
     DemoReaction("Sam (recorded)", "reaction_smile_man.mp4", 64.0),
 )
 
-Step = Callable[[str], None]
+Progress = Callable[[float, str | None], None]  # (fraction, step); may raise to cancel
 
 
-def ensure_demo_project(store: Store, step: Step | None = None) -> int:
-    """The demo project's id, building it first if this data folder has none.
-
-    A file lock makes two processes starting together build it once.
-    """
+def ensure_demo_project(store: Store, progress: Progress | None = None) -> int:
+    """The demo project's id, building it first (as a foreground ``demo`` job) if this data
+    folder has none."""
     existing = store.demo_project_id()
     if existing is not None:
         return existing
+    from shortory_core.jobs import job_service
+
+    service = job_service(store, workers=False)
+    try:
+        job = service.run(service.submit("demo"), progress)
+    finally:
+        service.close()
+    if job.status != "done":
+        raise ShortoryError(f"The demo project could not be built: {job.message}")
+    return int(job.result["project_id"])
+
+
+def build_demo_once(store: Store, work: Path, progress: Progress) -> int:
+    """Build the demo in ``work`` unless another process has built it meanwhile.
+
+    A file lock makes two processes starting together build it once.
+    """
     with (store.root / "demo.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         existing = store.demo_project_id()
         if existing is not None:
             return existing
-        return _build_demo(store, step or (lambda _: None))
+        return _build_demo(store, work, progress)
 
 
-def _build_demo(store: Store, step: Step) -> int:
-    staging = store.media_root / "incoming" / "demo"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    step("Rendering the demo video")
-    video_file = write_demo_video(staging / "video.mp4")
-    info = probe_video(video_file)
-    comments_file = write_demo_comments(staging / "comments.jsonl")
-
-    # Marked as the demo only once complete: a build cut short is never taken for the demo.
-    project_id = store.create_project(DEMO_NAME)
-    media = store.project_media_dir(project_id)
-    for file in (video_file, comments_file):
-        shutil.move(str(file), media / file.name)
-    shutil.rmtree(staging, ignore_errors=True)
-    info.path = store.relative_media_path(media / "video.mp4")
+def _build_demo(store: Store, work: Path, progress: Progress) -> int:
+    """Everything is made in ``work`` and committed in one step, marked as the demo: a build
+    cut short leaves no project at all."""
+    progress(0.0, "Rendering the demo video")
+    write_demo_video(work / "video.mp4")
+    info = probe_video(work / "video.mp4")
+    info.path = "video.mp4"
     info.title = "The Shortory show (demo)"
-    store.set_video(project_id, info)
+    progress(0.4, "Reading the demo comments")
+    comments_file = write_demo_comments(work / "comments.jsonl")
+    report = read_comment_file(comments_file.read_bytes(), comments_file.name)
+    draft = ProjectDraft(DEMO_NAME, work, video=info, comments=report.comments, is_demo=True)
 
-    step("Importing the demo comments")
-    import_comments(store, project_id, (media / comments_file.name).read_bytes(),
-                    comments_file.name)
-
-    step("Analysing the recorded viewers' faces")
     engines = [VisionEngine() for _ in range(2)]
-    for reaction in DEMO_REACTIONS:
-        target = media / f"reaction-{reaction.asset}"
-        shutil.copyfile(ASSETS / reaction.asset, target)
-        session_id = store.create_session(
-            project_id, reaction.viewer, "recording",
-            source_path=store.relative_media_path(target), time_offset=reaction.offset,
-        )
-        analyse_session(store, session_id, engines)
-    store.mark_demo(project_id)
-    return project_id
+    for index, reaction in enumerate(DEMO_REACTIONS):
+        low = 0.45 + 0.5 * index / len(DEMO_REACTIONS)
+        progress(low, f"Analysing {reaction.viewer}'s face")
+        name = f"reaction-{reaction.asset}"
+        shutil.copyfile(ASSETS / reaction.asset, work / name)
+        analyses = analyse_recording(
+            work / name, engines,
+            progress=lambda f, low=low: progress(low + 0.5 * f / len(DEMO_REACTIONS), None))
+        draft.sessions.append(SessionDraft(reaction.viewer, "recording", name, reaction.offset,
+                                           sample_rows(analyses, reaction.offset)))
+    progress(0.97, "Saving the demo project")
+    return store.commit_project(draft)

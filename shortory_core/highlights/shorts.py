@@ -9,11 +9,11 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from shortory_core.clips.jobs import ClipQueue, ClipRequest
 from shortory_core.clips.render import Mode
+from shortory_core.clips.rendering import ClipRequest, queue_clips
 from shortory_core.highlights.peaks import Peak
+from shortory_core.jobs import JobService
 from shortory_core.signals.comment_moments import Mention
-from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 
 MAX_NEARBY = 3
@@ -51,12 +51,12 @@ def peak_label(peak: Peak) -> str:
     return f"{peak.kind} · {format_seconds(peak.time)}"
 
 
-def render_peaks(store: Store, queue: ClipQueue, project_id: int, peaks: list[Peak],
+def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
                  mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
     """Keep the peaks as the project's highlight moments and queue one clip per peak, filed
     under its emotion; returns the clip ids."""
     options = options or ShortOptions()
-    store.replace_moments(project_id, "highlights", [
+    service.store.replace_moments(project_id, "highlights", [
         {"start": p.start, "end": p.end, "centre": p.time, "score": p.score,
          "label": peak_label(p), "kind": p.kind, "prominence": p.prominence,
          "attention": p.attention}
@@ -74,5 +74,5 @@ def render_peaks(store: Store, queue: ClipQueue, project_id: int, peaks: list[Pe
             meta={"emotion": peak.kind, "peak_time": peak.time, "prominence": peak.prominence,
                   "attention": peak.attention, "top_comment": top[0].text if top else ""},
         )
-        ids += queue.submit(project_id, peak.kind, [request], mode=options.mode)
+        ids += queue_clips(service, project_id, peak.kind, [request], mode=options.mode)
     return ids

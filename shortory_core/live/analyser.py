@@ -15,6 +15,7 @@ leaves them out; they still show how the viewer looked).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import av
 import cv2
 import numpy as np
 
+from shortory_core.errors import describe
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import SentLog
 from shortory_core.live.writer import SampleWriter
@@ -35,6 +37,7 @@ MAX_SIDE = 640
 RATE_WINDOW_S = 2.0
 RECENT_S = 30.0
 CALIBRATION_S = 3.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class LiveStatus:
     no_face_for_s: float
     calibration: str  # "none" | "running" | "done" | an error message
     recent: list[tuple[float, str | None, float]]  # (video time, dominant, attention)
+    error: str = ""  # the latest failure of analysis or of saving samples, for the viewer
+    failed: int = 0  # frames whose analysis failed
 
 
 class LiveAnalyser:
@@ -64,6 +69,8 @@ class LiveAnalyser:
         self.received = 0
         self.skipped = 0
         self.analysed = 0
+        self.failed = 0
+        self.error = ""
         self._slot: tuple[av.VideoFrame | np.ndarray, float] | None = None
         self._ready = threading.Condition()
         self._stopped = False
@@ -116,7 +123,8 @@ class LiveAnalyser:
                 latency_s=float(np.mean(self._latencies)) if self._latencies else 0.0,
                 received=self.received, skipped=self.skipped, latest=self._latest,
                 video_time=self._latest_video_time, no_face_for_s=max(now - since, 0.0),
-                calibration=self._calibration_state, recent=list(self._recent))
+                calibration=self._calibration_state, recent=list(self._recent),
+                error=self.writer.error or self.error, failed=self.failed)
 
     def thumbnail(self) -> np.ndarray | None:
         """The latest analysed camera frame, small, with the face box and reading drawn."""
@@ -140,7 +148,13 @@ class LiveAnalyser:
                 if self._stopped:
                     return
                 (frame, arrived), self._slot = self._slot, None
-            self._analyse(frame, arrived)
+            try:
+                self._analyse(frame, arrived)
+            except Exception as exc:  # the viewer must see it; the next frame is tried anew
+                log.exception("live analysis of a frame failed")
+                with self._ready:
+                    self.error = describe(exc)
+                    self.failed += 1
 
     def _analyse(self, frame: av.VideoFrame | np.ndarray, arrived: float) -> None:
         rgb = frame if isinstance(frame, np.ndarray) else frame.to_ndarray(format="rgb24")
@@ -172,16 +186,26 @@ class LiveAnalyser:
                 self._recent.popleft()
 
     def _calibrated(self, analysis: FrameAnalysis, arrived: float) -> FrameAnalysis:
-        if self._calibrating_until is not None:
-            self._resting.append(analysis)
-            if arrived >= self._calibrating_until:
-                try:
-                    self._calibration = calibrate(self._resting)
-                    self._calibration_state = "done"
-                except ValueError as exc:
-                    self._calibration_state = str(exc)
-                self._calibrating_until = None
-        return self._calibration.apply(analysis) if self._calibration else analysis
+        """Apply the viewer's calibration; while one is being taken, collect this frame for
+        it. The calibration state is shared with the page's thread: it changes under the lock
+        (``calibrate()`` takes it too), and only the fitting runs outside it."""
+        resting: list[FrameAnalysis] | None = None
+        with self._ready:
+            if self._calibrating_until is not None:
+                self._resting.append(analysis)
+                if arrived >= self._calibrating_until:
+                    resting, self._resting, self._calibrating_until = self._resting, [], None
+            calibration = self._calibration
+        if resting is not None:
+            try:
+                calibration, state = calibrate(resting), "done"
+            except ValueError as exc:
+                state = str(exc)
+            with self._ready:
+                self._calibration_state = state
+                if state == "done":
+                    self._calibration = calibration
+        return calibration.apply(analysis) if calibration else analysis
 
 
 def annotate(rgb: np.ndarray, analysis: FrameAnalysis, width: int = 320) -> np.ndarray:

@@ -33,6 +33,20 @@ AUDIO_RATE = 48_000
 AUDIO_FRAME = 960  # 20 ms, what WebRTC audio codecs packetise
 SEEK_AHEAD_S = 1.0  # a forward jump longer than this seeks instead of decoding through
 RESYNC_S = 0.1  # audio further than this from the clock jumps to it
+STALL_S = 1.0  # a track this late skips ahead instead of bursting
+
+
+async def _pace(started: float, count: int, period: float) -> int:
+    """Wait until frame ``count`` of a track that started at ``started`` is due; returns the
+    frame number to send. After a stall longer than ``STALL_S`` the number jumps to the
+    present instead of bursting to catch up, so timestamps (``count × period``) keep rising
+    by the time that really passed: never backwards, which receivers would drop."""
+    wait = started + count * period - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    elif wait < -STALL_S:
+        count = max(count, int((time.monotonic() - started) / period))
+    return count
 
 
 class SentLog:
@@ -126,11 +140,7 @@ class MovieVideoTrack(MediaStreamTrack):
     async def recv(self) -> av.VideoFrame:
         if self._started is None:
             self._started = time.monotonic()
-        wait = self._started + self._count / self._fps - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        elif wait < -1.0:  # fell far behind (a stall): do not burst to catch up
-            self._started, self._count = time.monotonic(), 0
+        self._count = await _pace(self._started, self._count, 1.0 / self._fps)
         position = self.clock.at(self.clock.now()).position
         frame = await asyncio.to_thread(self._frame, position) or self._last
         if frame is None:
@@ -218,11 +228,7 @@ class MovieAudioTrack(MediaStreamTrack):
     async def recv(self) -> av.AudioFrame:
         if self._started is None:
             self._started = time.monotonic()
-        wait = self._started + self._count * AUDIO_FRAME / AUDIO_RATE - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        elif wait < -1.0:
-            self._started, self._count = time.monotonic(), 0
+        self._count = await _pace(self._started, self._count, AUDIO_FRAME / AUDIO_RATE)
         segment = self.clock.at(self.clock.now())
         if segment.playing:
             samples = await asyncio.to_thread(self._samples, segment.position)

@@ -7,10 +7,9 @@ flushes every ``FLUSH_EVERY_S`` seconds in a thread of its own, one transaction 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 
-from shortory_core.errors import StoreError
+from shortory_core.errors import describe
 from shortory_core.store import Store
 
 FLUSH_EVERY_S = 0.5
@@ -25,6 +24,7 @@ class SampleWriter:
         self.store = store
         self.session_id = session_id
         self.written = 0
+        self.error = ""  # why the last write failed; cleared by the next one that works
         self._next_seq = first_seq
         self._pending: list[dict] = []
         self._lock = threading.Lock()
@@ -45,17 +45,22 @@ class SampleWriter:
         if batch:
             try:
                 self.store.add_samples(self.session_id, batch)
-            except (StoreError, sqlite3.Error):  # keep them for the next try, do not lose them
+            except Exception as exc:  # keep them for the next try, and tell the viewer
                 log.exception("could not write %d samples; retrying", len(batch))
                 with self._lock:
                     self._pending[:0] = batch
+                    self.error = f"Samples are not being saved: {describe(exc)}"
                 return 0
             self.written += len(batch)
+            self.error = ""
         return len(batch)
 
     def _run(self) -> None:
         while not self._stop.wait(self._flush_every):
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # flush keeps its batch; this thread must not die
+                log.exception("sample writer")
 
     def close(self) -> None:
         self._stop.set()

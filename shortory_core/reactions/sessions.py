@@ -1,6 +1,15 @@
-"""Analysing a stored recording session and keeping its samples in the store."""
+"""Recorded reaction sessions: the uploaded video kept in the project, its samples in the store.
+
+Analysis runs as an ``analyse`` job (``jobs/kinds.py``); this module holds what that job and the
+pages call.
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from typing import BinaryIO
 
 from shortory_core.errors import ShortoryError
 from shortory_core.reactions.recording import Progress, analyse_recording
@@ -10,18 +19,35 @@ from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
 
-def add_recording(store: Store, project_id: int, viewer: str, data: bytes, suffix: str, *,
-                  time_offset: float, meta: dict | None = None) -> int:
-    """A new recording session holding an uploaded reaction video (named by the session's id,
-    never by the upload's name); returns its id. Analyse it with ``analyse_session``."""
+def add_recording(store: Store, project_id: int, viewer: str, data: bytes | BinaryIO,
+                  suffix: str, *, time_offset: float, meta: dict | None = None) -> int:
+    """A new recording session holding an uploaded reaction video; returns its id.
+
+    The upload is written in chunks under a ``.part`` name first and renamed to the session's
+    file (named by the session's id, never by the upload's name) in the transaction that
+    creates the session: a session never exists without its file. Analyse it with an
+    ``analyse`` job.
+    """
     suffix = suffix.lower() if suffix.lower() in VIDEO_SUFFIXES else ".mp4"
-    session_id = store.create_session(project_id, viewer.strip() or "Viewer", "recording",
-                                      time_offset=time_offset, meta=meta)
     folder = store.project_media_dir(project_id) / "reactions"
     folder.mkdir(exist_ok=True)
-    target = folder / f"session-{session_id}{suffix}"
-    target.write_bytes(data)
-    store.set_session_source(session_id, store.relative_media_path(target))
+    partial = folder / f"upload-{uuid.uuid4().hex}{suffix}.part"
+    try:
+        with partial.open("wb") as out:
+            if isinstance(data, bytes | bytearray | memoryview):
+                out.write(data)
+            else:
+                shutil.copyfileobj(data, out, 8 * 1024 * 1024)
+        with store.transaction() as conn:
+            session_id = store.insert_session(
+                conn, project_id, viewer.strip() or "Viewer", "recording",
+                time_offset=time_offset, meta=meta)
+            target = folder / f"session-{session_id}{suffix}"
+            conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
+                         (store.relative_media_path(target), session_id))
+            os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return session_id
 
 
@@ -30,18 +56,14 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
     """Analyse a ``recording`` session's video and replace its samples; returns their count.
 
     The samples are written in one transaction only when the whole recording was read, so a
-    failed run keeps the previous samples.
+    failed run keeps the previous samples (the job that runs this settles the status).
     """
     session = store.session(session_id)
     if session is None or session["kind"] != "recording":
         raise ShortoryError(f"No recorded reaction session {session_id}.")
     store.set_session_status(session_id, "analysing")
-    try:
-        analyses = analyse_recording(store.media_path(session["source_path"]), engines,
-                                     fps=fps, progress=progress)
-    except ShortoryError:
-        store.set_session_status(session_id, "failed")
-        raise
+    analyses = analyse_recording(store.media_path(session["source_path"]), engines,
+                                 fps=fps, progress=progress)
     rows = sample_rows(analyses, session["time_offset"])
     store.replace_samples(session_id, rows)
     store.set_session_status(session_id, "analysed", ended=True)

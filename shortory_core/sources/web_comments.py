@@ -7,6 +7,7 @@ The downloader's generator is the only network step; every dict it yields goes t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
 
@@ -21,6 +22,14 @@ Sort = Literal["popular", "recent"]
 CountCallback = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class FetchedComments:
+    """The comments fetched, and why the fetch stopped early (``""`` when it did not)."""
+
+    comments: list[Comment]
+    stopped: str = ""
+
+
 def fetch_comments(
     url: str,
     *,
@@ -29,10 +38,12 @@ def fetch_comments(
     progress: CountCallback | None = None,
     downloader: YoutubeCommentDownloader | None = None,
     check_network: bool = True,
-) -> list[Comment]:
+) -> FetchedComments:
     """Up to ``limit`` comments of a YouTube video, replies included and linked to parents.
 
-    ``progress`` is called with the running count every 50 comments and at the end.
+    ``progress`` is called with the running count every 50 comments and at the end. A fetch
+    that breaks off after some comments came keeps them and says so in ``stopped``; one that
+    gets none raises ``SourceError``.
     """
     url = validate_url(url)
     if youtube_video_id(url) is None:
@@ -45,6 +56,7 @@ def fetch_comments(
     client = downloader or YoutubeCommentDownloader()
     order = SORT_BY_POPULAR if sort == "popular" else SORT_BY_RECENT
     comments: list[Comment] = []
+    stopped = ""
     try:
         stream = client.get_comments_from_url(url, sort_by=order) or iter(())
         for item in islice(stream, limit):
@@ -57,6 +69,8 @@ def fetch_comments(
     except (RuntimeError, OSError, ValueError) as exc:
         if not comments:
             raise SourceError(f"Could not fetch comments for {url}: {exc}. {IMPORT_HINT}") from exc
+        stopped = (f"partial: {len(comments)} comments fetched, then the fetch broke off "
+                   f"({type(exc).__name__}: {exc}).")
     if progress:
         progress(len(comments))
-    return comments
+    return FetchedComments(comments, stopped)

@@ -12,11 +12,13 @@ script threads and by background workers without a lock of ours.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from shortory_core.config import data_dir
@@ -27,6 +29,7 @@ from shortory_core.records import (
     Comment,
     HeatPoint,
     Project,
+    ProjectDraft,
     ProjectSummary,
     VideoInfo,
 )
@@ -113,6 +116,45 @@ class Store:
             )
             return int(cur.lastrowid)
 
+    def commit_project(self, draft: ProjectDraft) -> int:
+        """Create a complete project in one transaction; returns its id.
+
+        The draft's files were made in a staging folder inside the data folder. That folder is
+        renamed to the project's media folder inside the transaction, so the project becomes
+        visible with all of its files, or (a failure, a kill) not at all. A rename that
+        happened before a kill leaves a media folder with no project row, which recovery
+        removes at the next start.
+        """
+        target: Path | None = None
+        try:
+            with self.transaction() as conn:
+                cur = conn.execute(
+                    "INSERT INTO projects (name, created_at, is_demo) VALUES (?, ?, ?)",
+                    (draft.name.strip() or "Untitled", time.time(), int(draft.is_demo)))
+                project_id = int(cur.lastrowid)
+                folder = f"project-{project_id}"
+                if draft.video is not None:
+                    _upsert_video(conn, project_id, replace(
+                        draft.video, path=f"{folder}/{draft.video.path}"))
+                _insert_comments(conn, project_id, draft.comments)
+                for session in draft.sessions:
+                    session_id = self.insert_session(
+                        conn, project_id, session.viewer, session.kind,
+                        source_path=f"{folder}/{session.source_path}",
+                        time_offset=session.time_offset, meta=session.meta)
+                    _insert_samples(conn, session_id, session.samples)
+                    conn.execute("UPDATE reaction_sessions SET status = ?, ended_at = ? "
+                                 "WHERE id = ?", (session.status, time.time(), session_id))
+                target = self.media_root / folder
+                if target.exists():  # left by an id whose creation was rolled back
+                    shutil.rmtree(target)
+                os.rename(draft.folder, target)
+        except BaseException:
+            if target is not None and target.exists() and not draft.folder.exists():
+                os.rename(target, draft.folder)  # not committed: the files go back
+            raise
+        return project_id
+
     def get_project(self, project_id: int) -> Project | None:
         with self.reading() as conn:
             row = conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
@@ -179,27 +221,8 @@ class Store:
     # -- videos ------------------------------------------------------------------------------
 
     def set_video(self, project_id: int, video: VideoInfo) -> None:
-        heatmap = json.dumps([asdict(p) for p in video.heatmap])
-        chapters = json.dumps([asdict(c) for c in video.chapters])
         with self.transaction() as conn:
-            conn.execute(
-                """
-                INSERT INTO videos (project_id, path, source_url, title, duration, width,
-                                    height, fps, has_audio, heatmap, chapters)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(project_id) DO UPDATE SET
-                  path = excluded.path, source_url = excluded.source_url,
-                  title = excluded.title, duration = excluded.duration,
-                  width = excluded.width, height = excluded.height, fps = excluded.fps,
-                  has_audio = excluded.has_audio, heatmap = excluded.heatmap,
-                  chapters = excluded.chapters
-                """,
-                (
-                    project_id, video.path, video.source_url, video.title, video.duration,
-                    video.width, video.height, video.fps, int(video.has_audio), heatmap,
-                    chapters,
-                ),
-            )
+            _upsert_video(conn, project_id, video)
 
     def get_video(self, project_id: int) -> VideoInfo | None:
         with self.reading() as conn:
@@ -215,22 +238,8 @@ class Store:
 
         Returns how many were new, so re-importing the same dump adds nothing.
         """
-        rows = [
-            (project_id, c.cid, c.parent_cid, c.author, c.text, c.likes, int(c.is_reply),
-             c.published)
-            for c in comments
-        ]
         with self.transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                """
-                INSERT OR IGNORE INTO comments
-                  (project_id, cid, parent_cid, author, text, likes, is_reply, published)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                rows,
-            )
-            return conn.total_changes - before
+            return _insert_comments(conn, project_id, comments)
 
     def comment_count(self, project_id: int) -> int:
         with self.reading() as conn:
@@ -264,16 +273,25 @@ class Store:
         meta: dict | None = None,
     ) -> int:
         with self.transaction() as conn:
-            cur = conn.execute(
-                """
-                INSERT INTO reaction_sessions
-                  (project_id, viewer, kind, source_path, time_offset, started_at, meta)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                (project_id, viewer, kind, source_path, time_offset, time.time(),
-                 json.dumps(meta or {})),
-            )
-            return int(cur.lastrowid)
+            return self.insert_session(conn, project_id, viewer, kind, source_path=source_path,
+                                       time_offset=time_offset, meta=meta)
+
+    @staticmethod
+    def insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: str, *,
+                       source_path: str = "", time_offset: float = 0.0,
+                       meta: dict | None = None) -> int:
+        """Add a session on an open transaction (``transaction()``), for callers that must
+        commit it together with something else."""
+        cur = conn.execute(
+            """
+            INSERT INTO reaction_sessions
+              (project_id, viewer, kind, source_path, time_offset, started_at, meta)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            (project_id, viewer, kind, source_path, time_offset, time.time(),
+             json.dumps(meta or {})),
+        )
+        return int(cur.lastrowid)
 
     def sessions(self, project_id: int) -> list[dict]:
         with self.reading() as conn:
@@ -408,14 +426,42 @@ class Store:
             rows = conn.execute(query + " ORDER BY score DESC, id", args).fetchall()
         return [_clip(r) for r in rows]
 
-    def fail_interrupted_clips(self) -> int:
-        """Clips left queued or rendering by a stopped server: marked failed, to render again."""
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE clips SET status = 'failed', error = 'interrupted: the server stopped "
-                "before this clip was rendered' WHERE status IN ('queued', 'rendering')"
-            )
-            return cur.rowcount
+
+def _upsert_video(conn: sqlite3.Connection, project_id: int, video: VideoInfo) -> None:
+    heatmap = json.dumps([asdict(p) for p in video.heatmap])
+    chapters = json.dumps([asdict(c) for c in video.chapters])
+    conn.execute(
+        """
+        INSERT INTO videos (project_id, path, source_url, title, duration, width,
+                            height, fps, has_audio, heatmap, chapters)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(project_id) DO UPDATE SET
+          path = excluded.path, source_url = excluded.source_url,
+          title = excluded.title, duration = excluded.duration,
+          width = excluded.width, height = excluded.height, fps = excluded.fps,
+          has_audio = excluded.has_audio, heatmap = excluded.heatmap,
+          chapters = excluded.chapters
+        """,
+        (project_id, video.path, video.source_url, video.title, video.duration, video.width,
+         video.height, video.fps, int(video.has_audio), heatmap, chapters),
+    )
+
+
+def _insert_comments(conn: sqlite3.Connection, project_id: int,
+                     comments: Iterable[Comment]) -> int:
+    """Insert comments on an open transaction; a comment id seen before is skipped. Returns
+    how many were new."""
+    before = conn.total_changes
+    conn.executemany(
+        """
+        INSERT OR IGNORE INTO comments
+          (project_id, cid, parent_cid, author, text, likes, is_reply, published)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        ((project_id, c.cid, c.parent_cid, c.author, c.text, c.likes, int(c.is_reply),
+          c.published) for c in comments),
+    )
+    return conn.total_changes - before
 
 
 SAMPLE_COLUMNS: tuple[str, ...] = (

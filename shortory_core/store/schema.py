@@ -98,6 +98,36 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL
     );
     """,
+    # 3: background jobs (jobs/): what runs, for whom, how far it got, and which process owns it.
+    """
+    CREATE TABLE jobs (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        project_id  INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        subject_id  INTEGER,
+        params      TEXT NOT NULL DEFAULT '{}',
+        status      TEXT NOT NULL DEFAULT 'queued' CHECK (status IN
+                      ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        progress    REAL NOT NULL DEFAULT 0,
+        message     TEXT NOT NULL DEFAULT '',
+        error       TEXT NOT NULL DEFAULT '',
+        result      TEXT NOT NULL DEFAULT '{}',
+        owner_host  TEXT NOT NULL DEFAULT '',
+        owner_pid   INTEGER NOT NULL DEFAULT 0,
+        owner_start TEXT NOT NULL DEFAULT '',
+        heartbeat   REAL NOT NULL DEFAULT 0,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        attempts    INTEGER NOT NULL DEFAULT 1,
+        created_at  REAL NOT NULL,
+        started_at  REAL,
+        ended_at    REAL
+    );
+    CREATE INDEX jobs_status ON jobs(status);
+    CREATE INDEX jobs_project ON jobs(project_id, kind);
+    UPDATE clips SET status = 'failed', error = 'interrupted: stopped before it was rendered'
+        WHERE status IN ('queued', 'rendering');
+    UPDATE reaction_sessions SET status = 'failed' WHERE status = 'analysing';
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,128 @@
+"""Every kind of background job, and the small adapters that turn a job's JSON parameters into
+a call of the package's own functions.
+
+Parameters are plain JSON so that a failed or interrupted job can be run again as it was asked
+(``retry``). A job's subject (a clip, a reaction session) is settled by ``settle`` when the job
+ends without finishing, so no clip stays "rendering" and no session "analysing".
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any
+
+from shortory_core.clips.rendering import render_job, settle_clip
+from shortory_core.jobs.context import JobContext
+from shortory_core.jobs.service import JobKind
+from shortory_core.jobs.table import Job
+from shortory_core.store import Store
+
+_engines_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=2)
+def _engines(detector: str, iris: bool) -> list:
+    """Two vision engines (one per core), loaded once per process and setting. Only the
+    analysis lane uses them, one job at a time."""
+    from shortory_core.vision.engine import VisionEngine
+
+    return [VisionEngine(detector=detector, use_iris=iris) for _ in range(2)]
+
+
+def analyse_job(ctx: JobContext) -> dict[str, Any]:
+    """``analyse``: a recorded reaction session's samples, replacing its old ones."""
+    from shortory_core.reactions.sessions import analyse_session
+
+    p = ctx.params
+    ctx.progress(0.0, "Loading the face models")
+    with _engines_lock:
+        engines = _engines(str(p.get("detector", "short")), bool(p.get("iris", True)))
+        ctx.progress(0.0, "Analysing the recording")
+        count = analyse_session(ctx.store, int(p["session_id"]), engines,
+                                fps=float(p.get("fps", 5.0)),
+                                progress=lambda f: ctx.progress(f))
+    return {"summary": f"{count} samples analysed.", "samples": count,
+            "session_id": int(p["session_id"])}
+
+
+def settle_session(store: Store, job: Job, status: str, error: str) -> None:
+    session_id = job.params.get("session_id")
+    if session_id is not None and store.session(int(session_id)) is not None:
+        store.set_session_status(int(session_id), status)
+
+
+def import_job(ctx: JobContext) -> dict[str, Any]:
+    """``import``: a new project from a video file and an optional comment dump."""
+    from shortory_core.projects import import_files
+
+    p = ctx.params
+    created = import_files(ctx.store, Path(p["video"]),
+                           Path(p["comments"]) if p.get("comments") else None,
+                           p.get("name") or None, work=ctx.staging(), progress=ctx.progress)
+    _drop_upload(ctx)
+    return _created(created)
+
+
+def fetch_job(ctx: JobContext) -> dict[str, Any]:
+    """``fetch``: a new project downloaded from a URL, with its YouTube comments."""
+    from shortory_core.projects import create_from_url
+
+    p = ctx.params
+    created = create_from_url(
+        ctx.store, str(p["url"]), work=ctx.staging(),
+        with_comments=bool(p.get("with_comments", True)),
+        comment_sort=p.get("sort", "popular"), comment_limit=p.get("limit", 5000),
+        progress=ctx.progress)
+    return _created(created)
+
+
+def comments_job(ctx: JobContext) -> dict[str, Any]:
+    """``comments``: add a comment dump to an existing project (one transaction)."""
+    from shortory_core.projects import import_comments
+
+    p = ctx.params
+    ctx.progress(0.1, "Reading the comments")
+    report = import_comments(ctx.store, int(p["project_id"]), Path(p["file"]).read_bytes(),
+                             str(p.get("name") or Path(p["file"]).name))
+    _drop_upload(ctx)
+    return {"summary": report.summary(), "comments": len(report.comments),
+            "problems": report.problems[:20]}
+
+
+def demo_job(ctx: JobContext) -> dict[str, Any]:
+    """``demo``: the built-in demo project, built once per data folder."""
+    from shortory_core.demo import build_demo_once
+
+    project_id = build_demo_once(ctx.store, ctx.staging(), ctx.progress)
+    return {"summary": "The demo project is ready.", "project_id": project_id}
+
+
+def _created(created: Any) -> dict[str, Any]:
+    report = created.comment_report
+    return {
+        "summary": created.summary(), "project_id": created.project_id,
+        "comments": created.comments_added, "comment_error": created.comment_error,
+        "comment_import": {"format": report.format, "records": report.records,
+                           "bad_records": report.bad_records, "problems": report.problems[:20]}
+        if report else None,
+    }
+
+
+def _drop_upload(ctx: JobContext) -> None:
+    """A browser upload is kept for retries until its job succeeds, then removed."""
+    import shutil
+
+    if ctx.params.get("upload_dir"):
+        shutil.rmtree(ctx.params["upload_dir"], ignore_errors=True)
+
+
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
+    JobKind("render", "render", render_job, settle_clip, "Render a clip"),
+    JobKind("analyse", "analysis", analyse_job, settle_session, "Analyse a reaction"),
+    JobKind("demo", "analysis", demo_job, None, "Build the demo"),
+    JobKind("import", "io", import_job, None, "Import files"),
+    JobKind("fetch", "io", fetch_job, None, "Download from a URL"),
+    JobKind("comments", "io", comments_job, None, "Import comments"),
+)}

@@ -1,0 +1,44 @@
+"""Tracebacks go to a log file in the data folder, never to the user.
+
+A job that fails shows one line; the line names this file, where the whole story is.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from shortory_core.config import data_dir
+
+LOG_NAME = "shortory.log"
+_configured: dict[str, Path] = {}
+
+
+def log_path() -> Path:
+    """The log file in use (the last data folder set up in this process)."""
+    if _configured:
+        return next(reversed(_configured.values()))
+    return data_dir() / "logs" / LOG_NAME
+
+
+def setup_logging(root: Path) -> Path:
+    """Send the package's log records to ``ROOT/logs/shortory.log`` (once per folder)."""
+    path = Path(root) / "logs" / LOG_NAME
+    key = str(path)
+    if key not in _configured:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=5_000_000, backupCount=2, encoding="utf-8", delay=True)
+        except OSError:  # a read-only data folder: the store reports that, not the log
+            return path
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s"))
+        package = logging.getLogger("shortory_core")
+        package.addHandler(handler)
+        package.setLevel(logging.INFO)
+        _configured[key] = path
+    else:
+        _configured[key] = _configured.pop(key)  # the latest folder comes last
+    return path

@@ -1,0 +1,95 @@
+"""What a process does when it starts: finish the story of work that died with its process.
+
+A job is marked ``interrupted`` only when its owner process is gone (see ``owner.py``); jobs of
+a live process, this one or any other sharing the data folder, are never touched. Then the
+files nobody will finish are removed: staging folders of jobs that are no longer active, the
+media folder of a project whose creation was never committed, ``.part`` files, and uploads no
+job needs any more.
+
+All of it runs inside one write transaction. A project import renames its staging folder into
+place inside its own write transaction, so while recovery holds the lock no import is half-way
+between the two, and a folder without a project row really is an orphan.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shortory_core.jobs import table
+from shortory_core.jobs.context import staging_root
+from shortory_core.store import Store
+from shortory_core.uploads import uploads_root
+
+if TYPE_CHECKING:
+    from shortory_core.jobs.service import JobKind
+
+UPLOAD_GRACE_S = 3600.0  # an upload this young may belong to a job being submitted now
+log = logging.getLogger(__name__)
+
+
+def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[table.Job]:
+    """Mark the jobs of dead processes interrupted and sweep what they left; returns them."""
+    now = time.time()
+    with store.transaction() as conn:
+        dead = table.orphaned(conn, now)
+        for job in dead:
+            conn.execute(
+                "UPDATE jobs SET status = 'interrupted', ended_at = ?, message = ? WHERE id = ?",
+                (now, interrupted_message(job), job.id))
+        active = {int(r[0]) for r in conn.execute(
+            "SELECT id FROM jobs WHERE status IN ('queued', 'running')")}
+        kept_uploads = {str(r[0]) for r in conn.execute(
+            "SELECT json_extract(params, '$.upload_dir') FROM jobs WHERE status NOT IN "
+            "('done', 'cancelled') AND json_extract(params, '$.upload_dir') IS NOT NULL")}
+        projects = {int(r[0]) for r in conn.execute("SELECT id FROM projects")}
+        _sweep(store, active, projects, kept_uploads, now)
+    for job in dead:
+        kind = kinds.get(job.kind)
+        if kind is not None and kind.settle is not None:
+            try:
+                kind.settle(store, job, "interrupted", interrupted_message(job))
+            except Exception:  # recovery must not stop a start
+                log.exception("settling interrupted job %s", job.id)
+    if dead:
+        log.warning("marked %d job(s) interrupted: %s", len(dead), [j.id for j in dead])
+    return dead
+
+
+def interrupted_message(job: table.Job) -> str:
+    return (f"Interrupted: the process running it (pid {job.owner.pid}) stopped before it "
+            "finished. Nothing half-made was kept; retry it.")
+
+
+def _sweep(store: Store, active: set[int], projects: set[int], kept_uploads: set[str],
+           now: float) -> None:
+    staging = staging_root(store)
+    if staging.is_dir():
+        for path in staging.iterdir():
+            match = re.fullmatch(r"job-(\d+)", path.name)
+            if match is None or int(match.group(1)) not in active:
+                _remove(path)
+    _remove(store.media_root / "incoming")  # where earlier versions staged downloads
+    for path in store.media_root.glob("project-*"):
+        match = re.fullmatch(r"project-(\d+)", path.name)
+        if match and int(match.group(1)) not in projects:
+            _remove(path)
+    for part in store.media_root.rglob("*.part"):
+        _remove(part)  # clips are rendered in staging now: a .part here is a dead render's
+    uploads = uploads_root(store)
+    if uploads.is_dir():
+        for path in uploads.iterdir():
+            if str(path) not in kept_uploads and now - path.stat().st_mtime > UPLOAD_GRACE_S:
+                _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists():
+        path.unlink(missing_ok=True)

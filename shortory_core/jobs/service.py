@@ -1,0 +1,201 @@
+"""The job service: every piece of background work runs here, and none dies silently.
+
+Work is grouped in *lanes*, one worker thread each, so that two CPU-heavy jobs never fight for
+the two cores while a download or an import is not held up behind a render:
+
+- ``render``: clips and shorts (ffmpeg already uses every core);
+- ``analysis``: recorded reactions, the demo build, model evaluation (onnxruntime and PyAV
+  release the GIL, and the analysis splits a recording over both cores in threads);
+- ``io``: downloads and imports (mostly waiting on the network and the disk).
+
+Threads, not processes, because the heavy parts already run outside the GIL and a thread
+shares the loaded models; a crash of the whole process is covered by recovery instead.
+
+A worker catches *every* exception a job raises: the job ends ``failed`` with a one-line
+reason (the traceback goes to the log) and the next job runs. One watcher thread per service
+stamps the heartbeat of this process's jobs and passes cancel requests, which may come from
+any process sharing the data folder, to the running job within ``WATCH_S``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shortory_core.errors import ShortoryError, describe
+from shortory_core.jobs import table
+from shortory_core.jobs.context import Cancelled, JobContext
+from shortory_core.jobs.logfile import setup_logging
+from shortory_core.jobs.owner import HEARTBEAT_S, Owner
+from shortory_core.jobs.recovery import recover
+from shortory_core.store import Store
+
+WATCH_S = 0.2
+log = logging.getLogger(__name__)
+
+Run = Callable[[JobContext], dict[str, Any]]
+Settle = Callable[[Store, table.Job, str, str], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One kind of job: what runs it, in which lane, and how its subject is settled when the
+    job ends without finishing (``failed``, ``cancelled`` or ``interrupted``)."""
+
+    name: str
+    lane: str
+    run: Run
+    settle: Settle | None = None
+    title: str = ""
+
+
+class JobService:
+    """Runs jobs of one data folder for this process; many processes may share the folder."""
+
+    def __init__(self, store: Store, kinds: dict[str, JobKind], *, workers: bool = True) -> None:
+        self.store = store
+        self.kinds = kinds
+        self.owner = Owner.current()
+        setup_logging(store.root)
+        recover(store, kinds)
+        self._lanes: dict[str, queue.Queue[int]] = {}
+        self._running: dict[int, JobContext] = {}
+        self._lock = threading.Lock()
+        self._workers = workers
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, name="jobs-watcher", daemon=True).start()
+
+    # -- asking for work
+
+    def submit(self, kind: str, params: dict[str, Any] | None = None, *,
+               project_id: int | None = None, subject_id: int | None = None) -> int:
+        """Queue a job; it runs on this process's worker for its lane. Returns its id."""
+        if kind not in self.kinds:
+            raise ValueError(f"unknown job kind {kind!r}")
+        job_id = table.insert(self.store, kind, params or {}, self.owner,
+                              project_id=project_id, subject_id=subject_id)
+        if self._workers:
+            self._lane(self.kinds[kind].lane).put(job_id)
+        return job_id
+
+    def cancel(self, job_id: int) -> str | None:
+        """Cancel a job of any process: queued ones at once, running ones within a second."""
+        status = table.request_cancel(self.store, job_id)
+        with self._lock:
+            context = self._running.get(job_id)
+        if context is not None:
+            context.cancel()
+        return status
+
+    def retry(self, job_id: int) -> bool:
+        """Run an ended (failed, cancelled or interrupted) job again, in this process."""
+        job = table.get(self.store, job_id)
+        if job is None or job.kind not in self.kinds:
+            return False
+        if not table.requeue(self.store, job_id, self.owner):
+            return False
+        if self._workers:
+            self._lane(self.kinds[job.kind].lane).put(job_id)
+        return True
+
+    def wait(self, job_id: int, timeout: float = 600.0) -> table.Job:
+        """Block until the job has ended (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = table.get(self.store, job_id)
+            if job is None or not job.active or time.monotonic() > deadline:
+                if job is None:
+                    raise ShortoryError(f"No job {job_id}.")
+                return job
+            time.sleep(0.05)
+
+    def run(self, job_id: int,
+            on_progress: Callable[[float, str | None], None] | None = None) -> table.Job:
+        """Run a queued job in the calling thread (the CLI's foreground), as a worker would."""
+        self._execute(job_id, on_progress)
+        job = table.get(self.store, job_id)
+        assert job is not None
+        return job
+
+    def close(self) -> None:
+        self._stop.set()
+
+    # -- workers
+
+    def _lane(self, name: str) -> queue.Queue[int]:
+        with self._lock:
+            lane = self._lanes.get(name)
+            if lane is None:
+                lane = self._lanes[name] = queue.Queue()
+                threading.Thread(target=self._work, args=(lane,), name=f"jobs-{name}",
+                                 daemon=True).start()
+            return lane
+
+    def _work(self, lane: queue.Queue[int]) -> None:
+        while True:
+            job_id = lane.get()
+            try:
+                self._execute(job_id)
+            except BaseException:  # the worker must outlive anything
+                log.exception("job %s: the worker itself failed", job_id)
+
+    def _execute(self, job_id: int,
+                 on_progress: Callable[[float, str | None], None] | None = None) -> None:
+        if not table.claim(self.store, job_id):
+            return  # cancelled while queued
+        job = table.get(self.store, job_id)
+        assert job is not None
+        kind = self.kinds[job.kind]
+        context = JobContext(self.store, job, on_progress)
+        with self._lock:
+            self._running[job_id] = context
+        status, error, result = "done", "", {}
+        interrupted: KeyboardInterrupt | None = None
+        try:
+            result = kind.run(context) or {}
+            context.check()
+        except KeyboardInterrupt as exc:  # Ctrl-C on a foreground (CLI) job: it was cancelled
+            status, interrupted = "cancelled", exc
+        except BaseException as exc:  # every failure becomes the job's
+            # Asked to stop, a job may end in whatever its interrupted step raises.
+            if isinstance(exc, Cancelled) or context.cancelled.is_set():
+                status = "cancelled"
+            else:
+                status, error = "failed", describe(exc)
+                log.error("job %s (%s) failed", job_id, job.kind, exc_info=exc)
+        finally:
+            with self._lock:
+                self._running.pop(job_id, None)
+            context.clear_staging()
+        if status != "done" and kind.settle is not None:
+            try:
+                kind.settle(self.store, job, status, error)
+            except Exception:
+                log.exception("job %s: settling its subject failed", job_id)
+        summary = str(result.pop("summary", "")) if status == "done" else ""
+        message = {"done": summary or "Done.", "cancelled": "Cancelled.",
+                   "failed": error}[status]
+        table.finish(self.store, job_id, status, message=message, error=error, result=result)
+        if interrupted is not None:
+            raise interrupted
+
+    # -- heartbeat and cancel requests
+
+    def _watch(self) -> None:
+        last_beat = 0.0
+        while not self._stop.wait(WATCH_S):
+            try:
+                with self._lock:
+                    running = dict(self._running)
+                for job_id in table.cancel_requested(self.store, list(running)):
+                    running[job_id].cancel()
+                if time.monotonic() - last_beat >= HEARTBEAT_S:
+                    table.beat(self.store, self.owner)
+                    last_beat = time.monotonic()
+            except Exception:  # a locked or full database: try again
+                log.exception("job watcher")
