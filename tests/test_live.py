@@ -98,6 +98,32 @@ def test_video_and_audio_tracks_follow_the_clock(demo_home: Path) -> None:
     audio.stop()
 
 
+def test_tracks_keep_timestamps_rising_through_a_stall(demo_home: Path) -> None:
+    """The receiver stops pulling for 2 s (a stalled connection, a busy loop). Afterwards the
+    timestamps carry on from where real time is, never from zero: a receiver drops frames
+    whose timestamps go backwards."""
+    store = Store(demo_home)
+    source = store.media_path(store.get_video(store.demo_project_id()).path)
+    clock = PlaybackClock(120.0)
+    video, audio = MovieVideoTrack(source, clock), MovieAudioTrack(source, clock)
+
+    async def run() -> tuple[list[int], list[int]]:
+        clock.play()
+        frames = [(await video.recv()).pts for _ in range(5)]
+        sounds = [(await audio.recv()).pts for _ in range(5)]
+        await asyncio.sleep(2.0)  # the stall
+        frames += [(await video.recv()).pts for _ in range(5)]
+        sounds += [(await audio.recv()).pts for _ in range(5)]
+        return frames, sounds
+
+    frames, sounds = asyncio.run(run())
+    video.stop()
+    audio.stop()
+    for pts, rate in ((frames, 90_000), (sounds, 48_000)):
+        assert all(b > a for a, b in zip(pts, pts[1:], strict=False)), pts
+        assert (pts[5] - pts[4]) / rate == pytest.approx(2.0, abs=0.35)  # the time that passed
+
+
 # -- the analyser --------------------------------------------------------------------------
 
 def face_frames(count: int) -> list[np.ndarray]:
@@ -180,6 +206,36 @@ def test_a_slow_analyser_skips_frames_instead_of_falling_behind(tmp_path: Path) 
     assert status.received == 300 and status.skipped > 250
     # only the frames still waiting when the worker was free were analysed, nothing queued
     assert 1 <= writer.written <= 300 - status.skipped
+
+
+def test_analysis_and_saving_failures_reach_the_viewer(tmp_path: Path) -> None:
+    """A frame the engine cannot take (an empty picture) and a session the store refuses
+    (deleted under the writer): both show as the status's error, nothing stops, and the next
+    good frame is analysed."""
+    store = Store(tmp_path / "data")
+    session_id = store.create_session(store.create_project("p"), "Ada", "live")
+    clock = PlaybackClock(120.0)
+    writer = SampleWriter(store, session_id, flush_every=0.05)
+    analyser = LiveAnalyser(VisionEngine(use_iris=False), clock, SentLog(), writer)
+    clock.play()
+    analyser.on_frame(np.zeros((0, 0, 3), np.uint8))
+    deadline = time.monotonic() + 10
+    while not analyser.status().error:
+        assert time.monotonic() < deadline, "the failure never reached the status"
+        time.sleep(0.01)
+    status = analyser.status()
+    assert status.failed == 1 and "bug in Shortory" in status.error
+    deliver(analyser, face_frames(1)[0], clock.now())  # the worker lives on
+    assert analyser.status().latest.face_found
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM reaction_sessions WHERE id = ?", (session_id,))
+    deliver(analyser, face_frames(1)[0], clock.now())
+    deadline = time.monotonic() + 10
+    while "not being saved" not in analyser.status().error:
+        assert time.monotonic() < deadline, "the writer's failure never reached the status"
+        time.sleep(0.01)
+    analyser.stop()
+    writer.close()  # the batch it cannot write is kept and logged, nothing raises
 
 
 # -- the writer ----------------------------------------------------------------------------
