@@ -57,7 +57,8 @@ def _show(service: JobService, job: Job, key: str, on_done: OnDone | None) -> No
     with st.container(border=True):
         text, button = st.columns([6, 1], vertical_alignment="center")
         if job.active:
-            step = job.message or ("Waiting for the worker…" if job.status == "queued" else "")
+            step = job.message or ("waiting for the worker" if job.status == "queued"
+                                   else "starting")
             text.progress(job.progress, text=f"{title} · {step} · {job.progress:.0%}")
             if button.button("Cancel", key=f"{key}-cancel-{job.id}"):
                 service.cancel(job.id)

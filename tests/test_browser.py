@@ -1,10 +1,12 @@
 """Every page in a real browser (Debian Chromium through Playwright), as a person uses it."""
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from shortory_core.store import Store
 from tests.browser import browser_page, needs_chromium, running_app, screenshot
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -96,3 +98,56 @@ def test_studio_picks_a_peak_on_the_chart_and_renders_it_vertical(home_page) -> 
     page.wait_for_timeout(1500)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "studio")
+
+
+FACE_RECORDING = Path(__file__).resolve().parents[1] / \
+    "shortory_core/demo/assets/reaction_smile_man.mp4"
+
+
+def test_an_uploaded_recording_is_analysed_as_a_job_and_plotted(home_page, tmp_path: Path
+                                                                ) -> None:
+    """Reactions → upload a real face recording → Analyse: the job's progress moves, the
+    timeline is plotted and the session is done (this failed on every try before the job
+    service: the page updated its progress bar from worker threads)."""
+    url, page = home_page
+    page.goto(f"{url}/viewers?project=1")
+    page.get_by_text("Reactions · Demo: the Shortory show").wait_for(timeout=60_000)
+    page.get_by_text("Analyse a recorded reaction").click()
+    page.locator('input[type="file"]').set_input_files(str(FACE_RECORDING))
+    page.get_by_text("3.0MB").wait_for(timeout=30_000)
+    page.get_by_label("Viewer").fill("Uploaded Ann")
+    page.get_by_role("button", name="Analyse").click()
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=30_000)
+    screenshot(page, "reactions-analysing")
+    page.get_by_text("samples analysed", exact=False).wait_for(timeout=120_000)
+    page.get_by_text("Face found").wait_for(timeout=30_000)
+    session = Store(tmp_path / "home").sessions(1)[-1]
+    assert session["viewer"] == "Uploaded Ann" and session["status"] == "analysed"
+    assert session["n_samples"] >= 15
+    screenshot(page, "reactions-uploaded")
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_studio_renders_show_progress_and_one_can_be_cancelled(home_page, tmp_path: Path
+                                                               ) -> None:
+    url, page = home_page
+    page.goto(f"{url}/shorts?project=1")
+    page.get_by_text("Highlights studio · Demo: the Shortory show").wait_for(timeout=60_000)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Render").click()
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
+    cancel = page.get_by_role("button", name="Cancel").last  # a queued short of this tab
+    cancel.wait_for(timeout=60_000)
+    cancel.click()
+    store = Store(tmp_path / "home")
+    deadline = time.monotonic() + 240
+    while any(c.status in ("queued", "rendering") for c in store.clips(1)):
+        assert time.monotonic() < deadline, "renders never finished"
+        time.sleep(0.5)
+    statuses = sorted(c.status for c in store.clips(1))
+    assert statuses.count("cancelled") == 1 and set(statuses) == {"cancelled", "done"}
+    page.get_by_text(f"Download all {statuses.count('done')} clips", exact=False).wait_for(
+        timeout=30_000)  # the page noticed by itself: no reload
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "studio-cancelled")

@@ -2,6 +2,7 @@
 stamping and skipping in the analyser, the batched writer, and two sessions at once."""
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
@@ -120,7 +121,7 @@ def test_tracks_keep_timestamps_rising_through_a_stall(demo_home: Path) -> None:
     video.stop()
     audio.stop()
     for pts, rate in ((frames, 90_000), (sounds, 48_000)):
-        assert all(b > a for a, b in zip(pts, pts[1:], strict=False)), pts
+        assert all(b > a for a, b in itertools.pairwise(pts)), pts
         assert (pts[5] - pts[4]) / rate == pytest.approx(2.0, abs=0.35)  # the time that passed
 
 
@@ -360,6 +361,7 @@ def test_ice_servers_come_from_the_environment_or_none(monkeypatch: pytest.Monke
 
 LOOPBACK_CHILD = """
 import asyncio
+import itertools
 import aioice.ice
 from aioice.candidate import Candidate
 from shortory_core.live.ice import use_loopback_only

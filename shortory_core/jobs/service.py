@@ -85,11 +85,14 @@ class JobService:
 
     def cancel(self, job_id: int) -> str | None:
         """Cancel a job of any process: queued ones at once, running ones within a second."""
+        before = table.get(self.store, job_id)
         status = table.request_cancel(self.store, job_id)
         with self._lock:
             context = self._running.get(job_id)
         if context is not None:
             context.cancel()
+        if before is not None and before.status == "queued" and status == "cancelled":
+            self._settle(before, "cancelled", "")  # it never ran: its subject is settled here
         return status
 
     def retry(self, job_id: int) -> bool:
@@ -172,17 +175,23 @@ class JobService:
             with self._lock:
                 self._running.pop(job_id, None)
             context.clear_staging()
-        if status != "done" and kind.settle is not None:
-            try:
-                kind.settle(self.store, job, status, error)
-            except Exception:
-                log.exception("job %s: settling its subject failed", job_id)
+        if status != "done":
+            self._settle(job, status, error)
         summary = str(result.pop("summary", "")) if status == "done" else ""
         message = {"done": summary or "Done.", "cancelled": "Cancelled.",
                    "failed": error}[status]
         table.finish(self.store, job_id, status, message=message, error=error, result=result)
         if interrupted is not None:
             raise interrupted
+
+    def _settle(self, job: table.Job, status: str, error: str) -> None:
+        settle = self.kinds[job.kind].settle if job.kind in self.kinds else None
+        if settle is None:
+            return
+        try:
+            settle(self.store, job, status, error)
+        except Exception:
+            log.exception("job %s: settling its subject failed", job.id)
 
     # -- heartbeat and cancel requests
 
