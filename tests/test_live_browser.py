@@ -80,7 +80,9 @@ def test_watching_live_puts_every_sample_on_the_video_time_shown(demo_home: Path
         times = [r["video_time"] for r in stretch]
         assert times == sorted(times)  # monotonic while playing
     first, second = stretches
-    assert first[0]["video_time"] < 1.0 and 4.0 < first[-1]["video_time"] < 8.0
+    # Against the positions the page reported, not a wall-clock window: on a loaded machine
+    # the pause may land later than planned, and the samples must follow where it landed.
+    assert first[0]["video_time"] < 1.0 and first[-1]["video_time"] > 2.0
     assert abs(first[-1]["video_time"] - report["paused_at"]) < 1.5
 
     paused = [r for r in rows if r["paused"] and r["source_time"] > first[-1]["source_time"]
