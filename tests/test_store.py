@@ -1,5 +1,6 @@
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,23 +99,24 @@ def test_deleting_a_project_removes_what_belongs_to_it(store: Store) -> None:
         assert conn.execute("SELECT COUNT(*) FROM reaction_sessions").fetchone()[0] == 0
 
 
-def _writer(root: str, project_id: int, prefix: str) -> None:
-    store = Store(Path(root))
-    for i in range(150):
-        store.add_comments(project_id, [Comment(f"{prefix}{i}", f"{i // 60}:{i % 60:02d}")])
+WRITER = """
+import sys
+from pathlib import Path
+from shortory_core.records import Comment
+from shortory_core.store import Store
+store = Store(Path(sys.argv[1]))
+for i in range(150):
+    store.add_comments(int(sys.argv[2]), [Comment(f"{sys.argv[3]}{i}", f"{i // 60}:{i % 60:02d}")])
+"""
 
 
 def test_two_writer_processes_do_not_corrupt_the_store(store: Store) -> None:
     project_id = store.create_project("shared")
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_writer, args=(str(store.root), project_id, p)) for p in "ab"
-    ]
+    workers = [subprocess.Popen([sys.executable, "-c", WRITER, str(store.root), str(project_id),
+                                 prefix], cwd=Path(__file__).resolve().parents[1])
+               for prefix in "ab"]
     for w in workers:
-        w.start()
-    for w in workers:
-        w.join(120)
-        assert w.exitcode == 0
+        assert w.wait(120) == 0
     assert len(store.comments(project_id)) == 300
     with store.reading() as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
