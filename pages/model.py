@@ -7,13 +7,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from pages.common import jobs, open_store
+from pages.job_panel import job_panel
 from shortory_core.charts.reactions import confusion_figure, per_class_figure
-from shortory_core.errors import ShortoryError
+from shortory_core.jobs.table import listing
 from shortory_core.vision.cards import default_card
-from shortory_core.vision.emotion import EmotionClassifier
-from shortory_core.vision.evaluate import Evaluation, evaluate_folder
-from shortory_core.vision.face_detector import FaceDetector
+from shortory_core.vision.evaluate import Evaluation
 
+store = open_store()
+service = jobs(store)
 card = default_card("emotion")
 st.title(f"Model · {card.name}")
 left, right = st.columns([3, 2])
@@ -23,13 +25,6 @@ left.markdown(f"**Source:** {card.source}  \n**License:** {card.license}  \n"
 right.dataframe(pd.DataFrame(
     [(label, card.product_mapping.get(label, "—")) for label in card.labels],
     columns=["model class", "shown as"]), hide_index=True)
-
-
-@st.cache_data(show_spinner="Scoring the folder…", max_entries=4)
-def evaluation(folder: str, detect: bool, modified: float) -> Evaluation:
-    """Cached per folder, mode and the folder's modification time."""
-    detector = FaceDetector(default_card("face_detection_full")) if detect else None
-    return evaluate_folder(Path(folder), EmotionClassifier(card), detector)
 
 
 st.subheader("Evaluate on a labelled folder")
@@ -42,11 +37,18 @@ with st.form("evaluate"):
     submitted = st.form_submit_button("Evaluate")
 if submitted and folder.strip():
     path = Path(folder.strip()).expanduser()
-    try:
-        result = evaluation(str(path), detect, path.stat().st_mtime if path.exists() else 0.0)
-    except (ShortoryError, OSError) as exc:
-        st.error(str(exc))
-        st.stop()
+    if not path.is_dir():
+        st.error(f"{path} is not a folder of class folders.")
+    else:
+        service.submit("evaluate", {"folder": str(path.resolve()), "detect": detect})
+job_panel(service, "evaluate", kinds=("evaluate",), limit=2)
+
+finished = [job for job in listing(store, kinds=("evaluate",), limit=20) if job.status == "done"]
+if finished:
+    latest = finished[0]
+    result = Evaluation.from_dict(latest.result)
+    st.caption(f"Latest evaluation: {latest.result['folder']}"
+               + (" (faces found first)" if latest.params.get("detect") else ""))
     metrics = st.columns(3)
     metrics[0].metric("Images", result.images)
     metrics[1].metric("Accuracy (model classes)", f"{result.raw.accuracy:.1%}")

@@ -85,3 +85,18 @@ def test_queue_renders_in_the_background_and_records_it(demo_home: Path, tmp_pat
     assert renders[bad.id].status == "failed" and "Empty or negative" in renders[bad.id].error
     assert [s.clips for s in store.list_projects() if s.project.id == project_id] == [1]
     assert not list(store.root.rglob("*.part")) and not list((store.root / "staging").iterdir())
+
+
+def test_a_progress_callback_that_raises_stops_ffmpeg_and_leaves_no_file(source: Path,
+                                                                        tmp_path: Path) -> None:
+    from tests.test_jobs import ffmpeg_children
+
+    def explode(fraction: float) -> None:
+        if fraction > 0.05:
+            raise RuntimeError("the page went away")
+
+    out = tmp_path / "explode.mp4"
+    with pytest.raises(RuntimeError, match="went away"):
+        render_clip(source, 0.0, 60.0, out, progress=explode)
+    assert not ffmpeg_children(str(out))  # killed and reaped, not left running
+    assert not out.exists() and not list(tmp_path.glob("*.part"))

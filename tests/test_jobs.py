@@ -357,3 +357,13 @@ def test_the_registry_knows_every_kind_the_pages_submit() -> None:
     for kind in ("fetch", "import", "comments", "analyse", "demo"):
         assert f'"{kind}"' in pages and kind in KINDS
     assert "render" in KINDS
+
+
+def test_cancelling_a_queued_render_settles_its_clip_at_once(demo_store: Store) -> None:
+    service = job_service(demo_store, workers=False)  # nothing will ever run it
+    [clip_id] = queue_clips(service, demo_store.demo_project_id(), "picked",
+                            [ClipRequest(1.0, 3.0, 1.0, "never")])
+    [render] = listing(demo_store, kinds=("render",))
+    assert service.cancel(render.id) == "cancelled"
+    assert demo_store.clip(clip_id).status == "cancelled"
+    assert service.run(render.id).status == "cancelled"  # a worker reaching it skips it

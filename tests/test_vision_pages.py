@@ -1,5 +1,6 @@
 """The Reactions and Model pages through AppTest, on the demo project and real fixtures."""
 
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -72,11 +73,17 @@ def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: 
 
 
 def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
+    """The page submits an ``evaluate`` job and shows its result once the job is done."""
     app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
     assert not app.exception
     assert app.title[0].value == "Model · fer-mini-xception"
     app.text_input[0].set_value(str(FIXTURES / "fer2013_train_sample"))
     app.button[0].click().run()
+    deadline = time.monotonic() + 120
+    while not app.metric:
+        assert time.monotonic() < deadline, "the evaluation never finished"
+        time.sleep(0.5)
+        app.run()
     assert not app.exception
     assert app.metric[0].value == "420"
     raw = float(app.metric[1].value.rstrip("%"))

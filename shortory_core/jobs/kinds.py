@@ -99,6 +99,24 @@ def demo_job(ctx: JobContext) -> dict[str, Any]:
     return {"summary": "The demo project is ready.", "project_id": project_id}
 
 
+def evaluate_job(ctx: JobContext) -> dict[str, Any]:
+    """``evaluate``: score the default emotion model on a labelled folder of faces."""
+    from shortory_core.vision.cards import default_card
+    from shortory_core.vision.emotion import EmotionClassifier
+    from shortory_core.vision.evaluate import evaluate_folder
+    from shortory_core.vision.face_detector import FaceDetector
+
+    p = ctx.params
+    card = default_card("emotion")
+    detector = FaceDetector(default_card("face_detection_full")) if p.get("detect") else None
+    ctx.progress(0.0, "Reading the images")
+    result = evaluate_folder(Path(p["folder"]), EmotionClassifier(card), detector,
+                             progress=lambda f: ctx.progress(0.95 * f))
+    return {"summary": f"{result.images} images scored: {result.raw.accuracy:.1%} over the "
+                       f"model's classes, {result.product.accuracy:.1%} over the five emotions.",
+            "model": card.name, "folder": p["folder"]} | result.as_dict()
+
+
 def _created(created: Any) -> dict[str, Any]:
     report = created.comment_report
     return {
@@ -122,6 +140,7 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind("render", "render", render_job, settle_clip, "Render a clip"),
     JobKind("analyse", "analysis", analyse_job, settle_session, "Analyse a reaction"),
     JobKind("demo", "analysis", demo_job, None, "Build the demo"),
+    JobKind("evaluate", "analysis", evaluate_job, None, "Evaluate the model"),
     JobKind("import", "io", import_job, None, "Import files"),
     JobKind("fetch", "io", fetch_job, None, "Download from a URL"),
     JobKind("comments", "io", comments_job, None, "Import comments"),

@@ -9,6 +9,7 @@ precision, recall and F1 and a confusion matrix. Images are face crops by defaul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,11 @@ class Scores:
                 "confusion": self.confusion.tolist(), "precision": self.precision,
                 "recall": self.recall, "f1": self.f1, "support": self.support}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Scores:
+        """The scores back from ``as_dict`` (a job's stored result)."""
+        return cls(**(data | {"confusion": np.asarray(data["confusion"], dtype=int)}))
+
 
 @dataclass
 class Evaluation:
@@ -53,6 +59,15 @@ class Evaluation:
     product: Scores
     images: int
     skipped: dict[str, str]  # folder or file → why
+
+    def as_dict(self) -> dict:
+        return {"images": self.images, "skipped": self.skipped, "raw": self.raw.as_dict(),
+                "product": self.product.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Evaluation:
+        return cls(raw=Scores.from_dict(data["raw"]), product=Scores.from_dict(data["product"]),
+                   images=int(data["images"]), skipped=dict(data["skipped"]))
 
 
 def score(truth: list[int], guess: list[int], labels: list[str]) -> Scores:
@@ -82,7 +97,10 @@ def match_label(folder: str, labels: tuple[str, ...]) -> str | None:
 
 
 def evaluate_folder(folder: Path, classifier: EmotionClassifier,
-                    detector: FaceDetector | None = None) -> Evaluation:
+                    detector: FaceDetector | None = None,
+                    progress: Callable[[float], None] | None = None) -> Evaluation:
+    """Score ``classifier`` on every labelled image under ``folder``; ``progress`` hears the
+    fraction of images read (and may raise to stop)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ShortoryError(f"{folder} is not a folder of class folders.")
@@ -101,7 +119,9 @@ def evaluate_folder(folder: Path, classifier: EmotionClassifier,
         raise ShortoryError(f"No labelled images under {folder}: expected one sub-folder per "
                             f"class named like the model's labels ({', '.join(labels)}).")
     tensors, truth = [], []
-    for path, label_index in items:
+    for done, (path, label_index) in enumerate(items):
+        if progress is not None and done % 16 == 0:
+            progress(done / len(items))
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             skipped[path.name] = "not a readable image"
