@@ -16,8 +16,9 @@ from shortory_core.store import Store
 # tests import, carries its own BoringSSL. Loaded in the other order, one process segfaults on
 # import. The app never imports TensorFlow; the test process loads aiortc first.
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures"
+# Everything a test reads is inside the repository: a fresh clone must pass on its own.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FACE_CLIPS = Path(__file__).resolve().parents[1] / "shortory_core" / "demo" / "assets"
 
 
 @pytest.fixture

@@ -76,10 +76,10 @@ def test_moments_on_a_missing_or_empty_file(tmp_path: Path) -> None:
 def test_analyze_writes_a_timeline_on_video_time(tmp_path: Path) -> None:
     import pandas as pd
 
-    from tests.conftest import FIXTURES
+    from tests.conftest import FACE_CLIPS
 
     out = tmp_path / "timeline.parquet"
-    done = run_cli("analyze", str(FIXTURES / "faces_video" / "reaction_smile_man.mp4"),
+    done = run_cli("analyze", str(FACE_CLIPS / "reaction_smile_man.mp4"),
                    "--fps", "5", "--offset", "64", "--out", str(out), "--no-iris", "--json",
                    home=tmp_path)
     assert done.returncode == 0, done.stderr

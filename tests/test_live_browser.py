@@ -15,10 +15,10 @@ import pytest
 from shortory_core.clips.render import ffmpeg_exe
 from shortory_core.store import Store
 from tests.browser import needs_chromium
-from tests.conftest import FIXTURES
+from tests.conftest import FACE_CLIPS
 
 ROOT = Path(__file__).resolve().parents[1]
-FACE = FIXTURES / "faces_video" / "reaction_expressions_woman.mp4"
+FACE = FACE_CLIPS / "reaction_expressions_woman.mp4"
 
 pytestmark = [
     pytest.mark.browser, needs_chromium,

@@ -13,9 +13,9 @@ from shortory_core.vision.cards import default_card
 from shortory_core.vision.emotion import EmotionClassifier, square_crop
 from shortory_core.vision.engine import VisionEngine
 from shortory_core.vision.face_detector import FaceDetector, make_anchors, weighted_nms
-from tests.conftest import FIXTURES
+from tests.conftest import FACE_CLIPS
 
-CLIPS = FIXTURES / "faces_video"
+CLIPS = FACE_CLIPS
 
 
 @pytest.fixture(scope="module")

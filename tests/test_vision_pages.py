@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
-from tests.conftest import FIXTURES, run_job
+from tests.conftest import FACE_CLIPS, FIXTURES, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
 
     store = Store(demo_copy)
     project_id = store.demo_project_id()
-    with (FIXTURES / "faces_video" / "reaction_smile_man.mp4").open("rb") as upload:
+    with (FACE_CLIPS / "reaction_smile_man.mp4").open("rb") as upload:
         session_id = add_recording(store, project_id, "  Ann ", upload, ".MP4",
                                    time_offset=60.0)
     saved = store.session(session_id)
