@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
+from shortory_core.projects import import_summary
 from shortory_core.timefmt import format_seconds
 
 store = open_store()
@@ -47,6 +48,14 @@ with st.expander("Import more comments"):
                                     "name": upload.name, "upload_dir": str(saved.parent)},
                        project_id=project_id)
 job_panel(service, f"comments-{project_id}", project_id=project_id, kinds=("comments",))
+imports = store.comment_imports(project_id)
+if imports:
+    with st.expander(f"Import reports ({len(imports)})"):
+        for record in imports:
+            st.text(import_summary(record))
+            if record["problems"]:
+                st.dataframe(pd.DataFrame({"first skipped records": record["problems"]}),
+                             hide_index=True)
 if comments:
     st.dataframe(
         pd.DataFrame(

@@ -150,10 +150,9 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     from shortory_core.sources.comment_files import read_comment_file
 
     try:
-        data = args.comments_file.read_bytes()
+        report = read_comment_file(args.comments_file, args.comments_file.name)
     except OSError as exc:
         raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
-    report = read_comment_file(data, args.comments_file.name)
     mentions = extract_mentions(report.comments, args.duration)
     options = MomentOptions(window=args.window, top_k=args.top, pad=args.pad,
                             unique_authors=args.unique_authors, like_weighted=args.like_weighted)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from shortory_core.errors import SourceError
 from shortory_core.records import ProjectDraft
+from shortory_core.signals.timestamps import find_times, normalise
 from shortory_core.sources.comment_files import ImportReport, read_comment_file
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
@@ -29,17 +30,31 @@ COPY_CHUNK = 8 * 1024 * 1024
 class CreatedProject:
     project_id: int
     comments_added: int
-    comment_report: ImportReport | None = None
+    comment_import: dict | None = None  # the import's record (``import_record``)
     comment_error: str = ""
 
     def summary(self) -> str:
         """One line for the user: what was made, and what of the comments."""
         text = f"Project {self.project_id} created with {self.comments_added} comments."
-        if self.comment_report is not None:
-            text = f"Project {self.project_id} created. {self.comment_report.summary()}"
+        if self.comment_import is not None:
+            text = f"Project {self.project_id} created. {import_summary(self.comment_import)}"
         if self.comment_error:
             text += f" Comments: {self.comment_error}"
         return text
+
+
+def import_summary(record: dict) -> str:
+    """An import's record in one line."""
+    text = (f"{record['comments']} comments ({record['replies']} replies) from "
+            f"{record['records']} records of {record['file']} ({record['format']}, "
+            f"{record['encoding']}); {record['timestamps']} timestamps found")
+    if record.get("past_end"):
+        text += f", {record['past_end']} past the video's end"
+    if record["skipped"]:
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(
+            record["reasons"].items(), key=lambda item: -item[1]))
+        text += f"; {record['skipped']} records skipped ({why})"
+    return text + "."
 
 
 def _quiet(fraction: float, step: str | None = None) -> None:
@@ -77,29 +92,45 @@ def import_files(
     info.path = f"video{suffix}"
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
-    report, error = None, ""
+    record, error = None, ""
     if comments is not None:
         progress(0.8, "Reading the comments")
         try:
-            data = Path(comments).read_bytes()
+            report = read_comment_file(Path(comments), Path(comments).name)
         except OSError as exc:
             error = f"cannot read {Path(comments).name}: {exc.strerror}"
+        except SourceError as exc:
+            error = str(exc)
         else:
-            try:
-                report = read_comment_file(data, Path(comments).name)
-                draft.comments = report.comments
-            except SourceError as exc:
-                error = str(exc)
+            draft.comments = report.comments
+            record = import_record(report, Path(comments).name, info.duration)
+            draft.imports.append(record)
     progress(0.9, "Saving the project")
     project_id = store.commit_project(draft)
-    return CreatedProject(project_id, len(draft.comments), report, error)
+    return CreatedProject(project_id, len(draft.comments), record, error)
 
 
-def import_comments(store: Store, project_id: int, data: bytes, name: str) -> ImportReport:
-    """Parse a comment dump and add its comments (one transaction); returns the report."""
-    report = read_comment_file(data, name)
-    store.add_comments(project_id, report.comments)
-    return report
+def import_comments(store: Store, project_id: int, source: Path | bytes, name: str) -> dict:
+    """Parse a comment dump and add its comments and its record (one transaction); returns
+    the record (``import_record``) with how many comments were new."""
+    report = read_comment_file(source, name)
+    video = store.get_video(project_id)
+    record = import_record(report, name, video.duration if video else None)
+    added = store.add_comments(project_id, report.comments, report=record)
+    return record | {"added": added}
+
+
+def import_record(report: ImportReport, name: str, duration: float | None) -> dict:
+    """What the user is shown of an import, and kept with the project: the format, the counts,
+    how many time references were found and how many of them point past the video's end, and
+    why records were skipped."""
+    refs = [ref for comment in report.comments for ref in find_times(normalise(comment.text))]
+    past_end = sum(1 for ref in refs if duration and ref.seconds > duration)
+    return {"file": name, "format": report.format, "encoding": report.encoding,
+            "records": report.records, "comments": len(report.comments),
+            "replies": report.replies, "timestamps": len(refs), "past_end": past_end,
+            "skipped": report.bad_records, "reasons": report.reasons,
+            "problems": report.problems}
 
 
 def create_from_url(

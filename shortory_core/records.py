@@ -89,6 +89,7 @@ class ProjectDraft:
     video: VideoInfo | None = None
     comments: list[Comment] = field(default_factory=list)
     sessions: list[SessionDraft] = field(default_factory=list)
+    imports: list[dict] = field(default_factory=list)  # comment import reports (projects.py)
     is_demo: bool = False
 
 

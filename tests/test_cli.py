@@ -22,7 +22,7 @@ def test_import_prints_the_project_as_json(tmp_path: Path, short_video: Path) ->
     result = json.loads(done.stdout)
     assert result["name"] == "Clip" and result["comments"] == 1
     assert result["video"]["duration"] > 2.9
-    assert result["comment_import"]["bad_records"] == 1
+    assert result["comment_import"]["skipped"] == 1 and result["comment_import"]["records"] == 2
 
     listed = json.loads(run_cli("projects", "--json", home=tmp_path / "home").stdout)
     assert [p["name"] for p in listed["projects"]] == ["Clip"]

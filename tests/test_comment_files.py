@@ -1,8 +1,10 @@
 """Every comment importer, on small files written in the real formats."""
 
+import codecs
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +141,98 @@ def test_like_counts(raw: object, likes: int) -> None:
 def test_downloader_item_without_text_is_rejected() -> None:
     with pytest.raises(ValueError):
         comment_from_downloader({"cid": "x", "text": "  "})
+
+
+# -- exports shaped like the real ones -------------------------------------------------------
+
+def api_csv_rows(count: int) -> list[list[str]]:
+    """Rows of a YouTube Data API CSV export: HTML texts with line breaks (CRLF, LF and lone
+    CR), doubled quotes, commas, emoji and Korean, replies pointing at their parent."""
+    texts = [
+        'Line one <a href="https://www.youtube.com/watch?v=x&amp;t={t}">{m}:{s:02d}</a><br>'
+        'second line\r\nthird "quoted" line',
+        "multi\rline with a lone CR at {m}:{s:02d}",
+        "plain, with a comma",
+        "한국어 {m}분 {s}초 최고",
+        "emoji 😂\n\nparagraph",
+    ]
+    rows = []
+    for i in range(count):
+        t = i % 300
+        text = texts[i % len(texts)].format(t=t, m=t // 60, s=t % 60)
+        rows.append([f"Ugx{i}", f"Ugx{i - 1}" if i % 7 == 1 else "", f"@user{i}", text,
+                     str(i % 50), "2024-01-01T00:00:00Z"])
+    return rows
+
+
+def api_csv(rows: list[list[str]], delimiter: str = ",") -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["id", "parentId", "authorDisplayName", "textDisplay", "likeCount",
+                     "publishedAt"])
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def test_a_data_api_csv_with_line_breaks_inside_fields_imports_every_comment(
+        tmp_path: Path) -> None:
+    rows = api_csv_rows(4745)
+    path = tmp_path / "export.csv"
+    path.write_bytes(api_csv(rows).encode("utf-8"))
+    report = read_comment_file(path, path.name)
+    assert len(report.comments) == report.records == 4745 and report.bad_records == 0
+    assert [c.text for c in report.comments] == [r[3] for r in rows]  # kept exactly
+    assert report.replies == sum(1 for r in rows if r[1])
+    assert report.comments[8].parent_cid == "Ugx7" and report.format == "YouTube Data API CSV"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom", "utf-32", "utf-8-sig"])
+def test_unicode_exports_are_read_from_their_byte_order_mark(encoding: str) -> None:
+    """Excel's "Unicode text" is UTF-16 LE with a BOM and tabs; other tools write the rest."""
+    text = api_csv(api_csv_rows(300), delimiter="\t")
+    data = (codecs.BOM_UTF16_BE + text.encode("utf-16-be") if encoding == "utf-16-be-bom"
+            else text.encode(encoding))
+    report = read_comment_file(data, "export.txt")
+    assert len(report.comments) == 300 and report.bad_records == 0
+    assert report.comments[3].text == "한국어 0분 3초 최고"
+    assert report.encoding.startswith(encoding[:6].replace("utf-8-", "utf-8"))
+
+
+def test_json_lines_keep_unicode_line_separators_inside_texts() -> None:
+    """U+2028, U+0085 and a lone CR may stand raw inside a JSON string; only a line feed ends a
+    record of youtube-comment-downloader's JSON lines."""
+    texts = ["1:02 a\u2028b", "2:03 c\x85d", "3:04 e\rf", "4:05 plain"]
+    data = "\n".join(json.dumps({"cid": f"c{i}", "text": t}, ensure_ascii=False)
+                     for i, t in enumerate(texts)).encode()
+    report = read_comment_file(data, "dump.json")
+    assert [c.text for c in report.comments] == texts and report.bad_records == 0
+
+
+def test_binary_without_nul_bytes_is_refused() -> None:
+    noise = bytes(range(1, 256)) * 200
+    with pytest.raises(SourceError, match="binary file"):
+        read_comment_file(noise, "photo.jpg")
+
+
+def test_skipped_records_are_counted_by_reason() -> None:
+    data = (b"text,author\n\"0:01 fine\",a\n\"\",b\n\"too\",\"many\",\"fields\"\n"
+            b"\"0:02 also fine\",c\n\"\",d\n")
+    report = read_comment_file(data, "c.csv")
+    assert len(report.comments) == 2 and report.bad_records == 3
+    assert report.reasons == {"empty text": 2, "wrong number of fields": 1}
+    assert "3 records skipped (2 empty text, 1 wrong number of fields)" in report.summary()
+
+
+def test_the_import_report_is_kept_with_the_project(store, short_video: Path,
+                                                    tmp_path: Path) -> None:
+    from tests.conftest import run_job
+
+    rows = [*api_csv_rows(50), ["late", "", "@x", "9:59 after the end", "0", ""]]
+    path = tmp_path / "export.csv"
+    path.write_bytes(api_csv(rows).encode("utf-16"))
+    job = run_job(store, "import", {"video": str(short_video), "comments": str(path)})
+    assert job.status == "done", job.error
+    [record] = store.comment_imports(job.result["project_id"])
+    assert record["comments"] == record["added"] == 51 and record["encoding"] == "utf-16-le"
+    assert 0 < record["past_end"] < record["timestamps"]  # the video is 3 s long
+    assert "past the video's end" in job.message  # what the user sees when it finishes

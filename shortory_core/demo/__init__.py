@@ -16,6 +16,7 @@ from pathlib import Path
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
 from shortory_core.errors import ShortoryError
+from shortory_core.projects import import_record
 from shortory_core.reactions.recording import analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.records import ProjectDraft, SessionDraft
@@ -86,8 +87,9 @@ def _build_demo(store: Store, work: Path, progress: Progress) -> int:
     info.title = "The Shortory show (demo)"
     progress(0.4, "Reading the demo comments")
     comments_file = write_demo_comments(work / "comments.jsonl")
-    report = read_comment_file(comments_file.read_bytes(), comments_file.name)
-    draft = ProjectDraft(DEMO_NAME, work, video=info, comments=report.comments, is_demo=True)
+    report = read_comment_file(comments_file, comments_file.name)
+    draft = ProjectDraft(DEMO_NAME, work, video=info, comments=report.comments, is_demo=True,
+                         imports=[import_record(report, comments_file.name, info.duration)])
 
     engines = [VisionEngine() for _ in range(2)]
     for index, reaction in enumerate(DEMO_REACTIONS):

@@ -17,6 +17,13 @@ from shortory_core.clips.rendering import render_job, settle_clip
 from shortory_core.jobs.context import JobContext
 from shortory_core.jobs.service import JobKind
 from shortory_core.jobs.table import Job
+from shortory_core.projects import (
+    CreatedProject,
+    create_from_url,
+    import_comments,
+    import_files,
+    import_summary,
+)
 from shortory_core.store import Store
 
 _engines_lock = threading.Lock()
@@ -55,8 +62,6 @@ def settle_session(store: Store, job: Job, status: str, error: str) -> None:
 
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """``import``: a new project from a video file and an optional comment dump."""
-    from shortory_core.projects import import_files
-
     p = ctx.params
     created = import_files(ctx.store, Path(p["video"]),
                            Path(p["comments"]) if p.get("comments") else None,
@@ -67,8 +72,6 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
 
 def fetch_job(ctx: JobContext) -> dict[str, Any]:
     """``fetch``: a new project downloaded from a URL, with its YouTube comments."""
-    from shortory_core.projects import create_from_url
-
     p = ctx.params
     created = create_from_url(
         ctx.store, str(p["url"]), work=ctx.staging(),
@@ -80,15 +83,12 @@ def fetch_job(ctx: JobContext) -> dict[str, Any]:
 
 def comments_job(ctx: JobContext) -> dict[str, Any]:
     """``comments``: add a comment dump to an existing project (one transaction)."""
-    from shortory_core.projects import import_comments
-
     p = ctx.params
     ctx.progress(0.1, "Reading the comments")
-    report = import_comments(ctx.store, int(p["project_id"]), Path(p["file"]).read_bytes(),
+    record = import_comments(ctx.store, int(p["project_id"]), Path(p["file"]),
                              str(p.get("name") or Path(p["file"]).name))
     _drop_upload(ctx)
-    return {"summary": report.summary(), "comments": len(report.comments),
-            "problems": report.problems[:20]}
+    return {"summary": import_summary(record), "comment_import": record}
 
 
 def demo_job(ctx: JobContext) -> dict[str, Any]:
@@ -117,14 +117,11 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
             "model": card.name, "folder": p["folder"]} | result.as_dict()
 
 
-def _created(created: Any) -> dict[str, Any]:
-    report = created.comment_report
+def _created(created: CreatedProject) -> dict[str, Any]:
     return {
         "summary": created.summary(), "project_id": created.project_id,
         "comments": created.comments_added, "comment_error": created.comment_error,
-        "comment_import": {"format": report.format, "records": report.records,
-                           "bad_records": report.bad_records, "problems": report.problems[:20]}
-        if report else None,
+        "comment_import": created.comment_import,
     }
 
 

@@ -8,6 +8,7 @@ file name, because users rename exports.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -15,7 +16,8 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
 
 from shortory_core.errors import SourceError
 from shortory_core.records import Comment
@@ -38,25 +40,43 @@ class ImportReport:
     records: int
     bad_records: int = 0
     problems: list[str] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)  # why records were skipped: count
+    encoding: str = "utf-8"
+
+    @property
+    def replies(self) -> int:
+        return sum(c.is_reply for c in self.comments)
 
     def summary(self) -> str:
-        text = f"{len(self.comments)} comments from {self.records} records ({self.format})"
+        text = (f"{len(self.comments)} comments ({self.replies} replies) from {self.records} "
+                f"records ({self.format}, {self.encoding})")
         if self.bad_records:
-            text += f"; {self.bad_records} bad records skipped"
+            why = ", ".join(f"{n} {reason}" for reason, n in sorted(
+                self.reasons.items(), key=lambda item: -item[1]))
+            text += f"; {self.bad_records} records skipped ({why})"
         return text
 
 
 class _Problems:
-    """Counts bad records and keeps the first few messages for the report."""
+    """Counts bad records by reason and keeps the first few messages for the report."""
 
     def __init__(self) -> None:
         self.count = 0
         self.messages: list[str] = []
+        self.reasons: dict[str, int] = {}
 
     def add(self, where: str, why: str) -> None:
         self.count += 1
+        self.reasons[why] = self.reasons.get(why, 0) + 1
         if len(self.messages) < MAX_PROBLEMS_KEPT:
             self.messages.append(f"{where}: {why}")
+
+
+def _reason(exc: Exception) -> str:
+    """A short, countable reason (no record-specific detail such as a column number)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return "not valid JSON"
+    return str(exc)[:80] or type(exc).__name__
 
 
 _LIKES = re.compile(r"^\s*([0-9][0-9.,]*)\s*([kKmMbB천만억]?)\s*$")
@@ -88,35 +108,86 @@ def parse_likes(value: Any) -> int:
         return 0
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes → text, line by line: UTF-8 (BOM dropped), else Windows-1252 for that line.
-
-    Exports that were concatenated from several tools mix encodings; decoding per line keeps
-    every readable line instead of rejecting the file.
-    """
-    if data[:4096].count(b"\x00") > 0:
-        raise SourceError(
-            "This is a binary file, not a comment dump. Use youtube-comment-downloader "
-            "JSON lines, a YouTube Data API JSON/CSV export, or a CSV with a text column."
-        )
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    lines = data.splitlines(keepends=True)
-    out = []
-    for line in lines:
-        try:
-            out.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            out.append(line.decode("cp1252", errors="replace"))
-    return "".join(out)
+BOMS = (  # longest first: a UTF-32 LE BOM begins with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+SAMPLE_CHARS = 65536
+MAX_CONTROL_SHARE = 0.05  # more control characters than this: not text
+NOT_COMMENTS = ("This is a binary file, not a comment dump. Use youtube-comment-downloader "
+                "JSON lines, a YouTube Data API JSON/CSV export, or a CSV with a text column.")
 
 
-def read_comment_file(data: bytes, name: str = "comments") -> ImportReport:
-    """Parse a comment dump of any supported format; see the module docstring."""
-    text = decode_text(data)
-    stripped = text.lstrip()
-    if not stripped:
-        raise SourceError(f"{name} is empty: there are no comments to import.")
-    report = _read_json_like(text) if stripped[0] in "{[" else _read_csv(text)
+def _cp1252_repair(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 are read as Windows-1252, one bad sequence at a time: exports
+    concatenated from several tools mix encodings, and this keeps every readable comment."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("shortory-cp1252", _cp1252_repair)
+
+
+def open_text(raw: BinaryIO) -> tuple[TextIO, str]:
+    """A text stream over ``raw`` (seekable) and its encoding, found from the byte-order mark:
+    UTF-32 or UTF-16 (either byte order) as Excel and Windows tools write them, else UTF-8
+    with a Windows-1252 repair of bytes that are not UTF-8. Lines keep their own endings
+    (``newline=""``), which is what the csv module needs to read line breaks and carriage
+    returns inside quoted fields."""
+    head = raw.read(4)
+    encoding, skip = "utf-8", 0
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            encoding, skip = name, len(bom)
+            break
+    if not skip and len(head) == 4:
+        encoding = _bomless_utf16(raw) or encoding
+    raw.seek(skip)
+    errors = "shortory-cp1252" if encoding == "utf-8" else "replace"
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=""), encoding
+
+
+def _bomless_utf16(raw: BinaryIO) -> str | None:
+    """UTF-16 written without a BOM: ASCII text then has a NUL in every other byte."""
+    raw.seek(0)
+    head = raw.read(4096)
+    if len(head) < 64:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > 0.4 * len(head) / 2 and even < 0.05 * len(head) / 2:
+        return "utf-16-le"
+    if even > 0.4 * len(head) / 2 and odd < 0.05 * len(head) / 2:
+        return "utf-16-be"
+    return None
+
+
+def looks_binary(sample: str) -> bool:
+    """Whether decoded text is really a binary file: control characters (other than tabs and
+    line breaks) and undecodable characters are rare in any text, common in binary data,
+    with or without NUL bytes."""
+    if not sample:
+        return False
+    odd = sum(1 for c in sample if (c < " " and c not in "\t\n\r\f") or c == "\ufffd")
+    return odd / len(sample) > MAX_CONTROL_SHARE
+
+
+def read_comment_file(source: bytes | Path, name: str = "comments") -> ImportReport:
+    """Parse a comment dump of any supported format (a file path, read as a stream, or its
+    bytes); see the module docstring."""
+    with (Path(source).open("rb") if isinstance(source, Path) else io.BytesIO(source)) as raw:
+        stream, encoding = open_text(raw)
+        sample = stream.read(SAMPLE_CHARS)
+        if looks_binary(sample):
+            raise SourceError(NOT_COMMENTS)
+        stripped = sample.lstrip()
+        if not stripped:
+            raise SourceError(f"{name} is empty: there are no comments to import.")
+        stream.seek(0)  # back to the first byte, BOM included
+        _skip_bom(stream)
+        report = _read_json_like(stream) if stripped[0] in "{[" else _read_csv(stream, sample)
+    report.encoding = encoding
     if not report.comments:
         detail = f" First problems: {'; '.join(report.problems[:3])}." if report.problems else ""
         raise SourceError(
@@ -124,6 +195,13 @@ def read_comment_file(data: bytes, name: str = "comments") -> ImportReport:
             f"{report.format}).{detail}"
         )
     return report
+
+
+def _skip_bom(stream: TextIO) -> None:
+    """After ``seek(0)`` a text stream starts at the BOM again: step over it as a character."""
+    position = stream.tell()
+    if stream.read(1) != "\ufeff":
+        stream.seek(position)
 
 
 def comment_from_downloader(item: dict[str, Any]) -> Comment:
@@ -152,12 +230,25 @@ def comment_from_downloader(item: dict[str, Any]) -> Comment:
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def _read_json_like(text: str) -> ImportReport:
-    """A whole JSON document (API export) or JSON lines (youtube-comment-downloader)."""
+def _read_json_like(stream: TextIO) -> ImportReport:
+    """A whole JSON document (API export) or JSON lines (youtube-comment-downloader): a first
+    line that is a whole JSON object, with more lines after it, means JSON lines, read one line
+    at a time; anything else is read as one document."""
+    start = stream.tell()
+    first = stream.readline()
+    second = stream.readline()
+    while second and not second.strip():
+        second = stream.readline()
+    stream.seek(start)
+    if second and _is_object(first):
+        return _read_json_lines(stream)
+    text = stream.read()
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
-        return _read_json_lines(text)
+        return _read_json_lines(io.StringIO(text, newline=""))
+    except RecursionError as exc:
+        raise SourceError("This JSON is nested too deeply to be a comment export.") from exc
     problems = _Problems()
     comments = list(_comments_from_document(document, problems))
     return ImportReport(
@@ -165,15 +256,22 @@ def _read_json_like(text: str) -> ImportReport:
         format="YouTube Data API JSON" if _is_api_document(document) else "JSON",
         records=len(comments) + problems.count,
         bad_records=problems.count,
-        problems=problems.messages,
+        problems=problems.messages, reasons=problems.reasons,
     )
 
 
-def _read_json_lines(text: str) -> ImportReport:
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _read_json_lines(stream: TextIO) -> ImportReport:
     problems = _Problems()
     comments: list[Comment] = []
     records = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(stream), start=1):
         if not line.strip():
             continue
         records += 1
@@ -183,13 +281,15 @@ def _read_json_lines(text: str) -> ImportReport:
                 raise ValueError("not a JSON object")
             comments.append(comment_from_downloader(item))
         except (ValueError, TypeError) as exc:
-            problems.add(f"line {number}", str(exc)[:80])
+            problems.add(f"line {number}", _reason(exc))
+        except RecursionError:
+            problems.add(f"line {number}", "nested too deeply")
     return ImportReport(
         comments=_unique(comments),
         format="youtube-comment-downloader JSON lines",
         records=records,
         bad_records=problems.count,
-        problems=problems.messages,
+        problems=problems.messages, reasons=problems.reasons,
     )
 
 
@@ -259,13 +359,21 @@ def _api_comment(resource: dict[str, Any], parent_id: str | None) -> Comment:
 # -- CSV -------------------------------------------------------------------------------------
 
 
-def _read_csv(text: str) -> ImportReport:
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
+def _lines(stream: TextIO) -> Iterator[str]:
+    """JSON lines end at a line feed; a lone carriage return inside a line is kept (a stream
+    opened with ``newline=""`` would end a line there too)."""
+    pending = ""
+    for piece in stream:
+        pending += piece
+        if pending.endswith("\n"):
+            yield pending
+            pending = ""
+    if pending:
+        yield pending
+
+
+def _read_csv(stream: TextIO, sample: str) -> ImportReport:
+    rows = csv.reader(stream, delimiter=_delimiter(sample), doublequote=True, quotechar='"')
     header = next(rows, [])
     columns = {h.strip().lower(): i for i, h in enumerate(header)}
     pick = _column_picker(columns)
@@ -290,7 +398,8 @@ def _read_csv(text: str) -> ImportReport:
                 continue
             records += 1
             if len(row) != len(header):
-                problems.add(f"row {number}", f"{len(row)} fields, header has {len(header)}")
+                problems.add(f"row {number} ({len(row)} fields, the header has {len(header)})",
+                             "wrong number of fields")
                 continue
             body = row[text_col]
             if not body.strip():
@@ -311,8 +420,19 @@ def _read_csv(text: str) -> ImportReport:
         problems.add("file", f"CSV stopped being readable: {exc}")
     return ImportReport(
         comments=_unique(comments), format=fmt, records=records,
-        bad_records=problems.count, problems=problems.messages,
+        bad_records=problems.count, problems=problems.messages, reasons=problems.reasons,
     )
+
+
+def _delimiter(sample: str) -> str:
+    """Comma, semicolon or tab, whichever the sample's first line is split by. Only the
+    delimiter is sniffed: the sniffer also guesses quoting, and a wrong guess there (it often
+    says quotes are not doubled) breaks every field holding a quote or a line break."""
+    try:
+        return csv.Sniffer().sniff(sample[:8192], ",;\t").delimiter
+    except csv.Error:
+        header = sample.split("\n", 1)[0]
+        return max(",;\t", key=header.count)
 
 
 def _column_picker(columns: dict[str, int]) -> Callable[[tuple[str, ...]], int | None]:

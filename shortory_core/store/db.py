@@ -136,7 +136,9 @@ class Store:
                 if draft.video is not None:
                     _upsert_video(conn, project_id, replace(
                         draft.video, path=f"{folder}/{draft.video.path}"))
-                _insert_comments(conn, project_id, draft.comments)
+                added = _insert_comments(conn, project_id, draft.comments)
+                for report in draft.imports:
+                    _insert_import(conn, project_id, report | {"added": added})
                 for session in draft.sessions:
                     session_id = self.insert_session(
                         conn, project_id, session.viewer, session.kind,
@@ -233,13 +235,22 @@ class Store:
 
     # -- comments ----------------------------------------------------------------------------
 
-    def add_comments(self, project_id: int, comments: Iterable[Comment]) -> int:
-        """Insert comments in one transaction; a comment id seen before is skipped.
-
-        Returns how many were new, so re-importing the same dump adds nothing.
-        """
+    def add_comments(self, project_id: int, comments: Iterable[Comment], *,
+                     report: dict | None = None) -> int:
+        """Insert comments (and the import's report) in one transaction; a comment id seen
+        before is skipped. Returns how many were new, so re-importing adds nothing."""
         with self.transaction() as conn:
-            return _insert_comments(conn, project_id, comments)
+            added = _insert_comments(conn, project_id, comments)
+            if report is not None:
+                _insert_import(conn, project_id, report | {"added": added})
+            return added
+
+    def comment_imports(self, project_id: int) -> list[dict]:
+        """The reports of the project's comment imports, newest first."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT created_at, report FROM comment_imports WHERE "
+                                "project_id = ? ORDER BY id DESC", (project_id,)).fetchall()
+        return [json.loads(r["report"]) | {"created_at": r["created_at"]} for r in rows]
 
     def comment_count(self, project_id: int) -> int:
         with self.reading() as conn:
@@ -445,6 +456,11 @@ def _upsert_video(conn: sqlite3.Connection, project_id: int, video: VideoInfo) -
         (project_id, video.path, video.source_url, video.title, video.duration, video.width,
          video.height, video.fps, int(video.has_audio), heatmap, chapters),
     )
+
+
+def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> None:
+    conn.execute("INSERT INTO comment_imports (project_id, created_at, report) VALUES (?, ?, ?)",
+                 (project_id, time.time(), json.dumps(report)))
 
 
 def _insert_comments(conn: sqlite3.Connection, project_id: int,

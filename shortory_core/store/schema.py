@@ -128,6 +128,15 @@ MIGRATIONS: list[str] = [
         WHERE status IN ('queued', 'rendering');
     UPDATE reaction_sessions SET status = 'failed' WHERE status = 'analysing';
     """,
+    # 4: what each comment import read and skipped, kept for the project page.
+    """
+    CREATE TABLE comment_imports (
+        id          INTEGER PRIMARY KEY,
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        created_at  REAL NOT NULL,
+        report      TEXT NOT NULL
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
