@@ -216,7 +216,8 @@ def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any
     detector = FaceDetector(default_card("face_detection_full")) if args.detect else None
     result = evaluate_folder(args.folder, EmotionClassifier(card), detector)
     return {"model": card.name, "images": result.images, "skipped": result.skipped,
-            "raw": result.raw.as_dict(), "product": result.product.as_dict()}
+            "raw": result.raw.as_dict(), "product": result.product.as_dict(),
+            "report": result.report(card.name)}
 
 
 def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:

@@ -113,3 +113,34 @@ def test_evaluate_reports_both_label_sets(tmp_path: Path) -> None:
     assert sum(map(sum, raw["confusion"])) == 180
     assert raw["recall"]["happy"] > 0.8
     assert set(result["product"]["labels"]) == {"happy", "sad", "angry", "neutral", "surprise"}
+
+
+def test_evaluate_reads_every_image_format_and_numbered_class_folders(tmp_path: Path) -> None:
+    """The JAFFE release is TIFF; other sets are PGM, BMP or WebP, in folders such as
+    ``1 - Happy``. Every image is scored, every other file is reported, and every accuracy
+    says how many images it is over."""
+    import cv2
+
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "faces"
+    formats = (".tiff", ".pgm", ".bmp", ".webp", ".png")
+    for name, source in (("1 - Happy", "happy"), ("02_angry", "angry")):
+        (folder / name).mkdir(parents=True)
+        images = sorted((FIXTURES / "fer2013_train_sample" / source).iterdir())[:10]
+        for i, image in enumerate(images):
+            cv2.imwrite(str(folder / name / f"{i}{formats[i % 5]}"),
+                        cv2.imread(str(image), cv2.IMREAD_GRAYSCALE))
+        (folder / name / "notes.txt").write_text("not an image")
+    done = run_cli("evaluate", str(folder), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "on 20 images" in done.stdout and "skipped 2: 2 not an image" in done.stdout
+    result = json.loads(run_cli("evaluate", str(folder), "--json", home=tmp_path).stdout)
+    assert result["images"] == 20 and result["raw"]["images"] == 20
+    assert result["raw"]["support"]["happy"] == 10 and result["raw"]["support"]["angry"] == 10
+    assert set(result["skipped"]) == {"1 - Happy/notes.txt", "02_angry/notes.txt"}
+
+    empty = tmp_path / "empty"
+    (empty / "happy").mkdir(parents=True)
+    refused = run_cli("evaluate", str(empty), home=tmp_path)
+    assert refused.returncode == 2 and "No labelled images" in refused.stderr

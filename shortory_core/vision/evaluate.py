@@ -9,6 +9,7 @@ precision, recall and F1 and a confusion matrix. Images are face crops by defaul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,6 @@ from shortory_core.vision.cards import PRODUCT_EMOTIONS
 from shortory_core.vision.emotion import EmotionClassifier
 from shortory_core.vision.face_detector import FaceDetector
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 SYNONYMS = {
     "anger": "angry", "mad": "angry", "happiness": "happy", "joy": "happy", "smile": "happy",
     "sadness": "sad", "surprised": "surprise", "disgusted": "disgust", "fearful": "fear",
@@ -42,15 +42,21 @@ class Scores:
     f1: dict[str, float]
     support: dict[str, int]
 
+    @property
+    def images(self) -> int:
+        """How many images these scores are over."""
+        return int(self.confusion.sum())
+
     def as_dict(self) -> dict:
-        return {"labels": self.labels, "accuracy": self.accuracy,
+        return {"labels": self.labels, "accuracy": self.accuracy, "images": self.images,
                 "confusion": self.confusion.tolist(), "precision": self.precision,
                 "recall": self.recall, "f1": self.f1, "support": self.support}
 
     @classmethod
     def from_dict(cls, data: dict) -> Scores:
         """The scores back from ``as_dict`` (a job's stored result)."""
-        return cls(**(data | {"confusion": np.asarray(data["confusion"], dtype=int)}))
+        fields = {k: v for k, v in data.items() if k != "images"}
+        return cls(**(fields | {"confusion": np.asarray(data["confusion"], dtype=int)}))
 
 
 @dataclass
@@ -63,6 +69,22 @@ class Evaluation:
     def as_dict(self) -> dict:
         return {"images": self.images, "skipped": self.skipped, "raw": self.raw.as_dict(),
                 "product": self.product.as_dict()}
+
+    def report(self, model: str) -> str:
+        """The figures for a terminal: every accuracy with the image count it is over, and
+        what was skipped and why."""
+        lines = [f"model: {model}",
+                 f"accuracy over the model's {len(self.raw.labels)} classes: "
+                 f"{self.raw.accuracy:.1%} on {self.raw.images} images",
+                 f"accuracy over the five product emotions: {self.product.accuracy:.1%} on "
+                 f"{self.product.images} images"]
+        if self.skipped:
+            reasons: dict[str, int] = {}
+            for why in self.skipped.values():
+                reasons[why] = reasons.get(why, 0) + 1
+            lines.append(f"skipped {len(self.skipped)}: " + ", ".join(
+                f"{n} {why}" for why, n in sorted(reasons.items(), key=lambda i: -i[1])))
+        return "\n".join(lines)
 
     @classmethod
     def from_dict(cls, data: dict) -> Evaluation:
@@ -91,7 +113,9 @@ def score(truth: list[int], guess: list[int], labels: list[str]) -> Scores:
 
 
 def match_label(folder: str, labels: tuple[str, ...]) -> str | None:
-    name = folder.strip().lower()
+    """The model label a class folder stands for: case-insensitive, synonyms understood, and
+    numbering prefixes such as ``1 - Happy`` or ``03_sad`` ignored."""
+    name = re.sub(r"^[\d\s._-]+", "", folder.strip().lower()).strip() or folder.strip().lower()
     name = SYNONYMS.get(name, name)
     return next((label for label in labels if label.lower() == name), None)
 
@@ -113,8 +137,11 @@ def evaluate_folder(folder: Path, classifier: EmotionClassifier,
         if label is None:
             skipped[sub.name] = f"no model label matches (labels: {', '.join(labels)})"
             continue
-        items += [(f, labels.index(label)) for f in sorted(sub.iterdir())
-                  if f.suffix.lower() in IMAGE_SUFFIXES]
+        for file in sorted(f for f in sub.iterdir() if f.is_file()):
+            if cv2.haveImageReader(str(file)):  # any format this OpenCV decodes: TIFF, PGM…
+                items.append((file, labels.index(label)))
+            else:
+                skipped[f"{sub.name}/{file.name}"] = "not an image OpenCV can read"
     if not items:
         raise ShortoryError(f"No labelled images under {folder}: expected one sub-folder per "
                             f"class named like the model's labels ({', '.join(labels)}).")
@@ -124,19 +151,22 @@ def evaluate_folder(folder: Path, classifier: EmotionClassifier,
             progress(done / len(items))
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
-            skipped[path.name] = "not a readable image"
+            skipped[f"{path.parent.name}/{path.name}"] = "not a readable image"
             continue
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         if detector is not None:
             faces = detector.detect(rgb)
             if not faces:
-                skipped[path.name] = "no face found"
+                skipped[f"{path.parent.name}/{path.name}"] = "no face found"
                 continue
             box, margin = max(faces, key=lambda f: f.area).box, None
         else:
             box, margin = (0.0, 0.0, float(rgb.shape[1]), float(rgb.shape[0])), 0
         tensors.append(classifier.preprocess(rgb, box, margin))
         truth.append(label_index)
+    if not tensors:
+        raise ShortoryError(f"None of the {len(items)} images under {folder} could be scored "
+                            f"(first reasons: {'; '.join(list(skipped.values())[:3])}).")
     predictions = []
     for start in range(0, len(tensors), BATCH):
         predictions += classifier.classify_tensors(np.stack(tensors[start:start + BATCH]))
