@@ -26,6 +26,7 @@ import numpy as np
 from aiortc import MediaStreamTrack
 
 from shortory_core.live.clock import PlaybackClock
+from shortory_core.sources.video_file import quarter_turns
 
 MAX_SIDE = 854
 VIDEO_RATE = 90_000
@@ -79,10 +80,15 @@ class VideoReader:
         self._stream.thread_type = "AUTO"
         width, height = self._stream.codec_context.width, self._stream.codec_context.height
         scale = min(1.0, max_side / max(width, height))
-        self.size = (max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
+        self._scaled = (max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2))
         self._frames = self._container.decode(self._stream)
         self._current: av.VideoFrame | None = None
         self._next: av.VideoFrame | None = None
+        first = self._pull()
+        self._turns = quarter_turns(first.rotation) if first is not None else 0
+        self._next = first
+        # the size sent: upright, as a phone's portrait video is meant to be seen
+        self.size = self._scaled[::-1] if self._turns % 2 else self._scaled
 
     def _pull(self) -> av.VideoFrame | None:
         try:
@@ -109,8 +115,13 @@ class VideoReader:
             self._current, self._next = self._next, None
         if self._current is None:
             return None
-        return self._current.reformat(width=self.size[0], height=self.size[1],
-                                      format="yuv420p")
+        if not self._turns:
+            return self._current.reformat(width=self._scaled[0], height=self._scaled[1],
+                                          format="yuv420p")
+        rgb = self._current.to_ndarray(width=self._scaled[0], height=self._scaled[1],
+                                       format="rgb24")
+        upright = np.ascontiguousarray(np.rot90(rgb, self._turns))
+        return av.VideoFrame.from_ndarray(upright, format="rgb24").reformat(format="yuv420p")
 
     def close(self) -> None:
         self._container.close()

@@ -13,7 +13,7 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi")
 
 
 def probe_video(path: Path) -> VideoInfo:
-    """Duration, size, frame rate and audio presence of ``path``.
+    """Duration, size as displayed (a rotation flag applied), frame rate and audio presence.
 
     Raises ``SourceError`` for a file that is missing, not a container PyAV can read, has no
     video stream (an audio-only file) or no measurable duration. The returned ``path`` is the
@@ -30,15 +30,19 @@ def probe_video(path: Path) -> VideoInfo:
                     f"{path.name} has no video stream (an audio-only file?). Choose a video."
                 )
             stream = video_streams[0]
-            if next(container.decode(stream), None) is None:
+            first = next(container.decode(stream), None)
+            if first is None:
                 raise SourceError(f"{path.name} has no decodable video frames.")
             duration = _duration_seconds(container, stream)
             fps = float(stream.average_rate or stream.guessed_rate or 0)
+            width, height = int(stream.codec_context.width), int(stream.codec_context.height)
+            if quarter_turns(first.rotation) % 2:  # a phone's portrait video, stored sideways
+                width, height = height, width
             info = VideoInfo(
                 path=path.name,
                 duration=duration,
-                width=int(stream.codec_context.width),
-                height=int(stream.codec_context.height),
+                width=width,
+                height=height,
                 fps=round(fps, 3),
                 has_audio=bool(container.streams.audio),
             )
@@ -50,6 +54,12 @@ def probe_video(path: Path) -> VideoInfo:
     if info.duration <= 0 or info.width <= 0:
         raise SourceError(f"{path.name} has no decodable video frames.")
     return info
+
+
+def quarter_turns(rotation: float | None) -> int:
+    """Counter-clockwise quarter turns that make a frame with this rotation flag (PyAV's
+    ``frame.rotation``, from the display matrix) upright."""
+    return round((rotation or 0) / 90) % 4
 
 
 def _duration_seconds(
