@@ -7,6 +7,8 @@ import streamlit as st
 
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
+from shortory_core.clips.preview import shown_file
+from shortory_core.jobs.table import listing
 from shortory_core.projects import import_summary
 from shortory_core.timefmt import format_seconds
 
@@ -20,7 +22,18 @@ if video is None:
     st.warning("This project has no video.")
 else:
     left, right = st.columns([3, 2])
-    left.video(str(store.media_path(video.path)))
+    shown = shown_file(store, video)
+    if shown is not None:
+        left.video(str(shown))
+    else:  # a big original is never handed to the page whole: a small preview is made first
+        if not any(j.active or j.status in ("failed", "interrupted")  # those offer Retry
+                   for j in listing(store, project_id=project_id, kinds=("preview",))):
+            service.submit("preview", {"project_id": project_id}, project_id=project_id)
+        with left:
+            st.info("This video is large: a small preview is being made for this page. "
+                    "Clips are always cut from the original.")
+            job_panel(service, f"preview-{project_id}", project_id=project_id,
+                      kinds=("preview",))
     right.markdown(f"**{video.title or project.name}**")
     right.caption(
         f"{format_seconds(video.duration)} · {video.width}×{video.height} · "

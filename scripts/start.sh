@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv requirements.txt
-exec "$VENV/bin/python" -m streamlit run app.py --server.address "${SHORTORY_ADDRESS:-127.0.0.1}" "$@"
+# Streamlit holds an upload in memory until the page writes it to disk (in chunks): the limit
+# bounds that. SHORTORY_MAX_UPLOAD_MB changes it.
+exec "$VENV/bin/python" -m streamlit run app.py --server.address "${SHORTORY_ADDRESS:-127.0.0.1}" \
+  --server.maxUploadSize "${SHORTORY_MAX_UPLOAD_MB:-2048}" "$@"

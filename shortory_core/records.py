@@ -54,6 +54,7 @@ class VideoInfo:
     source_url: str = ""
     heatmap: list[HeatPoint] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
+    preview: str = ""  # a small copy for the pages (clips/preview.py), relative to media/
 
 
 @dataclass(frozen=True)

@@ -81,26 +81,35 @@ def render_clip(
     cancelled: threading.Event | None = None,
 ) -> Path:
     """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4), reframed by ``crop``
-    and captioned with the PNG ``caption`` when given.
-
-    ffmpeg is killed within ``KILL_CHECK_S`` once ``cancelled`` is set, and whenever this
-    function leaves early (``progress`` raising included): it is always reaped and its partial
-    file removed. Its stderr is drained in a thread of its own, so a chatty ffmpeg can never
-    block on a full pipe while we read its progress.
-    """
+    and captioned with the PNG ``caption`` when given (see ``run_ffmpeg`` for cancelling)."""
     if not end > start >= 0:
         raise RenderError(f"Empty or negative span {start:.2f}–{end:.2f} s.")
     if mode == "copy" and (crop or caption):
         raise RenderError("A vertical crop or a caption needs exact mode (it re-encodes).")
     if not Path(source).is_file():
         raise RenderError(f"The source video is missing: {source}")
+    run_ffmpeg(clip_command(Path(source), start, end, out.with_name(out.name + ".part"), mode,
+                            crop, caption),
+               out, end - start, progress=progress, cancelled=cancelled,
+               what=f"cutting {start:.1f}–{end:.1f} s")
+    return out
+
+
+def run_ffmpeg(command: list[str], out: Path, duration: float, *,
+               progress: FractionCallback | None = None,
+               cancelled: threading.Event | None = None, what: str = "") -> Path:
+    """Run an ffmpeg ``command`` that writes ``out + '.part'`` with ``-progress pipe:1``, then
+    rename the finished file to ``out``.
+
+    ffmpeg is killed within ``KILL_CHECK_S`` once ``cancelled`` is set, and whenever this
+    function leaves early (``progress`` raising included): it is always reaped and its partial
+    file removed. Its stderr is drained in a thread of its own, so a chatty ffmpeg can never
+    block on a full pipe while its progress is read.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    duration = end - start
-    process = subprocess.Popen(
-        clip_command(Path(source), start, end, partial, mode, crop, caption),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
     errors: deque[str] = deque(maxlen=40)
     drain = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
     drain.start()
@@ -112,7 +121,7 @@ def render_clip(
         assert process.stdout is not None
         for line in process.stdout:
             if progress and line.startswith("out_time_us=") and line[12:].strip().isdigit():
-                progress(min(int(line[12:]) / 1e6 / duration, 1.0))
+                progress(min(int(line[12:]) / 1e6 / max(duration, 1e-3), 1.0))
         finished = True
     finally:
         if not finished and process.poll() is None:
@@ -126,8 +135,7 @@ def render_clip(
         raise RenderCancelled("The render was cancelled.")
     if code != 0:
         text = " ".join("".join(errors).split())
-        raise RenderError(f"ffmpeg failed cutting {start:.1f}–{end:.1f} s: "
-                          f"{text[-400:] or 'no message'}")
+        raise RenderError(f"ffmpeg failed {what}: {text[-400:] or 'no message'}")
     partial.replace(out)
     if progress:
         progress(1.0)

@@ -9,11 +9,14 @@ ends without finishing, so no clip stays "rendering" and no session "analysing".
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from shortory_core.clips.preview import PREVIEW_NAME, make_preview
 from shortory_core.clips.rendering import render_job, settle_clip
+from shortory_core.errors import ShortoryError
 from shortory_core.jobs.context import JobContext
 from shortory_core.jobs.service import JobKind
 from shortory_core.jobs.table import Job
@@ -117,6 +120,22 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
             "model": card.name, "folder": p["folder"]} | result.as_dict()
 
 
+def preview_job(ctx: JobContext) -> dict[str, Any]:
+    """``preview``: the small copy of a project's video that the pages show."""
+    project_id = int(ctx.params["project_id"])
+    video = ctx.store.get_video(project_id)
+    if video is None:
+        raise ShortoryError(f"Project {project_id} has no video to preview.")
+    made = make_preview(ctx.store.media_path(video.path), ctx.staging() / PREVIEW_NAME,
+                        video.duration, progress=lambda f: ctx.progress(f, "Making the preview"),
+                        cancelled=ctx.cancelled)
+    final = ctx.store.project_media_dir(project_id) / PREVIEW_NAME
+    os.replace(made, final)
+    ctx.store.set_preview(project_id, ctx.store.relative_media_path(final))
+    size = final.stat().st_size / 1e6
+    return {"summary": f"Preview ready ({size:.0f} MB).", "megabytes": round(size, 1)}
+
+
 def _created(created: CreatedProject) -> dict[str, Any]:
     return {
         "summary": created.summary(), "project_id": created.project_id,
@@ -135,6 +154,7 @@ def _drop_upload(ctx: JobContext) -> None:
 
 KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind("render", "render", render_job, settle_clip, "Render a clip"),
+    JobKind("preview", "render", preview_job, None, "Make the preview"),
     JobKind("analyse", "analysis", analyse_job, settle_session, "Analyse a reaction"),
     JobKind("demo", "analysis", demo_job, None, "Build the demo"),
     JobKind("evaluate", "analysis", evaluate_job, None, "Evaluate the model"),

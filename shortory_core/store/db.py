@@ -226,6 +226,11 @@ class Store:
         with self.transaction() as conn:
             _upsert_video(conn, project_id, video)
 
+    def set_preview(self, project_id: int, preview: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE videos SET preview = ? WHERE project_id = ?",
+                         (preview, project_id))
+
     def get_video(self, project_id: int) -> VideoInfo | None:
         with self.reading() as conn:
             row = conn.execute(
@@ -533,4 +538,5 @@ def _video(row: sqlite3.Row) -> VideoInfo:
         title=row["title"], source_url=row["source_url"],
         heatmap=[HeatPoint(**p) for p in json.loads(row["heatmap"])],
         chapters=[Chapter(**c) for c in json.loads(row["chapters"])],
+        preview=row["preview"],
     )

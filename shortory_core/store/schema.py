@@ -137,6 +137,10 @@ MIGRATIONS: list[str] = [
         report      TEXT NOT NULL
     );
     """,
+    # 5: the small preview the pages show instead of a big original (clips/preview.py).
+    """
+    ALTER TABLE videos ADD COLUMN preview TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

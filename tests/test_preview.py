@@ -1,0 +1,53 @@
+"""The small preview the pages show instead of a big original."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shortory_core.clips import preview
+from shortory_core.clips.preview import make_preview, plan_preview, shown_file
+from shortory_core.sources.video_file import probe_video
+from shortory_core.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("hours", [0.05, 0.5, 2.0, 6.0])
+def test_the_preview_fits_its_budget_whatever_the_length(hours: float) -> None:
+    plan = plan_preview(hours * 3600)
+    megabytes = (plan.video_kbps + plan.audio_kbps) * hours * 3600 / 8000
+    assert megabytes <= preview.PREVIEW_BUDGET_MB and plan.height <= 540
+
+
+def test_a_preview_is_small_upright_and_playable(demo_home: Path, tmp_path: Path) -> None:
+    store = Store(demo_home)
+    video = store.get_video(store.demo_project_id())
+    out = make_preview(store.media_path(video.path), tmp_path / "p.mp4", video.duration)
+    info = probe_video(out)
+    assert info.has_audio and info.height <= 540
+    assert info.duration == pytest.approx(video.duration, abs=0.2)
+
+
+def test_the_project_page_never_hands_a_big_original_to_the_browser(
+        demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the budget below the demo video's size, the page starts a preview job instead of
+    showing the original, then shows the preview."""
+    monkeypatch.setattr(preview, "PREVIEW_BUDGET_MB", 1.0)  # the demo video is 2.1 MB
+    store = Store(demo_copy)
+    video = store.get_video(store.demo_project_id())
+    assert shown_file(store, video) is None
+    app = AppTest.from_file(str(ROOT / "pages/project.py"), default_timeout=60).run()
+    assert not app.exception and any("preview is being made" in i.value for i in app.info)
+    deadline = time.monotonic() + 120
+    while not store.get_video(store.demo_project_id()).preview:
+        assert time.monotonic() < deadline, "the preview was never made"
+        time.sleep(0.5)
+    app.run()
+    made = store.get_video(store.demo_project_id())
+    assert shown_file(store, made) == store.media_path(made.preview)
+    assert not any("preview is being made" in i.value for i in app.info)
+    assert store.media_path(made.preview).stat().st_size <= 1.0e6
