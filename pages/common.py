@@ -49,9 +49,11 @@ def project_mentions(store: Store, project_id: int, duration: float | None) -> l
     return _mentions(str(store.root), project_id, store.comment_count(project_id), duration)
 
 
-@st.cache_data(show_spinner="Reading timestamps in the comments…", max_entries=8)
+@st.cache_resource(show_spinner="Reading timestamps in the comments…", max_entries=8)
 def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
               ) -> list[Mention]:
+    """Shared, never copied: ``cache_data`` would pickle every mention on every rerun (25 s
+    for a million-comment video). Nobody mutates the list."""
     return extract_mentions(_store_at(root).comments(project_id), duration)
 
 
