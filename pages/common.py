@@ -17,7 +17,7 @@ from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService, job_service
 from shortory_core.jobs.table import listing
 from shortory_core.records import Project, ProjectSummary, VideoInfo
-from shortory_core.signals.comment_moments import Mention, extract_mentions
+from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.store import Store
 from shortory_core.uploads import new_upload_dir, save_upload
 
@@ -43,7 +43,7 @@ def _jobs_at(root: str) -> JobService:
     return job_service(_store_at(root))
 
 
-def project_mentions(store: Store, project_id: int, duration: float | None) -> list[Mention]:
+def project_mentions(store: Store, project_id: int, duration: float | None) -> Mentions:
     """Every time reference in the project's comments, parsed once per comment count: sliders
     then only regroup, they never re-parse."""
     return _mentions(str(store.root), project_id, store.comment_count(project_id), duration)
@@ -51,7 +51,7 @@ def project_mentions(store: Store, project_id: int, duration: float | None) -> l
 
 @st.cache_resource(show_spinner="Reading timestamps in the comments…", max_entries=8)
 def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
-              ) -> list[Mention]:
+              ) -> Mentions:
     """Shared, never copied: ``cache_data`` would pickle every mention on every rerun (25 s
     for a million-comment video). Nobody mutates the list."""
     return extract_mentions(_store_at(root).comments(project_id), duration)

@@ -147,19 +147,19 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
         find_moments,
         merge_clip_spans,
     )
-    from shortory_core.sources.comment_files import read_comment_file
+    from shortory_core.sources.comment_columns import read_comment_columns
 
     try:
-        report = read_comment_file(args.comments_file, args.comments_file.name)
+        read = read_comment_columns(args.comments_file)
     except OSError as exc:
         raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
-    mentions = extract_mentions(report.comments, args.duration)
+    mentions = extract_mentions(read.columns, args.duration)
     options = MomentOptions(window=args.window, top_k=args.top, pad=args.pad,
                             unique_authors=args.unique_authors, like_weighted=args.like_weighted)
     moments = find_moments(mentions, args.duration, options)
     return {
-        "comments": len(report.comments),
-        "bad_records": report.bad_records,
+        "comments": read.comments,
+        "bad_records": read.report.bad_records,
         "mentions": len(mentions),
         "moments": [
             {"rank": m.rank, "start": m.start, "end": m.end, "centre": m.centre,

@@ -27,6 +27,7 @@ from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
 from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
 from shortory_core.jobs import job_service
+from shortory_core.signals.mentions import extract_mentions
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.cards import default_card
@@ -217,7 +218,8 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
     timeline = synthetic({"happy": bump(grid(100.0), 3.0, 0.8)})
     peaks = [p for p in find_highlights(timeline, PeakOptions(top_k=1, pad_s=2.0))
              if p.kind == "happy"]
-    ids = render_peaks(job_service(store), project_id, peaks, MentionsByTime([]),
+    ids = render_peaks(job_service(store), project_id, peaks,
+                       MentionsByTime(extract_mentions([])),
                        ShortOptions(vertical=True, captions=True))
     [clip] = wait_for_clips(store, project_id, len(ids))
     assert clip.status == "done", clip.error

@@ -8,6 +8,7 @@ from importlib import import_module
 
 BENCHMARKS: dict[str, str] = {
     "comments": "shortory_core.bench.comments",
+    "comment-dump": "shortory_core.bench.comment_dump",
     "vision": "shortory_core.bench.vision",
     "studio": "shortory_core.bench.studio",
     "live": "shortory_core.bench.live",

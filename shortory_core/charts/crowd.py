@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from shortory_core.records import HeatPoint
-from shortory_core.signals.comment_moments import Mention, Moment, mention_histogram
+from shortory_core.signals.comment_moments import Mentions, Moment, mention_histogram
 from shortory_core.signals.heatmap import HeatPeak
 from shortory_core.timefmt import format_seconds
 
@@ -13,7 +13,7 @@ MOMENT_COLOUR = "rgba(255, 90, 95, 0.18)"
 
 
 def crowd_figure(
-    mentions: list[Mention],
+    mentions: Mentions,
     moments: list[Moment],
     *,
     bin_seconds: float,

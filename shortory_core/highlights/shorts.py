@@ -6,14 +6,15 @@ best comment said about that part of the video, which becomes the clip's caption
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
+
+import numpy as np
 
 from shortory_core.clips.render import Mode
 from shortory_core.clips.rendering import ClipRequest, queue_clips
 from shortory_core.highlights.peaks import Peak
 from shortory_core.jobs import JobService
-from shortory_core.signals.comment_moments import Mention
+from shortory_core.signals.mentions import Mention, Mentions
 from shortory_core.timefmt import format_seconds
 
 MAX_NEARBY = 3
@@ -30,21 +31,23 @@ class MentionsByTime:
     """Mentions sorted by the time they point at, so each peak finds its comments by bisection
     (a 2-hour video can carry 100,000 of them, and the studio asks for every peak)."""
 
-    def __init__(self, mentions: list[Mention]) -> None:
-        self.mentions = sorted(mentions, key=lambda m: m.seconds)
-        self.seconds = [m.seconds for m in self.mentions]
+    def __init__(self, mentions: Mentions) -> None:
+        self.mentions = mentions
+        self.order = np.argsort(mentions.seconds, kind="stable")
+        self.seconds = mentions.seconds[self.order]
 
     def __len__(self) -> int:
         return len(self.mentions)
 
     def nearby(self, start: float, end: float, limit: int = MAX_NEARBY) -> list[Mention]:
         """The most liked comments that point into ``[start, end]``, one per comment."""
-        lo = bisect.bisect_left(self.seconds, start)
-        hi = bisect.bisect_right(self.seconds, end)
-        inside: dict[str, Mention] = {}
-        for mention in self.mentions[lo:hi]:
-            inside.setdefault(mention.cid, mention)
-        return sorted(inside.values(), key=lambda m: (-m.likes, m.seconds))[:limit]
+        lo = int(np.searchsorted(self.seconds, start, "left"))
+        hi = int(np.searchsorted(self.seconds, end, "right"))
+        inside = self.order[lo:hi]
+        _, first = np.unique(self.mentions.owner[inside], return_index=True)
+        picks = inside[np.sort(first)]  # each comment's first mention, in time order
+        best = np.lexsort((self.mentions.seconds[picks], -self.mentions.likes[picks]))[:limit]
+        return [self.mentions.mention(int(i)) for i in picks[best]]
 
 
 def peak_label(peak: Peak) -> str:

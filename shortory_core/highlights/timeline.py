@@ -98,7 +98,7 @@ def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     viewers = (np.vstack([np.isfinite(layer["attention"]) for layer in layers]).sum(0)
                if layers else np.zeros(bins, int))
     mentions = extract_mentions(store.comments(project_id), duration or None)
-    seconds = np.array([m.seconds for m in mentions], float)
+    seconds = mentions.seconds.astype(float)
     comments = (np.bincount(np.clip((seconds / step).astype(int), 0, bins - 1),
                             minlength=bins) / step if len(seconds) else np.zeros(bins))
     heatmap = np.full(bins, np.nan)

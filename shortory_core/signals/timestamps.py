@@ -39,15 +39,21 @@ _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９：～－　", "0123456789:~- "
 )
 _FULL_WIDTH_CHARS = re.compile("[０-９：～－　]")
-# Patterns start with a digit (no look-behind): the regex engine then skips non-digits fast.
-# What may not precede a time is checked on the matches only (``_NOT_BEFORE_TIME``).
-_COLON_TIME = re.compile(r"(\d{1,3}):(\d{1,2})(?::(\d{1,2}))?(?![\d:])")
-_NOT_BEFORE_TIME = frozenset("0123456789:.,/")
-_RANGE_JOIN = re.compile(r"\s*(?:-|~|–|—|to)\s*", re.IGNORECASE)
-_CLOCK_AFTER = re.compile(
-    r"\s*(?:[ap]\.?\s?m\b\.?|(?:kst|jst|utc|gmt|est|edt|pst|pdt|cst|cet|bst)\b)",
+# Only valid times match, and none followed by am/pm or a time zone, so Python code sees real
+# references only: that is what makes millions of comments fast. The pattern starts with a digit
+# (no look-behind), so the engine skips to digits fast; what may not precede a time is checked
+# on the matches (``_NOT_BEFORE_TIME``). Digits are ASCII (full-width ones are normalised first).
+# Folding the checks into the pattern finds exactly what checking each match would: a rejected
+# span holds only digits and colons, so no other time can start inside it.
+_COLON_TIME = re.compile(
+    r"(?:([0-9]{1,2}):([0-5][0-9]):([0-5][0-9])|([0-9]{1,3}):([0-5][0-9]))"  # h:mm:ss | m:ss
+    r"(?![0-9:])"
+    r"(?!(?=[ ]|[^\W\d_])\s*"  # not a clock: followed by am/pm or a time zone
+    r"(?:[ap]\.?\s?m\b\.?|(?:kst|jst|utc|gmt|est|edt|pst|pdt|cst|cet|bst)\b))",
     re.IGNORECASE,
 )
+_NOT_BEFORE_TIME = frozenset("0123456789:.,/")  # inside a number, a decimal, a date, a time
+_RANGE_JOIN = re.compile(r"\s*(?:-|~|–|—|to)\s*", re.IGNORECASE)
 _BEFORE_HINT = re.compile(r"[\d\u0080-\uffff]")  # a date's digit or a Korean word close by
 _CLOCK_BEFORE = re.compile(r"(?:오전|오후|새벽|아침|저녁|밤)\s*$")
 _DATE_BEFORE = re.compile(
@@ -104,6 +110,15 @@ def find_times(text: str) -> list[TimeRef]:
     return refs
 
 
+def find_korean_times(text: str) -> list[TimeRef]:
+    """The Korean-rule references of normalised ``text`` only (``colon_scan`` finds the
+    others)."""
+    refs: list[TimeRef] = []
+    if "분" in text:
+        _take_korean(text, refs)
+    return refs
+
+
 def within_duration(refs: list[TimeRef], duration: float | None) -> list[TimeRef]:
     """Drop references past the end of the video; a range running past it keeps its start."""
     if not duration or duration <= 0:
@@ -142,31 +157,16 @@ def _take_anchors(text: str, refs: list[TimeRef]) -> str:
     return _ANCHOR.sub(replace, text)
 
 
-def _colon_seconds(text: str, match: re.Match[str]) -> int | None:
-    start = match.start()
-    if start and text[start - 1] in _NOT_BEFORE_TIME:
-        return None  # inside a longer number, a decimal, a date or another time
-    first, second, third = match.groups()
-    if third is None:  # m:ss, minutes may pass 59
-        if len(second) != 2 or int(second) >= 60:
-            return None
-        return int(first) * 60 + int(second)
-    if len(first) > 2 or len(second) != 2 or len(third) != 2:
-        return None  # h:mm:ss wants two-digit minutes and seconds
-    if int(second) >= 60 or int(third) >= 60:
-        return None
-    return int(first) * 3600 + int(second) * 60 + int(third)
+def _colon_seconds(match: re.Match[str]) -> int:
+    hours, minutes, seconds, short_minutes, short_seconds = match.groups()
+    if hours is None:  # m:ss, minutes may pass 59
+        return int(short_minutes) * 60 + int(short_seconds)
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds)
 
 
-def _is_clock(text: str, start: int, stop: int) -> bool:
-    """Whether the time at ``text[start:stop]`` is a time of day (see the module docstring).
-
-    The full checks run only when the characters next to the time could start one: this is
-    called for every time in 100,000 comments.
-    """
-    after = text[stop:stop + 1]
-    if (after == " " or after.isalpha()) and _CLOCK_AFTER.match(text, stop):
-        return True
+def _clock_before(text: str, start: int) -> bool:
+    """Whether the time starting at ``start`` is a time of day by what precedes it (a date,
+    오전/오후…). The full checks run only when a digit or a non-ASCII character is close."""
     near = text[start - 3:start] if start > 3 else text[:start]
     if not _BEFORE_HINT.search(near):
         return False
@@ -175,22 +175,23 @@ def _is_clock(text: str, start: int, stop: int) -> bool:
 
 
 def _take_colon_times(text: str, refs: list[TimeRef]) -> None:
-    matches = [(m, _colon_seconds(text, m)) for m in _COLON_TIME.finditer(text)]
+    matches = [m for m in _COLON_TIME.finditer(text)
+               if not (m.start() and text[m.start() - 1] in _NOT_BEFORE_TIME)]
     index = 0
     while index < len(matches):
-        match, seconds = matches[index]
+        match = matches[index]
         index += 1
-        if seconds is None or _is_clock(text, match.start(), match.end()):
+        if _clock_before(text, match.start()):
             continue
+        seconds = _colon_seconds(match)
         if index < len(matches):
-            nxt, end = matches[index]
-            joined = _RANGE_JOIN.fullmatch(text, match.end(), nxt.start())
-            if joined and end is not None and end > seconds and not _is_clock(
-                text, nxt.start(), nxt.end()
-            ):
-                refs.append(TimeRef(seconds, end, "range", match.start(), nxt.end()))
-                index += 1
-                continue
+            nxt = matches[index]
+            if _RANGE_JOIN.fullmatch(text, match.end(), nxt.start()):
+                end = _colon_seconds(nxt)
+                if end > seconds and not _clock_before(text, nxt.start()):
+                    refs.append(TimeRef(seconds, end, "range", match.start(), nxt.end()))
+                    index += 1
+                    continue
         refs.append(TimeRef(seconds, None, "colon", match.start(), match.end()))
 
 

@@ -1,0 +1,108 @@
+"""Reading a big comment dump straight into columns, in native code.
+
+A popular video has millions of comments, and youtube-comment-downloader writes them as JSON
+lines. Python's ``json`` module and one ``Comment`` object per record cost seconds per million;
+Arrow's JSON reader parses the file on every core into columns that ``signals.mentions`` scans
+as they are. Only the fields Shortory uses are kept (a dump's photo URLs and the like are
+skipped while parsing).
+
+Anything Arrow does not take in one go (another format, a malformed line, an unexpected
+field type) is read by ``comment_files.read_comment_file``, which reports each bad record; the
+result is the same comments either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from shortory_core.signals.mentions import CommentColumns
+from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
+
+DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
+                               ("author", pa.string()), ("votes", pa.string()),
+                               ("reply", pa.bool_())])
+
+
+@dataclass
+class ColumnsRead:
+    """Comments as columns, with what was read (``report.comments`` is left empty: the
+    columns hold them)."""
+
+    columns: CommentColumns
+    report: ImportReport
+
+    @property
+    def comments(self) -> int:
+        return len(self.columns)
+
+
+def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
+    """The comments of a dump as columns; natively for youtube-comment-downloader JSON lines,
+    through ``read_comment_file`` for everything else."""
+    name = name or path.name
+    table = _downloader_lines(path)
+    if table is None:
+        report = read_comment_file(path, name)
+        columns = CommentColumns.of(report.comments)
+        report.comments = []
+        return ColumnsRead(columns, report)
+    records = table.num_rows
+    text = table.column("text")
+    usable = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
+    table = table.filter(usable)
+    no_text = records - table.num_rows
+    table = _first_of_each_id(table)
+    cids = table.column("cid")
+    is_reply = pc.or_(pc.fill_null(table.column("reply"), False),
+                      pc.match_substring(cids, "."))
+    columns = CommentColumns(pa.table({
+        "cid": cids, "text": table.column("text"),
+        "author": pc.fill_null(table.column("author"), ""),
+        "likes": _likes(table.column("votes")), "is_reply": is_reply,
+    }))
+    report = ImportReport(comments=[], format="youtube-comment-downloader JSON lines",
+                          records=records, bad_records=no_text,
+                          reasons={"no text": no_text} if no_text else {})
+    return ColumnsRead(columns, report)
+
+
+def _downloader_lines(path: Path) -> pa.Table | None:
+    """The dump parsed by Arrow when it is plain UTF-8 JSON lines with ids, else ``None``."""
+    with path.open("rb") as file:
+        head = file.read(65536)
+    if not head.lstrip().startswith(b"{") or head.startswith(b"\xef\xbb\xbf"):
+        return None
+    options = pj.ParseOptions(explicit_schema=DOWNLOADER_FIELDS,
+                              unexpected_field_behavior="ignore")
+    try:  # streamed in blocks: the whole file is never held at once
+        table = pj.open_json(path, read_options=pj.ReadOptions(block_size=4 << 20),
+                             parse_options=options).read_all()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column("cid").null_count or table.column("text").null_count == table.num_rows:
+        return None  # records without ids get stable hash ids from the Python reader
+    return table
+
+
+def _first_of_each_id(table: pa.Table) -> pa.Table:
+    """A comment id seen before is a duplicate: the first record of each id is kept."""
+    codes = table.column("cid").combine_chunks().dictionary_encode().indices
+    _, first = np.unique(codes.to_numpy(zero_copy_only=False), return_index=True)
+    if len(first) == table.num_rows:
+        return table
+    return table.take(pa.array(np.sort(first)))
+
+
+def _likes(votes: pa.ChunkedArray) -> pa.Array:
+    """Like counts as YouTube shows them ("1.2K", "3M", "1,234"), each distinct text parsed
+    once (a dump holds a few thousand distinct counts however many comments it has)."""
+    encoded = pc.fill_null(votes, "0").combine_chunks().dictionary_encode()
+    values = np.array([parse_likes(v) for v in encoded.dictionary.to_pylist()], np.int64)
+    return pa.array(values[encoded.indices.to_numpy(zero_copy_only=False)]
+                    if len(values) else np.zeros(len(encoded), np.int64))
