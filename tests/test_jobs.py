@@ -274,16 +274,24 @@ def test_an_import_killed_midway_leaves_nothing_and_retries(
     assert_clean(store)
 
 
+def killed_midway(store: Store, kind: str, params: dict, past: float,
+                  until: float = 1.0) -> tuple[JobService, Job]:
+    """Run one job in its own process, SIGKILL it once its progress is past ``past`` (and
+    below ``until``), start a service here as the next start would; the job as it is now."""
+    process = worker(store, kind, params)
+    wait_for(lambda: (j := only_job(store, kind)) is not None and past < j.progress < until,
+             what=f"the {kind} job to get going")
+    killed(process)
+    service = job_service(store)
+    job = only_job(store, kind)
+    assert job is not None and job.status == "interrupted"
+    return service, job
+
+
 def test_a_render_killed_midway_is_interrupted_and_retries(demo_store: Store) -> None:
     store = demo_store
     clip_id = store.add_clip(store.demo_project_id(), "picked", 0.0, 60.0, label="long")
-    process = worker(store, "render", {"clip_id": clip_id})
-    wait_for(lambda: (j := only_job(store, "render")) is not None and j.progress > 0.2,
-             what="the render")
-    killed(process)
-    service = job_service(store)
-    job = only_job(store, "render")
-    assert job.status == "interrupted"
+    service, job = killed_midway(store, "render", {"clip_id": clip_id}, 0.2)
     clip = store.clip(clip_id)
     assert clip.status == "failed" and "interrupted" in clip.error and not clip.path
     assert_clean(store)
@@ -296,13 +304,8 @@ def test_an_analysis_killed_midway_is_interrupted_and_retries(demo_store: Store)
     store = demo_store
     [session, _] = store.sessions(store.demo_project_id())
     before = store.samples(session["id"])
-    process = worker(store, "analyse", {"session_id": session["id"], "iris": False, "fps": 15})
-    wait_for(lambda: (j := only_job(store, "analyse")) is not None and j.progress > 0.2,
-             what="the analysis")
-    killed(process)
-    service = job_service(store)
-    job = only_job(store, "analyse")
-    assert job.status == "interrupted"
+    service, job = killed_midway(store, "analyse",
+                                 {"session_id": session["id"], "iris": False, "fps": 15}, 0.2)
     assert store.session(session["id"])["status"] == "interrupted"
     assert store.samples(session["id"]) == before  # the earlier samples are kept
     assert_clean(store)
@@ -314,13 +317,8 @@ def test_an_analysis_killed_midway_is_interrupted_and_retries(demo_store: Store)
 
 def test_a_fetch_killed_midway_leaves_nothing_and_retries(slow_site: str, store: Store
                                                          ) -> None:
-    process = worker(store, "fetch", {"url": slow_site})
-    wait_for(lambda: (j := only_job(store, "fetch")) is not None and 0.1 < j.progress < 0.6,
-             what="the download")
-    killed(process)
-    service = job_service(store)
-    job = only_job(store, "fetch")
-    assert job.status == "interrupted" and store.list_projects() == []
+    service, job = killed_midway(store, "fetch", {"url": slow_site}, 0.1, 0.6)
+    assert store.list_projects() == []
     assert_clean(store)
     assert service.retry(job.id)
     job = service.wait(job.id, 180)
