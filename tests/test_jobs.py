@@ -365,3 +365,20 @@ def test_cancelling_a_queued_render_settles_its_clip_at_once(demo_store: Store) 
     assert service.cancel(render.id) == "cancelled"
     assert demo_store.clip(clip_id).status == "cancelled"
     assert service.run(render.id).status == "cancelled"  # a worker reaching it skips it
+
+
+def test_recovery_keeps_an_upload_being_written_and_removes_a_dead_ones(store: Store) -> None:
+    """Another process starting must not delete an upload this process is still writing."""
+    from shortory_core.jobs.owner import Owner
+
+    folder = store.project_media_dir(store.create_project("p")) / "reactions"
+    folder.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    writing = folder / f"upload-{Owner.current().tag()}-a1.mp4.part"
+    abandoned = folder / f"upload-{gone}-123-b2.mp4.part"
+    old_render = folder / "clip-3.mp4.part"
+    for part in (writing, abandoned, old_render):
+        part.write_bytes(b"partial")
+    JobService(store, {}, workers=False).close()
+    assert writing.exists() and not abandoned.exists() and not old_render.exists()

@@ -46,6 +46,18 @@ class Owner:
     def current(cls) -> Owner:
         return cls(socket.gethostname(), os.getpid(), _start_time(os.getpid()))
 
+    def tag(self) -> str:
+        """The owner in a file name, for files being written outside a job's staging folder
+        (``from_tag`` reads it back)."""
+        return f"{self.pid}-{self.start or 0}"
+
+    @classmethod
+    def from_tag(cls, tag: str) -> Owner | None:
+        pid, _, start = tag.partition("-")
+        if not pid.isdigit():
+            return None
+        return cls(socket.gethostname(), int(pid), "" if start == "0" else start)
+
     def is_alive(self, heartbeat: float, now: float | None = None) -> bool:
         """Whether the process that owns a job (last stamped at ``heartbeat``) still runs."""
         fresh = (time.time() if now is None else now) - heartbeat < STALE_S

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from shortory_core.jobs import table
 from shortory_core.jobs.context import staging_root
+from shortory_core.jobs.owner import Owner
 from shortory_core.store import Store
 from shortory_core.uploads import uploads_root
 
@@ -80,12 +81,21 @@ def _sweep(store: Store, active: set[int], projects: set[int], kept_uploads: set
         if match and int(match.group(1)) not in projects:
             _remove(path)
     for part in store.media_root.rglob("*.part"):
-        _remove(part)  # clips are rendered in staging now: a .part here is a dead render's
+        if not _written_by_live_process(part, now):
+            _remove(part)
     uploads = uploads_root(store)
     if uploads.is_dir():
         for path in uploads.iterdir():
             if str(path) not in kept_uploads and now - path.stat().st_mtime > UPLOAD_GRACE_S:
                 _remove(path)
+
+
+def _written_by_live_process(part: Path, now: float) -> bool:
+    """Whether a ``.part`` file is still being written: its name carries its writer
+    (``upload-PID-START-…``, see ``Owner.tag``). Any other ``.part`` is a dead render's."""
+    match = re.fullmatch(r"upload-(\d+-\d+)-.*\.part", part.name)
+    owner = Owner.from_tag(match.group(1)) if match else None
+    return owner is not None and owner.is_alive(part.stat().st_mtime, now)
 
 
 def _remove(path: Path) -> None:

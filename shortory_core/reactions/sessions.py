@@ -12,6 +12,7 @@ import uuid
 from typing import BinaryIO
 
 from shortory_core.errors import ShortoryError
+from shortory_core.jobs.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
@@ -23,7 +24,8 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
                   suffix: str, *, time_offset: float, meta: dict | None = None) -> int:
     """A new recording session holding an uploaded reaction video; returns its id.
 
-    The upload is written in chunks under a ``.part`` name first and renamed to the session's
+    The upload is written in chunks under a ``.part`` name that names this process (recovery
+    in another process leaves it alone while this one lives) and renamed to the session's
     file (named by the session's id, never by the upload's name) in the transaction that
     creates the session: a session never exists without its file. Analyse it with an
     ``analyse`` job.
@@ -31,7 +33,7 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
     suffix = suffix.lower() if suffix.lower() in VIDEO_SUFFIXES else ".mp4"
     folder = store.project_media_dir(project_id) / "reactions"
     folder.mkdir(exist_ok=True)
-    partial = folder / f"upload-{uuid.uuid4().hex}{suffix}.part"
+    partial = folder / f"upload-{Owner.current().tag()}-{uuid.uuid4().hex}{suffix}.part"
     try:
         with partial.open("wb") as out:
             if isinstance(data, bytes | bytearray | memoryview):
