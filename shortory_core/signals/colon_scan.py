@@ -73,8 +73,10 @@ def scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
         empty = np.zeros(0, np.int64)
         return ScanResult(empty, empty, empty, empty, empty, empty, empty, empty)
     buf = buf[:bounds[-1]]
-    exact = _holding(buf, bounds, b"<a") | _holding(buf, bounds, b"\xef\xbc") \
-        | _holding(buf, bounds, b"\xef\xbd") | _holding(buf, bounds, b"\xe3\x80\x80")
+    needles = _Needles(buf)
+    exact = np.zeros(len(bounds) - 1, bool)
+    for needle in (b"<a", b"\xef\xbc", b"\xef\xbd", b"\xe3\x80\x80"):  # links, full width
+        exact |= _holding(needles, bounds, needle)
 
     starts, stops, seconds = _times(buf, bounds)
     owner = np.searchsorted(bounds, starts, side="right") - 1
@@ -88,7 +90,7 @@ def scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     window = np.maximum(starts - 48, lows)  # 16 characters are at most 48 bytes
     signs = np.flatnonzero(_DATE_SIGN[buf])
     date = _count_in(signs, window, starts) >= 2  # a date needs two of "-/."
-    words = np.sort(np.concatenate([_positions(buf, w) for w in _CLOCK_WORDS]))
+    words = np.sort(np.concatenate([needles.find(w) for w in _CLOCK_WORDS]))
     clock_word = _count_in(words, window, starts) > 0
     exact[owner[hint & (date | clock_word)]] = True
     window = _bytes_after(buf, stops, ends, 12)
@@ -97,7 +99,7 @@ def scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     exact[owner[unsure]] = True
     live = ~clock & ~exact[owner]
     colon = _join_ranges(buf, owner[live], starts[live], stops[live], seconds[live], bounds)
-    korean = _korean(buf, bounds)
+    korean = _korean(buf, bounds, needles)
     korean_rules = np.zeros(len(bounds) - 1, bool)
     korean_rules[korean[-1]] = True
     korean_rules &= ~exact
@@ -119,9 +121,9 @@ def _bytes_before(buf: np.ndarray, starts: np.ndarray, lows: np.ndarray, count: 
     return cells
 
 
-def _holding(buf: np.ndarray, bounds: np.ndarray, needle: bytes) -> np.ndarray:
+def _holding(needles: _Needles, bounds: np.ndarray, needle: bytes) -> np.ndarray:
     """Which comments hold ``needle``."""
-    where = _positions(buf, needle)
+    where = needles.find(needle)
     owner = np.searchsorted(bounds, where, side="right") - 1
     inside = where + len(needle) <= bounds[owner + 1]  # not across two comments
     holding = np.zeros(len(bounds) - 1, bool)
@@ -268,12 +270,13 @@ _NOT_POSITION = tuple(w.encode() for w in ("동안", "만에", "전", "후", "�
 _CONTEXT_WORDS = tuple(w.encode() for w in ("시", "오전", "오후", "새벽", "아침", "저녁", "밤"))
 
 
-def _korean(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, ...]:
+def _korean(buf: np.ndarray, bounds: np.ndarray, needles: _Needles
+            ) -> tuple[np.ndarray, ...]:
     """``timestamps._take_korean`` in bulk: ``M분`` or ``M분 S초`` (ASCII digits, ASCII
     spaces), not inside a number, not followed by a duration word (동안, 전…), with no hour or
     clock word (시, 오전…) in the 40 bytes before. Returns (owner, seconds, end, start, stop)
     of the times found and, last, the comments whose times the character rule must read."""
-    at = _positions(buf, _BUN)
+    at = needles.find(_BUN)
     owner = np.searchsorted(bounds, at, side="right") - 1
     lows, highs = bounds[owner], bounds[owner + 1]
     at = at[at + 3 <= highs]
@@ -313,8 +316,7 @@ def _korean(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, ...]:
         more = _DIGIT[cell] & (sec_count == k)
         sec = np.where(more, sec * 10 + (cell.astype(np.int64) - _DIGIT_LO), sec)
         sec_count += more
-    tail = space + sec_count
-    tail += np.argmin(_SPACE[_shift(ahead, tail)], axis=1)
+    tail = _first_not_space(ahead, space + sec_count)
     two = (sec_count >= 1) & (sec_count <= 2)
     cho = two & _starts_with(ahead, tail, _CHO)
     unsure |= _MAY_BE_SPACE[_cell(ahead, space)]  # a Unicode space before the seconds?
@@ -327,7 +329,7 @@ def _korean(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, ...]:
     unsure |= _MAY_BE_SPACE[_cell(rest, gap)] | _SPACE[rest].all(axis=1) | (gap + 6 > _REACH)
     for word in _NOT_POSITION:
         found &= ~_starts_with(rest, gap, word)
-    context = np.sort(np.concatenate([_positions(buf, w) for w in _CONTEXT_WORDS]))
+    context = np.sort(np.concatenate([needles.find(w) for w in _CONTEXT_WORDS]))
     unsure |= found & (_count_in(context, np.maximum(first - 40, lows), first) > 0)
     unsure &= found | (count == 0)
     keep = found & ~unsure
@@ -346,15 +348,31 @@ def _cell(cells: np.ndarray, index: np.ndarray) -> np.ndarray:
                     0)
 
 
-def _positions(buf: np.ndarray, needle: bytes) -> np.ndarray:
-    """Where ``needle`` starts in ``buf``: its first byte is looked up in the whole buffer
-    once, the rest only where that byte is."""
-    if len(buf) < len(needle):
-        return np.zeros(0, np.int64)
-    where = np.flatnonzero(buf[:len(buf) - len(needle) + 1] == needle[0])
-    for i, byte in enumerate(needle[1:], start=1):
-        where = where[buf[where + i] == byte]
-    return where
+class _Needles:
+    """Where byte strings start in one buffer. The Korean words and full-width forms looked
+    for all start with a byte of 0xE0 or more: those bytes are found once, and each such word
+    is then matched among them only, not in the whole buffer again."""
+
+    def __init__(self, buf: np.ndarray) -> None:
+        self.buf = buf
+        self._leads: np.ndarray | None = None
+        self._lead_bytes: np.ndarray | None = None
+
+    def find(self, needle: bytes) -> np.ndarray:
+        buf = self.buf
+        if len(buf) < len(needle):
+            return np.zeros(0, np.int64)
+        if needle[0] >= 0xE0:
+            if self._leads is None:
+                self._leads = np.flatnonzero(buf >= 0xE0)
+                self._lead_bytes = buf[self._leads]
+            where = self._leads[self._lead_bytes == needle[0]]
+        else:
+            where = np.flatnonzero(buf == needle[0])
+        where = where[where + len(needle) <= len(buf)]
+        for i, byte in enumerate(needle[1:], start=1):
+            where = where[buf[where + i] == byte]
+        return where
 
 
 def _bytes_after(buf: np.ndarray, starts: np.ndarray, highs: np.ndarray, count: int
@@ -368,16 +386,15 @@ def _bytes_after(buf: np.ndarray, starts: np.ndarray, highs: np.ndarray, count: 
     return cells
 
 
-def _shift(cells: np.ndarray, by: np.ndarray) -> np.ndarray:
-    """Each row of ``cells`` moved left by ``by`` (zeros come in at the right)."""
-    index = np.arange(cells.shape[1])[None, :] + by[:, None]
-    padded = np.concatenate([cells, np.zeros_like(cells)], axis=1)
-    return padded[np.arange(len(cells))[:, None], np.minimum(index, 2 * cells.shape[1] - 1)]
+def _first_not_space(cells: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Each row's first column at or after ``start`` that is not a space (the width if none)."""
+    wanted = ~_SPACE[cells] & (np.arange(cells.shape[1]) >= start[:, None])
+    return np.where(wanted.any(axis=1), np.argmax(wanted, axis=1), cells.shape[1])
 
 
 def _starts_with(cells: np.ndarray, at: np.ndarray, word: bytes) -> np.ndarray:
     """Whether each row of ``cells`` holds ``word`` from column ``at`` on."""
-    moved = _shift(cells, at)
-    if len(word) > moved.shape[1]:
-        return np.zeros(len(cells), bool)
-    return (moved[:, :len(word)] == np.frombuffer(word, np.uint8)).all(axis=1)
+    hit = np.ones(len(cells), bool)
+    for k, byte in enumerate(word):
+        hit &= _cell(cells, at + k) == byte
+    return hit

@@ -53,18 +53,23 @@ def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
         report.comments = []
         return ColumnsRead(columns, report)
     records = table.num_rows
-    text = table.column("text")
-    usable = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
-    table = table.filter(usable)
-    no_text = records - table.num_rows
-    table = _first_of_each_id(table)
-    cids = table.column("cid")
-    is_reply = pc.or_(pc.fill_null(table.column("reply"), False),
-                      pc.match_substring(cids, "."))
+    # One contiguous copy of each column, the chunked ones let go at once (a peak of two
+    # copies of two million texts is what a careless order costs).
+    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    del table
+    usable = pc.fill_null(pc.match_substring_regex(columns["text"], r"\S"), False)
+    no_text = records - pc.sum(usable).as_py() if records else 0
+    if no_text:
+        columns = {name: column.filter(usable) for name, column in columns.items()}
+    keep = _first_of_each_id(columns["cid"])
+    if keep is not None:
+        columns = {name: column.take(keep) for name, column in columns.items()}
+    cids = columns["cid"]
+    is_reply = pc.or_(pc.fill_null(columns["reply"], False), pc.match_substring(cids, "."))
     columns = CommentColumns(pa.table({
-        "cid": cids, "text": table.column("text"),
-        "author": pc.fill_null(table.column("author"), ""),
-        "likes": _likes(table.column("votes")), "is_reply": is_reply,
+        "cid": cids, "text": columns.pop("text"),
+        "author": pc.fill_null(columns["author"], ""),
+        "likes": _likes(columns["votes"]), "is_reply": is_reply,
     }))
     report = ImportReport(comments=[], format="youtube-comment-downloader JSON lines",
                           records=records, bad_records=no_text,
@@ -90,19 +95,22 @@ def _downloader_lines(path: Path) -> pa.Table | None:
     return table
 
 
-def _first_of_each_id(table: pa.Table) -> pa.Table:
-    """A comment id seen before is a duplicate: the first record of each id is kept."""
-    codes = table.column("cid").combine_chunks().dictionary_encode().indices
-    _, first = np.unique(codes.to_numpy(zero_copy_only=False), return_index=True)
-    if len(first) == table.num_rows:
-        return table
-    return table.take(pa.array(np.sort(first)))
+def _first_of_each_id(cids: pa.Array) -> pa.Array | None:
+    """Rows to keep when a comment id repeats (the first of each), or ``None`` when none does.
+    Arrow numbers the distinct ids in order of first appearance, so a row is an id's first
+    exactly when its number is above every number before it."""
+    encoded = cids.dictionary_encode()
+    if len(encoded.dictionary) == len(cids):
+        return None
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return pa.array(np.flatnonzero(codes > seen))
 
 
-def _likes(votes: pa.ChunkedArray) -> pa.Array:
+def _likes(votes: pa.Array) -> pa.Array:
     """Like counts as YouTube shows them ("1.2K", "3M", "1,234"), each distinct text parsed
     once (a dump holds a few thousand distinct counts however many comments it has)."""
-    encoded = pc.fill_null(votes, "0").combine_chunks().dictionary_encode()
+    encoded = pc.fill_null(votes, "0").dictionary_encode()
     values = np.array([parse_likes(v) for v in encoded.dictionary.to_pylist()], np.int64)
     return pa.array(values[encoded.indices.to_numpy(zero_copy_only=False)]
                     if len(values) else np.zeros(len(encoded), np.int64))
