@@ -2,18 +2,17 @@
 
 Progress goes to the store (throttled), never to a user interface: a worker thread has no
 Streamlit session, and a page or the CLI reads the store instead. Cancelling is cooperative:
-the job calls ``check()`` between frames, chunks and rows, and a child process it registers
-with ``watch_process`` is killed by the service's watcher within a fraction of a second.
+the job calls ``check()`` between frames, chunks and rows (every ``progress`` call is one), and
+hands ``cancelled`` to whatever runs a child process (``clips.render.run_ffmpeg`` kills ffmpeg
+within a tenth of a second of it being set).
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +45,6 @@ class JobContext:
         self._lock = threading.Lock()
         self._written_at = 0.0
         self._message: str | None = None
-        self._fraction = job.progress
-        self._processes: list[subprocess.Popen] = []
 
     @property
     def id(self) -> int:
@@ -63,7 +60,6 @@ class JobContext:
         now = time.monotonic()
         with self._lock:
             changed = message is not None and message != self._message
-            self._fraction = fraction
             if not changed and now - self._written_at < PROGRESS_EVERY_S:
                 return
             self._written_at, self._message = now, message or self._message
@@ -71,36 +67,14 @@ class JobContext:
         if self._on_progress:
             self._on_progress(fraction, message)
 
-    def step(self, message: str) -> None:
-        """A new visible step of the job (kept as the job's message)."""
-        self.progress(self._fraction, message)
-
     def check(self) -> None:
         """Raise ``Cancelled`` if the user asked this job to stop."""
         if self.cancelled.is_set():
             raise Cancelled("Cancelled.")
 
     def cancel(self) -> None:
-        """Called by the service's watcher: stop at the next check, kill child processes now."""
+        """Called by the service's watcher: the job stops at its next check."""
         self.cancelled.set()
-        with self._lock:
-            processes = list(self._processes)
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-
-    @contextmanager
-    def watch_process(self, process: subprocess.Popen) -> Iterator[subprocess.Popen]:
-        """Kill ``process`` at once if the job is cancelled while it runs."""
-        with self._lock:
-            self._processes.append(process)
-        try:
-            if self.cancelled.is_set():
-                process.kill()
-            yield process
-        finally:
-            with self._lock:
-                self._processes.remove(process)
 
     # -- files
 

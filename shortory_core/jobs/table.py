@@ -113,11 +113,6 @@ def set_progress(store: Store, job_id: int, progress: float, message: str | None
             "WHERE id = ?", (progress, message, time.time(), job_id))
 
 
-def set_project(store: Store, job_id: int, project_id: int) -> None:
-    with store.transaction() as conn:
-        conn.execute("UPDATE jobs SET project_id = ? WHERE id = ?", (project_id, job_id))
-
-
 def finish(store: Store, job_id: int, status: str, *, message: str = "", error: str = "",
            result: dict[str, Any] | None = None) -> None:
     with store.transaction() as conn:
