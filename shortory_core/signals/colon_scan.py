@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FORMS = ("colon", "range", "anchor", "korean")  # a reference's form, as ``TimeRef.form``
-_DIGIT_LO, _DIGIT_HI, _COLON = ord("0"), ord("9"), ord(":")
+_DIGIT_LO, _COLON = ord("0"), ord(":")
 _CLOCK_WORDS = tuple(w.encode() for w in ("오전", "오후", "새벽", "아침", "저녁", "밤"))
 _ZONES = (b"kst", b"jst", b"utc", b"gmt", b"est", b"edt", b"pst", b"pdt", b"cst", b"cet", b"bst")
 
@@ -195,14 +195,13 @@ def _clock_after(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     on past the window, the character rules decide."""
     first = window[:, 0]
     starts_word = (first == ord(" ")) | _LETTER[first]
-    spaces = _SPACE[window]
-    lead = np.argmin(spaces, axis=1)  # the first byte after the spaces
+    lead = _first_not_space(window)
     rows = np.arange(len(window))
     padded = np.concatenate([window, np.zeros((len(window), 6), np.uint8)], axis=1)
     at = [padded[rows, lead + k] for k in range(6)]
     low = [a | 0x20 for a in at]
     clock = np.zeros(len(window), bool)
-    unsure = spaces.all(axis=1) | _MAY_BE_SPACE[at[0]]
+    unsure = (lead == window.shape[1]) | _MAY_BE_SPACE[at[0]]
     is_ap = (low[0] == ord("a")) | (low[0] == ord("p"))
     unsure |= is_ap & (_HIGH[at[1]] | ((at[1] == ord(".")) & _HIGH[at[2]]))
     for gap in ((), (".",), (" ",), (".", " ")):  # what may stand between a/p and m
@@ -247,7 +246,7 @@ def _joins(buf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     cells = np.where(np.arange(12) < size[:, None],
                      buf[np.minimum(lo[:, None] + np.arange(12), len(buf) - 1)], ord(" "))
     blank = _SPACE[cells]
-    head = np.argmin(blank, axis=1)  # the first byte that is not a space
+    head = _first_not_space(cells)
     tail = 11 - np.argmin(blank[:, ::-1], axis=1)  # the last one
     width = tail - head + 1
     rows = np.arange(len(cells))
@@ -284,10 +283,9 @@ def _korean(buf: np.ndarray, bounds: np.ndarray, needles: _Needles
     lows, highs = bounds[owner], bounds[owner + 1]
     unsure = np.zeros(len(at), bool)
 
-    rows = np.arange(len(at))
     before = _bytes_before(buf, at, lows, _REACH)  # nearest first: spaces, then the digits
-    lead = np.argmin(_SPACE[before], axis=1)
-    unsure |= _SPACE[before].all(axis=1) | (lead + 4 >= _REACH)  # spaces may run on
+    lead = _first_not_space(before)
+    unsure |= lead + 4 >= _REACH  # spaces may run on past the window
     digits = np.zeros(len(at), np.int64)
     count = np.zeros(len(at), np.int64)
     for k in range(4):
@@ -297,7 +295,7 @@ def _korean(buf: np.ndarray, bounds: np.ndarray, needles: _Needles
         count += more
     first = at - lead - count  # where the digits start
     beyond = _cell(before, lead + count)  # the byte before the digits (0 at the start)
-    unsure |= _HIGH[before[rows, lead]] & (count == 0)  # a Unicode space or digit there?
+    unsure |= _HIGH[_cell(before, lead)] & (count == 0)  # a Unicode space or digit there?
     found = (count >= 1) & (count <= 3)
     # What precedes the digits must not be a digit: ASCII is plain; a three-byte character
     # starting E3–ED (Hangul, kana, CJK) holds none; anything else the rule decides.
@@ -307,8 +305,8 @@ def _korean(buf: np.ndarray, bounds: np.ndarray, needles: _Needles
 
     after = at + 3
     ahead = _bytes_after(buf, after, highs, _REACH)
-    space = np.argmin(_SPACE[ahead], axis=1)
-    unsure |= _SPACE[ahead].all(axis=1)  # spaces that may run on past the window
+    space = _first_not_space(ahead)
+    unsure |= space == _REACH  # spaces that may run on past the window
     sec = np.zeros(len(at), np.int64)
     sec_count = np.zeros(len(at), np.int64)
     for k in range(3):
@@ -325,8 +323,8 @@ def _korean(buf: np.ndarray, bounds: np.ndarray, needles: _Needles
     stop = np.where(cho, after + tail + 3, after)
 
     rest = _bytes_after(buf, stop, highs, _REACH)
-    gap = np.argmin(_SPACE[rest], axis=1)
-    unsure |= _MAY_BE_SPACE[_cell(rest, gap)] | _SPACE[rest].all(axis=1) | (gap + 6 > _REACH)
+    gap = _first_not_space(rest)
+    unsure |= _MAY_BE_SPACE[_cell(rest, gap)] | (gap + 6 > _REACH)
     for word in _NOT_POSITION:
         found &= ~_starts_with(rest, gap, word)
     context = np.sort(np.concatenate([needles.find(w) for w in _CONTEXT_WORDS]))
@@ -386,9 +384,12 @@ def _bytes_after(buf: np.ndarray, starts: np.ndarray, highs: np.ndarray, count: 
     return cells
 
 
-def _first_not_space(cells: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Each row's first column at or after ``start`` that is not a space (the width if none)."""
-    wanted = ~_SPACE[cells] & (np.arange(cells.shape[1]) >= start[:, None])
+def _first_not_space(cells: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """Each row's first column (at or after ``start``) that is not a space; the width if
+    none is."""
+    wanted = ~_SPACE[cells]
+    if start is not None:
+        wanted &= np.arange(cells.shape[1]) >= start[:, None]
     return np.where(wanted.any(axis=1), np.argmax(wanted, axis=1), cells.shape[1])
 
 
