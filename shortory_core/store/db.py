@@ -169,10 +169,6 @@ class Store:
             ).fetchone()
         return int(row[0]) if row else None
 
-    def mark_demo(self, project_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE projects SET is_demo = 1 WHERE id = ?", (project_id,))
-
     def delete_project(self, project_id: int) -> None:
         with self.transaction() as conn:
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
@@ -320,11 +316,6 @@ class Store:
                 (project_id,),
             ).fetchall()
         return [_session(r) for r in rows]
-
-    def set_session_source(self, session_id: int, source_path: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
-                         (source_path, session_id))
 
     def set_session_status(self, session_id: int, status: str, *, ended: bool = False) -> None:
         with self.transaction() as conn:
