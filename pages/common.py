@@ -17,7 +17,8 @@ from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService, job_service
 from shortory_core.jobs.table import listing
 from shortory_core.records import Project, ProjectSummary, VideoInfo
-from shortory_core.signals.mentions import Mentions, extract_mentions
+from shortory_core.signals.mentions import Mentions
+from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
 from shortory_core.store import Store
 from shortory_core.uploads import new_upload_dir, save_upload
 
@@ -52,9 +53,10 @@ def project_mentions(store: Store, project_id: int, duration: float | None) -> M
 @st.cache_resource(show_spinner="Reading timestamps in the comments…", max_entries=8)
 def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
               ) -> Mentions:
-    """Shared, never copied: ``cache_data`` would pickle every mention on every rerun (25 s
-    for a million-comment video). Nobody mutates the list."""
-    return extract_mentions(_store_at(root).comments(project_id), duration)
+    """The stored references (extracted at import), read once per comment count. Shared,
+    never copied: ``cache_data`` would pickle them on every rerun. Nobody mutates them."""
+    del n_comments  # part of the cache key only
+    return stored_mentions(_store_at(root), project_id, duration)
 
 
 def mentions_by_time(store: Store, project_id: int, duration: float | None

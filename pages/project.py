@@ -12,6 +12,8 @@ from shortory_core.jobs.table import listing
 from shortory_core.projects import import_summary
 from shortory_core.timefmt import format_seconds
 
+TOP_COMMENTS = 1000  # a million-comment project lists its most-liked, not all of them
+
 store = open_store()
 service = jobs(store)
 opened = require_project(store)
@@ -50,8 +52,8 @@ else:
             hide_index=True,
         )
 
-comments = store.comments(project_id)
-st.subheader(f"Comments ({len(comments)})")
+n_comments = store.comment_count(project_id)
+st.subheader(f"Comments ({n_comments:,})")
 with st.expander("Import more comments"):
     upload = st.file_uploader("Comment dump", type=["json", "jsonl", "csv", "txt"],
                               key="more_comments")
@@ -69,12 +71,13 @@ if imports:
             if record["problems"]:
                 st.dataframe(pd.DataFrame({"first skipped records": record["problems"]}),
                              hide_index=True)
-if comments:
+if n_comments:
+    shown = store.top_comments(project_id, TOP_COMMENTS)
+    if n_comments > len(shown):
+        st.caption(f"The {len(shown):,} most-liked comments.")
     st.dataframe(
-        pd.DataFrame(
-            [(c.author, c.text, c.likes, "reply" if c.is_reply else "") for c in comments],
-            columns=["author", "text", "likes", "reply"],
-        ).sort_values("likes", ascending=False),
+        pd.DataFrame([(c.author, c.text, c.likes, "reply" if c.is_reply else "")
+                      for c in shown], columns=["author", "text", "likes", "reply"]),
         hide_index=True, width="stretch", height=260,
     )
 

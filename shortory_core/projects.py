@@ -14,8 +14,13 @@ from pathlib import Path
 
 from shortory_core.errors import SourceError
 from shortory_core.records import ProjectDraft
-from shortory_core.signals.timestamps import find_times, normalise
-from shortory_core.sources.comment_files import ImportReport, read_comment_file
+from shortory_core.signals.mentions import Mentions, extract_mentions
+from shortory_core.signals.stored_mentions import pack, project_mentions
+from shortory_core.sources.comment_columns import (
+    ColumnsRead,
+    CommentColumns,
+    read_comment_columns,
+)
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.sources.web_comments import Sort, fetch_comments
@@ -96,40 +101,58 @@ def import_files(
     if comments is not None:
         progress(0.8, "Reading the comments")
         try:
-            report = read_comment_file(Path(comments), Path(comments).name)
+            record = add_comment_file(draft, Path(comments), Path(comments).name)
         except OSError as exc:
             error = f"cannot read {Path(comments).name}: {exc.strerror}"
         except SourceError as exc:
             error = str(exc)
-        else:
-            draft.comments = report.comments
-            record = import_record(report, Path(comments).name, info.duration)
-            draft.imports.append(record)
     progress(0.9, "Saving the project")
     project_id = store.commit_project(draft)
     return CreatedProject(project_id, len(draft.comments), record, error)
 
 
-def import_comments(store: Store, project_id: int, source: Path | bytes, name: str) -> dict:
-    """Parse a comment dump and add its comments and its record (one transaction); returns
-    the record (``import_record``) with how many comments were new."""
-    report = read_comment_file(source, name)
+def add_comment_file(draft: ProjectDraft, path: Path, name: str) -> dict:
+    """Read a comment dump into a new project's draft with its time references (extracted
+    here, once) and its import record; returns the record."""
+    read = read_comment_columns(path, name)
+    mentions = _set_comments(draft, read.columns)
+    record = import_record(read, mentions, name, draft.video.duration if draft.video else None)
+    draft.imports.append(record)
+    return record
+
+
+def _set_comments(draft: ProjectDraft, columns: CommentColumns) -> Mentions:
+    """Put comments in a draft with their time references, which are returned."""
+    mentions = extract_mentions(columns)
+    draft.comments, draft.mentions = columns, pack(mentions, len(columns))
+    return mentions
+
+
+def import_comments(store: Store, project_id: int, source: Path, name: str) -> dict:
+    """Parse a comment dump and add its comments and its record (one transaction), then bring
+    the project's stored time references up to date; returns the record (``import_record``)
+    with how many comments were new."""
+    read = read_comment_columns(source, name)
     video = store.get_video(project_id)
-    record = import_record(report, name, video.duration if video else None)
-    added = store.add_comments(project_id, report.comments, report=record)
+    record = import_record(read, extract_mentions(read.columns), name,
+                           video.duration if video else None)
+    added = store.add_comments(project_id, read.columns, report=record)
+    if added:
+        project_mentions(store, project_id)
     return record | {"added": added}
 
 
-def import_record(report: ImportReport, name: str, duration: float | None) -> dict:
+def import_record(read: ColumnsRead, mentions: Mentions, name: str, duration: float | None
+                  ) -> dict:
     """What the user is shown of an import, and kept with the project: the format, the counts,
     how many time references were found and how many of them point past the video's end, and
     why records were skipped."""
-    refs = [ref for comment in report.comments for ref in find_times(normalise(comment.text))]
-    past_end = sum(1 for ref in refs if duration and ref.seconds > duration)
+    report = read.report
+    past_end = int((mentions.seconds > duration).sum()) if duration else 0
     return {"file": name, "format": report.format, "encoding": report.encoding,
-            "records": report.records, "comments": len(report.comments),
-            "replies": report.replies, "timestamps": len(refs), "past_end": past_end,
-            "skipped": report.bad_records, "reasons": report.reasons,
+            "records": report.records, "comments": read.comments,
+            "replies": read.columns.replies, "timestamps": len(mentions),
+            "past_end": past_end, "skipped": report.bad_records, "reasons": report.reasons,
             "problems": report.problems}
 
 
@@ -169,7 +192,7 @@ def create_from_url(
         except SourceError as exc:
             error = str(exc)
         else:
-            draft.comments = fetched.comments
+            _set_comments(draft, CommentColumns.of(fetched.comments))
             error = fetched.stopped
     progress(0.95, "Saving the project")
     return CreatedProject(store.commit_project(draft), len(draft.comments), comment_error=error)

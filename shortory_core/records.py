@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shortory_core.sources.comment_columns import CommentColumns
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,18 @@ class SessionDraft:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MentionSet:
+    """A project's time references as the store keeps them (``signals.stored_mentions`` packs
+    and reads them): valid while the project has ``comments`` comments and the rules are
+    ``rules``."""
+
+    comments: int
+    rules: str
+    refs: bytes
+    quoted: bytes
+
+
 @dataclass
 class ProjectDraft:
     """Everything a new project holds, made off the record: files in ``folder`` (a staging
@@ -88,7 +104,8 @@ class ProjectDraft:
     name: str
     folder: Path
     video: VideoInfo | None = None
-    comments: list[Comment] = field(default_factory=list)
+    comments: list[Comment] | CommentColumns = field(default_factory=list)
+    mentions: MentionSet | None = None  # the comments' time references, when extracted
     sessions: list[SessionDraft] = field(default_factory=list)
     imports: list[dict] = field(default_factory=list)  # comment import reports (projects.py)
     is_demo: bool = False

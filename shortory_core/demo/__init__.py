@@ -16,11 +16,10 @@ from pathlib import Path
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
 from shortory_core.errors import ShortoryError
-from shortory_core.projects import import_record
+from shortory_core.projects import add_comment_file
 from shortory_core.reactions.recording import analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.records import ProjectDraft, SessionDraft
-from shortory_core.sources.comment_files import read_comment_file
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
@@ -87,9 +86,8 @@ def _build_demo(store: Store, work: Path, progress: Progress) -> int:
     info.title = "The Shortory show (demo)"
     progress(0.4, "Reading the demo comments")
     comments_file = write_demo_comments(work / "comments.jsonl")
-    report = read_comment_file(comments_file, comments_file.name)
-    draft = ProjectDraft(DEMO_NAME, work, video=info, comments=report.comments, is_demo=True,
-                         imports=[import_record(report, comments_file.name, info.duration)])
+    draft = ProjectDraft(DEMO_NAME, work, video=info, is_demo=True)
+    add_comment_file(draft, comments_file, comments_file.name)
 
     engines = [VisionEngine() for _ in range(2)]
     for index, reaction in enumerate(DEMO_REACTIONS):

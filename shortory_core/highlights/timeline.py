@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shortory_core.signals.comment_moments import extract_mentions
+from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.store import Store
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
@@ -97,7 +97,7 @@ def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
 
     viewers = (np.vstack([np.isfinite(layer["attention"]) for layer in layers]).sum(0)
                if layers else np.zeros(bins, int))
-    mentions = extract_mentions(store.comments(project_id), duration or None)
+    mentions = project_mentions(store, project_id, duration or None)
     seconds = mentions.seconds.astype(float)
     comments = (np.bincount(np.clip((seconds / step).astype(int), 0, bins - 1),
                             minlength=bins) / step if len(seconds) else np.zeros(bins))

@@ -26,6 +26,7 @@ from shortory_core.signals.timestamps import (
     normalise,
     plain_text,
 )
+from shortory_core.sources.comment_columns import CommentColumns
 
 SNIPPET_CHARS = 60
 
@@ -48,36 +49,6 @@ class Mention(NamedTuple):
     def snippet(self) -> str:
         """The words around the reference (made on demand: only top comments are shown)."""
         return _snippet(self.text, self.at, self.stop)
-
-
-class CommentColumns:
-    """Comments as columns: cid, text, author, likes, is_reply (Arrow arrays)."""
-
-    NAMES = ("cid", "text", "author", "likes", "is_reply")
-
-    def __init__(self, table: pa.Table) -> None:
-        self._columns = {name: table.column(name).combine_chunks() for name in self.NAMES}
-        self._rows = table.num_rows
-
-    @classmethod
-    def of(cls, comments: Iterable[Comment] | CommentColumns) -> CommentColumns:
-        if isinstance(comments, CommentColumns):
-            return comments
-        comments = list(comments)
-        return cls(pa.table({
-            "cid": pa.array([c.cid for c in comments], pa.string()),
-            "text": pa.array([c.text.replace(SEPARATOR, " ") for c in comments],
-                             pa.large_string()),
-            "author": pa.array([c.author for c in comments], pa.string()),
-            "likes": pa.array([c.likes for c in comments], pa.int64()),
-            "is_reply": pa.array([c.is_reply for c in comments], pa.bool_()),
-        }))
-
-    def __len__(self) -> int:
-        return self._rows
-
-    def column(self, name: str) -> pa.Array:
-        return self._columns[name]
 
 
 class Mentions(Sequence[Mention]):
@@ -123,6 +94,19 @@ class Mentions(Sequence[Mention]):
                        self.comments.column("author")[row].as_py(), int(self.likes[i]),
                        bool(self.comments.column("is_reply")[row].as_py()), text, at, stop)
 
+    def within(self, duration: float | None) -> Mentions:
+        """The references inside a video of ``duration`` seconds (all when it is unknown); a
+        range running past the end keeps its start."""
+        if not duration or duration <= 0 or not len(self) or (
+                self.seconds.max() <= duration and self.end.max() <= duration):
+            return self
+        keep = self.seconds <= duration
+        end, form = self.end[keep], self.form[keep]
+        past = end > duration
+        end[past], form[past] = -1, FORMS.index("colon")
+        return Mentions(self.comments, self.owner[keep], self.seconds[keep], end, form,
+                        self.start[keep], self.stop[keep])
+
     def author_codes(self) -> np.ndarray:
         """One integer per distinct author, per reference (for counting authors)."""
         if self._authors is None:
@@ -151,15 +135,9 @@ def extract_mentions(comments: Iterable[Comment] | CommentColumns,
             parts.append(_by_rule(texts, rows, rule))
     owner, seconds, end, form, start, stop = (np.concatenate([p[k] for p in parts])
                                               .astype(np.int64) for k in range(6))
-    if duration and duration > 0:
-        keep = seconds <= duration
-        owner, seconds, end, form, start, stop = (a[keep] for a in (owner, seconds, end, form,
-                                                                     start, stop))
-        past = end > duration
-        end[past], form[past] = -1, FORMS.index("colon")
     order = np.lexsort((start, owner))
     return Mentions(columns, owner[order], seconds[order], end[order], form[order],
-                    start[order], stop[order])
+                    start[order], stop[order]).within(duration)
 
 
 def text_column_of(columns: CommentColumns) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +157,8 @@ def _by_rule(texts: pa.Array, rows: np.ndarray, rule: object) -> tuple[np.ndarra
     """References the character-level ``rule`` finds in some comments, as columns with byte
     offsets. The comments are joined and scanned in one pass, as the rules are built for;
     normalising keeps one character for one, so offsets carry over."""
-    chosen = texts.take(pa.array(rows, pa.int64())).to_pylist()
+    chosen = [text.replace(SEPARATOR, " ")
+              for text in texts.take(pa.array(rows, pa.int64())).to_pylist()]
     starts = np.cumsum([0] + [len(t) + 1 for t in chosen[:-1]])
     refs = rule(normalise(SEPARATOR.join(chosen)))  # type: ignore[operator]
     if not refs:

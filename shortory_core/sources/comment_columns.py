@@ -6,6 +6,9 @@ Arrow's JSON reader parses the file on every core into columns that ``signals.me
 as they are. Only the fields Shortory uses are kept (a dump's photo URLs and the like are
 skipped while parsing).
 
+``CommentColumns`` is that shape, whatever a dump was read by: the import stores comments
+from it and ``signals.mentions`` scans it.
+
 Anything Arrow does not take in one go (another format, a malformed line, an unexpected
 field type) is read by ``comment_files.read_comment_file``, which reports each bad record; the
 result is the same comments either way.
@@ -13,6 +16,7 @@ result is the same comments either way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +25,74 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shortory_core.signals.mentions import CommentColumns
+from shortory_core.records import Comment
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
-                               ("reply", pa.bool_())])
+                               ("reply", pa.bool_()), ("time", pa.string())])
+
+
+CommentRow = tuple[str, str, str, int, bool, str | None, str]
+
+
+class CommentColumns:
+    """Comments as Arrow columns, in the order ``Comment`` has its fields: what a dump reader
+    fills, what the bulk scan reads and what the store inserts from, without one Python
+    object per comment."""
+
+    NAMES = ("cid", "text", "author", "likes", "is_reply", "parent_cid", "published")
+    TYPES = (pa.string(), pa.large_string(), pa.string(), pa.int64(), pa.bool_(), pa.string(),
+             pa.string())
+
+    def __init__(self, table: pa.Table) -> None:
+        self._columns = {
+            name: (table.column(name).combine_chunks() if name in table.column_names
+                   else pa.nulls(table.num_rows, kind))
+            for name, kind in zip(self.NAMES, self.TYPES, strict=True)}
+        self._rows = table.num_rows
+
+    @classmethod
+    def of(cls, comments: Iterable[Comment] | CommentColumns) -> CommentColumns:
+        if isinstance(comments, CommentColumns):
+            return comments
+        comments = list(comments)
+        return cls(pa.table({name: pa.array([getattr(c, name) for c in comments], kind)
+                             for name, kind in zip(cls.NAMES, cls.TYPES, strict=True)}))
+
+    @classmethod
+    def from_rows(cls, batches: Iterable[list[CommentRow]]) -> CommentColumns:
+        """Columns from batches of rows in ``NAMES`` order (as the store reads them)."""
+        schema = pa.schema(list(zip(cls.NAMES, cls.TYPES, strict=True)))
+        tables = [pa.Table.from_arrays(
+            [pa.array(values if kind != pa.bool_() else [bool(v) for v in values], kind)
+             for values, kind in zip(zip(*batch, strict=True), cls.TYPES, strict=True)],
+            schema=schema) for batch in batches if batch]
+        return cls(pa.concat_tables(tables) if tables else schema.empty_table())
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def column(self, name: str) -> pa.Array:
+        return self._columns[name]
+
+    @property
+    def replies(self) -> int:
+        return int(pc.sum(self._columns["is_reply"]).as_py() or 0)
+
+    def take(self, rows: pa.Array | np.ndarray) -> CommentColumns:
+        """The comments at ``rows``, in that order."""
+        return CommentColumns(pa.table({name: column.take(rows)
+                                        for name, column in self._columns.items()}))
+
+    def rows(self, batch: int = 50_000) -> Iterator[CommentRow]:
+        """Every comment as a plain tuple in ``NAMES`` order, converted a batch at a time so
+        that a million comments are never all Python objects at once."""
+        for low in range(0, self._rows, batch):
+            parts = [self._columns[name].slice(low, batch).to_pylist() for name in self.NAMES]
+            for cid, text, author, likes, reply, parent, published in zip(*parts, strict=True):
+                yield (cid, text, author or "", likes or 0, bool(reply), parent,
+                       published or "")
 
 
 @dataclass
@@ -66,10 +132,13 @@ def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
         columns = {name: column.take(keep) for name, column in columns.items()}
     cids = columns["cid"]
     is_reply = pc.or_(pc.fill_null(columns["reply"], False), pc.match_substring(cids, "."))
+    parent = pc.struct_field(pc.extract_regex(cids, r"^(?P<parent>[^.]*)\."), [0])
     columns = CommentColumns(pa.table({
         "cid": cids, "text": columns.pop("text"),
         "author": pc.fill_null(columns["author"], ""),
         "likes": _likes(columns["votes"]), "is_reply": is_reply,
+        "parent_cid": pc.if_else(is_reply, parent, pa.scalar(None, pa.string())),
+        "published": pc.fill_null(columns["time"], ""),
     }))
     report = ImportReport(comments=[], format="youtube-comment-downloader JSON lines",
                           records=records, bad_records=no_text,

@@ -28,11 +28,13 @@ from shortory_core.records import (
     ClipRecord,
     Comment,
     HeatPoint,
+    MentionSet,
     Project,
     ProjectDraft,
     ProjectSummary,
     VideoInfo,
 )
+from shortory_core.sources.comment_columns import CommentColumns, CommentRow
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 DB_NAME = "shortory.sqlite3"
@@ -137,6 +139,8 @@ class Store:
                     _upsert_video(conn, project_id, replace(
                         draft.video, path=f"{folder}/{draft.video.path}"))
                 added = _insert_comments(conn, project_id, draft.comments)
+                if draft.mentions is not None and draft.mentions.comments == added:
+                    _save_mentions(conn, project_id, draft.mentions)
                 for report in draft.imports:
                     _insert_import(conn, project_id, report | {"added": added})
                 for session in draft.sessions:
@@ -236,7 +240,7 @@ class Store:
 
     # -- comments ----------------------------------------------------------------------------
 
-    def add_comments(self, project_id: int, comments: Iterable[Comment], *,
+    def add_comments(self, project_id: int, comments: Iterable[Comment] | CommentColumns, *,
                      report: dict | None = None) -> int:
         """Insert comments (and the import's report) in one transaction; a comment id seen
         before is skipped. Returns how many were new, so re-importing adds nothing."""
@@ -258,19 +262,56 @@ class Store:
             return int(conn.execute("SELECT COUNT(*) FROM comments WHERE project_id = ?",
                                     (project_id,)).fetchone()[0])
 
+    def comment_rows(self, project_id: int, batch: int = 50_000
+                     ) -> Iterator[list[CommentRow]]:
+        """Every comment as plain rows in ``CommentColumns.NAMES`` order, ``batch`` at a time
+        (for rebuilding columns without one ``Comment`` per comment)."""
+        with self.reading() as conn:
+            cursor = conn.execute(
+                "SELECT cid, text, author, likes, is_reply, parent_cid, published FROM comments "
+                "WHERE project_id = ? ORDER BY rowid", (project_id,))
+            cursor.row_factory = None
+            while rows := cursor.fetchmany(batch):
+                yield rows
+
+    def top_comments(self, project_id: int, limit: int) -> list[Comment]:
+        """The ``limit`` most-liked comments (by an index: a million comments are not
+        sorted for a page)."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT * FROM comments WHERE project_id = ? "
+                                "ORDER BY likes DESC LIMIT ?", (project_id, limit)).fetchall()
+        return [_comment(r) for r in rows]
+
+    def save_mentions(self, project_id: int, mentions: MentionSet) -> bool:
+        """Keep a project's extracted time references, unless comments were added since they
+        were extracted (then they are already out of date); returns whether they were kept."""
+        with self.transaction() as conn:
+            count = conn.execute("SELECT COUNT(*) FROM comments WHERE project_id = ?",
+                                 (project_id,)).fetchone()[0]
+            if count != mentions.comments:
+                return False
+            _save_mentions(conn, project_id, mentions)
+            return True
+
+    def mentions(self, project_id: int) -> MentionSet | None:
+        """The project's stored time references, or ``None`` when there are none or they no
+        longer match its comments."""
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT m.comments, m.rules, m.refs, m.quoted, (SELECT COUNT(*) FROM comments c "
+                "WHERE c.project_id = m.project_id) AS now FROM mention_sets m "
+                "WHERE m.project_id = ?", (project_id,)).fetchone()
+        if row is None or row["now"] != row["comments"]:
+            return None
+        return MentionSet(int(row["comments"]), row["rules"], bytes(row["refs"]),
+                          bytes(row["quoted"]))
+
     def comments(self, project_id: int) -> list[Comment]:
         with self.reading() as conn:
             rows = conn.execute(
                 "SELECT * FROM comments WHERE project_id = ? ORDER BY rowid", (project_id,)
             ).fetchall()
-        return [
-            Comment(
-                cid=r["cid"], text=r["text"], author=r["author"], likes=int(r["likes"]),
-                is_reply=bool(r["is_reply"]), parent_cid=r["parent_cid"],
-                published=r["published"],
-            )
-            for r in rows
-        ]
+        return [_comment(r) for r in rows]
 
     # -- reaction sessions -------------------------------------------------------------------
 
@@ -460,20 +501,35 @@ def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> N
 
 
 def _insert_comments(conn: sqlite3.Connection, project_id: int,
-                     comments: Iterable[Comment]) -> int:
+                     comments: Iterable[Comment] | CommentColumns) -> int:
     """Insert comments on an open transaction; a comment id seen before is skipped. Returns
     how many were new."""
+    rows = comments.rows() if isinstance(comments, CommentColumns) else (
+        (c.cid, c.text, c.author, c.likes, c.is_reply, c.parent_cid, c.published)
+        for c in comments)
     before = conn.total_changes
     conn.executemany(
         """
         INSERT OR IGNORE INTO comments
-          (project_id, cid, parent_cid, author, text, likes, is_reply, published)
+          (project_id, cid, text, author, likes, is_reply, parent_cid, published)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        ((project_id, c.cid, c.parent_cid, c.author, c.text, c.likes, int(c.is_reply),
-          c.published) for c in comments),
+        ((project_id, *row) for row in rows),
     )
     return conn.total_changes - before
+
+
+def _save_mentions(conn: sqlite3.Connection, project_id: int, mentions: MentionSet) -> None:
+    conn.execute("INSERT OR REPLACE INTO mention_sets (project_id, comments, rules, refs, "
+                 "quoted) VALUES (?, ?, ?, ?, ?)", (project_id, mentions.comments,
+                                                    mentions.rules, mentions.refs,
+                                                    mentions.quoted))
+
+
+def _comment(row: sqlite3.Row) -> Comment:
+    return Comment(cid=row["cid"], text=row["text"], author=row["author"],
+                   likes=int(row["likes"]), is_reply=bool(row["is_reply"]),
+                   parent_cid=row["parent_cid"], published=row["published"])
 
 
 SAMPLE_COLUMNS: tuple[str, ...] = (

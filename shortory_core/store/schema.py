@@ -141,6 +141,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE videos ADD COLUMN preview TEXT NOT NULL DEFAULT '';
     """,
+    # 6: the comments' time references, extracted once per import (signals/stored_mentions.py),
+    # and the most-liked comments listed without sorting them all.
+    """
+    CREATE TABLE mention_sets (
+        project_id  INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+        comments    INTEGER NOT NULL,
+        rules       TEXT NOT NULL,
+        refs        BLOB NOT NULL,
+        quoted      BLOB NOT NULL
+    );
+    CREATE INDEX comments_by_likes ON comments(project_id, likes DESC);
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
