@@ -91,6 +91,8 @@ class CommentColumns:
         for low in range(0, self._rows, batch):
             parts = [self._columns[name].slice(low, batch).to_pylist() for name in self.NAMES]
             for cid, text, author, likes, reply, parent, published in zip(*parts, strict=True):
+                if parent is None and reply and "." in cid:  # a reply's id is PARENT.REPLY
+                    parent = cid.split(".", 1)[0]
                 yield (cid, text, author or "", likes or 0, bool(reply), parent,
                        published or "")
 
@@ -132,13 +134,10 @@ def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
         columns = {name: column.take(keep) for name, column in columns.items()}
     cids = columns["cid"]
     is_reply = pc.or_(pc.fill_null(columns["reply"], False), pc.match_substring(cids, "."))
-    parent = pc.struct_field(pc.extract_regex(cids, r"^(?P<parent>[^.]*)\."), [0])
     columns = CommentColumns(pa.table({
         "cid": cids, "text": columns.pop("text"),
         "author": pc.fill_null(columns["author"], ""),
-        "likes": _likes(columns["votes"]), "is_reply": is_reply,
-        "parent_cid": pc.if_else(is_reply, parent, pa.scalar(None, pa.string())),
-        "published": pc.fill_null(columns["time"], ""),
+        "likes": _likes(columns["votes"]), "is_reply": is_reply, "published": columns["time"],
     }))
     report = ImportReport(comments=[], format="youtube-comment-downloader JSON lines",
                           records=records, bad_records=no_text,
