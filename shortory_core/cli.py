@@ -8,25 +8,37 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from shortory_core.errors import ShortoryError, SourceError
+from shortory_core import validate as v
+from shortory_core.errors import ShortoryError, SourceError, describe
 from shortory_core.jobs import Job, job_service
+from shortory_core.jobs.logfile import log_failure
 from shortory_core.jobs.table import listing
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
+from shortory_core.untrusted import for_terminal
 
 
 def _print(result: dict[str, Any], as_json: bool) -> None:
+    """The result on stdout: strict JSON (no ``NaN``; escapes for every control character)
+    or ``key: value`` lines with control characters removed (titles and comments are
+    untrusted)."""
     if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False,
+                         default=str).translate(_JSON_CONTROLS))
     else:
         for key, value in result.items():
-            print(f"{key}: {value}")
+            print(for_terminal(f"{key}: {value}"))
+
+
+# ``json.dumps(ensure_ascii=False)`` leaves C1 controls and DEL raw; escape them as well.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in (*range(0x7f, 0xa0),)}
 
 
 def _project_result(store: Store, project_id: int) -> dict[str, Any]:
@@ -103,13 +115,11 @@ def cmd_fetch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 
 def cmd_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    if not args.video.is_file():
-        raise SourceError(f"No such video file: {args.video}.")
-    if args.comments is not None and not args.comments.is_file():
-        raise SourceError(f"No comment file at {args.comments}.")
-    job = run_job(store, "import", {
-        "video": str(args.video.resolve()), "name": args.name,
-        "comments": str(args.comments.resolve()) if args.comments else None}, args.json)
+    video = v.input_file(args.video, "video file")
+    comments = v.input_file(args.comments, "comment file") if args.comments else None
+    job = run_job(store, "import", {"video": str(video), "name": args.name,
+                                    "comments": str(comments) if comments else None},
+                  args.json)
     return _created_result(store, job)
 
 
@@ -150,7 +160,7 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     from shortory_core.sources.comment_columns import read_comment_columns
 
     try:
-        read = read_comment_columns(args.comments_file)
+        read = read_comment_columns(v.input_file(args.comments_file, "comment file"))
     except OSError as exc:
         raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
     mentions = extract_mentions(read.columns, args.duration)
@@ -187,19 +197,21 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
         if not args.json:
             print(f"\ranalysing {fraction:6.1%}", end="", file=sys.stderr)
 
+    video = v.input_file(args.reaction_video, "reaction video")
+    out = v.output_file(args.out, (".csv", ".parquet"), "--out") if args.out else None
     engines = [VisionEngine(detector=args.detector, use_iris=not args.no_iris)
                for _ in range(args.workers)]
-    analyses = analyse_recording(args.reaction_video, engines, fps=args.fps, progress=show)
+    analyses = analyse_recording(video, engines, fps=args.fps, progress=show)
     rows = sample_rows(analyses, args.offset)
     frame = smooth_emotions(timeline_frame(rows), args.smooth)
-    if args.out:
-        write_timeline(frame, args.out)
+    if out:
+        write_timeline(frame, out)
     found = int(frame["face_found"].sum())
     result: dict[str, Any] = {
         "samples": len(rows), "faces_found": found,
         "dominant": frame["dominant"].value_counts().to_dict(),
         "mean_attention": round(float(frame["attention"].mean()), 3) if rows else None,
-        "out": str(args.out) if args.out else None,
+        "out": str(out) if out else None,
     }
     if args.json:
         result["timeline"] = frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -242,23 +254,20 @@ def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.clips.render import render_clip
     from shortory_core.sources.video_file import probe_video
 
-    start, end = args.span
-    info = probe_video(args.video)
-    if not 0 <= start < end <= info.duration + 0.05:
-        raise ShortoryError(f"The span {start:g}–{end:g} s is not inside the video "
-                            f"(0–{info.duration:.2f} s).")
-    end = min(end, info.duration)
-    out = args.out or args.video.with_name(
-        f"{args.video.stem}-{start:.1f}-{end:.1f}{'-vertical' if args.vertical else ''}.mp4")
-    crop = follow_face(args.video, start, end, info.width, info.height) \
-        if args.vertical else None
+    source = v.input_file(args.video, "video")
+    info = probe_video(source)
+    start, end = v.span(*args.span, info.duration, info.fps)
+    out = v.output_file(args.out or source.with_name(
+        f"{source.stem}-{start:.1f}-{end:.1f}{'-vertical' if args.vertical else ''}.mp4"),
+        (".mp4",), "--out")
+    crop = follow_face(source, start, end, info.width, info.height) if args.vertical else None
     caption = None
     if args.caption:
         width = crop.width if crop else info.width
         caption, _ = write_caption(args.caption, args.comment or "", width,
                                    out.with_suffix(".caption.png"))
     try:
-        render_clip(args.video, start, end, out, mode="copy" if args.copy else "exact",
+        render_clip(source, start, end, out, mode="copy" if args.copy else "exact",
                     crop=crop, caption=caption)
     finally:
         if caption is not None:
@@ -286,13 +295,13 @@ Command = Callable[[argparse.Namespace, Store | None], dict[str, Any]]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m shortory_core", description=__doc__)
+    parser = _Parser(prog="python -m shortory_core", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="data folder (default $SHORTORY_HOME)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def add(name: str, func: Command, help_text: str, *, needs_store: bool = True
             ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, prog=f"python -m shortory_core {name}")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.set_defaults(func=func, needs_store=needs_store)
         return p
@@ -301,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("url")
     fetch.add_argument("--no-comments", action="store_true")
     fetch.add_argument("--sort", choices=("popular", "recent"), default="popular")
-    fetch.add_argument("--limit", type=int, default=5000, help="most comments to fetch")
+    fetch.add_argument("--limit", type=v.LIMIT, default=5000, help="most comments to fetch")
 
     imp = add("import", cmd_import, "create a project from a local video and comment dump")
     imp.add_argument("video", type=Path)
@@ -311,26 +320,27 @@ def build_parser() -> argparse.ArgumentParser:
     moments = add("moments", cmd_moments, "rank the moments a comment dump points at",
                   needs_store=False)
     moments.add_argument("comments_file", type=Path)
-    moments.add_argument("--duration", type=float, help="video length in seconds, if known")
-    moments.add_argument("--top", type=int, default=5)
-    moments.add_argument("--window", type=float, default=5.0)
-    moments.add_argument("--pad", type=float, default=10.0)
+    moments.add_argument("--duration", type=v.DURATION, help="video length in seconds, if known")
+    moments.add_argument("--top", type=v.TOP, default=5)
+    moments.add_argument("--window", type=v.WINDOW, default=5.0)
+    moments.add_argument("--pad", type=v.PAD, default=10.0)
     moments.add_argument("--unique-authors", action="store_true")
     moments.add_argument("--like-weighted", action="store_true")
 
     analyze = add("analyze", cmd_analyze, "emotion and attention timeline of a reaction video",
                   needs_store=False)
     analyze.add_argument("reaction_video", type=Path)
-    analyze.add_argument("--fps", type=float, default=5.0, help="samples per second")
-    analyze.add_argument("--offset", type=float, default=0.0,
+    analyze.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
+    analyze.add_argument("--offset", type=v.OFFSET, default=0.0,
                          help="video time (s) at which the recording starts")
     analyze.add_argument("--out", type=Path, help="write the timeline (.csv or .parquet)")
     analyze.add_argument("--detector", choices=("short", "full"), default="short",
                          help="short: webcam framing; full: small faces")
     analyze.add_argument("--no-iris", action="store_true", help="skip gaze for speed")
-    analyze.add_argument("--smooth", type=int, default=0, metavar="N",
+    analyze.add_argument("--smooth", type=v.SMOOTH_SAMPLES, default=0, metavar="N",
                          help="average emotions over N samples (centred)")
-    analyze.add_argument("--workers", type=int, default=2, help="parallel parts (cores)")
+    analyze.add_argument("--workers", type=v.as_argument(v.workers),
+                         default=min(2, os.cpu_count() or 1), help="parallel parts (cores)")
 
     evaluate = add("evaluate", cmd_evaluate, "score an emotion model on a labelled folder",
                    needs_store=False)
@@ -341,18 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     highlights = add("highlights", cmd_highlights,
                      "peaks per emotion and of the fused interest score of a project")
-    highlights.add_argument("project", type=int)
-    highlights.add_argument("--top", type=int, default=3, help="peaks per emotion")
-    highlights.add_argument("--smoothing", type=float, default=2.0, help="seconds")
-    highlights.add_argument("--prominence", type=float, default=0.1)
-    highlights.add_argument("--min-gap", type=float, default=10.0, help="seconds")
-    highlights.add_argument("--pad", type=float, default=10.0, help="clip = peak ± pad")
-    highlights.add_argument("--step", type=float, default=0.1, help="timeline grid, seconds")
+    highlights.add_argument("project", type=v.ID)
+    highlights.add_argument("--top", type=v.TOP, default=3, help="peaks per emotion")
+    highlights.add_argument("--smoothing", type=v.SMOOTHING, default=2.0, help="seconds")
+    highlights.add_argument("--prominence", type=v.PROMINENCE, default=0.1)
+    highlights.add_argument("--min-gap", type=v.MIN_GAP, default=10.0, help="seconds")
+    highlights.add_argument("--pad", type=v.PAD, default=10.0, help="clip = peak ± pad")
+    highlights.add_argument("--step", type=v.STEP, default=0.1, help="timeline grid, seconds")
 
     render = add("render", cmd_render, "cut one span of a video into a clip (a short)",
                   needs_store=False)
     render.add_argument("video", type=Path)
-    render.add_argument("--span", type=float, nargs=2, required=True, metavar=("START", "END"),
+    render.add_argument("--span", type=v.SPAN_TIME, nargs=2, required=True,
+                        metavar=("START", "END"),
                         help="seconds of the video")
     render.add_argument("--vertical", action="store_true",
                         help="9:16, the crop following the main face")
@@ -370,28 +381,42 @@ def build_parser() -> argparse.ArgumentParser:
     add("demo", cmd_demo, "create the demo project if missing")
 
     jobs = add("jobs", cmd_jobs, "list background jobs; retry or cancel one")
-    jobs.add_argument("--retry", type=int, metavar="ID",
+    jobs.add_argument("--retry", type=v.ID, metavar="ID",
                       help="run a failed, cancelled or interrupted job again, here")
-    jobs.add_argument("--cancel", type=int, metavar="ID", help="stop a job of any process")
-    jobs.add_argument("--limit", type=int, default=30, help="most jobs listed")
+    jobs.add_argument("--cancel", type=v.ID, metavar="ID", help="stop a job of any process")
+    jobs.add_argument("--limit", type=v.LIMIT, default=30, help="most jobs listed")
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a refusal as one line (``error: …``, exit 2) rather than the usage
+    block followed by the message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {for_terminal(message)} (see `{self.prog} --help`)\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a refusal is one line and exit 2, a bug one line and exit 1 (its
+    traceback goes to the log file), Ctrl-C exit 130."""
     args = build_parser().parse_args(argv)
     try:
         store = None
         if args.needs_store:
             store = Store(args.data_dir) if args.data_dir else Store()
         result = args.func(args, store)
+        if "report" in result and not args.json:
+            print(for_terminal(result["report"]))
+        else:
+            _print(result, args.json)
     except ShortoryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(for_terminal(f"error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
-    if "report" in result and not args.json:
-        print(result["report"])
-    else:
-        _print(result, args.json)
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        log_failure(f"command {args.command}", exc)
+        print(for_terminal(f"error: {describe(exc)}"), file=sys.stderr)
+        return 1
     return 0

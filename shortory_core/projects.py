@@ -85,30 +85,30 @@ def import_files(
 ) -> CreatedProject:
     """A project from a video file and, optionally, a comment dump, built in ``work``.
 
-    The video is probed before anything is copied. A bad comment file does not lose the
-    video: the project is made without comments and the reason is reported.
+    Both are checked before anything is copied: the video is probed and the comments are read
+    first, so an unusable file (not a video, not a comment dump, empty) refuses the import
+    with its reason and leaves nothing behind. Bad records inside a usable dump are skipped
+    and counted in the import record.
     """
     video = Path(video)
     progress(0.0, "Checking the video")
     info = probe_video(video)
     suffix = video.suffix.lower() if video.suffix.lower() in VIDEO_SUFFIXES else ".mp4"
-    progress(0.02, "Copying the video")
-    copy_file(video, work / f"video{suffix}", progress, (0.02, 0.8))
     info.path = f"video{suffix}"
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
-    record, error = None, ""
+    record = None
     if comments is not None:
-        progress(0.8, "Reading the comments")
+        progress(0.01, "Reading the comments")
         try:
             record = add_comment_file(draft, Path(comments), Path(comments).name)
         except OSError as exc:
-            error = f"cannot read {Path(comments).name}: {exc.strerror}"
-        except SourceError as exc:
-            error = str(exc)
+            raise SourceError(f"Cannot read {Path(comments).name}: {exc.strerror}.") from exc
+    progress(0.1, "Copying the video")
+    copy_file(video, work / info.path, progress, (0.1, 0.9))
     progress(0.9, "Saving the project")
     project_id = store.commit_project(draft)
-    return CreatedProject(project_id, len(draft.comments), record, error)
+    return CreatedProject(project_id, len(draft.comments), record)
 
 
 def add_comment_file(draft: ProjectDraft, path: Path, name: str) -> dict:

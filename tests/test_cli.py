@@ -28,14 +28,17 @@ def test_import_prints_the_project_as_json(tmp_path: Path, short_video: Path) ->
     assert [p["name"] for p in listed["projects"]] == ["Clip"]
 
 
-def test_bad_comment_file_keeps_the_video(tmp_path: Path, short_video: Path) -> None:
+def test_an_unusable_comment_file_refuses_the_import_and_leaves_nothing(
+        tmp_path: Path, short_video: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     done = run_cli("import", str(short_video), "--comments", str(empty), "--json",
                    home=tmp_path / "home")
-    result = json.loads(done.stdout)
-    assert done.returncode == 0 and "empty" in result["comment_error"]
-    assert result["video"] is not None
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "empty.csv is empty" in done.stderr
+    assert json.loads(run_cli("projects", "--json", home=tmp_path / "home").stdout) == {
+        "projects": []}
+    assert not any((tmp_path / "home" / "media").iterdir())
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: Not a web address")
     missing = run_cli("import", str(tmp_path / "none.mp4"), home=tmp_path / "home")
-    assert missing.returncode == 2 and "No such video" in missing.stderr
+    assert missing.returncode == 2 and "No video file at" in missing.stderr
 
 
 def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
@@ -67,7 +70,7 @@ def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
 
 def test_moments_on_a_missing_or_empty_file(tmp_path: Path) -> None:
     missing = run_cli("moments", str(tmp_path / "none.csv"), home=tmp_path)
-    assert missing.returncode == 2 and "Cannot read" in missing.stderr
+    assert missing.returncode == 2 and "No comment file at" in missing.stderr
     (tmp_path / "empty.csv").write_text("")
     empty = run_cli("moments", str(tmp_path / "empty.csv"), home=tmp_path)
     assert empty.returncode == 2 and "empty" in empty.stderr

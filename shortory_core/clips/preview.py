@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from shortory_core.clips.render import FractionCallback, ffmpeg_exe, run_ffmpeg
+from shortory_core.clips.render import FractionCallback, ffmpeg_exe, path_arg, run_ffmpeg
 from shortory_core.records import VideoInfo
 from shortory_core.store import Store
 
@@ -56,13 +56,13 @@ def make_preview(source: Path, out: Path, duration: float, *,
     plan = plan_preview(duration)
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(source), "-map", "0:v:0", "-map", "0:a:0?",
+        "-i", path_arg(source), "-map", "0:v:0", "-map", "0:a:0?",
         "-vf", f"scale=-2:'min({plan.height},ih)'", "-c:v", "libx264", "-preset", "veryfast",
         "-b:v", f"{plan.video_kbps}k", "-maxrate", f"{plan.video_kbps}k",
         "-bufsize", f"{2 * plan.video_kbps}k", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", f"{plan.audio_kbps}k", "-ac", "2",
         "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
-        str(out.with_name(out.name + ".part")),
+        path_arg(out.with_name(out.name + ".part")),
     ]
     return run_ffmpeg(command, out, duration, progress=progress, cancelled=cancelled,
                       what="making the preview")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,11 @@ from shortory_core.errors import ShortoryError
 Mode = Literal["exact", "copy"]
 FractionCallback = Callable[[float], None]
 KILL_CHECK_S = 0.1
+MIN_SPAN_S = 0.02  # shorter than any real frame: ffmpeg would write an mp4 with no frames
+# A clip is for watching and posting: a source above 4K is scaled to fit 3840×2160 (same
+# shape, even sides), which keeps an 8K render's memory that of a 4K one.
+FIT_4K = ("scale=w='if(gt(iw,ih),min(iw,3840),-2)':h='if(gt(iw,ih),-2,min(ih,3840))'"
+          ":force_divisible_by=2")
 
 
 class RenderError(ShortoryError):
@@ -46,10 +51,10 @@ def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
     the filters see ``t`` from 0 at the clip's start)."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", f"{start:.3f}", "-i", str(source),
+        "-ss", f"{start:.3f}", "-i", path_arg(source),
     ]
     if caption is not None:
-        command += ["-i", str(caption)]
+        command += ["-i", path_arg(caption)]
     command += ["-t", f"{end - start:.3f}"]
     if mode == "copy":
         command += ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
@@ -57,14 +62,15 @@ def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
     else:
         chain = f"[0:v]{crop.filter() if crop else 'null'}[framed]"
         if caption is not None:  # the caption sits in the lower part, clear of the face
-            chain += ";[framed][1:v]overlay=x=(W-w)/2:y=H-h-H/8[v]"
+            chain += ";[framed][1:v]overlay=x=(W-w)/2:y=H-h-H/8[shown]"
         else:
-            chain += ";[framed]null[v]"
+            chain += ";[framed]null[shown]"
+        chain += f";[shown]{FIT_4K}[v]"
         command += ["-filter_complex", chain, "-map", "[v]", "-map", "0:a:0?",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-threads", "4",
                     "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k"]
     command += ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
-                str(out)]
+                path_arg(out)]
     return command
 
 
@@ -82,8 +88,12 @@ def render_clip(
 ) -> Path:
     """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4), reframed by ``crop``
     and captioned with the PNG ``caption`` when given (see ``run_ffmpeg`` for cancelling)."""
-    if not end > start >= 0:
-        raise RenderError(f"Empty or negative span {start:.2f}–{end:.2f} s.")
+    if not 0 <= start < end:
+        raise RenderError(f"Empty or negative span {start:.3f}–{end:.3f} s: the start must "
+                          "come before the end.")
+    if end - start < MIN_SPAN_S:
+        raise RenderError(f"The span {start:.3f}–{end:.3f} s is shorter than a frame; "
+                          "give a longer one.")
     if mode == "copy" and (crop or caption):
         raise RenderError("A vertical crop or a caption needs exact mode (it re-encodes).")
     if not Path(source).is_file():
@@ -134,12 +144,28 @@ def run_ffmpeg(command: list[str], out: Path, duration: float, *,
     if cancelled is not None and cancelled.is_set():
         raise RenderCancelled("The render was cancelled.")
     if code != 0:
-        text = " ".join("".join(errors).split())
-        raise RenderError(f"ffmpeg failed {what}: {text[-400:] or 'no message'}")
+        raise RenderError(f"ffmpeg failed {what}: {ffmpeg_reason(errors)}")
     partial.replace(out)
     if progress:
         progress(1.0)
     return out
+
+
+def ffmpeg_reason(lines: Iterable[str]) -> str:
+    """ffmpeg's own reason in one readable line: its last distinct messages, whole (the
+    first words say what failed, so nothing is cut from the front)."""
+    kept: list[str] = []
+    for line in (" ".join(raw.split()) for raw in lines):
+        if line and line not in kept:
+            kept.append(line)
+    text = "; ".join(kept[-3:])
+    return (text[:297] + "…" if len(text) > 300 else text) or "no message"
+
+
+def path_arg(path: Path) -> str:
+    """A path as an ffmpeg argument: absolute, so a name starting with ``-`` is never read as
+    an option, and with ``file:`` so a name with ``:`` is never read as a protocol."""
+    return f"file:{Path(path).absolute()}"
 
 
 def _kill_when(process: subprocess.Popen, cancelled: threading.Event | None,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
+import tempfile
 from pathlib import Path
 
 from shortory_core.config import data_dir
@@ -41,4 +43,15 @@ def setup_logging(root: Path) -> Path:
         _configured[key] = path
     else:
         _configured[key] = _configured.pop(key)  # the latest folder comes last
+    return path
+
+
+def log_failure(what: str, exc: BaseException, root: Path | None = None) -> Path:
+    """Write ``exc`` with its traceback to the log (of ``root``, else the data folder's);
+    returns the file. A data folder that cannot be written logs to the temp folder instead,
+    so the details are never lost nor shown to the user."""
+    path = setup_logging(Path(root) if root is not None else data_dir())
+    if str(path) not in _configured:
+        path = setup_logging(Path(tempfile.gettempdir()) / f"shortory-{os.getuid()}")
+    logging.getLogger("shortory_core").error("%s failed", what, exc_info=exc)
     return path

@@ -10,6 +10,7 @@ from shortory_core.errors import SourceError
 from shortory_core.records import VideoInfo
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi")
+MIN_SIDE = 16  # smaller than any face the detectors find, and than x264's smallest block
 
 
 def probe_video(path: Path) -> VideoInfo:
@@ -53,6 +54,9 @@ def probe_video(path: Path) -> VideoInfo:
         ) from exc
     if info.duration <= 0 or info.width <= 0:
         raise SourceError(f"{path.name} has no decodable video frames.")
+    if min(info.width, info.height) < MIN_SIDE:
+        raise SourceError(f"{path.name} is only {info.width}×{info.height} px; Shortory needs "
+                          f"at least {MIN_SIDE}×{MIN_SIDE} to find faces and cut clips.")
     return info
 
 
