@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from shortory_core.errors import SourceError
 from shortory_core.records import ProjectDraft
 from shortory_core.signals.mentions import Mentions, extract_mentions
@@ -21,6 +23,7 @@ from shortory_core.sources.comment_columns import (
     CommentColumns,
     read_comment_columns,
 )
+from shortory_core.sources.comment_files import MAX_LIKES
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.sources.web_comments import Sort, fetch_comments
@@ -55,6 +58,9 @@ def import_summary(record: dict) -> str:
             f"{record['encoding']}); {record['timestamps']} timestamps found")
     if record.get("past_end"):
         text += f", {record['past_end']} past the video's end"
+    if record.get("clamped_likes"):
+        text += (f"; {record['clamped_likes']} like counts out of range were set to "
+                 f"{MAX_LIKES:,}")
     if record["skipped"]:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(
             record["reasons"].items(), key=lambda item: -item[1]))
@@ -153,7 +159,9 @@ def import_record(read: ColumnsRead, mentions: Mentions, name: str, duration: fl
             "records": report.records, "comments": read.comments,
             "replies": read.columns.replies, "timestamps": len(mentions),
             "past_end": past_end, "skipped": report.bad_records, "reasons": report.reasons,
-            "problems": report.problems}
+            "problems": report.problems,
+            "clamped_likes": int(pc.sum(pc.equal(read.columns.column("likes"), MAX_LIKES))
+                                 .as_py() or 0)}
 
 
 def create_from_url(

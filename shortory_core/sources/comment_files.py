@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ def _reason(exc: Exception) -> str:
     return str(exc)[:80] or type(exc).__name__
 
 
+MAX_LIKES = 10**12  # far above any real comment; below SQLite's and NumPy's integer limits
+_MAX_DIGITS = len(str(MAX_LIKES))
+_LONG_NUMBER = re.compile(r"^\s*[0-9][0-9.,]{63,}")
 _LIKES = re.compile(r"^\s*([0-9][0-9.,]*)\s*([kKmMbB천만억]?)\s*$")
 _LIKE_SCALE = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000,
                "천": 1_000, "만": 10_000, "억": 100_000_000}
@@ -87,24 +91,29 @@ _LIKE_SCALE = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000,
 def parse_likes(value: Any) -> int:
     """Like counts as YouTube shows them: ``"1.2K"`` → 1200, ``"3M"``, ``"1,234"``, ``"1.5만"``.
 
-    Anything unreadable (``None``, ``""``, ``"many"``) counts as 0 likes rather than failing the
-    comment: likes only weight a comment, they never decide whether it exists.
+    Anything unreadable (``None``, ``""``, ``"many"``, ``nan``) counts as 0 likes rather than
+    failing the comment: likes only weight a comment, they never decide whether it exists.
+    Counts are clamped to ``0 … MAX_LIKES`` (``1e999``, 2^70 or a 5,000-digit number are
+    hostile, not popular); the import report counts the clamped ones.
     """
     if isinstance(value, bool) or value is None:
         return 0
-    if isinstance(value, int | float):
-        return max(int(value), 0)
-    match = _LIKES.match(str(value))
+    if isinstance(value, int):
+        return min(max(value, 0), MAX_LIKES)
+    if isinstance(value, float):
+        return min(max(int(value), 0), MAX_LIKES) if math.isfinite(value) else (
+            MAX_LIKES if value > 0 else 0)
+    match = _LIKES.match(str(value)[:64])
     if not match:
-        return 0
+        return MAX_LIKES if _LONG_NUMBER.match(str(value)) else 0
     number, suffix = match.groups()
     scale = _LIKE_SCALE[suffix.lower()]
     if scale == 1:
         digits = number.replace(",", "").replace(".", "")
-        return int(digits) if digits else 0
+        return min(int(digits[:_MAX_DIGITS + 1]), MAX_LIKES) if digits else 0
     try:
-        return round(float(number.replace(",", ".")) * scale)
-    except ValueError:
+        return min(round(float(number.replace(",", ".")) * scale), MAX_LIKES)
+    except (ValueError, OverflowError):
         return 0
 
 
@@ -115,6 +124,8 @@ BOMS = (  # longest first: a UTF-32 LE BOM begins with the UTF-16 LE one
 )
 SAMPLE_CHARS = 65536
 MAX_CONTROL_SHARE = 0.05  # more control characters than this: not text
+NOT_TEXT = ("This file is not UTF-8 or UTF-16 text: a binary file, or text in a legacy "
+            "encoding (such as CP949 or Shift-JIS). Save it as UTF-8 and import it again.")
 NOT_COMMENTS = ("This is a binary file, not a comment dump. Use youtube-comment-downloader "
                 "JSON lines, a YouTube Data API JSON/CSV export, or a CSV with a text column.")
 
@@ -163,6 +174,31 @@ def _bomless_utf16(raw: BinaryIO) -> str | None:
     return None
 
 
+def _bounded_int(digits: str) -> int:
+    """A JSON integer, read without Python's 4,300-digit refusal: one past ``MAX_LIKES``'s
+    length is enough to know it is out of range."""
+    return int(digits[:_MAX_DIGITS + 2])
+
+
+def _json(text: str) -> Any:
+    """``json.loads`` that a 5,000-digit number cannot stop."""
+    return json.loads(text, parse_int=_bounded_int)
+
+
+def not_utf8_share(raw: BinaryIO) -> float:
+    """The share of the first bytes of ``raw`` that are not UTF-8: a few
+    percent in a file mixing in Windows-1252, most of the high bytes in a binary file or in
+    text of a legacy encoding such as CP949. ``raw`` is left where it was."""
+    position = raw.tell()
+    raw.seek(0)
+    head = raw.read(SAMPLE_CHARS)
+    raw.seek(position)
+    if not head:
+        return 0.0
+    kept = head.decode("utf-8", "ignore").encode("utf-8")
+    return max(len(head) - len(kept) - 3, 0) / len(head)  # a character cut at the end
+
+
 def looks_binary(sample: str) -> bool:
     """Whether decoded text is really a binary file: control characters (other than tabs and
     line breaks) and undecodable characters are rare in any text, common in binary data,
@@ -178,6 +214,8 @@ def read_comment_file(source: bytes | Path, name: str = "comments") -> ImportRep
     bytes); see the module docstring."""
     with (Path(source).open("rb") if isinstance(source, Path) else io.BytesIO(source)) as raw:
         stream, encoding = open_text(raw)
+        if encoding == "utf-8" and not_utf8_share(raw) > MAX_CONTROL_SHARE:
+            raise SourceError(NOT_TEXT)
         sample = stream.read(SAMPLE_CHARS)
         if looks_binary(sample):
             raise SourceError(NOT_COMMENTS)
@@ -244,7 +282,7 @@ def _read_json_like(stream: TextIO) -> ImportReport:
         return _read_json_lines(stream)
     text = stream.read()
     try:
-        document = json.loads(text)
+        document = _json(text)
     except json.JSONDecodeError:
         return _read_json_lines(io.StringIO(text, newline=""))
     except RecursionError as exc:
@@ -262,7 +300,7 @@ def _read_json_like(stream: TextIO) -> ImportReport:
 
 def _is_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(_json(line), dict)
     except (ValueError, RecursionError):
         return False
 
@@ -276,14 +314,14 @@ def _read_json_lines(stream: TextIO) -> ImportReport:
             continue
         records += 1
         try:
-            item = json.loads(line)
+            item = _json(line)
             if not isinstance(item, dict):
                 raise ValueError("not a JSON object")
             comments.append(comment_from_downloader(item))
-        except (ValueError, TypeError) as exc:
-            problems.add(f"line {number}", _reason(exc))
         except RecursionError:
             problems.add(f"line {number}", "nested too deeply")
+        except Exception as exc:  # one bad record never stops the import
+            problems.add(f"line {number}", _reason(exc))
     return ImportReport(
         comments=_unique(comments),
         format="youtube-comment-downloader JSON lines",
@@ -317,8 +355,8 @@ def _comments_from_document(document: Any, problems: _Problems) -> Iterator[Comm
             continue
         try:
             yield from _comments_from_item(item)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.add(f"item {index}", str(exc)[:80] or exc.__class__.__name__)
+        except Exception as exc:  # one bad record never stops the import
+            problems.add(f"item {index}", _reason(exc))
 
 
 def _comments_from_item(item: Any) -> Iterator[Comment]:
