@@ -192,8 +192,11 @@ def test_two_processes_render_at_once_and_neither_fails_the_other(demo_store: St
 
 
 @pytest.fixture
-def slow_site(tmp_path: Path, short_video: Path) -> Iterator[str]:
-    """A loopback web server that sends a video slowly (64 KB every 50 ms)."""
+def slow_site(tmp_path: Path, short_video: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> Iterator[str]:
+    """A loopback web server that sends a video slowly (64 KB every 50 ms); local URLs are
+    allowed (the job's worker reads the setting from the environment)."""
+    monkeypatch.setenv("SHORTORY_ALLOW_LOCAL_URLS", "1")
     site = tmp_path / "site"
     site.mkdir()
     big = site / "big.mp4"

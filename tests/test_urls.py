@@ -37,7 +37,9 @@ def test_youtube_video_ids(url: str, video_id: str | None) -> None:
     assert youtube_video_id(url) == video_id
 
 
-def test_unreachable_host_fails_fast_and_suggests_import() -> None:
+def test_unreachable_host_fails_fast_and_suggests_import(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setenv("SHORTORY_ALLOW_LOCAL_URLS", "1")
     with socket.socket() as sock:  # a loopback port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

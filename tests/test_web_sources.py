@@ -35,7 +35,10 @@ def test_info_dict_becomes_video_info() -> None:
 
 
 @pytest.fixture
-def loopback_site(tmp_path: Path, short_video: Path) -> Iterator[str]:
+def loopback_site(tmp_path: Path, short_video: Path, monkeypatch: pytest.MonkeyPatch
+                  ) -> Iterator[str]:
+    """A site on loopback, which fetches may reach only with local URLs allowed."""
+    monkeypatch.setenv("SHORTORY_ALLOW_LOCAL_URLS", "1")
     site = tmp_path / "site"
     site.mkdir()
     shutil.copyfile(short_video, site / "clip.mp4")

@@ -16,8 +16,10 @@ import yt_dlp
 
 from shortory_core.errors import SourceError
 from shortory_core.records import Chapter, HeatPoint, VideoInfo
+from shortory_core.sources.egress import EgressGuard, Policy
 from shortory_core.sources.urls import IMPORT_HINT, ensure_reachable, validate_url
 from shortory_core.sources.video_file import probe_video
+from shortory_core.untrusted import for_terminal
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,18 @@ def download_video(
     progress: ProgressCallback | None = None,
     *,
     check_network: bool = True,
+    policy: Policy | None = None,
 ) -> VideoInfo:
     """Download ``url`` to ``dest_dir/video.mp4`` and describe it.
 
     The file name is fixed, never taken from the (untrusted) title. The returned info merges
     what yt-dlp reported (title, heatmap, chapters) with what the file really holds (probed).
+    Every request yt-dlp makes, redirects included, passes ``policy``'s ``EgressGuard``.
     """
-    url = validate_url(url)
+    policy = policy or Policy.from_env()
+    url = validate_url(url, policy)
     if check_network:
-        ensure_reachable(url)
+        ensure_reachable(url, policy=policy)
     dest_dir.mkdir(parents=True, exist_ok=True)
 
     def hook(status: dict[str, Any]) -> None:
@@ -98,17 +103,20 @@ def download_video(
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
-        "socket_timeout": 20,
+        "socket_timeout": policy.stall_s,
         "retries": 2,
         "progress_hooks": [hook],
     }
-    try:
-        with yt_dlp.YoutubeDL(options) as ydl:
-            info = ydl.extract_info(url, download=True)
-            filename = Path(ydl.prepare_filename(info))
-    except yt_dlp.utils.DownloadError as exc:
-        message = str(exc).removeprefix("ERROR: ")
-        raise SourceError(f"Could not download {url}: {message}. {IMPORT_HINT}") from exc
+    with EgressGuard(policy) as guard:
+        options["proxy"] = guard.url
+        try:
+            with yt_dlp.YoutubeDL(options) as ydl:
+                info = ydl.extract_info(url, download=True)
+                filename = Path(ydl.prepare_filename(info))
+        except yt_dlp.utils.YoutubeDLError as exc:  # DownloadError, and a redirect's
+            # RequestError, which yt-dlp lets through raw
+            raise SourceError(f"Could not download {for_terminal(url[:120])}: "
+                              f"{download_problem(exc, guard)}. {IMPORT_HINT}") from exc
     file = _downloaded_file(filename, dest_dir)
     probed = probe_video(file)
     described = video_info_from_ytdlp(info, file.name)
@@ -117,6 +125,17 @@ def download_video(
     described.has_audio = probed.has_audio
     described.source_url = described.source_url or url
     return described
+
+
+def download_problem(exc: Exception, guard: EgressGuard) -> str:
+    """Why a fetch failed, in one line: the guard's reason when it refused or cut a
+    connection (yt-dlp only saw a 403 or a closed socket), else yt-dlp's own first line."""
+    if guard.problem:
+        return f"stopped: {guard.problem}"
+    message = for_terminal(str(exc).removeprefix("ERROR: ").splitlines()[0])
+    if "file://" in message or "scheme" in message.lower():
+        return "the site redirected to a non-web address (such as file://), which is never followed"
+    return message[:300]
 
 
 def _downloaded_file(expected: Path, dest_dir: Path) -> Path:
