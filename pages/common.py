@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from shortory_core.config import data_dir
+from shortory_core.errors import StoreError
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService, job_service
 from shortory_core.jobs.table import listing
@@ -20,12 +21,19 @@ from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
 from shortory_core.store import Store
+from shortory_core.untrusted import for_markdown
 from shortory_core.uploads import new_upload_dir, save_upload
 
 
 def open_store() -> Store:
-    """The ``Store`` of the current data folder, built once per process and folder."""
-    return _store_at(str(data_dir()))
+    """The ``Store`` of the current data folder, built once per process and folder. A data
+    folder that cannot be used (read-only, full, damaged) stops the page with the reason and
+    what to do, instead of a traceback; the next rerun tries again."""
+    try:
+        return _store_at(str(data_dir()))
+    except StoreError as exc:
+        st.error(for_markdown(str(exc)), icon="💾")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)

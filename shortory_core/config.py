@@ -15,5 +15,8 @@ def data_dir() -> Path:
     """The folder holding the database and media: ``$SHORTORY_HOME`` or ``~/.shortory``."""
     override = os.environ.get(DATA_DIR_ENV)
     path = Path(override).expanduser() if override else Path.home() / ".shortory"
-    path.mkdir(parents=True, exist_ok=True)
+    from shortory_core.errors import storage_faults
+
+    with storage_faults(path):
+        path.mkdir(parents=True, exist_ok=True)
     return path

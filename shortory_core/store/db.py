@@ -17,12 +17,12 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from shortory_core.config import data_dir
-from shortory_core.errors import StoreError
+from shortory_core.errors import StoreError, storage_faults
 from shortory_core.records import (
     Chapter,
     ClipRecord,
@@ -46,20 +46,22 @@ class Store:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else data_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / DB_NAME
         self.media_root = self.root / "media"
-        self.media_root.mkdir(exist_ok=True)
+        with storage_faults(self.root):
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.media_root.mkdir(exist_ok=True)
         self.migrate()
 
     # -- connections -------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        with storage_faults(self.root):
+            conn = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     @contextmanager
@@ -67,17 +69,22 @@ class Store:
         """A connection inside one transaction: all of it is committed, or none of it.
 
         ``IMMEDIATE`` takes the write lock up front, so two writers queue instead of failing
-        half-way with ``database is locked``.
+        half-way with ``database is locked``. A failure is reported as itself: when SQLite
+        has already rolled back (a full disk does that), the rollback's own complaint ("no
+        transaction is active") is not allowed to hide it.
         """
         conn = self._connect()
         try:
-            conn.execute(f"BEGIN {mode}")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with storage_faults(self.root):
+                conn.execute(f"BEGIN {mode}")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        with suppress(sqlite3.Error):
+                            conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         finally:
             conn.close()
 
@@ -85,7 +92,8 @@ class Store:
     def reading(self) -> Iterator[sqlite3.Connection]:
         conn = self._connect()
         try:
-            yield conn
+            with storage_faults(self.root):
+                yield conn
         finally:
             conn.close()
 

@@ -1,0 +1,109 @@
+"""A data folder that cannot be written, a full disk, a damaged database: one clear message
+naming the folder and what to do, in the store, the CLI and the app, and nothing half-made.
+
+The faults are real SQLite ones: the database opened read-only (what a read-only folder or
+mount gives), and a database that may not grow (``max_page_count``: SQLite's own "database or
+disk is full", the error a full disk raises).
+"""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shortory_core.errors import StoreError
+from shortory_core.records import Comment, ProjectDraft
+from shortory_core.store import Store
+from shortory_core.store import db as store_db
+
+ROOT = Path(__file__).resolve().parents[1]
+real_connect = sqlite3.connect
+
+
+def read_only(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+    return real_connect(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+
+
+def no_room(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+    conn = real_connect(path, *args, **kwargs)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    return conn
+
+
+def test_a_read_only_data_folder_is_one_clear_error(store: Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_db.sqlite3, "connect", read_only)
+    with pytest.raises(StoreError, match="cannot be written") as refused:
+        store.create_project("nope")
+    assert str(store.root) in str(refused.value) and "SHORTORY_HOME" in str(refused.value)
+    with pytest.raises(StoreError, match="cannot be written"):
+        Store(store.root.parent / "fresh")
+
+
+def test_a_full_disk_says_so_and_commits_nothing(store: Store, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    staging = store.root / "staging" / "job-1"
+    staging.mkdir(parents=True)
+    (staging / "video.mp4").write_bytes(b"x")
+    draft = ProjectDraft("big", staging, comments=[
+        Comment(f"c{i}", "0:01 " + "long text " * 50) for i in range(5000)])
+    monkeypatch.setattr(store_db.sqlite3, "connect", no_room)
+    with pytest.raises(StoreError, match="is full") as full:
+        store.commit_project(draft)
+    assert "no transaction is active" not in str(full.value)
+    assert str(store.root / "media") in str(full.value)
+    monkeypatch.setattr(store_db.sqlite3, "connect", real_connect)
+    assert store.list_projects() == []
+    assert (staging / "video.mp4").is_file()  # the files went back to staging
+    assert not any(store.media_root.iterdir())
+
+
+def test_a_damaged_database_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "shortory.sqlite3").write_bytes(b"this is not a database, it is a text file " * 200)
+    with pytest.raises(StoreError, match="damaged or not a Shortory database"):
+        Store(home)
+
+
+def test_the_app_starts_and_shows_the_reason(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHORTORY_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(store_db.sqlite3, "connect", read_only)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception
+    assert any("cannot be written" in e.value for e in app.error)
+
+
+def test_the_cli_exits_2_with_one_line_when_the_folder_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir",
+                           str(blocker / "data"), "projects"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "cannot be written" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders; the "
+                    "read-only database tests above cover this fault as any user")
+def test_the_cli_on_a_read_only_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    Store(home)
+    for path in (home, home / "media"):
+        path.chmod(0o555)
+    (home / "shortory.sqlite3").chmod(0o444)
+    try:
+        done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(home),
+                               "projects"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        for path in (home, home / "media"):
+            path.chmod(0o755)
+    assert done.returncode == 2 and "cannot be written" in done.stderr
