@@ -10,6 +10,7 @@ from shortory_core.jobs import Job, JobService
 from shortory_core.jobs.table import listing
 from shortory_core.records import ClipRecord
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import csv_bytes, for_markdown
 
 KIND_ORDER = ("happy", "surprise", "sad", "angry", "fused", "picked", "comments")
 
@@ -21,24 +22,25 @@ def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str)
         text, button = st.columns([6, 1], vertical_alignment="center")
         progress = job.progress if job else 0.0
         step = job.message if job and job.status == "running" else "queued"
-        text.progress(progress, text=f"{clip.label} · {span} · {step}…")
+        text.progress(progress, text=for_markdown(f"{clip.label} · {span} · {step}…"))
         if job is not None and job.active and button.button("Cancel",
                                                             key=f"{key}-cancel-{clip.id}"):
             service.cancel(job.id)
     elif clip.status in ("failed", "cancelled"):
         text, button = st.columns([6, 1], vertical_alignment="center")
-        text.error(f"{clip.label} · {span}: {clip.error}")
+        text.error(for_markdown(f"{clip.label} · {span}: {clip.error}"))
         if job is not None and not job.active and button.button("Retry",
                                                                 key=f"{key}-retry-{clip.id}"):
             service.retry(job.id)
             st.rerun(scope="app")
     else:
         shape = " · 9:16" if clip.vertical else ""
-        with st.expander(f"{clip.label} · {span} · score {clip.score:.2f} · {clip.mode}{shape}"):
+        with st.expander(for_markdown(
+                f"{clip.label} · {span} · score {clip.score:.2f} · {clip.mode}{shape}")):
             path = store.media_path(clip.path)
             st.video(str(path))
             if clip.meta.get("top_comment"):
-                st.caption(f"Top comment: {clip.meta['top_comment']}")
+                st.caption(f"Top comment: {for_markdown(clip.meta['top_comment'])}")
             st.download_button("Download", lambda: path.read_bytes(),
                                file_name=clip_file_name(clip),
                                mime="video/mp4", key=f"dl-{clip.id}")
@@ -79,7 +81,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
     left.download_button(f"Download all {len(done)} clips (zip)",
                          lambda: clips_zip(store, done), file_name="shortory-clips.zip",
                          mime="application/zip", disabled=not done, key=f"zip-{title}")
-    right.download_button("Clip metadata (CSV)", clips_table(clips).to_csv(index=False),
+    right.download_button("Clip metadata (CSV)", csv_bytes(clips_table(clips)),
                           file_name="shortory-clips.csv", mime="text/csv", key=f"csv-{title}")
     if was_pending and not any(c.status in ("queued", "rendering") for c in clips):
         st.rerun(scope="app")  # all rendered: the page drops its refresh

@@ -12,6 +12,7 @@ from shortory_core.clips.comment_clips import render_comment_moments
 from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
 from shortory_core.signals.heatmap import heatmap_peaks
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
 
 store = open_store()
 opened = require_project(store)
@@ -22,7 +23,7 @@ duration = video.duration if video else None
 n_comments = store.comment_count(project_id)
 mentions = project_mentions(store, project_id, duration)
 
-st.title(f"Crowd moments · {project.name}")
+st.title(f"Crowd moments · {for_markdown(project.name)}")
 controls = st.columns(6)
 window = controls[0].slider("Window (s)", 1, 30, 5, help="Mentions this close form one moment")
 top_k = controls[1].slider("Top moments", 1, 20, 5)

@@ -12,6 +12,7 @@ from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job
 from shortory_core.sources.urls import validate_url
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
 
 store = open_store()
 service = jobs(store)
@@ -61,7 +62,7 @@ def open_button(job: Job) -> None:
     """A finished import or download: its report, and the way to the new project."""
     result = job.result
     if result.get("comment_error"):
-        st.warning(f"Comments: {result['comment_error']}")
+        st.warning(f"Comments: {for_markdown(result['comment_error'])}")
     if result.get("project_id") and st.button("Open project", key=f"open-job-{job.id}"):
         open_project(int(result["project_id"]))
 
@@ -76,7 +77,7 @@ for summary in summaries:
     with st.container(border=True):
         left, right = st.columns([5, 1], vertical_alignment="center")
         video = summary.video
-        left.markdown(f"**{project_label(summary)}**")
+        left.markdown(f"**{for_markdown(project_label(summary))}**")
         facts = [
             f"{format_seconds(video.duration)} video" if video else "no video",
             f"{summary.comments} comments",

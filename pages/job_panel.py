@@ -15,6 +15,7 @@ import streamlit as st
 
 from shortory_core.jobs import Job, JobService
 from shortory_core.jobs.table import listing
+from shortory_core.untrusted import for_markdown
 
 REFRESH_S = 1.0
 RECENT_S = 120.0  # finished jobs stay in view this long
@@ -65,15 +66,15 @@ def _show(service: JobService, job: Job, key: str, on_done: OnDone | None) -> No
                 st.rerun(scope="fragment")
             return
         if job.status == "done":
-            text.success(f"{title}: {job.message}", icon="✅")
+            text.success(for_markdown(f"{title}: {job.message}"), icon="✅")
             if on_done is not None:
                 with text:
                     on_done(job)
             return
         if job.status == "failed":
-            text.error(f"{title} failed: {job.error}", icon="⚠️")
+            text.error(for_markdown(f"{title} failed: {job.error}"), icon="⚠️")
         elif job.status == "interrupted":
-            text.warning(f"{title}: {job.message}", icon="⏹️")
+            text.warning(for_markdown(f"{title}: {job.message}"), icon="⏹️")
         else:
             text.info(f"{title}: cancelled.", icon="🛑")
         if button.button("Retry", key=f"{key}-retry-{job.id}"):

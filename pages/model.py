@@ -11,6 +11,7 @@ from pages.common import jobs, open_store
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import confusion_figure, per_class_figure
 from shortory_core.jobs.table import listing
+from shortory_core.untrusted import for_markdown
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.evaluate import Evaluation
 
@@ -38,7 +39,7 @@ with st.form("evaluate"):
 if submitted and folder.strip():
     path = Path(folder.strip()).expanduser()
     if not path.is_dir():
-        st.error(f"{path} is not a folder of class folders.")
+        st.error(f"{for_markdown(str(path))} is not a folder of class folders.")
     else:
         service.submit("evaluate", {"folder": str(path.resolve()), "detect": detect})
 job_panel(service, "evaluate", kinds=("evaluate",), limit=2)
@@ -47,7 +48,7 @@ finished = [job for job in listing(store, kinds=("evaluate",), limit=20) if job.
 if finished:
     latest = finished[0]
     result = Evaluation.from_dict(latest.result)
-    st.caption(f"Latest evaluation: {latest.result['folder']}"
+    st.caption(f"Latest evaluation: {for_markdown(latest.result['folder'])}"
                + (" (faces found first)" if latest.params.get("detect") else ""))
     metrics = st.columns(3)
     metrics[0].metric("Images", result.images)

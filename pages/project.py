@@ -11,6 +11,7 @@ from shortory_core.clips.preview import shown_file
 from shortory_core.jobs.table import listing
 from shortory_core.projects import import_summary
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
 
 TOP_COMMENTS = 1000  # a million-comment project lists its most-liked, not all of them
 
@@ -19,7 +20,7 @@ service = jobs(store)
 opened = require_project(store)
 project_id, project, video = opened.id, opened.project, opened.video
 
-st.title(project.name)
+st.title(for_markdown(project.name))
 if video is None:
     st.warning("This project has no video.")
 else:
@@ -36,13 +37,13 @@ else:
                     "Clips are always cut from the original.")
             job_panel(service, f"preview-{project_id}", project_id=project_id,
                       kinds=("preview",))
-    right.markdown(f"**{video.title or project.name}**")
+    right.markdown(f"**{for_markdown(video.title or project.name)}**")
     right.caption(
         f"{format_seconds(video.duration)} · {video.width}×{video.height} · "
         f"{video.fps:g} fps · {'with' if video.has_audio else 'no'} sound"
     )
     if video.source_url:
-        right.markdown(f"Source: {video.source_url}")
+        right.markdown(f"Source: {for_markdown(video.source_url)}")
     if video.heatmap:
         right.caption(f"Most-replayed heatmap: {len(video.heatmap)} buckets")
     if video.chapters:

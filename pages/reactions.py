@@ -14,12 +14,13 @@ from shortory_core.reactions.sessions import add_recording
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import csv_bytes, for_markdown
 
 store = open_store()
 service = jobs(store)
 opened = require_project(store)
 project_id, project, video = opened.id, opened.project, opened.video
-st.title(f"Reactions · {project.name}")
+st.title(f"Reactions · {for_markdown(project.name)}")
 
 with st.expander("➕ Analyse a recorded reaction", expanded=False):
     with st.form("new_recording"):
@@ -76,5 +77,5 @@ if watched.empty:
 else:
     st.plotly_chart(reaction_figure(watched), key="reaction")
 st.download_button("Download timeline (CSV)",
-                   samples[list(COLUMNS)].to_csv(index=False).encode(),
+                   csv_bytes(samples[list(COLUMNS)]),
                    file_name=f"reaction-{chosen}.csv", mime="text/csv")

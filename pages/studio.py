@@ -28,6 +28,7 @@ from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import ShortOptions, render_peaks
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
 
 CHART_KEY = "studio_chart"
 LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
@@ -35,7 +36,7 @@ LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
 store = open_store()
 opened = require_project(store)
 project_id, project = opened.id, opened.project
-st.title(f"Highlights studio · {project.name}")
+st.title(f"Highlights studio · {for_markdown(project.name)}")
 video = require_video(opened)
 
 sessions = store.sessions(project_id)

@@ -11,13 +11,14 @@ from shortory_core.charts.reactions import live_strip
 from shortory_core.live.ice import rtc_configuration
 from shortory_core.live.session import WatchSession, resumable_sessions
 from shortory_core.timefmt import format_seconds, parse_seconds
+from shortory_core.untrusted import for_markdown
 
 NO_FACE_WARNING_S = 3.0
 
 store = open_store()
 opened = require_project(store)
 project_id, project = opened.id, opened.project
-st.title(f"Watch · {project.name}")
+st.title(f"Watch · {for_markdown(project.name)}")
 video = require_video(opened)
 
 watch_key = f"watch-{project_id}"
@@ -45,7 +46,7 @@ if watch is None:
                 begin(WatchSession.start(store, project_id, viewer))
             st.rerun()
     for old in resumable_sessions(store, project_id):
-        label = (f"Resume {old['viewer']}'s session #{old['id']} "
+        label = (f"Resume {for_markdown(old['viewer'])}'s session #{old['id']} "
                  f"({old['n_samples']} samples)")
         if st.button(label, key=f"resume-{old['id']}"):
             with st.spinner("Loading the face models…"):
@@ -133,12 +134,12 @@ def live_panel(watch: WatchSession) -> None:
         st.info(f"{latest.n_faces} faces in view: the viewer's (the largest at first, then "
                 "the one that stays in place) is followed.")
     if status.error:
-        st.error(f"{status.error} ({status.failed} frames not analysed so far; the session "
-                 "keeps trying.)")
+        st.error(f"{for_markdown(status.error)} ({status.failed} frames not analysed so far; "
+                 "the session keeps trying.)")
     if status.calibration == "running":
         st.info("Calibrating: keep a relaxed face for 3 seconds…")
     elif status.calibration not in ("none", "done"):
-        st.warning(f"Calibration failed: {status.calibration}")
+        st.warning(f"Calibration failed: {for_markdown(status.calibration)}")
     thumbnail = watch.analyser.thumbnail()  # drawn here, once a second, not per frame
     if thumbnail is not None:
         st.image(thumbnail, caption="Your camera, as analysed")

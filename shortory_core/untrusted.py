@@ -10,7 +10,6 @@ keeps the text readable.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -21,6 +20,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Everything CommonMark or Streamlit's Markdown gives a meaning to, ":" included (":red[…]",
 # ":material/…:" and emoji shortcodes), "$" (LaTeX) and "~" (strike-through).
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>:$~=])")
+# What GitHub-flavoured Markdown links by itself: a scheme's "://", "www.", and e-mail's "@".
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
 # Spreadsheet programs start a formula with these (tab and CR included: some strip them first).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,14 +33,12 @@ def for_terminal(text: str) -> str:
 
 def for_markdown(text: str) -> str:
     """``text`` as literal text inside Streamlit Markdown (titles, captions, labels): every
-    Markdown character escaped, controls dropped, line breaks kept as spaces."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(for_terminal(text).split()))
-
-
-def for_plotly(text: str) -> str:
-    """``text`` inside a Plotly label or hover text, which reads a subset of HTML
-    (``<a href>`` included): shown as written, never as a tag."""
-    return html.escape(for_terminal(text), quote=False)
+    Markdown character escaped, controls dropped, line breaks kept as spaces. A web address
+    in it stays plain text too: GitHub-flavoured Markdown would turn ``http://…`` and
+    ``www.…`` into links by itself, so an invisible word joiner (U+2060) breaks the pattern."""
+    flat = " ".join(for_terminal(text).split())
+    flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], flat)
+    return _MARKDOWN.sub(r"\\\1", flat)
 
 
 def for_spreadsheet(value: Any) -> Any:
@@ -58,3 +57,8 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(for_spreadsheet)
     return safe
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as a UTF-8 CSV download that a spreadsheet opens without running anything."""
+    return spreadsheet_frame(frame).to_csv(index=False).encode("utf-8")

@@ -151,3 +151,48 @@ def test_studio_renders_show_progress_and_one_can_be_cancelled(home_page, tmp_pa
         timeout=30_000)  # the page noticed by itself: no reload
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "studio-cancelled")
+
+
+def test_a_hostile_name_is_shown_as_text_and_makes_no_request(demo_home: Path,
+                                                             tmp_path: Path) -> None:
+    """A project name (or fetched title) in Markdown or HTML is shown as written: the browser
+    requests nothing from the address it names."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Beacon(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    beacon = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Beacon)
+    threading.Thread(target=beacon.serve_forever, daemon=True).start()
+    where = f"http://127.0.0.1:{beacon.server_address[1]}"
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    store = Store(home)
+    markdown = f"![x]({where}/markdown.png) [click]({where}/link) :red[alarm]"
+    project_id = store.create_project(markdown)
+    store.create_project(f'<img src="{where}/html.png"> **bold**')
+    try:
+        with running_app(home) as url, browser_page() as page:
+            asked = []
+            page.on("request", lambda request: asked.append(request.url))
+            page.goto(url)
+            page.get_by_text("Demo: the Shortory show · demo").wait_for(timeout=60_000)
+            page.get_by_text("![x](http:", exact=False).first.wait_for()
+            page.get_by_text('<img src="', exact=False).first.wait_for()
+            page.goto(f"{url}/overview?project={project_id}")
+            page.get_by_role("heading", name="![x]", exact=False).wait_for(timeout=30_000)
+            time.sleep(2)  # time for any image request to be made
+            screenshot(page, "hostile-name")
+            assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        beacon.shutdown()
+    assert hits == [] and not [u for u in asked if u.startswith(where)]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from shortory_core.records import ClipRecord
 from shortory_core.store import Store
+from shortory_core.untrusted import csv_bytes
 
 METADATA_NAME = "clips.csv"
 
@@ -43,6 +44,6 @@ def clips_zip(store: Store, clips: list[ClipRecord]) -> bytes:
         for clip in done:
             archive.write(store.media_path(clip.path), clip_file_name(clip),
                           compress_type=zipfile.ZIP_STORED)
-        archive.writestr(METADATA_NAME, clips_table(done).to_csv(index=False),
+        archive.writestr(METADATA_NAME, csv_bytes(clips_table(done)),
                          compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
