@@ -33,7 +33,7 @@ with st.expander("➕ New project", expanded=False):
             try:
                 checked = validate_url(url)
             except ShortoryError as exc:
-                st.error(str(exc))
+                st.error(for_markdown(str(exc)))
             else:
                 service.submit("fetch", {"url": checked, "with_comments": fetch_comments,
                                          "sort": sort, "limit": int(limit)})

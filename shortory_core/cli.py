@@ -53,10 +53,11 @@ def _project_result(store: Store, project_id: int) -> dict[str, Any]:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr for foreground jobs (silent with ``--json``)."""
+    """A one-line progress bar on stderr for foreground jobs: drawn on a terminal only (as
+    curl and pip do), so logs and pipes get the result and the error line alone."""
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+        self.enabled = enabled and sys.stderr.isatty()
         self.step = ""
         self.drawn = False
 

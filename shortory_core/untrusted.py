@@ -10,6 +10,7 @@ keeps the text readable.
 
 from __future__ import annotations
 
+import csv
 import re
 from typing import Any
 
@@ -60,5 +61,7 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as a UTF-8 CSV download that a spreadsheet opens without running anything."""
-    return spreadsheet_frame(frame).to_csv(index=False).encode("utf-8")
+    """``frame`` as a UTF-8 CSV download that a spreadsheet opens without running anything.
+    Every text cell is quoted, so a line break or carriage return inside one stays inside."""
+    return spreadsheet_frame(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC
+                                           ).encode("utf-8")

@@ -1,0 +1,334 @@
+"""The bad-input corpus: every case ends in a clean success or in exit status 2 with one line
+that says what to do. Never a traceback, a hang, a half-made project or a file left outside
+the data folder.
+
+Inputs are generated here (nothing large is committed). Each case runs through the CLI's
+``main`` in this process (the same function ``python -m shortory_core`` calls; a few run as
+real subprocesses too), and, where a page takes that input, through AppTest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from shortory_core import cli
+from shortory_core.demo.video import write_demo_video
+from shortory_core.store import Store
+from shortory_core.untrusted import csv_bytes, for_markdown, for_terminal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+    seconds: float
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Outcome:
+    started = time.monotonic()
+    try:
+        code = cli.main(argv)
+    except SystemExit as exit_:  # argparse refusals
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return Outcome(code, captured.out, captured.err, time.monotonic() - started)
+
+
+def assert_refused(outcome: Outcome, says: str = "") -> None:
+    lines = outcome.err.strip().splitlines()
+    assert outcome.code == 2, outcome
+    assert len(lines) == 1 and lines[0].startswith("error: "), outcome.err
+    assert "Traceback" not in outcome.err + outcome.out
+    assert says.lower() in lines[0].lower(), lines[0]
+
+
+def files_under(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def assert_nothing_left(home: Path) -> None:
+    """No project, no media, no staging leftover, no upload in the data folder."""
+    if not (home / "shortory.sqlite3").exists():
+        return
+    assert Store(home).list_projects() == []
+    for folder in ("media", "staging", "uploads"):
+        assert not files_under(home / folder), folder
+
+
+# -- the inputs ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Real and broken media and comment files, made once for the whole corpus."""
+    folder = tmp_path_factory.mktemp("bad-inputs")
+    rng = random.Random(7)
+    video = write_demo_video(folder / "good.mp4", duration=2.0)
+    files = {"video": video, "folder": folder}
+    files["corrupt.mp4"] = folder / "corrupt.mp4"
+    files["corrupt.mp4"].write_bytes(video.read_bytes()[:3000] + bytes(rng.randrange(256)
+                                                                         for _ in range(5000)))
+    files["text.mp4"] = folder / "text.mp4"
+    files["text.mp4"].write_text("this is not a video\n" * 100)
+    files["empty.mp4"] = folder / "empty.mp4"
+    files["empty.mp4"].write_bytes(b"")
+    tiny = folder / "tiny.mp4"
+    subprocess.run([cli_ffmpeg(), "-v", "error", "-f", "lavfi", "-i",
+                    "color=red:s=1x1:d=1:r=5", "-c:v", "mpeg4", "-y", str(tiny)], check=True)
+    files["tiny.mp4"] = tiny
+    comment_files = {
+        "likes-inf.jsonl": b'{"cid":"a","text":"0:01 x","votes":1e999}\n'
+                           b'{"cid":"b","text":"0:02"}\n',
+        "likes-2e70.jsonl": b'{"cid":"a","text":"0:01 x","votes":%d}\n' % 2**70,
+        "likes-digits.jsonl": b'{"cid":"a","text":"0:01 x","votes":"%s"}\n' % (b"9" * 5000),
+        "likes-number.jsonl": b'{"cid":"a","text":"0:01 x","votes":%s}\n' % (b"9" * 5000),
+        "likes-csv.csv": b"text,likes\n0:01 a,%s\n0:02 b,1e999\n0:03 c,-5\n" % (b"9" * 5000),
+        "api-likes.json": json.dumps({"items": [{"snippet": {"topLevelComment": {
+            "id": "x", "snippet": {"textOriginal": "0:01", "likeCount": 2**80}}}}]}).encode(),
+        "nested-line.jsonl": b'{"cid":"a","text":"0:01"}\n' + b'{"a":' * 50_000 + b"1"
+                             + b"}" * 50_000 + b"\n",
+        "nested.json": b"[" * 100_000 + b"]" * 100_000,
+        "binary-no-nul.csv": bytes(rng.randrange(0x20, 0x100) for _ in range(100_000)),
+        "binary.json": bytes(rng.randrange(256) for _ in range(50_000)),
+        "cp949.csv": "text\n안녕하세요 1:02 재밌다\n".encode("cp949") * 50,
+        "empty.csv": b"",
+        "blank.json": b"   \n\n  ",
+        "no-text-column.csv": b"a,b\n1,2\n",
+        "not-objects.jsonl": b"[1]\n[2]\n3\n",
+        "formula.csv": b'text,author\n"=HYPERLINK(""http://x"",""0:05"")",=cmd\n0:06 ok,+bob\n',
+        "escape.jsonl": b'{"cid":"e","text":"0:07 \\u001b]0;pwned\\u0007 \\u001b[2J",'
+                        b'"author":"\\u001b[31mred"}\n',
+    }
+    for name, data in comment_files.items():
+        (folder / name).write_bytes(data)
+        files[name] = folder / name
+    return files
+
+
+def cli_ffmpeg() -> str:
+    from shortory_core.clips.render import ffmpeg_exe
+
+    return ffmpeg_exe()
+
+
+# -- values ------------------------------------------------------------------------------
+
+VALUE_CASES = [
+    (["analyze", "{video}", "--fps", "inf"], "--fps"),
+    (["analyze", "{video}", "--fps", "nan"], "--fps"),
+    (["analyze", "{video}", "--fps", "0"], "--fps"),
+    (["analyze", "{video}", "--fps", "-3"], "--fps"),
+    (["analyze", "{video}", "--fps", "1e9"], "--fps"),
+    (["analyze", "{video}", "--workers", "0"], "--workers"),
+    (["analyze", "{video}", "--workers", "16000"], "cores"),
+    (["analyze", "{video}", "--workers", "two"], "--workers"),
+    (["analyze", "{video}", "--offset", "nan"], "--offset"),
+    (["analyze", "{video}", "--offset", "-inf"], "--offset"),
+    (["analyze", "{video}", "--smooth", "-1"], "--smooth"),
+    (["analyze", "{video}", "--out", "{tmp}/x.txt"], ".csv or .parquet"),
+    (["analyze", "{video}", "--out", "{tmp}/missing/x.csv"], "does not exist"),
+    (["analyze", "{video}", "--out", "{tmp}"], ".csv or .parquet"),
+    (["analyze", "{tmp}/none.mp4"], "no reaction video"),
+    (["analyze", "{corrupt.mp4}"], "not a readable video"),
+    (["analyze", "{text.mp4}"], "not a readable video"),
+    (["analyze", "{empty.mp4}"], "not a readable video"),
+    (["highlights", "1", "--step", "0"], "--step"),
+    (["highlights", "1", "--step", "-1"], "--step"),
+    (["highlights", "1", "--step", "nan"], "--step"),
+    (["highlights", "1", "--step", "0.0001"], "--step"),
+    (["highlights", "1", "--smoothing", "nan"], "--smoothing"),
+    (["highlights", "1", "--smoothing", "1e12"], "--smoothing"),
+    (["highlights", "1", "--prominence", "2"], "--prominence"),
+    (["highlights", "1", "--min-gap", "-1"], "--min-gap"),
+    (["highlights", "1", "--top", "0"], "--top"),
+    (["highlights", "1", "--pad", "inf"], "--pad"),
+    (["highlights", "0"], "an id"),
+    (["highlights", "-1"], "an id"),
+    (["highlights", "abc"], "an id"),
+    (["highlights", "999"], "no project 999"),
+    (["moments", "{likes-inf.jsonl}", "--window", "nan"], "--window"),
+    (["moments", "{likes-inf.jsonl}", "--window", "inf"], "--window"),
+    (["moments", "{likes-inf.jsonl}", "--window", "0"], "--window"),
+    (["moments", "{likes-inf.jsonl}", "--pad", "-50"], "--pad"),
+    (["moments", "{likes-inf.jsonl}", "--pad", "nan", "--json"], "--pad"),
+    (["moments", "{likes-inf.jsonl}", "--top", "0"], "--top"),
+    (["moments", "{likes-inf.jsonl}", "--duration", "nan"], "--duration"),
+    (["moments", "{likes-inf.jsonl}", "--duration", "-5"], "--duration"),
+    (["moments", "{tmp}/none.csv"], "no comment file"),
+    (["moments", "{tmp}"], "that is a folder"),
+    (["render", "{video}", "--span", "0", "0.0001"], "shorter than one frame"),
+    (["render", "{video}", "--span", "1.5", "1.0"], "start < end"),
+    (["render", "{video}", "--span", "nan", "1"], "--span"),
+    (["render", "{video}", "--span", "0", "inf"], "--span"),
+    (["render", "{video}", "--span", "5", "9"], "not inside the video"),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/clip.txt"], ".mp4"),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/missing/c.mp4"],
+     "does not exist"),
+    (["render", "{tiny.mp4}", "--span", "0", "0.5"], "only 1×1 px"),
+    (["render", "{corrupt.mp4}", "--span", "0", "1"], "not a readable video"),
+    (["import", "{tmp}/none.mp4"], "no video file"),
+    (["import", "{folder}"], "that is a folder"),
+    (["import", "{corrupt.mp4}"], "not a readable video"),
+    (["import", "{video}", "--comments", "{tmp}/none.json"], "no comment file"),
+    (["jobs", "--retry", "0"], "an id"),
+    (["jobs", "--retry", "x"], "an id"),
+    (["jobs", "--retry", "99999"], "cannot be retried"),
+    (["jobs", "--cancel", "99999"], "no job 99999"),
+    (["jobs", "--limit", "0"], "--limit"),
+    (["fetch", "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "--limit", "-5"], "--limit"),
+    (["no-such-command"], "invalid choice"),
+    (["render", "{video}"], "--span"),
+]
+
+
+@pytest.mark.parametrize("argv, says", VALUE_CASES, ids=[" ".join(a) for a, _ in VALUE_CASES])
+def test_bad_values_are_refused_before_any_work(argv: list[str], says: str,
+                                                inputs: dict[str, Path], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    names = {k: str(v) for k, v in inputs.items()} | {"tmp": str(tmp_path)}
+    argv = [re.sub(r"\{([^}]+)\}", lambda m: names[m.group(1)], a) for a in argv]
+    monkeypatch.chdir(tmp_path)
+    before = files_under(inputs["folder"]) | files_under(tmp_path)
+    outcome = run(["--data-dir", str(home), *argv], capsys)
+    assert_refused(outcome, says)
+    assert outcome.seconds < 20  # refused up front, not after an analysis
+    assert files_under(inputs["folder"]) | (files_under(tmp_path) - files_under(home)) \
+        <= before
+    assert_nothing_left(home)
+
+
+# -- hostile comment files -----------------------------------------------------------------
+
+IMPORTED = {  # file: (comments kept, like counts clamped)
+    "likes-inf.jsonl": (2, 1), "likes-2e70.jsonl": (1, 1), "likes-digits.jsonl": (1, 1),
+    "likes-number.jsonl": (1, 1), "likes-csv.csv": (3, 1), "api-likes.json": (1, 1),
+    "nested-line.jsonl": (1, 0), "formula.csv": (2, 0), "escape.jsonl": (1, 0),
+}
+REFUSED = {
+    "nested.json": "nested too deeply", "binary-no-nul.csv": "not utf-8 or utf-16 text",
+    "binary.json": "not utf-8", "cp949.csv": "legacy encoding", "empty.csv": "is empty",
+    "blank.json": "is empty", "no-text-column.csv": "no text column",
+    "not-objects.jsonl": "no usable comment",
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED))
+def test_hostile_comment_files_import_what_they_can_and_count_the_rest(
+        name: str, inputs: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = run(["--data-dir", str(tmp_path / "home"), "import", str(inputs["video"]),
+                   "--comments", str(inputs[name]), "--json"], capsys)
+    assert outcome.code == 0, outcome.err
+    result = json.loads(outcome.out)
+    kept, clamped = IMPORTED[name]
+    assert result["comments"] == kept
+    assert result["comment_import"]["clamped_likes"] == clamped
+    assert "\x1b" not in outcome.out and "\x07" not in outcome.out
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_unusable_comment_files_refuse_the_import_and_leave_nothing(
+        name: str, inputs: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    outcome = run(["--data-dir", str(home), "import", str(inputs["video"]), "--comments",
+                   str(inputs[name])], capsys)
+    assert_refused(outcome, REFUSED[name])
+    assert_nothing_left(home)
+    moments = run(["moments", str(inputs[name])], capsys)
+    assert_refused(moments, REFUSED[name])
+
+
+# -- URLs ----------------------------------------------------------------------------------
+
+URL_CASES = [
+    ("http://" + "a" * 300 + ".com/v", "too long"), ("http://example.com:99999/", "port"),
+    ("http://[::1/", "ipv6"), ("file:///etc/passwd", "not a web address"),
+    ("http://127.0.0.1:8501/", "loopback"), ("http://169.254.169.254/latest/", "link-local"),
+    ("http://localhost/", "local name"), ("http://10.0.0.1/", "private"),
+    ("javascript:alert(1)", "not a web address"), ("ftp://example.com/a.mp4", "not a web"),
+    ("http://u:p@example.com/", "password"), ("", "not a web address"),
+    ("http://exa\x1b[2Jmple.com/", "control characters"),
+]
+
+
+@pytest.mark.parametrize("url, says", URL_CASES, ids=[u[:40] for u, _ in URL_CASES])
+def test_hostile_urls_are_refused_at_the_cli_and_on_the_home_page(
+        url: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHORTORY_ALLOW_LOCAL_URLS", raising=False)
+    home = tmp_path / "home"
+    outcome = run(["--data-dir", str(home), "fetch", url], capsys)
+    assert_refused(outcome, says)
+    assert "\x1b" not in outcome.err
+    assert_nothing_left(home)
+
+    monkeypatch.setenv("SHORTORY_HOME", str(home))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/home.py"), default_timeout=30).run()
+    app.text_input[0].set_value(url)
+    app.button[0].click().run()  # the form's "Download"
+    assert not app.exception
+    assert any(says in e.value.lower().replace("\\", "") for e in app.error), \
+        [e.value for e in app.error]
+    assert Store(home).list_projects() == []
+
+
+# -- untrusted text --------------------------------------------------------------------------
+
+
+def test_spreadsheet_exports_never_run_formulas() -> None:
+    import csv
+    import io
+
+    import pandas as pd
+
+    cells = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "fine",
+             "3:05 ok"]
+    frame = pd.DataFrame({"top_comment": cells, "n": range(8)})
+    rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode(), newline="")))[1:]
+    assert [row[0] for row in rows] == ["'" + c for c in cells[:6]] + cells[6:]
+    assert [row[1] for row in rows] == [str(n) for n in range(8)]  # numbers stay numbers
+
+
+def test_markdown_and_terminal_text_are_inert() -> None:
+    assert "\x1b" not in for_terminal("a\x1b[31mb\x07c\x9bd") and for_terminal("a\tb") == "a\tb"
+    shown = for_markdown("![x](http://h/p.png) <img src=x> **b** :red[r] $x$ www.h.com")
+    assert re.search(r"(?<!\\)[\[\]()*$<>:!_`#]", shown) is None, shown
+    assert "://" not in shown and "www." not in shown
+
+
+def test_the_real_cli_refuses_in_one_line(tmp_path: Path) -> None:
+    for argv in (["highlights", "1", "--step", "nan"], ["moments", str(tmp_path)],
+                 ["render", str(tmp_path / "v.mp4"), "--span", "0", "1", "--out=-x.mp4"]):
+        done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir",
+                               str(tmp_path / "home"), *argv], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120, env=os.environ | {"PYTHONWARNINGS": ""})
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_an_output_named_like_an_option_is_a_file(inputs: dict[str, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    outcome = run(["render", str(inputs["video"]), "--span", "0", "1", "--out=-x.mp4",
+                   "--copy"], capsys)
+    assert outcome.code == 0, outcome.err
+    assert (tmp_path / "-x.mp4").stat().st_size > 1000
