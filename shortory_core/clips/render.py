@@ -67,7 +67,7 @@ def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
             chain += ";[framed]null[shown]"
         chain += f";[shown]{FIT_4K}[v]"
         command += ["-filter_complex", chain, "-map", "[v]", "-map", "0:a:0?",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-threads", "4",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
                     "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k"]
     command += ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
                 path_arg(out)]
