@@ -45,7 +45,7 @@ with st.expander("➕ New project", expanded=False):
                 help="youtube-comment-downloader JSON lines, a YouTube Data API JSON or CSV "
                 "export, or any CSV with a text column.",
             )
-            name = st.text_input("Project name (optional)")
+            name = st.text_input("Project name (optional)", max_chars=120)
             submitted = st.form_submit_button("Create project")
         if submitted and video is None:
             st.error("Choose a video file first.")

@@ -25,7 +25,7 @@ st.title(f"Reactions · {for_markdown(project.name)}")
 with st.expander("➕ Analyse a recorded reaction", expanded=False):
     with st.form("new_recording"):
         upload = st.file_uploader("Reaction video", type=[s.strip(".") for s in VIDEO_SUFFIXES])
-        viewer = st.text_input("Viewer", value="Viewer")
+        viewer = st.text_input("Viewer", value="Viewer", max_chars=60)
         columns = st.columns(3)
         offset = columns[0].number_input(
             "Starts at video time (s)", 0.0, float(video.duration if video else 1e6), 0.0,

@@ -136,7 +136,7 @@ def span(start: float, end: float, duration: float, fps: float) -> tuple[float, 
     """A clip span inside a video of ``duration`` seconds, at least one frame long."""
     start, end = SPAN_TIME.check(start), SPAN_TIME.check(end)
     frame = 1.0 / fps if fps and fps > 0 else 1 / 30
-    if not (start < end and start < duration):
+    if not start < end <= duration + frame / 2:
         raise InvalidValue(f"The span {start:g}–{end:g} s is not inside the video "
                            f"(0–{duration:.2f} s): give START < END within it.")
     end = min(end, duration)

@@ -22,7 +22,7 @@ def test_home_lists_the_demo_first(app: AppTest, demo_copy: Path) -> None:
     app.run()
     assert not app.exception
     labels = [m.value for m in app.markdown if m.value.startswith("**")]
-    assert labels[0] == "**Demo: the Shortory show · demo**"
+    assert labels[0] == "**Demo\\: the Shortory show · demo**"  # escaped: names are text
     assert "**A later project**" in labels
     assert any("462 comments" in c.value for c in app.caption)
 
@@ -32,6 +32,6 @@ def test_opening_the_demo_shows_what_it_has(app: AppTest, demo_copy: Path) -> No
     demo_id = Store(demo_copy).demo_project_id()
     app.button(key=f"open-{demo_id}").click().run()
     assert not app.exception
-    assert [t.value for t in app.title] == ["Demo: the Shortory show"]
+    assert [t.value for t in app.title] == ["Demo\\: the Shortory show"]  # names are text
     assert [s.value for s in app.subheader] == ["Comments (462)", "Reaction sessions (2)"]
     assert app.query_params["project"] == str(demo_id)

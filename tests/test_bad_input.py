@@ -172,6 +172,7 @@ VALUE_CASES = [
     (["moments", "{tmp}"], "that is a folder"),
     (["render", "{video}", "--span", "0", "0.0001"], "shorter than one frame"),
     (["render", "{video}", "--span", "1.5", "1.0"], "start < end"),
+    (["render", "{video}", "--span", "1", "2.5"], "not inside the video"),
     (["render", "{video}", "--span", "nan", "1"], "--span"),
     (["render", "{video}", "--span", "0", "inf"], "--span"),
     (["render", "{video}", "--span", "5", "9"], "not inside the video"),

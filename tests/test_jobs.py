@@ -74,27 +74,20 @@ def demo_store(demo_home: Path, tmp_path: Path) -> Store:
     return Store(home)
 
 
-def tiny_video(path: Path) -> Path:
-    """A real 2×2-pixel H.264 video with sound: too small for a caption or a 9:16 crop."""
-    subprocess.run([ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=2x2:d=3",
-                    "-f", "lavfi", "-i", "sine=d=3", "-shortest", "-c:v", "libx264",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(path)], check=True)
-    return path
-
-
 def ffmpeg() -> str:
     from shortory_core.clips.render import ffmpeg_exe
 
     return ffmpeg_exe()
 
 
-def test_one_bad_clip_does_not_stop_the_renders_after_it(demo_store: Store, tmp_path: Path
+def test_one_bad_clip_does_not_stop_the_renders_after_it(demo_store: Store, short_video: Path
                                                          ) -> None:
     store = demo_store
     service = job_service(store)
-    tiny = run_import(store, tiny_video(tmp_path / "tiny.mp4"))
-    [bad] = queue_clips(service, tiny, "picked", [ClipRequest(
-        0.0, 2.0, 1.0, "tiny", vertical=True, caption=("happy · 0.9", "a comment"))])
+    broken = run_import(store, short_video)
+    store.media_path(store.get_video(broken).path).unlink()  # its source is gone: ffmpeg fails
+    [bad] = queue_clips(service, broken, "picked", [ClipRequest(
+        0.0, 2.0, 1.0, "gone", vertical=True, caption=("happy · 0.9", "a comment"))])
     [good] = queue_clips(service, store.demo_project_id(), "picked",
                          [ClipRequest(40.0, 44.0, 1.0, "after")])
     jobs = {j.subject_id: service.wait(j.id, 120)
