@@ -65,8 +65,11 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
 
 def build_network(width: int, keras):
     """VGG-style: four blocks of two 3×3 convolutions (BN + ReLU), max-pooled, then global
-    average pooling into the embedding and a softmax over the seven classes. The layer named
-    ``embedding`` is the second output the export adds (``convert_model.py --trained``)."""
+    average pooling into the embedding and a softmax over the seven classes. Regularisation
+    is augmentation, weight decay, label smoothing and one dropout: a net this narrow
+    underfits with per-block dropout on top (measured: 25% validation after three epochs).
+    The layer named ``embedding`` is the second output the export adds
+    (``convert_model.py --trained``)."""
     layers = keras.layers
     inputs = keras.Input((SIZE, SIZE, 1), name="input")
     x = inputs
@@ -74,15 +77,12 @@ def build_network(width: int, keras):
         for conv in range(2):
             x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                               name=f"block{block}_conv{conv}")(x)
-            x = layers.BatchNormalization(name=f"block{block}_bn{conv}")(x)
+            x = layers.BatchNormalization(momentum=0.9, name=f"block{block}_bn{conv}")(x)
             x = layers.ReLU(name=f"block{block}_relu{conv}")(x)
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
-        x = layers.SpatialDropout2D(0.1 * (block + 1), name=f"block{block}_drop")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
-    embedding = layers.Dense(256, name="embedding_dense")(x)
-    embedding = layers.BatchNormalization(name="embedding_bn")(embedding)
-    embedding = layers.ReLU(name="embedding")(embedding)
-    logits = layers.Dense(len(CLASSES), name="logits")(layers.Dropout(0.4)(embedding))
+    embedding = layers.Dense(256, activation="relu", name="embedding")(x)
+    logits = layers.Dense(len(CLASSES), name="logits")(layers.Dropout(0.3)(embedding))
     probabilities = layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
     return keras.Model(inputs, probabilities, name="shortory_fer_vgg")
 
