@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/watch.py", title="Watch", icon="📺", url_path="live"),
     st.Page("pages/reactions.py", title="Reactions", icon="🙂", url_path="viewers"),
     st.Page("pages/studio.py", title="Highlights studio", icon="✂️", url_path="shorts"),
+    st.Page("pages/panel.py", title="Panel", icon="👥", url_path="viewer-panel"),
     st.Page("pages/model.py", title="Model", icon="🧠", url_path="emotion-model"),
 ]
 navigation = st.navigation(PAGES, position="hidden")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
+from shortory_core.exports import csv_bytes
 from shortory_core.jobs import Job, JobService
 from shortory_core.jobs.table import listing
 from shortory_core.records import ClipRecord
 from shortory_core.timefmt import format_seconds
-from shortory_core.untrusted import csv_bytes, for_markdown
+from shortory_core.untrusted import for_markdown
 
 KIND_ORDER = ("happy", "surprise", "sad", "angry", "fused", "picked", "comments")
 

@@ -10,11 +10,12 @@ import streamlit as st
 from pages.common import jobs, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import reaction_figure
+from shortory_core.exports import csv_bytes
 from shortory_core.reactions.sessions import add_recording
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
-from shortory_core.untrusted import csv_bytes, for_markdown
+from shortory_core.untrusted import for_markdown
 
 store = open_store()
 service = jobs(store)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
@@ -16,6 +14,7 @@ from pages.common import (
     require_video,
 )
 from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, trace_names
+from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.highlights.peaks import (
     EXPRESSIVE,
     FusionWeights,
@@ -144,17 +143,12 @@ if right.button(f"Render {len(selected)} short{'s' * (len(selected) != 1)}", typ
                  ShortOptions(mode="exact" if vertical or captions else mode,
                               vertical=vertical, captions=captions))
 
-def parquet_bytes() -> bytes:
-    buffer = io.BytesIO()
-    timeline_frame(timeline, fused).to_parquet(buffer, index=False)
-    return buffer.getvalue()
-
-
 with st.expander("Export the timeline"):
     export = st.columns(2)
-    export[0].download_button("Timeline (CSV)", lambda: timeline_frame(timeline, fused).to_csv(
-        index=False), file_name=f"timeline-project-{project_id}.csv", mime="text/csv")
-    export[1].download_button("Timeline (Parquet)", parquet_bytes,
+    export[0].download_button("Timeline (CSV)", lambda: csv_bytes(timeline_frame(timeline, fused)),
+                              file_name=f"timeline-project-{project_id}.csv", mime="text/csv")
+    export[1].download_button("Timeline (Parquet)",
+                              lambda: parquet_bytes(timeline_frame(timeline, fused)),
                               file_name=f"timeline-project-{project_id}.parquet",
                               mime="application/vnd.apache.parquet")
 

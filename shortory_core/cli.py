@@ -20,6 +20,7 @@ from shortory_core.errors import ShortoryError, SourceError, describe
 from shortory_core.jobs import Job, job_service
 from shortory_core.jobs.logfile import log_failure
 from shortory_core.jobs.table import listing
+from shortory_core.records import VideoInfo
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.untrusted import for_terminal
@@ -219,6 +220,55 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     return result
 
 
+def cmd_react(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Add a recorded reaction to a project and analyse it (the Reactions page's upload)."""
+    from shortory_core.reactions.sessions import add_recording
+
+    recording = v.input_file(args.recording, "recording")
+    video = _require_project(store, args.project)
+    if video is not None and args.offset > video.duration:
+        raise v.InvalidValue(f"--offset {args.offset:g} s is past the video's end "
+                             f"({video.duration:.1f} s).")
+    meta = {"fps": args.fps, "detector": "short", "iris": True} | (
+        {"group": args.group} if args.group else {})
+    with recording.open("rb") as data:
+        session_id = add_recording(store, args.project, args.viewer, data, recording.suffix,
+                                   time_offset=args.offset, meta=meta)
+    job = run_job(store, "analyse", {"session_id": session_id, "fps": args.fps},
+                  args.json)
+    return {"session_id": session_id, "viewer": args.viewer, "group": args.group or "",
+            "samples": job.result.get("samples", 0)}
+
+
+def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Every session's quality and verdict, the panel's peaks and its agreement windows."""
+    from shortory_core.panel.grids import load_grids
+    from shortory_core.panel.quality import Thresholds
+    from shortory_core.panel.stats import PanelOptions, agreement, curves, panel_peaks
+
+    _require_project(store, args.project)
+    grids = load_grids(store, args.project, thresholds=Thresholds(
+        min_face_rate=args.min_face_rate, min_face_seconds=args.min_face_seconds))
+    options = PanelOptions(normalise=not args.raw, threshold=args.threshold)
+    included = grids.subset(grids.included)
+    panel = curves(included, options)
+    agreed = agreement(included, options).windows.head(args.top)
+    return {
+        "project_id": args.project, "viewers": len(grids.quality),
+        "included": int(grids.included.sum()),
+        "sessions": [q.as_dict() for q in grids.quality],
+        "peaks": [p.as_dict() for p in panel_peaks(panel, options)][:args.top],
+        "agreement": agreed.round(3).to_dict("records"),
+    }
+
+
+def _require_project(store: Store, project_id: int) -> VideoInfo | None:
+    """The project's video (``None`` without one); a missing project is a refusal."""
+    if store.get_project(project_id) is None:
+        raise ShortoryError(f"No project {project_id}; `projects` lists them.")
+    return store.get_video(project_id)
+
+
 def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.vision.cards import default_card, load_card
     from shortory_core.vision.emotion import EmotionClassifier
@@ -237,8 +287,7 @@ def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, A
     from shortory_core.highlights.peaks import PeakOptions, find_highlights
     from shortory_core.highlights.timeline import build_timeline
 
-    if store.get_project(args.project) is None:
-        raise ShortoryError(f"No project {args.project}; `projects` lists them.")
+    _require_project(store, args.project)
     timeline = build_timeline(store, args.project, step=args.step)
     options = PeakOptions(smoothing_s=args.smoothing, prominence=args.prominence,
                           min_gap_s=args.min_gap, top_k=args.top, pad_s=args.pad)
@@ -374,6 +423,25 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--comment", help="a comment drawn under the title")
     render.add_argument("--out", type=Path, help="the clip file (default: beside the video)")
 
+    react = add("react", cmd_react, "add a recorded reaction to a project and analyse it")
+    react.add_argument("project", type=v.ID)
+    react.add_argument("recording", type=Path)
+    react.add_argument("--viewer", required=True, help="the viewer's name")
+    react.add_argument("--offset", type=v.OFFSET_FORWARD, default=0.0,
+                       help="video time (s) at which the recording starts")
+    react.add_argument("--group", default="", help="a panel group tag, e.g. A or B")
+    react.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
+
+    panel = add("panel", cmd_panel, "the project's viewers as a panel: quality, peaks, "
+                "agreement")
+    panel.add_argument("project", type=v.ID)
+    panel.add_argument("--threshold", type=v.EXPRESS, default=1.5,
+                       help="expressing = above this (z vs own baseline; raw: probability)")
+    panel.add_argument("--raw", action="store_true", help="no per-viewer normalisation")
+    panel.add_argument("--min-face-rate", type=v.SHARE, default=0.6)
+    panel.add_argument("--min-face-seconds", type=v.MIN_GAP, default=10.0)
+    panel.add_argument("--top", type=v.TOP, default=10, help="peaks and windows listed")
+
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)
     bench.add_argument("--only", action="append", help="a benchmark's name; repeatable")
@@ -416,8 +484,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug: one line here, the traceback in the log
-        log_failure(f"command {args.command}", exc)
+        log_failure(f"command {args.command}", exc, args.data_dir)
         print(for_terminal(f"error: {describe(exc)}"), file=sys.stderr)
         return 1
     return 0

@@ -10,7 +10,6 @@ keeps the text readable.
 
 from __future__ import annotations
 
-import csv
 import re
 from typing import Any
 
@@ -58,10 +57,3 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(for_spreadsheet)
     return safe
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as a UTF-8 CSV download that a spreadsheet opens without running anything.
-    Every text cell is quoted, so a line break or carriage return inside one stays inside."""
-    return spreadsheet_frame(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC
-                                           ).encode("utf-8")

@@ -67,6 +67,7 @@ class Range:
 # Analysis of a reaction video.
 FPS = Range("--fps (samples per second)", 0.2, 30.0)
 OFFSET = Range("--offset", -86_400.0, 86_400.0, " s")
+OFFSET_FORWARD = Range("--offset", 0.0, 7 * 86_400.0, " s")
 SMOOTH_SAMPLES = Range("--smooth", 0, 500, " samples", integer=True)
 # Grouping comment mentions.
 WINDOW = Range("--window", 1.0, 600.0, " s")
@@ -78,6 +79,9 @@ STEP = Range("--step (timeline grid)", 0.02, 10.0, " s")
 SMOOTHING = Range("--smoothing", 0.0, 600.0, " s")
 PROMINENCE = Range("--prominence", 0.0, 1.0)
 MIN_GAP = Range("--min-gap", 0.0, 3600.0, " s")
+# The panel.
+EXPRESS = Range("--threshold", -10.0, 10.0)
+SHARE = Range("a share", 0.0, 1.0)
 # Clips: a span is cut from a video of known length.
 SPAN_TIME = Range("--span", 0.0, 7 * 86_400.0, " s")
 LIMIT = Range("--limit", 1, 1_000_000, integer=True)

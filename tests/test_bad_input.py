@@ -24,8 +24,9 @@ from streamlit.testing.v1 import AppTest
 
 from shortory_core import cli
 from shortory_core.demo.video import write_demo_video
+from shortory_core.exports import csv_bytes
 from shortory_core.store import Store
-from shortory_core.untrusted import csv_bytes, for_markdown, for_terminal
+from shortory_core.untrusted import for_markdown, for_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,6 +12,7 @@ BENCHMARKS: dict[str, str] = {
     "vision": "shortory_core.bench.vision",
     "studio": "shortory_core.bench.studio",
     "live": "shortory_core.bench.live",
+    "panel": "shortory_core.bench.panel",
 }
 
 

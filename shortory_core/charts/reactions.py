@@ -6,11 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from shortory_core.charts.palette import ATTENTION_COLOUR, EMOTION_COLOURS
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
 from shortory_core.vision.evaluate import Scores
-
-EMOTION_COLOURS = {"happy": "#f6c177", "sad": "#7aa2f7", "angry": "#f7768e",
-                   "neutral": "#9aa5ce", "surprise": "#bb9af7"}
 
 
 def reaction_figure(samples: pd.DataFrame) -> go.Figure:
@@ -24,7 +22,7 @@ def reaction_figure(samples: pd.DataFrame) -> go.Figure:
                            mode="lines", line={"color": EMOTION_COLOURS[emotion], "width": 2},
                            row=1, col=1)
     figure.add_scatter(x=samples["video_time"], y=samples["attention"], name="attention",
-                       mode="lines", line={"color": "#9ece6a", "width": 2}, row=2, col=1)
+                       mode="lines", line={"color": ATTENTION_COLOUR, "width": 2}, row=2, col=1)
     absent = samples[samples["face_found"] == 0]
     if len(absent):
         figure.add_scatter(x=absent["video_time"], y=[0] * len(absent), name="no face",
@@ -69,7 +67,7 @@ def live_strip(recent: list[tuple[float, str | None, float]]) -> go.Figure:
     times = [r[0] for r in recent]
     figure = go.Figure()
     figure.add_scatter(x=times, y=[r[2] for r in recent], mode="lines",
-                       line={"color": "#9ece6a", "width": 2}, name="attention")
+                       line={"color": ATTENTION_COLOUR, "width": 2}, name="attention")
     for emotion in PRODUCT_EMOTIONS:
         points = [r for r in recent if r[1] == emotion]
         if points:

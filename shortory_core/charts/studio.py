@@ -14,13 +14,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from shortory_core.charts.reactions import EMOTION_COLOURS
+from shortory_core.charts.palette import (
+    ATTENTION_COLOUR,
+    COMMENTS_COLOUR,
+    EMOTION_COLOURS,
+    FUSED_COLOUR,
+)
 from shortory_core.highlights.peaks import Peak, smooth
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.timefmt import format_seconds
 
 MAX_POINTS = 1500
-FUSED_COLOUR = "#e0af68"
 PICKED_FILL = "rgba(158, 206, 106, 0.20)"
 PEAK_TRACE = "peaks"
 
@@ -77,12 +81,13 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
         figure.add_scatter(x=x, y=y, name=emotion, row=1, col=1,
                            line_color=EMOTION_COLOURS.get(emotion), **line)
     x, y = bucket_max(t, smooth(timeline.attention, smoothing_bins), max_points)
-    figure.add_scatter(x=x, y=y, name="attention", row=2, col=1, line_color="#9ece6a", **line)
+    figure.add_scatter(x=x, y=y, name="attention", row=2, col=1, line_color=ATTENTION_COLOUR,
+                       **line)
     x, y = bucket_max(t, fused, max_points)
     figure.add_scatter(x=x, y=y, name="fused", row=3, col=1, line_color=FUSED_COLOUR, **line)
     x, y = bucket_max(t, timeline.comments, max_points)
     figure.add_bar(x=x, y=np.nan_to_num(y), name="mentions", row=4, col=1,
-                   marker_color="#8ab4f8")
+                   marker_color=COMMENTS_COLOUR)
     if has_heatmap:
         x, y = bucket_max(t, timeline.heatmap, max_points)
         figure.add_scatter(x=x, y=y, name="most replayed", row=5, col=1, fill="tozeroy",

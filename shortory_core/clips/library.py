@@ -8,9 +8,9 @@ import zipfile
 
 import pandas as pd
 
+from shortory_core.exports import csv_bytes
 from shortory_core.records import ClipRecord
 from shortory_core.store import Store
-from shortory_core.untrusted import csv_bytes
 
 METADATA_NAME = "clips.csv"
 

@@ -49,7 +49,7 @@ def _bin_mean(times: np.ndarray, values: np.ndarray, bins: int, step: float) -> 
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def _bridge(values: np.ndarray, limit: int) -> np.ndarray:
+def bridge_gaps(values: np.ndarray, limit: int) -> np.ndarray:
     """Fill runs of at most ``limit`` empty bins between two filled ones, linearly: samples
     come every 0.2 s (5/s) or so, bins every 0.1 s, and a row of holes is not an absence."""
     finite = np.isfinite(values)
@@ -71,7 +71,7 @@ def viewer_layers(samples: list[dict], bins: int, step: float) -> dict[str, np.n
         return {}
     times = np.array([s["video_time"] for s in kept], float)
     limit = int(HOLD_S / step)
-    return {name: _bridge(_bin_mean(times, np.array([s[name] for s in kept], float), bins,
+    return {name: bridge_gaps(_bin_mean(times, np.array([s[name] for s in kept], float), bins,
                                     step), limit)
             for name in (*PRODUCT_EMOTIONS, "attention")}
 

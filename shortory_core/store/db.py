@@ -395,6 +395,40 @@ class Store:
             ).fetchall()
         return [dict(r) for r in rows]
 
+    def sample_rows(self, session_ids: list[int], columns: tuple[str, ...]
+                    ) -> Iterator[list[tuple]]:
+        """The samples of many sessions as plain tuples of ``columns`` (``session_id`` first),
+        in session and time order, a batch at a time: a panel of a thousand viewers is read
+        without one dict per sample."""
+        unknown = set(columns) - set(SAMPLE_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown sample columns {sorted(unknown)}")
+        with self.reading() as conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM wanted")
+            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
+                             [(i,) for i in session_ids])
+            cursor = conn.execute(
+                f"SELECT session_id, {', '.join(columns)} FROM reaction_samples "
+                "WHERE session_id IN (SELECT id FROM wanted) ORDER BY session_id, seq")
+            cursor.row_factory = None
+            while rows := cursor.fetchmany(200_000):
+                yield rows
+
+    def update_session(self, session_id: int, *, viewer: str | None = None,
+                       **meta: object) -> None:
+        """Rename a session's viewer and/or set keys of its ``meta`` (``None`` removes one):
+        its panel group, whether the panel includes it."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT meta FROM reaction_sessions WHERE id = ?",
+                               (session_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"No reaction session {session_id}.")
+            merged = json.loads(row["meta"]) | meta
+            merged = {k: v for k, v in merged.items() if v is not None}
+            conn.execute("UPDATE reaction_sessions SET meta = ?, viewer = COALESCE(?, viewer) "
+                         "WHERE id = ?", (json.dumps(merged), viewer, session_id))
+
     def replace_samples(self, session_id: int, samples: list[dict]) -> None:
         """All of a session's samples at once: the old ones go in the same transaction."""
         with self.transaction() as conn:

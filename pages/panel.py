@@ -1,0 +1,163 @@
+"""Panel: many viewers of one video, judged as the facial-coding tools judge a panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import open_store, require_project
+from shortory_core.charts.panel import difference_figure, heatmap_figure, panel_figure
+from shortory_core.exports import csv_bytes, parquet_bytes
+from shortory_core.panel.grids import PanelGrids, load_grids
+from shortory_core.panel.quality import EXCLUDE, INCLUDE, Thresholds
+from shortory_core.panel.stats import (
+    PanelOptions,
+    agreement,
+    curves,
+    group_difference,
+    heatmap,
+    panel_peaks,
+)
+from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+CHOICES = {"auto": "automatic", INCLUDE: "always include", EXCLUDE: "always exclude"}
+
+store = open_store()
+opened = require_project(store)
+project_id, project = opened.id, opened.project
+st.title(f"Panel · {for_markdown(project.name)}")
+
+sessions = store.sessions(project_id)
+if not sessions:
+    st.info("No viewers yet. Record one on the Watch page, or add recorded reactions on the "
+            "Reactions page (`python -m shortory_core react` adds many at once).")
+    st.stop()
+
+with st.expander("Session quality thresholds"):
+    columns = st.columns(4)
+    thresholds = Thresholds(
+        min_face_rate=columns[0].slider("Face seen at least", 0.0, 1.0, 0.6, 0.05,
+                                        format="%.2f"),
+        min_face_seconds=columns[1].slider("Seconds of face at least", 0, 120, 10),
+        min_fps=columns[2].slider("Samples per second at least", 0.0, 5.0, 1.0, 0.5),
+        max_paused_share=columns[3].slider("Paused at most", 0.0, 1.0, 0.5, 0.05),
+    )
+
+
+@st.cache_resource(show_spinner="Reading every viewer's samples…", max_entries=4)
+def panel_grids(root: str, project_id: int, version: tuple, thresholds: Thresholds
+                ) -> PanelGrids:
+    """Read once per data change and thresholds; sliders below only re-aggregate."""
+    del root, version  # part of the cache key only
+    return load_grids(open_store(), project_id, thresholds=thresholds)
+
+
+version = tuple((s["id"], s["n_samples"], s["viewer"], repr(s["meta"].get("group")),
+                 s["meta"].get("panel")) for s in sessions)
+grids = panel_grids(str(store.root), project_id, version, thresholds)
+
+st.subheader("Viewers")
+quality = pd.DataFrame([q.as_dict() for q in grids.quality])
+quality["choice"] = quality["choice"].map(CHOICES)
+edited = st.data_editor(
+    quality, hide_index=True, width="stretch", key=f"quality-{project_id}",
+    disabled=[c for c in quality.columns if c not in ("viewer", "group", "choice")],
+    column_config={
+        "choice": st.column_config.SelectboxColumn("panel", options=list(CHOICES.values()),
+                                                   required=True),
+        "face_rate": st.column_config.ProgressColumn("face seen", min_value=0, max_value=1,
+                                                     format="percent"),
+        "paused_share": st.column_config.NumberColumn("paused", format="percent"),
+        "session_id": st.column_config.NumberColumn("session"),
+    })
+changes = edited.compare(quality) if len(edited) == len(quality) else pd.DataFrame()
+if not changes.empty:
+    by_label = {label: key for key, label in CHOICES.items()}
+    for row in changes.index:
+        new = edited.loc[row]
+        store.update_session(int(new["session_id"]), viewer=str(new["viewer"]).strip()[:60]
+                             or None, group=str(new["group"]).strip()[:30] or None,
+                             panel=None if by_label[new["choice"]] == "auto"
+                             else by_label[new["choice"]])
+    st.rerun()
+
+included = grids.subset(grids.included)
+st.caption(f"{len(included.quality)} of {len(grids.quality)} viewers in the aggregates. "
+           "Excluded viewers are left out of every figure and table below.")
+if len(included.quality) == 0:
+    st.warning("No viewer meets the thresholds: lower them above, or include viewers by hand.")
+    st.stop()
+
+controls = st.columns(4)
+normalise = controls[0].toggle("Per-viewer normalisation", value=True,
+                               help="Each viewer against their own baseline (z-score vs "
+                                    "their median)")
+threshold = controls[1].slider("Expressing above", 0.5, 4.0, 1.5, 0.25,
+                               help="z above the viewer's baseline", disabled=not normalise) \
+    if normalise else controls[1].slider("Expressing above (probability)", 0.1, 0.9, 0.5, 0.05)
+window = controls[2].slider("Agreement window (s)", 4, 60, 10)
+min_share = controls[3].slider("Peak needs a share of", 0.1, 1.0, 0.3, 0.05)
+options = PanelOptions(normalise=normalise, threshold=threshold, raw_threshold=threshold,
+                       window_s=window, min_share=min_share)
+
+panel = curves(included, options)
+peaks = panel_peaks(panel, options)
+st.plotly_chart(panel_figure(panel, peaks, normalise), key="panel_chart")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Panel peaks")
+    peak_table = pd.DataFrame([p.as_dict() | {"at": format_seconds(p.time)} for p in peaks],
+                              columns=["at", "time", "emotion", "share", "n", "mean"])
+    st.dataframe(peak_table, hide_index=True, width="stretch",
+                 column_config={"share": st.column_config.NumberColumn(format="percent")})
+with right:
+    st.subheader("Where viewers agree")
+    agreed = agreement(included, options).windows
+    if agreed.empty:
+        st.info("Agreement needs at least two viewers with data in the same window.")
+    else:
+        shown = agreed.head(10).assign(
+            window=lambda f: [f"{format_seconds(a)}–{format_seconds(b)}"
+                              for a, b in zip(f["start"], f["end"], strict=True)])
+        st.dataframe(shown[["window", "emotion", "agreement", "n"]], hide_index=True,
+                     width="stretch",
+                     column_config={"agreement": st.column_config.NumberColumn(format="%.2f")})
+
+st.subheader("Viewers × time")
+emotion = st.radio("Signal", [*PRODUCT_EMOTIONS, "attention"], horizontal=True)
+grid_frame = heatmap(included, emotion, normalised=normalise and emotion != "attention")
+st.plotly_chart(heatmap_figure(grid_frame, emotion), key="panel_heatmap")
+
+groups = sorted({q.group for q in included.quality if q.group})
+st.subheader("Groups")
+if len(groups) < 2:
+    st.info("Tag viewers with a group (the table's group column, e.g. A and B) to compare two "
+            "groups' curves.")
+    difference = None
+else:
+    pick = st.columns(2)
+    a = pick[0].selectbox("Group", groups, index=0)
+    b = pick[1].selectbox("minus group", groups, index=1)
+    difference = group_difference(included, a, b, options)
+    st.caption(f"{for_markdown(a)}: {difference.n_a} viewers, {for_markdown(b)}: "
+               f"{difference.n_b} viewers. A band that leaves zero is a difference beyond "
+               "chance (95%).")
+    st.plotly_chart(difference_figure(difference), key="panel_groups")
+
+with st.expander("Export the panel's tables"):
+    tables = {"curves": panel.frame(), "sessions": pd.DataFrame(
+        [q.as_dict() for q in grids.quality]), "peaks": peak_table,
+        "agreement": agreed, "heatmap": grid_frame.reset_index(names="viewer")}
+    if difference is not None:
+        tables["groups"] = difference.frame()
+    for name, table in tables.items():
+        row = st.columns([2, 1, 1], vertical_alignment="center")
+        row[0].write(f"{name} ({len(table)} rows)")
+        row[1].download_button("CSV", csv_bytes(table), f"panel-{project_id}-{name}.csv",
+                               "text/csv", key=f"csv-{name}")
+        row[2].download_button("Parquet", parquet_bytes(table),
+                               f"panel-{project_id}-{name}.parquet",
+                               "application/octet-stream", key=f"pq-{name}")

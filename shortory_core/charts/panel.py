@@ -1,0 +1,117 @@
+"""The panel's figures: mean curves with their 95% bands, shares of viewers, and the
+viewers × time heatmap. Hovers read in m:ss with named values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from shortory_core.charts.palette import ATTENTION_COLOUR, SIGNAL_COLOURS, translucent
+from shortory_core.panel.stats import GroupDifference, PanelCurves, PanelPeak
+from shortory_core.timefmt import format_seconds
+from shortory_core.vision.cards import PRODUCT_EMOTIONS
+
+
+def _clock(t: np.ndarray) -> list[str]:
+    return [format_seconds(float(x)) for x in t]
+
+
+def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
+                 normalised: bool = True) -> go.Figure:
+    """Row 1: each emotion's mean across viewers with its 95% band; row 2: the share of
+    viewers expressing it (and the attention share); row 3: viewers with data."""
+    figure = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.45, 0.4, 0.15],
+                           vertical_spacing=0.04,
+                           subplot_titles=["mean across viewers (95% band)" +
+                                           (" · z vs own baseline" if normalised else ""),
+                                           "share of viewers expressing", "viewers with data"])
+    clock = _clock(panel.t)
+    for emotion in PRODUCT_EMOTIONS:
+        colour = SIGNAL_COLOURS[emotion]
+        figure.add_scatter(x=np.concatenate([panel.t, panel.t[::-1]]),
+                           y=np.concatenate([panel.high[emotion], panel.low[emotion][::-1]]),
+                           fill="toself", fillcolor=translucent(colour, 0.18),
+                           line={"width": 0}, hoverinfo="skip", showlegend=False,
+                           legendgroup=emotion, row=1, col=1)
+        figure.add_scatter(x=panel.t, y=panel.mean[emotion], name=emotion, legendgroup=emotion,
+                           line={"color": colour, "width": 2}, customdata=clock,
+                           hovertemplate=f"{emotion} at %{{customdata}}: mean %{{y:.2f}}"
+                                         "<extra></extra>", row=1, col=1)
+        figure.add_scatter(x=panel.t, y=panel.share[emotion], name=emotion, legendgroup=emotion,
+                           showlegend=False, line={"color": colour, "width": 2},
+                           customdata=np.stack([clock, panel.n.astype(str)], axis=1),
+                           hovertemplate=f"{emotion} at %{{customdata[0]}}: %{{y:.0%}} of "
+                                         "%{customdata[1]} viewers<extra></extra>",
+                           row=2, col=1)
+    figure.add_scatter(x=panel.t, y=panel.share["attention"], name="attention",
+                       line={"color": ATTENTION_COLOUR, "width": 2, "dash": "dot"},
+                       customdata=clock, row=2, col=1,
+                       hovertemplate="attentive at %{customdata}: %{y:.0%}<extra></extra>")
+    figure.add_bar(x=panel.t, y=panel.n, name="viewers", marker_color="#777777",
+                   showlegend=False, customdata=clock, row=3, col=1,
+                   hovertemplate="%{customdata}: %{y} viewers<extra></extra>")
+    for peak in peaks or []:
+        figure.add_scatter(
+            x=[peak.time], y=[peak.share], mode="markers", showlegend=False, row=2, col=1,
+            marker={"symbol": "star", "size": 13, "color": SIGNAL_COLOURS[peak.emotion],
+                    "line": {"width": 1, "color": "#111111"}},
+            hovertemplate=(f"{peak.emotion} peak at {format_seconds(peak.time)}: "
+                           f"{peak.share:.0%} of {peak.n} viewers<extra></extra>"))
+    figure.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=1)
+    figure.update_xaxes(title="video time", row=3, col=1)
+    _clock_ticks(figure, panel.t)
+    figure.update_layout(height=640, margin={"l": 50, "r": 20, "t": 60, "b": 40},
+                         legend={"orientation": "h", "y": 1.06, "x": 0}, hovermode="closest")
+    return figure
+
+
+def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
+    """Viewers (rows) × video time (columns) of one emotion: an outlier is a row unlike the
+    others."""
+    t = frame.columns.to_numpy(dtype=float)
+    clock = np.tile(_clock(t), (len(frame), 1))
+    figure = go.Figure(go.Heatmap(
+        z=frame.to_numpy(), x=t, y=list(frame.index), colorscale="Viridis", customdata=clock,
+        hovertemplate="%{y} at %{customdata}: %{z:.2f}<extra></extra>",
+        colorbar={"title": emotion}))
+    figure.update_layout(height=min(120 + 18 * len(frame), 900),
+                         margin={"l": 160, "r": 20, "t": 30, "b": 40},
+                         yaxis={"autorange": "reversed"})
+    _clock_ticks(figure, t)
+    return figure
+
+
+def difference_figure(diff: GroupDifference) -> go.Figure:
+    """Group A minus group B per emotion, with the 95% band of the difference."""
+    figure = go.Figure()
+    clock = _clock(diff.t)
+    for emotion in PRODUCT_EMOTIONS:
+        colour = SIGNAL_COLOURS[emotion]
+        figure.add_scatter(x=np.concatenate([diff.t, diff.t[::-1]]),
+                           y=np.concatenate([diff.high[emotion], diff.low[emotion][::-1]]),
+                           fill="toself", fillcolor=translucent(colour, 0.15),
+                           line={"width": 0}, hoverinfo="skip", showlegend=False,
+                           legendgroup=emotion)
+        figure.add_scatter(x=diff.t, y=diff.difference[emotion], name=emotion,
+                           legendgroup=emotion, line={"color": colour, "width": 2},
+                           customdata=clock,
+                           hovertemplate=f"{emotion} at %{{customdata}}: {diff.a} − {diff.b} = "
+                                         "%{y:.2f}<extra></extra>")
+    figure.add_hline(y=0, line={"color": "#888888", "width": 1})
+    figure.update_layout(height=360, margin={"l": 50, "r": 20, "t": 30, "b": 40},
+                         legend={"orientation": "h", "y": 1.08, "x": 0})
+    _clock_ticks(figure, diff.t)
+    return figure
+
+
+def _clock_ticks(figure: go.Figure, t: np.ndarray) -> None:
+    """x ticks in m:ss, about eight of them."""
+    if len(t) == 0:
+        return
+    top = float(t[-1])
+    step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+                 if top / s <= 8), 7200)
+    ticks = np.arange(0, top + step, step)
+    figure.update_xaxes(tickvals=ticks, ticktext=_clock(ticks))
