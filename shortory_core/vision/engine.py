@@ -124,19 +124,19 @@ class VisionEngine:
             faces = self.detector.detect(rgb)
             self._faces_seen, self._detected_at = len(faces), t
             viewer = self._choose_viewer(faces)
-            if viewer is None:
+            mesh = self.mesh.landmarks(rgb, viewer) if viewer is not None else None
+            if mesh is None or mesh.score < MIN_MESH_SCORE:
+                # No face, or the detector's "face" is one the face mesh does not confirm: a
+                # round shape of face size (Chromium's fake camera) fooled it in 35% of
+                # frames, and the mesh's face-presence score was 0.0 on every one of them
+                # (1.0 on every frame of the real fixture faces).
                 self._followed = None
                 self.attention.absent()
                 return FrameAnalysis(t=t, face_found=False, n_faces=0)
-            mesh = self.mesh.landmarks(rgb, viewer)
         others = [f for f in faces if f is not viewer]
         scores = self.emotion.classify(rgb, [viewer.box] + [f.box for f in others])
-        if mesh.score < MIN_MESH_SCORE:
-            self._followed = None
-            reading = self.attention.absent()
-        else:
-            self._followed = face_from_mesh(mesh.points, mesh.score)
-            reading = self.attention.update(t, mesh.points, self._gaze(rgb, mesh.points))
+        self._followed = face_from_mesh(mesh.points, mesh.score)
+        reading = self.attention.update(t, mesh.points, self._gaze(rgb, mesh.points))
         return FrameAnalysis(
             t=t, face_found=True, n_faces=max(self._faces_seen, 1), box=viewer.box,
             emotions=scores[0].product, raw_emotions=scores[0].raw,
