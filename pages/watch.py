@@ -78,10 +78,12 @@ with player:
     )
     if context.state.playing:
         st.session_state[f"{stream_key}-up"] = True
-    else:
+    elif use_camera:
         st.caption("Press **Start** to connect. The browser asks for the camera; if it was "
                    "blocked, allow it from the address bar, or switch the camera off to watch "
                    "without recording.")
+    else:
+        st.caption("Press **Start** to play. The camera is off: nothing is recorded.")
     buttons = st.columns([1.0, 1.25, 1.0, 1.0, 1.0, 1.0], gap="small")
     if buttons[0].button("▶ Play", width="stretch"):
         watch.clock.play()
@@ -97,8 +99,12 @@ with player:
                          help="End the session and save it"):
         written = watch.stop()
         del st.session_state[watch_key]
-        st.success(f"Session saved: {written} samples. The Reactions and Highlights studio "
-                   "pages show it now.")
+        if written:
+            st.success(f"Session saved: {written} samples. The Reactions, Panel and Highlights "
+                       "studio pages show it now.")
+        else:
+            st.info("Nothing was recorded (the camera was off or saw nothing), so no session "
+                    "was kept.")
         st.stop()
     with st.form("go-to", border=False):
         where, go = st.columns([3, 1], vertical_alignment="bottom")
@@ -108,9 +114,10 @@ with player:
                 watch.clock.seek(parse_seconds(target))
             except ValueError as exc:
                 st.error(str(exc))
-    if st.button("Calibrate (3 s of a relaxed face)",
-                 help="Look at the screen with a relaxed face: your resting face then reads "
-                      "neutral and your usual attention reads high"):
+    if use_camera and st.button(
+            "Calibrate (3 s of a relaxed face)",
+            help="Look at the screen with a relaxed face: your resting face then reads neutral "
+                 "and your usual attention reads high"):
         watch.analyser.calibrate()
 
 
@@ -120,7 +127,7 @@ def live_panel(watch: WatchSession) -> None:
     state = "playing" if watch.clock.playing() else "paused"
     st.markdown(f"**{format_seconds(watch.clock.position())}** / "
                 f"{format_seconds(watch.clock.duration)} · {state}")
-    numbers = st.columns(3)
+    numbers = st.columns([1.5, 1, 1])
     latest = status.latest
     numbers[0].metric("Emotion", latest.dominant if latest and latest.face_found else "—")
     numbers[1].metric("Attention", f"{latest.attention:.2f}" if latest else "—")
@@ -138,6 +145,9 @@ def live_panel(watch: WatchSession) -> None:
                  "the session keeps trying.)")
     if status.calibration == "running":
         st.info("Calibrating: keep a relaxed face for 3 seconds…")
+    elif status.calibration == "done":
+        st.success("Calibrated: your resting face now reads neutral and your usual attention "
+                   "high.", icon="✅")
     elif status.calibration not in ("none", "done"):
         st.warning(f"Calibration failed: {for_markdown(status.calibration)}")
     thumbnail = watch.analyser.thumbnail()  # drawn here, once a second, not per frame
@@ -148,4 +158,5 @@ def live_panel(watch: WatchSession) -> None:
 
 
 with panel:
-    live_panel(watch)
+    if use_camera:
+        live_panel(watch)

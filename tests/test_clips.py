@@ -100,3 +100,23 @@ def test_a_progress_callback_that_raises_stops_ffmpeg_and_leaves_no_file(source:
         render_clip(source, 0.0, 60.0, out, progress=explode)
     assert not ffmpeg_children(str(out))  # killed and reaped, not left running
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_the_same_span_asked_twice_is_one_clip(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    service = job_service(store, workers=False)
+    try:
+        first = queue_clips(service, project_id, "comments",
+                            [ClipRequest(40.0, 44.0, 1.0, "a"),
+                             ClipRequest(50.0, 52.0, 1.0, "b")])
+        again = queue_clips(service, project_id, "picked",
+                            [ClipRequest(40.0, 44.0, 2.0, "a again"),
+                             ClipRequest(50.0, 52.0, 1.0, "b", vertical=True)])
+        copy = queue_clips(service, project_id, "comments", [ClipRequest(40.0, 44.0, 1.0, "a")],
+                           mode="copy")
+    finally:
+        service.close()
+    assert again[0] == first[0]  # same span, same options: reused
+    assert again[1] != first[1] and copy[0] not in first  # another shape or mode: its own
+    assert len(store.clips(project_id)) == 4

@@ -126,3 +126,33 @@ def test_media_folders_are_named_by_id_not_title(store: Store) -> None:
     project_id = store.create_project("../../etc/evil name")
     folder = store.project_media_dir(project_id)
     assert folder.parent == store.media_root and folder.name == f"project-{project_id}"
+
+
+def test_deleting_takes_the_files_too(store: Store) -> None:
+    project_id = store.create_project("to go")
+    folder = store.project_media_dir(project_id)
+    recording = folder / "reactions" / "session.mp4"
+    recording.parent.mkdir()
+    recording.write_bytes(b"x")
+    session_id = store.create_session(project_id, "V", "recording",
+                                      source_path=store.relative_media_path(recording))
+    store.add_samples(session_id, [{"seq": 0, "video_time": 0.0, "source_time": 0.0,
+                                    "face_found": 1, "n_faces": 1}])
+    clip_file = folder / "clip.mp4"
+    clip_file.write_bytes(b"y")
+    clip_id = store.add_clip(project_id, "comments", 1.0, 2.0)
+    store.update_clip(clip_id, status="done", path=store.relative_media_path(clip_file))
+
+    store.rename_project(project_id, "  renamed  ")
+    assert store.get_project(project_id).name == "renamed"
+    store.update_session(session_id, viewer="Vi", group="A")
+    assert store.session(session_id)["viewer"] == "Vi"
+    assert store.session(session_id)["meta"]["group"] == "A"
+
+    store.delete_clip(clip_id)
+    assert store.clip(clip_id) is None and not clip_file.exists()
+    store.delete_session(session_id)
+    assert store.session(session_id) is None and not recording.exists()
+    assert store.samples(session_id) == []
+    store.delete_project(project_id)
+    assert store.get_project(project_id) is None and not folder.exists()

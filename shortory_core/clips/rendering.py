@@ -39,19 +39,35 @@ class ClipRequest:
 
 def queue_clips(service: JobService, project_id: int, kind: str, requests: list[ClipRequest],
                 mode: Mode = "exact") -> list[int]:
-    """Record one clip per request and queue its render; returns the clip ids."""
+    """Record one clip per request and queue its render; returns the clip ids. A request for
+    a span already rendered (or on its way) with the same options reuses that clip: the
+    same moments asked twice give one clip each, not two."""
     store = service.store
-    ids = [
-        store.add_clip(
+    existing = {_identity(c.start, c.end, c.mode, c.vertical, c.meta.get("caption")): c.id
+                for c in store.clips(project_id)
+                if c.status in ("queued", "rendering", "done")}
+    ids = []
+    for r in requests:
+        caption = list(r.caption) if r.caption else None
+        key = _identity(r.start, r.end, mode, r.vertical, caption)
+        if key in existing:
+            ids.append(existing[key])
+            continue
+        clip_id = store.add_clip(
             project_id, kind, r.start, r.end, score=r.score, label=r.label, mode=mode,
-            vertical=r.vertical,
-            meta=r.meta | ({"caption": list(r.caption)} if r.caption else {}))
-        for r in requests
-    ]
-    for clip_id in ids:
+            vertical=r.vertical, meta=r.meta | ({"caption": caption} if caption else {}))
+        existing[key] = clip_id
+        ids.append(clip_id)
         service.submit("render", {"clip_id": clip_id}, project_id=project_id,
                        subject_id=clip_id)
     return ids
+
+
+def _identity(start: float, end: float, mode: str, vertical: bool,
+              caption: list[str] | None) -> tuple:
+    """What makes two clips the same file: the span (to the hundredth of a second), the cut
+    mode, the shape and the caption."""
+    return (round(start, 2), round(end, 2), mode, bool(vertical), tuple(caption or ()))
 
 
 def render_job(ctx: JobContext) -> dict[str, Any]:

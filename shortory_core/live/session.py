@@ -113,8 +113,14 @@ class WatchSession:
                 self._release()
 
     def stop(self) -> int:
-        """End the session: the last samples are written; returns how many were written."""
+        """End the session: the last samples are written; returns how many were written. A
+        session that never saw the camera (watched with it off) is not kept: it holds no
+        reaction, and would only show up as an empty viewer."""
         self._release()
+        kept = self.store.session(self.session_id)
+        if kept is not None and kept["n_samples"] == 0:
+            self.store.delete_session(self.session_id)
+            return 0
         self.store.set_session_status(self.session_id, ENDED, ended=True)
         return self.writer.written
 

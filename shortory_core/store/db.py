@@ -182,8 +182,16 @@ class Store:
         return int(row[0]) if row else None
 
     def delete_project(self, project_id: int) -> None:
+        """Delete a project with everything it holds: rows (by cascade), then its media folder
+        (a folder left by a failure here is removed by the next start's recovery)."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+        shutil.rmtree(self.media_root / f"project-{int(project_id)}", ignore_errors=True)
+
+    def rename_project(self, project_id: int, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE projects SET name = ? WHERE id = ?",
+                         (name.strip()[:200] or "Untitled", project_id))
 
     def list_projects(self) -> list[ProjectSummary]:
         """Every project with its counts: the demo first, then the newest."""
@@ -415,6 +423,16 @@ class Store:
             while rows := cursor.fetchmany(200_000):
                 yield rows
 
+    def delete_session(self, session_id: int) -> None:
+        """Delete a reaction session, its samples and its recording."""
+        with self.transaction() as conn:
+            row = conn.execute("DELETE FROM reaction_sessions WHERE id = ? RETURNING "
+                               "source_path", (session_id,)).fetchone()
+        if row is not None and row["source_path"]:
+            path = self.media_path(row["source_path"])
+            if path.is_file():
+                path.unlink()
+
     def update_session(self, session_id: int, *, viewer: str | None = None,
                        **meta: object) -> None:
         """Rename a session's viewer and/or set keys of its ``meta`` (``None`` removes one):
@@ -437,8 +455,9 @@ class Store:
 
     def session(self, session_id: int) -> dict | None:
         with self.reading() as conn:
-            row = conn.execute("SELECT * FROM reaction_sessions WHERE id = ?",
-                               (session_id,)).fetchone()
+            row = conn.execute(
+                "SELECT s.*, (SELECT COUNT(*) FROM reaction_samples r WHERE r.session_id = s.id) "
+                "AS n_samples FROM reaction_sessions s WHERE s.id = ?", (session_id,)).fetchone()
         return _session(row) if row else None
 
     # -- moments -----------------------------------------------------------------------------
@@ -501,6 +520,14 @@ class Store:
                 "UPDATE clips SET status = ?, path = ?, error = ?, meta = ? WHERE id = ?",
                 (status, path, error, json.dumps(meta), clip_id),
             )
+
+    def delete_clip(self, clip_id: int) -> None:
+        """Delete a clip and its file."""
+        with self.transaction() as conn:
+            row = conn.execute("DELETE FROM clips WHERE id = ? RETURNING path",
+                               (clip_id,)).fetchone()
+        if row is not None and row["path"]:
+            self.media_path(row["path"]).unlink(missing_ok=True)
 
     def clip(self, clip_id: int) -> ClipRecord | None:
         with self.reading() as conn:
