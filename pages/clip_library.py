@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.common import confirm_delete
 from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
 from shortory_core.exports import csv_bytes
 from shortory_core.jobs import Job, JobService
@@ -45,6 +46,9 @@ def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str)
             st.download_button("Download", lambda: path.read_bytes(),
                                file_name=clip_file_name(clip),
                                mime="video/mp4", key=f"dl-{clip.id}")
+            if confirm_delete("this clip", f"{key}-clip-{clip.id}"):
+                store.delete_clip(clip.id)
+                st.rerun(scope="app")
 
 
 def show_library(service: JobService, project_id: int, title: str,

@@ -136,3 +136,22 @@ def open_project(project_id: int) -> None:
 def project_label(summary: ProjectSummary) -> str:
     badge = " · demo" if summary.project.is_demo else ""
     return f"{summary.project.name}{badge}"
+
+
+def confirm_delete(what: str, key: str) -> bool:
+    """A delete button behind a confirmation box: True once both were used."""
+    sure = st.checkbox(f"Yes, delete {what} and its files", key=f"{key}-sure")
+    return st.button("Delete", key=f"{key}-delete", type="primary", disabled=not sure)
+
+
+def manage_project(store: Store, project_id: int, name: str) -> None:
+    """Rename or delete a project (its files go too), from a small menu."""
+    with st.popover("Manage", icon="⚙️"):
+        new = st.text_input("Name", value=name, max_chars=200, key=f"name-{project_id}")
+        if st.button("Rename", key=f"rename-{project_id}") and new.strip():
+            store.rename_project(project_id, new)
+            st.rerun()
+        if confirm_delete("this project, its comments, viewers and clips",
+                          f"project-{project_id}"):
+            store.delete_project(project_id)
+            st.rerun()

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import jobs, keep_upload, open_project, open_store, project_label
+from pages.common import (
+    jobs,
+    keep_upload,
+    manage_project,
+    open_project,
+    open_store,
+    project_label,
+)
 from pages.job_panel import job_panel
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job
@@ -89,3 +96,4 @@ for summary in summaries:
         left.caption(" · ".join(facts))
         if right.button("Open", key=f"open-{summary.project.id}"):
             open_project(summary.project.id)
+        manage_project(store, summary.project.id, summary.project.name)

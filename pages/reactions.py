@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import jobs, open_store, require_project
+from pages.common import confirm_delete, jobs, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.exports import csv_bytes
@@ -57,6 +57,19 @@ labels = {s["id"]: f"{s['viewer']} · "
                    + f" · {s['n_samples']} samples · {s['status']}" for s in sessions}
 chosen = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
                       index=len(sessions) - 1)
+with st.popover("Manage this session", icon="⚙️"):
+    current = next(s for s in sessions if s["id"] == chosen)
+    renamed = st.text_input("Viewer", value=current["viewer"], max_chars=60,
+                            key=f"viewer-{chosen}")
+    group = st.text_input("Panel group", value=current["meta"].get("group", ""), max_chars=30,
+                          key=f"group-{chosen}", help="e.g. A or B, to compare on the Panel")
+    if st.button("Save", key=f"save-{chosen}"):
+        store.update_session(chosen, viewer=renamed.strip() or None,
+                             group=group.strip() or None)
+        st.rerun()
+    if confirm_delete("this session, its samples and its recording", f"session-{chosen}"):
+        store.delete_session(chosen)
+        st.rerun()
 samples = pd.DataFrame(store.samples(chosen))
 if samples.empty:
     st.warning("This session has no samples yet.")

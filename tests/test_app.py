@@ -35,3 +35,21 @@ def test_opening_the_demo_shows_what_it_has(app: AppTest, demo_copy: Path) -> No
     assert [t.value for t in app.title] == ["Demo\\: the Shortory show"]  # names are text
     assert [s.value for s in app.subheader] == ["Comments (462)", "Reaction sessions (2)"]
     assert app.query_params["project"] == str(demo_id)
+
+
+def test_a_project_is_renamed_and_deleted_from_its_menu(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.create_project("Old name")
+    folder = store.project_media_dir(project_id)
+    (folder / "video.mp4").write_bytes(b"x")
+    app = AppTest.from_file(str(ROOT / "pages/home.py"), default_timeout=60).run()
+    app.text_input(key=f"name-{project_id}").set_value("New name")
+    app.button(key=f"rename-{project_id}").click().run()
+    assert not app.exception and store.get_project(project_id).name == "New name"
+    delete = app.button(key=f"project-{project_id}-delete")
+    assert delete.disabled  # not before the box is ticked
+    app.checkbox(key=f"project-{project_id}-sure").check().run()
+    app.button(key=f"project-{project_id}-delete").click().run()
+    assert not app.exception
+    assert store.get_project(project_id) is None and not folder.exists()
+    assert store.get_project(store.demo_project_id()) is not None
