@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.clip_library import show_library
 from pages.common import jobs, open_store, project_mentions, require_project
+from pages.settings import PageSettings
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.comment_clips import render_comment_moments
 from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
@@ -24,13 +25,20 @@ n_comments = store.comment_count(project_id)
 mentions = project_mentions(store, project_id, duration)
 
 st.title(f"Crowd moments · {for_markdown(project.name)}")
+settings = PageSettings(store, project_id, "crowd", {
+    "window": 5, "top_k": 5, "pad": 10, "bin": 2, "unique": False, "liked": False})
 controls = st.columns(6)
-window = controls[0].slider("Window (s)", 1, 30, 5, help="Mentions this close form one moment")
-top_k = controls[1].slider("Top moments", 1, 20, 5)
-pad = controls[2].slider("Clip padding (± s)", 2, 60, 10)
-bin_seconds = controls[3].slider("Histogram bin (s)", 1, 30, 2)
-unique = controls[4].toggle("One vote per author", help="Someone repeating a time counts once")
-liked = controls[5].toggle("Weight by likes", help="Each mention counts 1 + ln(1 + likes)")
+window = controls[0].slider("Window (s)", 1, 30, key=settings.key("window"),
+                            help="Mentions this close form one moment")
+top_k = controls[1].slider("Top moments", 1, 20, key=settings.key("top_k"))
+pad = controls[2].slider("Clip padding (± s)", 2, 60, key=settings.key("pad"))
+bin_seconds = controls[3].slider("Histogram bin (s)", 1, 30, key=settings.key("bin"))
+unique = controls[4].toggle("One vote per author", key=settings.key("unique"),
+                            help="Someone repeating a time counts once")
+liked = controls[5].toggle("Weight by likes", key=settings.key("liked"),
+                           help="Each mention counts 1 + ln(1 + likes)")
+settings.save()
+settings.reset_button()
 
 options = MomentOptions(window=window, top_k=top_k, pad=pad, unique_authors=unique,
                         like_weighted=liked)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import open_store, require_project
+from pages.settings import PageSettings
 from shortory_core.charts.panel import difference_figure, heatmap_figure, panel_figure
 from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.panel.grids import PanelGrids, load_grids
@@ -35,14 +36,21 @@ if not sessions:
             "Reactions page (`python -m shortory_core react` adds many at once).")
     st.stop()
 
+settings = PageSettings(store, project_id, "panel", {
+    "face_rate": 0.6, "face_seconds": 10, "fps": 1.0, "paused": 0.5, "normalise": True,
+    "z": 1.5, "probability": 0.5, "window": 10, "min_share": 0.3})
+key = settings.key
 with st.expander("Session quality thresholds"):
     columns = st.columns(4)
     thresholds = Thresholds(
-        min_face_rate=columns[0].slider("Face seen at least", 0.0, 1.0, 0.6, 0.05,
-                                        format="%.2f"),
-        min_face_seconds=columns[1].slider("Seconds of face at least", 0, 120, 10),
-        min_fps=columns[2].slider("Samples per second at least", 0.0, 5.0, 1.0, 0.5),
-        max_paused_share=columns[3].slider("Paused at most", 0.0, 1.0, 0.5, 0.05),
+        min_face_rate=columns[0].slider("Face seen at least", 0.0, 1.0, step=0.05,
+                                        key=key("face_rate")),
+        min_face_seconds=columns[1].slider("Seconds of face at least", 0, 120,
+                                           key=key("face_seconds")),
+        min_fps=columns[2].slider("Samples per second at least", 0.0, 5.0, step=0.5,
+                                  key=key("fps")),
+        max_paused_share=columns[3].slider("Paused at most", 0.0, 1.0, step=0.05,
+                                           key=key("paused")),
     )
 
 
@@ -91,14 +99,18 @@ if len(included.quality) == 0:
     st.stop()
 
 controls = st.columns(4)
-normalise = controls[0].toggle("Per-viewer normalisation", value=True,
+normalise = controls[0].toggle("Per-viewer normalisation", key=key("normalise"),
                                help="Each viewer against their own baseline (z-score vs "
                                     "their median)")
-threshold = controls[1].slider("Expressing above", 0.5, 4.0, 1.5, 0.25,
-                               help="z above the viewer's baseline", disabled=not normalise) \
-    if normalise else controls[1].slider("Expressing above (probability)", 0.1, 0.9, 0.5, 0.05)
-window = controls[2].slider("Agreement window (s)", 4, 60, 10)
-min_share = controls[3].slider("Peak needs a share of", 0.1, 1.0, 0.3, 0.05)
+threshold = controls[1].slider("Expressing above (z)", 0.5, 4.0, step=0.25, key=key("z"),
+                               help="How far above the viewer's own baseline") \
+    if normalise else controls[1].slider("Expressing above (probability)", 0.1, 0.9,
+                                         step=0.05, key=key("probability"))
+window = controls[2].slider("Agreement window (s)", 4, 60, key=key("window"))
+min_share = controls[3].slider("Peak needs a share of", 0.1, 1.0, step=0.05,
+                               key=key("min_share"))
+settings.save()
+settings.reset_button()
 options = PanelOptions(normalise=normalise, threshold=threshold, raw_threshold=threshold,
                        window_s=window, min_share=min_share)
 

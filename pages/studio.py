@@ -13,6 +13,7 @@ from pages.common import (
     require_project,
     require_video,
 )
+from pages.settings import PageSettings
 from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, trace_names
 from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.highlights.peaks import (
@@ -58,25 +59,32 @@ version = (store.comment_count(project_id),
 timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)
 mentions = mentions_by_time(store, project_id, video.duration)
 
+settings = PageSettings(store, project_id, "studio", {
+    "smoothing": 2.0, "prominence": 0.1, "min_gap": 10, "top_k": 3,
+    "emotions": list(EXPRESSIVE), "preset": next(iter(LENGTH_PRESETS)), "pad": 10,
+    "w_emotion": 1.0, "w_attention": 0.5, "w_comments": 1.0, "w_heatmap": 0.5})
+key = settings.key
 with st.sidebar:
     st.header("Peaks")
-    smoothing = st.slider("Smoothing window (s)", 0.0, 10.0, 2.0, 0.5)
-    prominence = st.slider("Peak prominence", 0.01, 0.5, 0.1, 0.01,
+    smoothing = st.slider("Smoothing window (s)", 0.0, 10.0, step=0.5, key=key("smoothing"))
+    prominence = st.slider("Peak prominence", 0.01, 0.5, step=0.01, key=key("prominence"),
                            help="How far a peak must stand above the valleys around it")
-    min_gap = st.slider("Minimum gap between peaks (s)", 1, 120, 10)
-    top_k = st.slider("Top peaks per emotion", 1, 10, 3)
-    emotions = st.multiselect("Emotions", list(EXPRESSIVE), default=list(EXPRESSIVE))
+    min_gap = st.slider("Minimum gap between peaks (s)", 1, 120, key=key("min_gap"))
+    top_k = st.slider("Top peaks per emotion", 1, 10, key=key("top_k"))
+    emotions = st.multiselect("Emotions", list(EXPRESSIVE), key=key("emotions"))
     st.header("Clip length")
-    preset = st.radio("Length", list(LENGTH_PRESETS), horizontal=True)
+    preset = st.radio("Length", list(LENGTH_PRESETS), horizontal=True, key=key("preset"))
     pad = LENGTH_PRESETS[preset] / 2 if LENGTH_PRESETS[preset] else st.slider(
-        "Clip padding (± s)", 2, 60, 10)
+        "Clip padding (± s)", 2, 60, key=key("pad"))
     st.header("Fused interest weights")
     weights = FusionWeights(
-        emotion=st.slider("Emotion intensity", 0.0, 2.0, 1.0, 0.1),
-        attention=st.slider("Attention", 0.0, 2.0, 0.5, 0.1),
-        comments=st.slider("Comments", 0.0, 2.0, 1.0, 0.1),
-        heatmap=st.slider("Most replayed", 0.0, 2.0, 0.5, 0.1),
+        emotion=st.slider("Emotion intensity", 0.0, 2.0, step=0.1, key=key("w_emotion")),
+        attention=st.slider("Attention", 0.0, 2.0, step=0.1, key=key("w_attention")),
+        comments=st.slider("Comments", 0.0, 2.0, step=0.1, key=key("w_comments")),
+        heatmap=st.slider("Most replayed", 0.0, 2.0, step=0.1, key=key("w_heatmap")),
     )
+    settings.save()
+    settings.reset_button()
 
 options = PeakOptions(smoothing_s=smoothing, prominence=prominence, min_gap_s=float(min_gap),
                       top_k=top_k, pad_s=float(pad), emotions=tuple(emotions), weights=weights)

@@ -27,7 +27,7 @@ def test_sliders_regroup_and_render_makes_clips(demo_copy: Path) -> None:
     app.slider[1].set_value(3).run()  # top moments
     assert moment_times(app) == ["0:43", "1:06", "0:19"]
 
-    app.button[0].click().run()  # render
+    next(b for b in app.button if b.label.startswith("Render")).click().run()
     store = Store(demo_copy)
     project_id = store.demo_project_id()
     deadline = time.monotonic() + 120
@@ -43,3 +43,17 @@ def test_sliders_regroup_and_render_makes_clips(demo_copy: Path) -> None:
     app.run()
     assert "Clips from comments" in [s.value for s in app.subheader]
     assert len(app.expander) == 3
+
+
+def test_settings_are_kept_per_project_across_visits_and_can_be_reset(demo_copy: Path) -> None:
+    app = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
+    app.slider(key="crowd:top_k").set_value(3).run()
+    app.toggle(key="crowd:unique").set_value(True).run()
+    again = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
+    assert again.slider(key="crowd:top_k").value == 3  # a new session: read from the store
+    assert again.toggle(key="crowd:unique").value is True
+    assert moment_times(again) == ["0:43", "1:06", "0:19"]
+    again.button(key="crowd:reset").click().run()
+    assert again.slider(key="crowd:top_k").value == 5 and len(moment_times(again)) == 5
+    fresh = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
+    assert fresh.slider(key="crowd:top_k").value == 5

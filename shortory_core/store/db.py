@@ -460,6 +460,20 @@ class Store:
                 "AS n_samples FROM reaction_sessions s WHERE s.id = ?", (session_id,)).fetchone()
         return _session(row) if row else None
 
+    # -- page settings -----------------------------------------------------------------------
+
+    def page_settings(self, project_id: int, page: str) -> dict:
+        """What a page's controls were last set to for this project (empty: the defaults)."""
+        with self.reading() as conn:
+            row = conn.execute("SELECT data FROM page_settings WHERE project_id = ? AND "
+                               "page = ?", (project_id, page)).fetchone()
+        return json.loads(row["data"]) if row else {}
+
+    def save_page_settings(self, project_id: int, page: str, data: dict) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO page_settings (project_id, page, data) "
+                         "VALUES (?, ?, ?)", (project_id, page, json.dumps(data)))
+
     # -- moments -----------------------------------------------------------------------------
 
     def replace_moments(self, project_id: int, kind: str, moments: Iterable[dict]) -> None:

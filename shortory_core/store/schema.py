@@ -153,6 +153,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX comments_by_likes ON comments(project_id, likes DESC);
     """,
+    # 7: each page's settings per project (sliders, toggles), kept across pages and restarts.
+    """
+    CREATE TABLE page_settings (
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        page        TEXT NOT NULL,
+        data        TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (project_id, page)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
