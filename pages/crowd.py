@@ -77,6 +77,11 @@ if peaks:
         f"{format_seconds(p.time)} ({p.value:.2f})" for p in peaks))
 
 spans = merge_clip_spans(moments)
+for span in spans:
+    if len(span.moments) > 1:
+        st.caption(f"Moments {' and '.join(f'#{r}' for r in sorted(span.moments))} are one clip "
+                   f"({format_seconds(span.start)}–{format_seconds(span.end)}): their clips "
+                   "overlap.")
 left, right = st.columns([2, 3], vertical_alignment="bottom")
 mode = left.radio("Cut", ["exact", "copy"], horizontal=True,
                   captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])

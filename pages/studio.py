@@ -25,7 +25,7 @@ from shortory_core.highlights.peaks import (
     fused_score,
 )
 from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import ShortOptions, render_peaks
+from shortory_core.highlights.shorts import ShortOptions, merge_overlapping, render_peaks
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
@@ -145,7 +145,11 @@ vertical = middle.toggle("Vertical 9:16, follows the face")
 captions = middle.toggle("Caption: emotion and top comment")
 mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical or captions,
                   captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
-if right.button(f"Render {len(selected)} short{'s' * (len(selected) != 1)}", type="primary",
+shorts = merge_overlapping(selected)
+for short in shorts:
+    if short.why():
+        st.caption(f"Merged: {short.why()}")
+if right.button(f"Render {len(shorts)} short{'s' * (len(shorts) != 1)}", type="primary",
                 disabled=not selected):
     render_peaks(jobs(store), project_id, selected, mentions,
                  ShortOptions(mode="exact" if vertical or captions else mode,

@@ -99,3 +99,17 @@ def test_highlights_cli(demo_home: Path) -> None:
                               str(demo_home), "highlights", "99"],
                              capture_output=True, text=True, cwd=root, timeout=60)
     assert missing.returncode == 2 and "No project 99" in missing.stderr
+
+
+def test_shorts_that_overlap_by_more_than_half_are_one_short() -> None:
+    from shortory_core.highlights.peaks import Peak
+    from shortory_core.highlights.shorts import merge_overlapping
+
+    def peak(kind: str, time: float, score: float) -> Peak:
+        return Peak(time, kind, score, 0.2, 0.8, time - 10, time + 10)
+
+    shorts = merge_overlapping([peak("happy", 30, 0.9), peak("surprise", 34, 0.95),
+                                peak("sad", 45, 0.5), peak("angry", 80, 0.7)])
+    assert [(s.start, s.end) for s in shorts] == [(20, 44), (35, 55), (70, 90)]
+    assert shorts[0].kinds == ["surprise", "happy"] and shorts[0].best.kind == "surprise"
+    assert "overlap by more than half" in shorts[0].why() and shorts[1].why() == ""

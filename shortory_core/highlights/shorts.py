@@ -54,10 +54,55 @@ def peak_label(peak: Peak) -> str:
     return f"{peak.kind} · {format_seconds(peak.time)}"
 
 
+@dataclass
+class Short:
+    """One clip to cut for one or more peaks whose spans overlap by more than half."""
+
+    start: float
+    end: float
+    peaks: list[Peak]
+
+    @property
+    def best(self) -> Peak:
+        return max(self.peaks, key=lambda p: p.score)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every emotion the short carries, the strongest first, each once."""
+        ordered = sorted(self.peaks, key=lambda p: -p.score)
+        return list(dict.fromkeys(p.kind for p in ordered))
+
+    def why(self) -> str:
+        """Why these peaks became one short, in words (empty for a single peak)."""
+        if len(self.peaks) < 2:
+            return ""
+        names = ", ".join(f"{p.kind} at {format_seconds(p.time)}" for p in self.peaks)
+        return (f"{names}: their clips overlap by more than half, so they are one short "
+                f"({format_seconds(self.start)}–{format_seconds(self.end)}).")
+
+
+def merge_overlapping(peaks: list[Peak]) -> list[Short]:
+    """Peaks as shorts: a peak whose clip overlaps a short's by more than half of the shorter
+    of the two joins that short (two near-identical shorts are one short, which lists every
+    emotion in it); in time order."""
+    shorts: list[Short] = []
+    for peak in sorted(peaks, key=lambda p: (p.start, p.end)):
+        for short in shorts:
+            overlap = min(short.end, peak.end) - max(short.start, peak.start)
+            shorter = min(short.end - short.start, peak.end - peak.start)
+            if shorter > 0 and overlap > 0.5 * shorter:
+                short.start, short.end = min(short.start, peak.start), max(short.end, peak.end)
+                short.peaks.append(peak)
+                break
+        else:
+            shorts.append(Short(peak.start, peak.end, [peak]))
+    return shorts
+
+
 def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
                  mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
-    """Keep the peaks as the project's highlight moments and queue one clip per peak, filed
-    under its emotion; returns the clip ids."""
+    """Keep the peaks as the project's highlight moments and queue one clip per short
+    (``merge_overlapping``), filed under its strongest emotion; returns the clip ids."""
     options = options or ShortOptions()
     service.store.replace_moments(project_id, "highlights", [
         {"start": p.start, "end": p.end, "centre": p.time, "score": p.score,
@@ -66,16 +111,20 @@ def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
         for p in peaks
     ])
     ids: list[int] = []
-    for peak in peaks:
-        top = mentions.nearby(peak.start, peak.end, limit=1)
+    for short in merge_overlapping(peaks):
+        peak = short.best
+        kinds = short.kinds
+        top = mentions.nearby(short.start, short.end, limit=1)
         caption = None
         if options.captions:
-            caption = (f"{peak.kind} · {peak.score:.2f}", top[0].text if top else "")
+            caption = (f"{' + '.join(kinds)} · {peak.score:.2f}", top[0].text if top else "")
+        label = f"{' + '.join(kinds)} · {format_seconds(peak.time)}"
         request = ClipRequest(
-            peak.start, peak.end, peak.score, peak_label(peak), vertical=options.vertical,
+            short.start, short.end, peak.score, label, vertical=options.vertical,
             caption=caption,
-            meta={"emotion": peak.kind, "peak_time": peak.time, "prominence": peak.prominence,
-                  "attention": peak.attention, "top_comment": top[0].text if top else ""},
+            meta={"emotion": peak.kind, "emotions": kinds, "peak_time": peak.time,
+                  "prominence": peak.prominence, "attention": peak.attention,
+                  "top_comment": top[0].text if top else "", "merged": short.why()},
         )
         ids += queue_clips(service, project_id, peak.kind, [request], mode=options.mode)
     return ids
