@@ -8,9 +8,11 @@ import streamlit as st
 from pages.common import confirm_delete
 from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
 from shortory_core.exports import csv_bytes
+from shortory_core.highlights.recommend import measure_mood, recommend
 from shortory_core.jobs import Job, JobService
 from shortory_core.jobs.table import listing
 from shortory_core.records import ClipRecord
+from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -82,6 +84,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
             for clip in sorted((c for c in clips if c.kind == kind), key=lambda c: -c.score):
                 _show_clip(service, clip, renders.get(clip.id), f"lib-{title}")
     done = [c for c in clips if c.status == "done"]
+    show_recommendations(store, project_id, done, key=f"rec-{title}")
     left, right = st.columns(2)
     left.download_button(f"Download all {len(done)} clips (zip)",
                          lambda: clips_zip(store, done), file_name="shortory-clips.zip",
@@ -90,3 +93,25 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
                           file_name="shortory-clips.csv", mime="text/csv", key=f"csv-{title}")
     if was_pending and not any(c.status in ("queued", "rendering") for c in clips):
         st.rerun(scope="app")  # all rendered: the page drops its refresh
+
+
+def show_recommendations(store: Store, project_id: int, clips: list[ClipRecord],
+                         session_id: int | None = None, key: str = "rec") -> None:
+    """Shorts for the mood of a viewer (the given session, else the project's latest one
+    with samples), each with its reason."""
+    if session_id is None:
+        watched = [s for s in store.sessions(project_id) if s["n_samples"]]
+        if not watched:
+            return
+        session_id = watched[-1]["id"]
+    session = store.session(session_id)
+    mood = measure_mood(store.samples(session_id))
+    picks = recommend(clips, mood) if mood else []
+    if not picks:
+        return
+    with st.container(border=True, key=key):
+        st.markdown(f"**For {for_markdown(session['viewer'])}'s mood**")
+        for pick in picks:
+            st.caption(f"{for_markdown(pick.clip.label)} "
+                       f"({format_seconds(pick.clip.start)}–{format_seconds(pick.clip.end)}): "
+                       f"{for_markdown(pick.why)}")

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from streamlit_webrtc.sink import VideoSinkTrack
 
+from pages.clip_library import show_recommendations
 from pages.common import open_store, require_project, require_video
 from shortory_core.charts.reactions import live_strip
 from shortory_core.live.ice import rtc_configuration
@@ -102,6 +103,7 @@ with player:
         if written:
             st.success(f"Session saved: {written} samples. The Reactions, Panel and Highlights "
                        "studio pages show it now.")
+            show_recommendations(store, project_id, store.clips(project_id), watch.session_id)
         else:
             st.info("Nothing was recorded (the camera was off or saw nothing), so no session "
                     "was kept.")

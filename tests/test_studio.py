@@ -294,3 +294,7 @@ def test_studio_page_sliders_selection_and_render(demo_copy: Path) -> None:
     app.run()
     assert "Shorts" in [s.value for s in app.subheader]
     assert [t.label for t in app.tabs] == ["surprise (1)"]
+    # the latest viewer's mood picks shorts from the library, with its reason
+    assert any(m.value.startswith("**For Sam") for m in app.markdown)
+    assert any("You looked mostly" in c.value and "surprise short" in c.value
+               for c in app.caption)
