@@ -42,7 +42,10 @@ def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str)
         with st.expander(for_markdown(
                 f"{clip.label} · {span} · score {clip.score:.2f} · {clip.mode}{shape}")):
             path = store.media_path(clip.path)
-            st.video(str(path))
+            if clip.vertical:  # a 9:16 short drawn full width would be 1,700 px tall
+                st.columns([1, 2])[0].video(str(path))
+            else:
+                st.video(str(path))
             if clip.meta.get("top_comment"):
                 st.caption(f"Top comment: {for_markdown(clip.meta['top_comment'])}")
             st.download_button("Download", lambda: path.read_bytes(),

@@ -100,6 +100,7 @@ stats[3].metric("Video", format_seconds(video.duration))
 if not chosen and not mentions:
     st.info("No reactions and no comment timestamps yet: record a viewer on the Reactions page "
             "or import comments on the Project page.")
+    st.stop()
 
 figure = studio_figure(timeline, fused, peaks, window)
 previous = st.session_state.get(CHART_KEY)
