@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from shortory_core.store import Store
-from tests.browser import browser_page, needs_chromium, running_app, screenshot
+from tests.browser import (
+    SCREENSHOTS,
+    browser_page,
+    needs_chromium,
+    running_app,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -196,3 +202,28 @@ def test_a_hostile_name_is_shown_as_text_and_makes_no_request(demo_home: Path,
     finally:
         beacon.shutdown()
     assert hits == [] and not [u for u in asked if u.startswith(where)]
+
+
+def test_the_panel_page_in_a_browser(demo_home: Path, tmp_path: Path) -> None:
+    from shortory_core.bench.panel import faces_from, synthetic_panel
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    store = Store(home)
+    (home / "staging" / "panel").mkdir(parents=True)
+    project = synthetic_panel(store, faces_from(store, store.demo_project_id()), viewers=20,
+                              duration=90.0, agree_at=[30.0, 70.0], stray_at=[50.0],
+                              strays=3, folder=home / "staging" / "panel")
+    with running_app(home) as url, browser_page() as page:
+        page.goto(f"{url}/viewer-panel?project={project}")
+        page.get_by_text("Panel peaks").wait_for(timeout=60_000)
+        page.get_by_text("Where viewers agree").wait_for()
+        time.sleep(2)  # the charts draw
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(".js-plotly-plot").count() >= 3
+        page.keyboard.press("Escape")  # Streamlit's first-load deep-link notice (Known limits)
+        screenshot(page, "panel")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(".js-plotly-plot").first.screenshot(path=str(SCREENSHOTS / "panel-chart.png"))
+        page.locator(".js-plotly-plot").nth(1).screenshot(
+            path=str(SCREENSHOTS / "panel-heatmap.png"))

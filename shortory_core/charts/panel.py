@@ -62,8 +62,9 @@ def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_xaxes(title="video time", row=3, col=1)
     _clock_ticks(figure, panel.t)
-    figure.update_layout(height=640, margin={"l": 50, "r": 20, "t": 60, "b": 40},
-                         legend={"orientation": "h", "y": 1.06, "x": 0}, hovermode="closest")
+    figure.update_layout(height=700, margin={"l": 50, "r": 20, "t": 40, "b": 90},
+                         legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
+                         hovermode="closest")
     return figure
 
 
