@@ -39,7 +39,8 @@ CommentRow = tuple[str, str, str, int, bool, str | None, str]
 class CommentColumns:
     """Comments as Arrow columns, in the order ``Comment`` has its fields: what a dump reader
     fills, what the bulk scan reads and what the store inserts from, without one Python
-    object per comment."""
+    object per comment. A NUL character in a text becomes a space (it means nothing in a
+    comment, and the bulk scan joins texts with it)."""
 
     NAMES = ("cid", "text", "author", "likes", "is_reply", "parent_cid", "published")
     TYPES = (pa.string(), pa.large_string(), pa.string(), pa.int64(), pa.bool_(), pa.string(),
@@ -57,7 +58,9 @@ class CommentColumns:
         if isinstance(comments, CommentColumns):
             return comments
         comments = list(comments)
-        return cls(pa.table({name: pa.array([getattr(c, name) for c in comments], kind)
+        table = {name: [getattr(c, name) for c in comments] for name in cls.NAMES}
+        table["text"] = [text.replace("\x00", " ") for text in table["text"]]
+        return cls(pa.table({name: pa.array(table[name], kind)
                              for name, kind in zip(cls.NAMES, cls.TYPES, strict=True)}))
 
     @classmethod
@@ -125,6 +128,8 @@ def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
     # copies of two million texts is what a careless order costs).
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     del table
+    if pc.any(pc.match_substring(columns["text"], "\x00")).as_py():
+        columns["text"] = pc.replace_substring(columns["text"], "\x00", " ")
     usable = pc.fill_null(pc.match_substring_regex(columns["text"], r"\S"), False)
     no_text = records - pc.sum(usable).as_py() if records else 0
     if no_text:
