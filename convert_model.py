@@ -293,6 +293,8 @@ def convert_trained(run: Path, models_dir: Path = MODELS_DIR, data: Path | None 
         train, val = split(labels, 0.1, int(report["seed"]))
         x_val = images[val][..., None].astype(np.float32) / 255
         validation["float"] = _accuracy(session, x_val, labels[val])
+        validation["mini_xception_same_split"] = _old_model_accuracy(
+            models_dir, images[val], labels[val])
         if quantize:
             quantized = _quantize(out, images[train][:512][..., None].astype(np.float32) / 255)
             q_session = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"])
@@ -341,11 +343,31 @@ def convert_trained(run: Path, models_dir: Path = MODELS_DIR, data: Path | None 
 def _accuracy(session, x: np.ndarray, truth: np.ndarray) -> dict:
     guesses = np.concatenate([session.run(["probabilities"], {"input": x[i:i + 256]})[0]
                               for i in range(0, len(x), 256)]).argmax(1)
-    product = np.array([PRODUCT_EMOTIONS.index(FER_TO_PRODUCT[FER_LABELS[i]]) for i in
-                        range(len(FER_LABELS))])
+    return _scored(guesses, truth)
+
+
+def _scored(guesses: np.ndarray, truth: np.ndarray) -> dict:
+    """Accuracy over the seven classes and over the five product emotions."""
+    product = np.array([PRODUCT_EMOTIONS.index(FER_TO_PRODUCT[label]) for label in FER_LABELS])
     return {"accuracy": float((guesses == truth).mean()),
             "product_accuracy": float((product[guesses] == product[truth]).mean()),
             "images": len(truth)}
+
+
+def _old_model_accuracy(models_dir: Path, faces: np.ndarray, truth: np.ndarray) -> dict:
+    """The FER2013 mini-Xception on the same validation faces, prepared as its card says
+    (64×64, −1…1), so the two models are compared on one split."""
+    import cv2
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(models_dir / "emotion_fer_mini_xception.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    resized = np.stack([cv2.resize(f, (64, 64), interpolation=cv2.INTER_LINEAR)
+                        for f in faces])[..., None].astype(np.float32) / 255
+    name = session.get_outputs()[0].name
+    guesses = np.concatenate([session.run([name], {"input": (resized[i:i + 256] - 0.5) * 2})[0]
+                              for i in range(0, len(resized), 256)]).argmax(1)
+    return _scored(guesses, truth)
 
 
 def _quantize(model: Path, calibration: np.ndarray) -> Path:
