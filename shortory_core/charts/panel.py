@@ -30,11 +30,7 @@ def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
     clock = _clock(panel.t)
     for emotion in PRODUCT_EMOTIONS:
         colour = SIGNAL_COLOURS[emotion]
-        figure.add_scatter(x=np.concatenate([panel.t, panel.t[::-1]]),
-                           y=np.concatenate([panel.high[emotion], panel.low[emotion][::-1]]),
-                           fill="toself", fillcolor=translucent(colour, 0.18),
-                           line={"width": 0}, hoverinfo="skip", showlegend=False,
-                           legendgroup=emotion, row=1, col=1)
+        _band(figure, panel.t, panel.low[emotion], panel.high[emotion], emotion, row=1, col=1)
         figure.add_scatter(x=panel.t, y=panel.mean[emotion], name=emotion, legendgroup=emotion,
                            line={"color": colour, "width": 2}, customdata=clock,
                            hovertemplate=f"{emotion} at %{{customdata}}: mean %{{y:.2f}}"
@@ -90,11 +86,7 @@ def difference_figure(diff: GroupDifference) -> go.Figure:
     clock = _clock(diff.t)
     for emotion in PRODUCT_EMOTIONS:
         colour = SIGNAL_COLOURS[emotion]
-        figure.add_scatter(x=np.concatenate([diff.t, diff.t[::-1]]),
-                           y=np.concatenate([diff.high[emotion], diff.low[emotion][::-1]]),
-                           fill="toself", fillcolor=translucent(colour, 0.15),
-                           line={"width": 0}, hoverinfo="skip", showlegend=False,
-                           legendgroup=emotion)
+        _band(figure, diff.t, diff.low[emotion], diff.high[emotion], emotion)
         figure.add_scatter(x=diff.t, y=diff.difference[emotion], name=emotion,
                            legendgroup=emotion, line={"color": colour, "width": 2},
                            customdata=clock,
@@ -105,6 +97,15 @@ def difference_figure(diff: GroupDifference) -> go.Figure:
                          legend={"orientation": "h", "y": 1.08, "x": 0})
     _clock_ticks(figure, diff.t)
     return figure
+
+
+def _band(figure: go.Figure, t: np.ndarray, low: np.ndarray, high: np.ndarray, emotion: str,
+          **where: int) -> None:
+    """A 95% band as a filled outline in the emotion's colour, grouped with its line."""
+    figure.add_scatter(x=np.concatenate([t, t[::-1]]), y=np.concatenate([high, low[::-1]]),
+                       fill="toself", fillcolor=translucent(SIGNAL_COLOURS[emotion], 0.18),
+                       line={"width": 0}, hoverinfo="skip", showlegend=False,
+                       legendgroup=emotion, **where)
 
 
 def _clock_ticks(figure: go.Figure, t: np.ndarray) -> None:
