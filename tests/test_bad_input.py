@@ -334,3 +334,23 @@ def test_an_output_named_like_an_option_is_a_file(inputs: dict[str, Path], tmp_p
                    "--copy"], capsys)
     assert outcome.code == 0, outcome.err
     assert (tmp_path / "-x.mp4").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", sorted(IMPORTED | REFUSED))
+def test_hostile_comment_files_through_the_project_pages_import(
+        name: str, inputs: dict[str, Path], store: Store) -> None:
+    """The project page's "Import more comments" runs a ``comments`` job on the upload: a
+    usable file adds what it can, an unusable one fails with its reason and adds nothing."""
+    from tests.conftest import run_job
+
+    project_id = store.create_project("p")
+    job = run_job(store, "comments", {"project_id": project_id, "file": str(inputs[name]),
+                                      "name": name}, project_id=project_id)
+    if name in IMPORTED:
+        assert job.status == "done", job.error
+        assert store.comment_count(project_id) == IMPORTED[name][0]
+        assert job.result["comment_import"]["clamped_likes"] == IMPORTED[name][1]
+    else:
+        assert job.status == "failed" and REFUSED[name] in job.error.lower()
+        assert len(job.error.splitlines()) == 1 and "Traceback" not in job.error
+        assert store.comment_count(project_id) == 0 and store.comment_imports(project_id) == []
