@@ -18,9 +18,12 @@ import cv2
 import numpy as np
 
 from shortory_core.bench.timing import median_seconds, report
+from shortory_core.config import MODELS_DIR
 from shortory_core.demo import ASSETS
 from shortory_core.reactions.recording import analyse_recording, sampled_frames
 from shortory_core.sources.video_file import probe_video
+from shortory_core.vision.cards import default_card, load_card
+from shortory_core.vision.emotion import EmotionClassifier
 from shortory_core.vision.engine import VisionEngine
 
 CLIP = ASSETS / "reaction_expressions_woman.mp4"
@@ -96,6 +99,24 @@ def model_times(engine: VisionEngine, frame: np.ndarray) -> tuple[float, float]:
     return main, 2 * timed(engine.iris)
 
 
+def emotion_models(engine: VisionEngine, frame: np.ndarray) -> str:
+    """Every emotion model in ``models/`` on the same real face, 1 thread, side by side (the
+    first is the default; the ratio is against it)."""
+    rgb = frame[:, :, ::-1]
+    face = engine.detector.detect(rgb)[0]
+    cards = sorted((load_card(path) for path in MODELS_DIR.glob("emotion_*.json")),
+                   key=lambda c: c.name != default_card("emotion").name)
+    rows, baseline = [], None
+    for card in cards:
+        model = EmotionClassifier(card)
+        tensor = model.preprocess(rgb, face.box)[None]
+        seconds = median_seconds(lambda m=model, x=tensor: m.classify_tensors(x), 200)
+        baseline = baseline or seconds
+        rows.append(f"  {card.name:<28} {seconds * 1000:6.3f} ms  ({seconds / baseline:.2f}× "
+                    f"the default){'  flip-averaged' if card.extra.get('flip_averaged') else ''}")
+    return "== emotion models, one face, 1 thread (target ≤ 1 ms)\n" + "\n".join(rows)
+
+
 def loop_recording(source: Path, path: Path, seconds: float) -> Path:
     """``source`` repeated to at least ``seconds``, its packets copied and re-stamped: the
     result decodes exactly like the real recording (same encoder settings, bitrate and slice
@@ -146,6 +167,8 @@ def run() -> str:
         f"  engine, iris on                                   {full_vga * 1000:8.2f} ms"
         f"  → {full_vga / (models + iris):.2f}× the models",
     ])]
+
+    lines.append(emotion_models(engine, vga[10]))
 
     haar = haar_pipeline()
     haar_hd = median_seconds(lambda: [haar(f) for f in hd[::3]], 3) / len(hd[::3])
