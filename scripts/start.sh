@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 ensure_venv requirements.txt
 # Streamlit holds an upload in memory until the page writes it to disk (in chunks): the limit
 # bounds that. SHORTORY_MAX_UPLOAD_MB changes it.
-exec "$VENV/bin/python" -m streamlit run app.py --server.address "${SHORTORY_ADDRESS:-127.0.0.1}" \
+exec "$VENV/bin/python" scripts/serve.py --server.address "${SHORTORY_ADDRESS:-127.0.0.1}" \
   --server.maxUploadSize "${SHORTORY_MAX_UPLOAD_MB:-2048}" "$@"

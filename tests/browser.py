@@ -39,12 +39,13 @@ def _free_port() -> int:
 @contextmanager
 def running_app(data_dir: Path, timeout: float = 90.0, env: dict[str, str] | None = None
                 ) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port; yields its base URL."""
+    """The app started as ``scripts/start.sh`` starts it, on a free loopback port; yields its
+    base URL."""
     port = _free_port()
     env = os.environ | {"SHORTORY_HOME": str(data_dir)} | (env or {})
     log = (data_dir / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "scripts/serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

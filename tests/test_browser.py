@@ -224,9 +224,24 @@ def test_the_panel_page_in_a_browser(demo_home: Path, tmp_path: Path) -> None:
         time.sleep(2)  # the charts draw
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator(".js-plotly-plot").count() >= 3
-        page.keyboard.press("Escape")  # Streamlit's first-load deep-link notice (Known limits)
+        assert page.get_by_text("Page not found").count() == 0  # a deep link, first request
         screenshot(page, "panel")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator(".js-plotly-plot").first.screenshot(path=str(SCREENSHOTS / "panel-chart.png"))
         page.locator(".js-plotly-plot").nth(1).screenshot(
             path=str(SCREENSHOTS / "panel-heatmap.png"))
+
+
+def test_a_shared_link_opens_its_page_on_a_fresh_server(demo_home: Path, tmp_path: Path
+                                                        ) -> None:
+    """The first request a new server gets is a deep link: it opens that page, with no
+    "Page not found" notice (Streamlit's legacy pages/ handling, switched off by
+    scripts/serve.py)."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    with running_app(home) as url, browser_page() as page:
+        page.goto(f"{url}/overview?project=1")
+        page.get_by_text("Reaction sessions (2)").wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
