@@ -8,14 +8,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from shortory_core.charts.hover import clock
 from shortory_core.charts.palette import ATTENTION_COLOUR, SIGNAL_COLOURS, translucent
 from shortory_core.panel.stats import GroupDifference, PanelCurves, PanelPeak
 from shortory_core.timefmt import format_seconds
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
-
-
-def _clock(t: np.ndarray) -> list[str]:
-    return [format_seconds(float(x)) for x in t]
 
 
 def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
@@ -27,26 +24,26 @@ def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
                            subplot_titles=["mean across viewers (95% band)" +
                                            (" · z vs own baseline" if normalised else ""),
                                            "share of viewers expressing", "viewers with data"])
-    clock = _clock(panel.t)
+    times = clock(panel.t)
     for emotion in PRODUCT_EMOTIONS:
         colour = SIGNAL_COLOURS[emotion]
         _band(figure, panel.t, panel.low[emotion], panel.high[emotion], emotion, row=1, col=1)
         figure.add_scatter(x=panel.t, y=panel.mean[emotion], name=emotion, legendgroup=emotion,
-                           line={"color": colour, "width": 2}, customdata=clock,
+                           line={"color": colour, "width": 2}, customdata=times,
                            hovertemplate=f"{emotion} at %{{customdata}}: mean %{{y:.2f}}"
                                          "<extra></extra>", row=1, col=1)
         figure.add_scatter(x=panel.t, y=panel.share[emotion], name=emotion, legendgroup=emotion,
                            showlegend=False, line={"color": colour, "width": 2},
-                           customdata=np.stack([clock, panel.n.astype(str)], axis=1),
+                           customdata=np.stack([times, panel.n.astype(str)], axis=1),
                            hovertemplate=f"{emotion} at %{{customdata[0]}}: %{{y:.0%}} of "
                                          "%{customdata[1]} viewers<extra></extra>",
                            row=2, col=1)
     figure.add_scatter(x=panel.t, y=panel.share["attention"], name="attention",
                        line={"color": ATTENTION_COLOUR, "width": 2, "dash": "dot"},
-                       customdata=clock, row=2, col=1,
+                       customdata=times, row=2, col=1,
                        hovertemplate="attentive at %{customdata}: %{y:.0%}<extra></extra>")
     figure.add_bar(x=panel.t, y=panel.n, name="viewers", marker_color="#777777",
-                   showlegend=False, customdata=clock, row=3, col=1,
+                   showlegend=False, customdata=times, row=3, col=1,
                    hovertemplate="%{customdata}: %{y} viewers<extra></extra>")
     for peak in peaks or []:
         figure.add_scatter(
@@ -68,9 +65,9 @@ def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
     """Viewers (rows) × video time (columns) of one emotion: an outlier is a row unlike the
     others."""
     t = frame.columns.to_numpy(dtype=float)
-    clock = np.tile(_clock(t), (len(frame), 1))
+    times = np.tile(clock(t), (len(frame), 1))
     figure = go.Figure(go.Heatmap(
-        z=frame.to_numpy(), x=t, y=list(frame.index), colorscale="Viridis", customdata=clock,
+        z=frame.to_numpy(), x=t, y=list(frame.index), colorscale="Viridis", customdata=times,
         hovertemplate="%{y} at %{customdata}: %{z:.2f}<extra></extra>",
         colorbar={"title": emotion}))
     figure.update_layout(height=min(120 + 18 * len(frame), 900),
@@ -83,13 +80,13 @@ def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
 def difference_figure(diff: GroupDifference) -> go.Figure:
     """Group A minus group B per emotion, with the 95% band of the difference."""
     figure = go.Figure()
-    clock = _clock(diff.t)
+    times = clock(diff.t)
     for emotion in PRODUCT_EMOTIONS:
         colour = SIGNAL_COLOURS[emotion]
         _band(figure, diff.t, diff.low[emotion], diff.high[emotion], emotion)
         figure.add_scatter(x=diff.t, y=diff.difference[emotion], name=emotion,
                            legendgroup=emotion, line={"color": colour, "width": 2},
-                           customdata=clock,
+                           customdata=times,
                            hovertemplate=f"{emotion} at %{{customdata}}: {diff.a} − {diff.b} = "
                                          "%{y:.2f}<extra></extra>")
     figure.add_hline(y=0, line={"color": "#888888", "width": 1})
@@ -116,4 +113,4 @@ def _clock_ticks(figure: go.Figure, t: np.ndarray) -> None:
     step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
                  if top / s <= 8), 7200)
     ticks = np.arange(0, top + step, step)
-    figure.update_xaxes(tickvals=ticks, ticktext=_clock(ticks))
+    figure.update_xaxes(tickvals=ticks, ticktext=clock(ticks))

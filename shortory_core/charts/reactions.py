@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import ATTENTION_COLOUR, EMOTION_COLOURS
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
 from shortory_core.vision.evaluate import Scores
@@ -20,9 +21,10 @@ def reaction_figure(samples: pd.DataFrame) -> go.Figure:
     for emotion in PRODUCT_EMOTIONS:
         figure.add_scatter(x=faces["video_time"], y=faces[emotion], name=emotion,
                            mode="lines", line={"color": EMOTION_COLOURS[emotion], "width": 2},
-                           row=1, col=1)
+                           row=1, col=1, **at_time(faces["video_time"]))
     figure.add_scatter(x=samples["video_time"], y=samples["attention"], name="attention",
-                       mode="lines", line={"color": ATTENTION_COLOUR, "width": 2}, row=2, col=1)
+                       mode="lines", line={"color": ATTENTION_COLOUR, "width": 2}, row=2, col=1,
+                       **at_time(samples["video_time"]))
     absent = samples[samples["face_found"] == 0]
     if len(absent):
         figure.add_scatter(x=absent["video_time"], y=[0] * len(absent), name="no face",

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import (
     ATTENTION_COLOUR,
     COMMENTS_COLOUR,
@@ -41,12 +42,6 @@ def bucket_max(t: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # empty buckets stay NaN
         return np.nanmean(times, axis=1), np.nanmax(padded, axis=1)
-
-
-def _hover(x: np.ndarray, value: str = "%{y:.2f}") -> dict:
-    """A hover that reads "happy at 1:05: 0.82" instead of raw coordinates."""
-    return {"text": [format_seconds(float(v)) if np.isfinite(v) else "" for v in x],
-            "hovertemplate": f"%{{fullData.name}} at %{{text}}: {value}<extra></extra>"}
 
 
 def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak],
@@ -85,20 +80,20 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
     for emotion, values in timeline.emotions.items():
         x, y = bucket_max(t, smooth(values, smoothing_bins), max_points)
         figure.add_scatter(x=x, y=y, name=emotion, row=1, col=1,
-                           line_color=EMOTION_COLOURS.get(emotion), **line, **_hover(x))
+                           line_color=EMOTION_COLOURS.get(emotion), **line, **at_time(x))
     x, y = bucket_max(t, smooth(timeline.attention, smoothing_bins), max_points)
     figure.add_scatter(x=x, y=y, name="attention", row=2, col=1, line_color=ATTENTION_COLOUR,
-                       **line, **_hover(x))
+                       **line, **at_time(x))
     x, y = bucket_max(t, fused, max_points)
     figure.add_scatter(x=x, y=y, name="fused", row=3, col=1, line_color=FUSED_COLOUR, **line,
-                       **_hover(x))
+                       **at_time(x))
     x, y = bucket_max(t, timeline.comments, max_points)
     figure.add_bar(x=x, y=np.nan_to_num(y), name="mentions", row=4, col=1,
-                   marker_color=COMMENTS_COLOUR, **_hover(x, "%{y:.1f}/s"))
+                   marker_color=COMMENTS_COLOUR, **at_time(x, "%{y:.1f}/s"))
     if has_heatmap:
         x, y = bucket_max(t, timeline.heatmap, max_points)
         figure.add_scatter(x=x, y=y, name="most replayed", row=5, col=1, fill="tozeroy",
-                           line_color=COMMENTS_COLOUR, **line, **_hover(x))
+                           line_color=COMMENTS_COLOUR, **line, **at_time(x))
     for row in range(1, 4):
         figure.update_yaxes(range=[0, 1.05], row=row, col=1)
     figure.update_xaxes(title="video time (s)", row=len(titles), col=1)
