@@ -15,6 +15,11 @@ import numpy as np
 
 from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, OnnxModel
 
+# Outputs that sum to 1 within this are probabilities (a quantized softmax sums to 1 ± 0.5%);
+# anything else is logits. Taking an int8 model's probabilities for logits and applying
+# softmax again flattened a 0.93 smile to 0.29.
+PROBABILITY_SLACK = 0.05
+
 
 @dataclass(frozen=True)
 class EmotionScores:
@@ -83,7 +88,9 @@ class EmotionClassifier(OnnxModel):
 
     def _scores(self, row: np.ndarray) -> EmotionScores:
         probabilities = row.astype(np.float64)
-        if probabilities.min() < 0 or abs(probabilities.sum() - 1.0) > 1e-3:
+        if probabilities.min() >= 0 and abs(probabilities.sum() - 1.0) < PROBABILITY_SLACK:
+            probabilities = probabilities / probabilities.sum()  # an int8 softmax: ±0.5%
+        else:
             exp = np.exp(probabilities - probabilities.max())  # logits → probabilities
             probabilities = exp / exp.sum()
         raw = {label: float(p) for label, p in zip(self.card.labels, probabilities, strict=True)}
