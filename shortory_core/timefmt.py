@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 
 def format_seconds(seconds: float) -> str:
-    """``75.4`` → ``"1:15"``, ``3723`` → ``"1:02:03"``: the form viewers write in comments."""
+    """``75.4`` → ``"1:15"``, ``3723`` → ``"1:02:03"``: the form viewers write in comments
+    (``"–"`` for a time that is not a number)."""
+    if not math.isfinite(seconds):
+        return "–"
     whole = round(max(seconds, 0.0))
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -21,7 +26,7 @@ def parse_seconds(text: str) -> float:
         values = [float(p) for p in parts]
     except ValueError:
         raise ValueError(f"{text!r} is not a time: write seconds or m:ss") from None
-    if not 1 <= len(values) <= 3 or any(v < 0 for v in values) or any(
+    if not 1 <= len(values) <= 3 or any(not math.isfinite(v) or v < 0 for v in values) or any(
             v >= 60 for v in values[1:]):
         raise ValueError(f"{text!r} is not a time: write seconds or m:ss")
     total = 0.0

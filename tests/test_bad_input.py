@@ -354,3 +354,13 @@ def test_hostile_comment_files_through_the_project_pages_import(
         assert job.status == "failed" and REFUSED[name] in job.error.lower()
         assert len(job.error.splitlines()) == 1 and "Traceback" not in job.error
         assert store.comment_count(project_id) == 0 and store.comment_imports(project_id) == []
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-5", "1e999", "1:99", "1:2:3:4", "", "abc",
+                                   "1:nan"])
+def test_the_watch_pages_go_to_box_refuses_what_is_not_a_time(typed: str) -> None:
+    from shortory_core.timefmt import format_seconds, parse_seconds
+
+    with pytest.raises(ValueError, match="is not a time"):
+        parse_seconds(typed)
+    assert format_seconds(float("nan")) == "–" and format_seconds(65.2) == "1:05"
