@@ -10,6 +10,7 @@ keeps the text readable.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -39,6 +40,12 @@ def for_markdown(text: str) -> str:
     flat = " ".join(for_terminal(text).split())
     flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], flat)
     return _MARKDOWN.sub(r"\\\1", flat)
+
+
+def for_plotly(text: str) -> str:
+    """``text`` inside a Plotly label or hover, which reads a subset of HTML (``<a href>``
+    included) and ``%{…}`` templates: shown as written, never as a tag or a template."""
+    return html.escape(for_terminal(text), quote=False).replace("%{", "%\u200b{")
 
 
 def for_spreadsheet(value: Any) -> Any:

@@ -364,3 +364,16 @@ def test_the_watch_pages_go_to_box_refuses_what_is_not_a_time(typed: str) -> Non
     with pytest.raises(ValueError, match="is not a time"):
         parse_seconds(typed)
     assert format_seconds(float("nan")) == "–" and format_seconds(65.2) == "1:05"
+
+
+def test_viewer_and_group_names_are_text_in_the_panels_charts() -> None:
+    import pandas as pd
+
+    from shortory_core.charts.panel import heatmap_figure
+    from shortory_core.untrusted import for_plotly
+
+    hostile = '<a href="http://x">click</a> %{y}'
+    frame = pd.DataFrame([[0.1, 0.2]], index=[hostile], columns=[0.5, 1.5])
+    label = heatmap_figure(frame, "happy").data[0].y[0]
+    assert "<a" not in label and "%{" not in label and "click" in label
+    assert for_plotly("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"

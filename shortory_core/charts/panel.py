@@ -12,6 +12,7 @@ from shortory_core.charts.hover import clock
 from shortory_core.charts.palette import ATTENTION_COLOUR, SIGNAL_COLOURS, translucent
 from shortory_core.panel.stats import GroupDifference, PanelCurves, PanelPeak
 from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_plotly
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 
@@ -67,7 +68,8 @@ def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
     t = frame.columns.to_numpy(dtype=float)
     times = np.tile(clock(t), (len(frame), 1))
     figure = go.Figure(go.Heatmap(
-        z=frame.to_numpy(), x=t, y=list(frame.index), colorscale="Viridis", customdata=times,
+        z=frame.to_numpy(), x=t, y=[for_plotly(str(name)) for name in frame.index],
+        colorscale="Viridis", customdata=times,
         hovertemplate="%{y} at %{customdata}: %{z:.2f}<extra></extra>",
         colorbar={"title": emotion}))
     figure.update_layout(height=min(120 + 18 * len(frame), 900),
@@ -87,7 +89,8 @@ def difference_figure(diff: GroupDifference) -> go.Figure:
         figure.add_scatter(x=diff.t, y=diff.difference[emotion], name=emotion,
                            legendgroup=emotion, line={"color": colour, "width": 2},
                            customdata=times,
-                           hovertemplate=f"{emotion} at %{{customdata}}: {diff.a} − {diff.b} = "
+                           hovertemplate=f"{emotion} at %{{customdata}}: {for_plotly(diff.a)} − "
+                                         f"{for_plotly(diff.b)} = "
                                          "%{y:.2f}<extra></extra>")
     figure.add_hline(y=0, line={"color": "#888888", "width": 1})
     figure.update_layout(height=360, margin={"l": 50, "r": 20, "t": 30, "b": 40},
