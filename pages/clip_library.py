@@ -87,7 +87,8 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
             for clip in sorted((c for c in clips if c.kind == kind), key=lambda c: -c.score):
                 _show_clip(service, clip, renders.get(clip.id), f"lib-{title}")
     done = [c for c in clips if c.status == "done"]
-    show_recommendations(store, project_id, done, key=f"rec-{title}")
+    if not was_pending:  # not on the once-a-second refresh while clips render
+        show_recommendations(store, project_id, done, key=f"rec-{title}")
     left, right = st.columns(2)
     left.download_button(f"Download all {len(done)} clips (zip)",
                          lambda: clips_zip(store, done), file_name="shortory-clips.zip",
@@ -102,13 +103,12 @@ def show_recommendations(store: Store, project_id: int, clips: list[ClipRecord],
                          session_id: int | None = None, key: str = "rec") -> None:
     """Shorts for the mood of a viewer (the given session, else the project's latest one
     with samples), each with its reason."""
-    if session_id is None:
-        watched = [s for s in store.sessions(project_id) if s["n_samples"]]
-        if not watched:
-            return
-        session_id = watched[-1]["id"]
-    session = store.session(session_id)
-    mood = measure_mood(store.samples(session_id))
+    watched = [s for s in store.sessions(project_id)
+               if s["n_samples"] and session_id in (None, s["id"])]
+    if not watched:
+        return
+    session = watched[-1]
+    mood = measure_mood(store.samples(session["id"]))
     picks = recommend(clips, mood) if mood else []
     if not picks:
         return

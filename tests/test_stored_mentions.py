@@ -118,3 +118,9 @@ def test_the_project_page_lists_the_most_liked_comments_not_all(
     assert "The 1,000 most-liked comments." in [c.value for c in app.caption]
     shown = app.dataframe[0].value
     assert len(shown) == 1000 and list(shown["likes"][:2]) == [1499, 1498]
+
+
+def test_a_stored_comment_with_a_nul_reads_as_the_rules_read_it(store: Store) -> None:
+    project_id = store.create_project("nul")
+    store.add_comments(project_id, [Comment("a", "0분\x00후"), Comment("b", "at 1:05\x00wow")])
+    assert [(m.cid, m.seconds) for m in project_mentions(store, project_id)] == [("b", 65)]

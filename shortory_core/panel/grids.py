@@ -67,7 +67,7 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     for v, (session, lo, hi) in enumerate(zip(sessions, starts, ends, strict=True)):
         part = table[lo:hi]
         video_time, source_time, paused, face = part[:, 1], part[:, 2], part[:, 3], part[:, 4]
-        quality.append(assess(session, source_time, face, paused, thresholds or Thresholds()))
+        quality.append(assess(session, source_time, face, paused, thresholds))
         kept = (face > 0) & (paused == 0) & np.isfinite(video_time)
         if kept.any():
             index = np.clip((video_time[kept] / step).astype(np.int64), 0, bins - 1)

@@ -157,8 +157,7 @@ def _by_rule(texts: pa.Array, rows: np.ndarray, rule: object) -> tuple[np.ndarra
     """References the character-level ``rule`` finds in some comments, as columns with byte
     offsets. The comments are joined and scanned in one pass, as the rules are built for;
     normalising keeps one character for one, so offsets carry over."""
-    chosen = [text.replace(SEPARATOR, " ")
-              for text in texts.take(pa.array(rows, pa.int64())).to_pylist()]
+    chosen = texts.take(pa.array(rows, pa.int64())).to_pylist()
     starts = np.cumsum([0] + [len(t) + 1 for t in chosen[:-1]])
     refs = rule(normalise(SEPARATOR.join(chosen)))  # type: ignore[operator]
     if not refs:

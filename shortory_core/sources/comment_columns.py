@@ -67,6 +67,8 @@ class CommentColumns:
     def from_rows(cls, batches: Iterable[list[CommentRow]]) -> CommentColumns:
         """Columns from batches of rows in ``NAMES`` order (as the store reads them)."""
         schema = pa.schema(list(zip(cls.NAMES, cls.TYPES, strict=True)))
+        batches = ([(row[0], row[1].replace("\x00", " "), *row[2:]) for row in batch]
+                   for batch in batches)  # rows stored before NULs were replaced at import
         tables = [pa.Table.from_arrays(
             [pa.array(values if kind != pa.bool_() else [bool(v) for v in values], kind)
              for values, kind in zip(zip(*batch, strict=True), cls.TYPES, strict=True)],
