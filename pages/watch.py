@@ -13,6 +13,7 @@ from shortory_core.live.ice import rtc_configuration
 from shortory_core.live.session import WatchSession, resumable_sessions
 from shortory_core.timefmt import format_seconds, parse_seconds
 from shortory_core.untrusted import for_markdown
+from shortory_core.vision.calibration import GUIDED, OPTIONAL
 
 NO_FACE_WARNING_S = 3.0
 
@@ -116,11 +117,15 @@ with player:
                 watch.clock.seek(parse_seconds(target))
             except ValueError as exc:
                 st.error(str(exc))
-    if use_camera and st.button(
-            "Calibrate (3 s of a relaxed face)",
-            help="Look at the screen with a relaxed face: your resting face then reads neutral "
-                 "and your usual attention reads high"):
-        watch.analyser.calibrate()
+    if use_camera:
+        ask, more = st.columns([2, 1], vertical_alignment="center")
+        with_more = more.checkbox("Also sad and angry", help="Two more prompts (6 s): your sad "
+                                  "and angry faces are then known too")
+        if ask.button("Calibrate to my face (about 10 s)",
+                      help="Follow the prompts: a relaxed face, a smile, a surprised face. "
+                           "Your profile is kept under your viewer name and used from then "
+                           "on, here and for your recordings"):
+            watch.analyser.calibrate(GUIDED + (OPTIONAL if with_more else ()))
 
 
 @st.fragment(run_every=1.0)
@@ -146,10 +151,13 @@ def live_panel(watch: WatchSession) -> None:
         st.error(f"{for_markdown(status.error)} ({status.failed} frames not analysed so far; "
                  "the session keeps trying.)")
     if status.calibration == "running":
-        st.info("Calibrating: keep a relaxed face for 3 seconds…")
+        st.info(f"**{status.prompt or 'Hold on'}** ({status.prompt_left_s:.0f} s)" if
+                status.prompt else "Calibrating…", icon="📷")
     elif status.calibration == "done":
-        st.success("Calibrated: your resting face now reads neutral and your usual attention "
-                   "high.", icon="✅")
+        st.success("Calibrated: your profile is saved under your viewer name; your expressions "
+                   "are now read against your own face.", icon="✅")
+    elif status.profile:
+        st.caption("Your emotions are read through your saved viewer profile.")
     elif status.calibration not in ("none", "done"):
         st.warning(f"Calibration failed: {for_markdown(status.calibration)}")
     thumbnail = watch.analyser.thumbnail()  # drawn here, once a second, not per frame

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from shortory_core import validate as v
 from shortory_core.errors import ShortoryError, SourceError, describe
@@ -24,6 +24,11 @@ from shortory_core.records import VideoInfo
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.untrusted import for_terminal
+
+if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
+    from shortory_core.vision.cards import ModelCard
+    from shortory_core.vision.emotion import EmotionClassifier
+    from shortory_core.vision.face_detector import FaceDetector
 
 
 def _print(result: dict[str, Any], as_json: bool) -> None:
@@ -270,17 +275,75 @@ def _require_project(store: Store, project_id: int) -> VideoInfo | None:
 
 
 def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.vision.evaluate import evaluate_folder
+
+    card, classifier, detectors = _emotion_reader(args)
+    profile = None
+    if args.profile is not None:
+        profile = _open_store(args).profile(args.profile, card.name)
+        if profile is None:
+            raise ShortoryError(f"No profile of {args.profile!r} for the model {card.name}; "
+                                "`profile list` lists them.")
+    result = evaluate_folder(args.folder, classifier, detectors, profile=profile)
+    report = result.report(card.name)
+    if profile is not None:
+        report += f"\nproduct emotions read through {profile.name}'s viewer profile"
+    return {"model": card.name, "profile": profile.name if profile else None,
+            "images": result.images, "skipped": result.skipped, "raw": result.raw.as_dict(),
+            "product": result.product.as_dict(), "report": report}
+
+
+def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Create, list or delete viewer profiles."""
+    if args.action != "list" and args.name is None:
+        raise v.InvalidValue(f"`profile {args.action}` needs the viewer's name.")
+    if args.action == "list":
+        profiles = store.profiles()
+        lines = [f"{p['viewer']}  ({p['model']}): " + ", ".join(
+            f"{n} {e}" for e, n in p["faces"].items()) for p in profiles]
+        return {"profiles": profiles, "report": "\n".join(lines) or "No viewer profiles yet."}
+    if args.action == "delete":
+        if not store.delete_profile(args.name):
+            raise ShortoryError(f"No profile of {args.name!r}; `profile list` lists them.")
+        return {"deleted": args.name, "report": f"Deleted {args.name}'s profile."}
+    return _create_profile(args, store)
+
+
+def _create_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    from shortory_core.vision.evaluate import read_labelled_folder
+    from shortory_core.vision.profiles import fit_profile
+
+    if args.folder is None:
+        raise v.InvalidValue("`profile create NAME FOLDER` needs the folder of faces.")
+    card, classifier, detectors = _emotion_reader(args)
+    faces = read_labelled_folder(args.folder, classifier, detectors)
+    try:
+        profile = fit_profile(args.name, card.name,
+                              faces.examples(card.labels, card.product_mapping))
+    except ValueError as exc:
+        raise ShortoryError(str(exc)) from exc
+    store.save_profile(profile)
+    counts = ", ".join(f"{n} {e}" for e, n in profile.counts.items())
+    return {"viewer": profile.name, "model": card.name, "faces": profile.counts,
+            "skipped": faces.skipped, "blend": profile.blend,
+            "temperature": profile.temperature,
+            "report": f"Saved {profile.name}'s profile for {card.name}: {counts}"
+                      + (f" ({len(faces.skipped)} skipped)" if faces.skipped else "")}
+
+
+def _emotion_reader(args: argparse.Namespace) -> tuple[ModelCard, EmotionClassifier,
+                                                     tuple[FaceDetector, ...]]:
+    """The emotion card, its classifier and, with ``--detect``, the photo face detectors."""
     from shortory_core.vision.cards import default_card, load_card
     from shortory_core.vision.emotion import EmotionClassifier
-    from shortory_core.vision.evaluate import evaluate_folder
-    from shortory_core.vision.face_detector import FaceDetector
+    from shortory_core.vision.face_detector import photo_detectors
 
     card = load_card(args.card) if args.card else default_card("emotion")
-    detector = FaceDetector(default_card("face_detection_full")) if args.detect else None
-    result = evaluate_folder(args.folder, EmotionClassifier(card), detector)
-    return {"model": card.name, "images": result.images, "skipped": result.skipped,
-            "raw": result.raw.as_dict(), "product": result.product.as_dict(),
-            "report": result.report(card.name)}
+    return card, EmotionClassifier(card), photo_detectors() if args.detect else ()
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    return Store(args.data_dir) if args.data_dir else Store()
 
 
 def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
@@ -398,6 +461,18 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--detect", action="store_true",
                           help="images are whole photos: find the face first")
     evaluate.add_argument("--card", type=Path, help="another model's card (JSON)")
+    evaluate.add_argument("--profile", metavar="NAME", type=v.viewer_name,
+                          help="read the product emotions through this viewer's profile")
+
+    profile = add("profile", cmd_profile, "viewer profiles: create NAME FOLDER, list, "
+                  "delete NAME")
+    profile.add_argument("action", choices=("create", "list", "delete"))
+    profile.add_argument("name", nargs="?", type=v.viewer_name, help="the viewer's name")
+    profile.add_argument("folder", nargs="?", type=Path,
+                         help="create: one sub-folder of that person's faces per emotion")
+    profile.add_argument("--detect", action="store_true",
+                         help="images are whole photos: find the face first")
+    profile.add_argument("--card", type=Path, help="another emotion model's card (JSON)")
 
     highlights = add("highlights", cmd_highlights,
                      "peaks per emotion and of the fused interest score of a project")
@@ -472,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         store = None
         if args.needs_store:
-            store = Store(args.data_dir) if args.data_dir else Store()
+            store = _open_store(args)
         result = args.func(args, store)
         if "report" in result and not args.json:
             print(for_terminal(result["report"]))

@@ -107,6 +107,19 @@ def workers(text: str) -> int:
                      integer=True).parse(text))
 
 
+MAX_NAME = 120
+
+
+def viewer_name(text: str) -> str:
+    """A viewer's name as profiles and sessions key it: trimmed, non-empty, one line."""
+    name = " ".join(text.split())
+    if not name:
+        raise argparse.ArgumentTypeError("a viewer's name cannot be empty")
+    if len(name) > MAX_NAME:
+        raise argparse.ArgumentTypeError(f"a viewer's name is at most {MAX_NAME} characters")
+    return name
+
+
 def output_file(path: Path, suffixes: tuple[str, ...], what: str) -> Path:
     """An output path that can be written, checked before any work starts: a known suffix,
     an existing folder we may write in, not a folder itself. Returned absolute, so a name that

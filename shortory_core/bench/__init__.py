@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "studio": "shortory_core.bench.studio",
     "live": "shortory_core.bench.live",
     "panel": "shortory_core.bench.panel",
+    "profiles": "shortory_core.bench.profiles",
 }
 
 

@@ -43,18 +43,20 @@ def _engines(detector: str, iris: bool) -> list:
 
 def analyse_job(ctx: JobContext) -> dict[str, Any]:
     """``analyse``: a recorded reaction session's samples, replacing its old ones."""
-    from shortory_core.reactions.sessions import analyse_session
+    from shortory_core.reactions.sessions import analyse_session, viewer_profile
 
     p = ctx.params
+    session_id = int(p["session_id"])
     ctx.progress(0.0, "Loading the face models")
     with _engines_lock:
         engines = _engines(str(p.get("detector", "short")), bool(p.get("iris", True)))
+        profile = viewer_profile(ctx.store, session_id, engines[0])
         ctx.progress(0.0, "Analysing the recording")
-        count = analyse_session(ctx.store, int(p["session_id"]), engines,
-                                fps=float(p.get("fps", 5.0)),
-                                progress=lambda f: ctx.progress(f))
-    return {"summary": f"{count} samples analysed.", "samples": count,
-            "session_id": int(p["session_id"])}
+        count = analyse_session(ctx.store, session_id, engines, fps=float(p.get("fps", 5.0)),
+                                progress=lambda f: ctx.progress(f), profile=profile)
+    through = f", read through {profile.name}'s viewer profile" if profile else ""
+    return {"summary": f"{count} samples analysed{through}.", "samples": count,
+            "session_id": session_id, "profile": profile.name if profile else ""}
 
 
 def settle_session(store: Store, job: Job, status: str, error: str) -> None:
@@ -107,13 +109,13 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
     from shortory_core.vision.cards import default_card
     from shortory_core.vision.emotion import EmotionClassifier
     from shortory_core.vision.evaluate import evaluate_folder
-    from shortory_core.vision.face_detector import FaceDetector
+    from shortory_core.vision.face_detector import photo_detectors
 
     p = ctx.params
     card = default_card("emotion")
-    detector = FaceDetector(default_card("face_detection_full")) if p.get("detect") else None
     ctx.progress(0.0, "Reading the images")
-    result = evaluate_folder(Path(p["folder"]), EmotionClassifier(card), detector,
+    result = evaluate_folder(Path(p["folder"]), EmotionClassifier(card),
+                             photo_detectors() if p.get("detect") else (),
                              progress=lambda f: ctx.progress(0.95 * f))
     return {"summary": f"{result.images} images scored: {result.raw.accuracy:.1%} over the "
                        f"model's classes, {result.product.accuracy:.1%} over the five emotions.",

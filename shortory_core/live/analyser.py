@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import av
@@ -29,14 +30,20 @@ from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import SentLog
 from shortory_core.live.writer import SampleWriter
 from shortory_core.reactions.timeline import sample_row
-from shortory_core.vision.calibration import Calibration, calibrate
+from shortory_core.vision.calibration import (
+    GUIDED,
+    SETTLE_S,
+    Calibration,
+    Prompt,
+    calibrate_guided,
+)
 from shortory_core.vision.engine import FrameAnalysis, VisionEngine
+from shortory_core.vision.profiles import Profile
 
 TRANSPORT_S = 0.2
 MAX_SIDE = 640
 RATE_WINDOW_S = 2.0
 RECENT_S = 30.0
-CALIBRATION_S = 3.0
 log = logging.getLogger(__name__)
 
 
@@ -56,12 +63,21 @@ class LiveStatus:
     recent: list[tuple[float, str | None, float]]  # (video time, dominant, attention)
     error: str = ""  # the latest failure of analysis or of saving samples, for the viewer
     failed: int = 0  # frames whose analysis failed
+    prompt: str = ""  # while calibrating: what the viewer is asked to show
+    prompt_left_s: float = 0.0
+    profile: bool = False  # the emotions are read through the viewer's profile
 
 
 class LiveAnalyser:
     def __init__(self, engine: VisionEngine, clock: PlaybackClock, sent: SentLog,
-                 writer: SampleWriter, transport_s: float = TRANSPORT_S) -> None:
+                 writer: SampleWriter, transport_s: float = TRANSPORT_S, *,
+                 viewer: str = "", profile: Profile | None = None,
+                 on_profile: Callable[[Profile], None] | None = None) -> None:
+        """``profile``: the viewer's stored one, used from the first frame; ``on_profile``
+        hears a profile made by guided calibration (to keep it)."""
         self.engine = engine
+        self.viewer = viewer
+        self.on_profile = on_profile
         self.clock = clock
         self.sent = sent
         self.writer = writer
@@ -82,9 +98,9 @@ class LiveAnalyser:
         self.last_frame_at = clock.now()
         self._last_face_at: float | None = None
         self._started_at = clock.now()
-        self._calibration: Calibration | None = None
-        self._calibrating_until: float | None = None
-        self._resting: list[FrameAnalysis] = []
+        self._calibration = Calibration.from_profile(profile) if profile else None
+        self._plan: list[tuple[Prompt, float, float]] = []  # (prompt, start, end)
+        self._prompted: dict[str, list[FrameAnalysis]] = {}
         self._calibration_state = "none"
         self._latest_frame: np.ndarray | None = None
         self._thread = threading.Thread(target=self._run, name="live-analyser", daemon=True)
@@ -104,16 +120,21 @@ class LiveAnalyser:
 
     # -- called from the page ----------------------------------------------------------------
 
-    def calibrate(self, seconds: float = CALIBRATION_S) -> None:
-        """Collect the next ``seconds`` of the viewer's resting face, then calibrate."""
+    def calibrate(self, prompts: Sequence[Prompt] = GUIDED) -> None:
+        """Ask for each prompt in turn (rest, smile, surprise…), collect the viewer's face for
+        each, then calibrate and fit the viewer's profile."""
         with self._ready:
-            self._resting = []
-            self._calibrating_until = self.clock.now() + seconds
+            start, self._plan, self._prompted = self.clock.now(), [], {}
+            for prompt in prompts:
+                self._plan.append((prompt, start, start + prompt.seconds))
+                start += prompt.seconds
             self._calibration_state = "running"
 
     def status(self) -> LiveStatus:
         now = self.clock.now()
         with self._ready:
+            current = next(((p, end) for p, start, end in self._plan if start <= now < end),
+                           None)
             while self._done_times and self._done_times[0] < now - RATE_WINDOW_S:
                 self._done_times.popleft()
             span = min(RATE_WINDOW_S, now - self._started_at) or 1.0
@@ -124,7 +145,10 @@ class LiveAnalyser:
                 received=self.received, skipped=self.skipped, latest=self._latest,
                 video_time=self._latest_video_time, no_face_for_s=max(now - since, 0.0),
                 calibration=self._calibration_state, recent=list(self._recent),
-                error=self.writer.error or self.error, failed=self.failed)
+                error=self.writer.error or self.error, failed=self.failed,
+                prompt=current[0].instruction if current else "",
+                prompt_left_s=current[1] - now if current else 0.0,
+                profile=bool(self._calibration and self._calibration.profile))
 
     def thumbnail(self) -> np.ndarray | None:
         """The latest analysed camera frame, small, with the face box and reading drawn."""
@@ -186,27 +210,32 @@ class LiveAnalyser:
                 self._recent.popleft()
 
     def _calibrated(self, analysis: FrameAnalysis, arrived: float) -> FrameAnalysis:
-        """Apply the viewer's calibration; while one is being taken, collect this frame for
-        it. The calibration state is shared with the page's thread: it changes under the lock
-        (``calibrate()`` takes it too), and only the fitting runs outside it."""
-        resting: list[FrameAnalysis] | None = None
+        """Apply the viewer's calibration; while one is being taken, keep this frame for the
+        prompt on screen when it was taken. The calibration state is shared with the page's
+        thread: it changes under the lock (``calibrate()`` takes it too), and only the fitting
+        runs outside it."""
+        prompted: dict[str, list[FrameAnalysis]] | None = None
         with self._ready:
-            if self._calibrating_until is not None:
-                self._resting.append(analysis)
-                if arrived >= self._calibrating_until:
-                    resting, self._resting, self._calibrating_until = self._resting, [], None
+            for prompt, start, end in self._plan:
+                if start + SETTLE_S <= arrived < end:
+                    self._prompted.setdefault(prompt.emotion, []).append(analysis)
+            if self._plan and arrived >= self._plan[-1][2]:
+                prompted, self._prompted, self._plan = self._prompted, {}, []
             calibration = self._calibration
-        if resting is not None:
+        if prompted is not None:
             try:
-                calibration, state = calibrate(resting), "done"
+                calibration = calibrate_guided(prompted, self.viewer,
+                                               self.engine.emotion.card.name)
+                state = "done"
             except ValueError as exc:
                 state = str(exc)
             with self._ready:
                 self._calibration_state = state
                 if state == "done":
                     self._calibration = calibration
+            if state == "done" and calibration.profile and self.on_profile:
+                self.on_profile(calibration.profile)
         return calibration.apply(analysis) if calibration else analysis
-
 
 def annotate(rgb: np.ndarray, analysis: FrameAnalysis, width: int = 320) -> np.ndarray:
     """A small preview: the viewer's face box, dominant emotion and attention."""

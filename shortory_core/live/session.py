@@ -50,8 +50,11 @@ class WatchSession:
         self._audio_track: MovieAudioTrack | None = None
         self.writer = SampleWriter(store, session_id,
                                    first_seq=samples[-1]["seq"] + 1 if samples else 0)
-        self.analyser = LiveAnalyser(engine or VisionEngine(), self.clock,
-                                     self._video_track.sent, self.writer)
+        engine = engine or VisionEngine()
+        self.analyser = LiveAnalyser(
+            engine, self.clock, self._video_track.sent, self.writer, viewer=self.viewer,
+            profile=store.profile(self.viewer, engine.emotion.card.name),
+            on_profile=store.save_profile)
         store.set_session_status(session_id, LIVE)
         self.suspended = False
         self._idle_s = idle_s

@@ -17,7 +17,9 @@ from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.store import Store
+from shortory_core.vision.calibration import Calibration
 from shortory_core.vision.engine import VisionEngine
+from shortory_core.vision.profiles import Profile
 
 
 def add_recording(store: Store, project_id: int, viewer: str, data: bytes | BinaryIO,
@@ -54,8 +56,10 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
 
 
 def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], *,
-                    fps: float = 5.0, progress: Progress | None = None) -> int:
+                    fps: float = 5.0, progress: Progress | None = None,
+                    profile: Profile | None = None) -> int:
     """Analyse a ``recording`` session's video and replace its samples; returns their count.
+    A viewer ``profile`` (the session's viewer's, see ``viewer_profile``) reads the emotions.
 
     The samples are written in one transaction only when the whole recording was read, so a
     failed run keeps the previous samples (the job that runs this settles the status).
@@ -64,9 +68,16 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
     if session is None or session["kind"] != "recording":
         raise ShortoryError(f"No recorded reaction session {session_id}.")
     store.set_session_status(session_id, "analysing")
-    analyses = analyse_recording(store.media_path(session["source_path"]), engines,
-                                 fps=fps, progress=progress)
+    analyses = analyse_recording(
+        store.media_path(session["source_path"]), engines, fps=fps, progress=progress,
+        calibration=Calibration.from_profile(profile) if profile else None)
     rows = sample_rows(analyses, session["time_offset"])
     store.replace_samples(session_id, rows)
     store.set_session_status(session_id, "analysed", ended=True)
     return len(rows)
+
+
+def viewer_profile(store: Store, session_id: int, engine: VisionEngine) -> Profile | None:
+    """The stored profile of this session's viewer for the engine's emotion model, if any."""
+    session = store.session(session_id)
+    return store.profile(session["viewer"], engine.emotion.card.name) if session else None

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError, storage_faults
@@ -36,6 +37,9 @@ from shortory_core.records import (
 )
 from shortory_core.sources.comment_columns import CommentColumns, CommentRow
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
+
+if TYPE_CHECKING:
+    from shortory_core.vision.profiles import Profile
 
 DB_NAME = "shortory.sqlite3"
 BUSY_TIMEOUT_S = 30.0
@@ -473,6 +477,37 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO page_settings (project_id, page, data) "
                          "VALUES (?, ?, ?)", (project_id, page, json.dumps(data)))
+
+    # -- viewer profiles ---------------------------------------------------------------------
+
+    def save_profile(self, profile: Profile) -> None:
+        """Keep ``profile`` for its viewer and model, replacing an older one."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO viewer_profiles (viewer, model, data, "
+                         "created_at) VALUES (?, ?, ?, ?)",
+                         (profile.name, profile.model, profile.to_json(), time.time()))
+
+    def profile(self, viewer: str, model: str) -> Profile | None:
+        from shortory_core.vision.profiles import Profile  # the vision stack, only when asked
+
+        with self.reading() as conn:
+            row = conn.execute("SELECT data FROM viewer_profiles WHERE viewer = ? AND "
+                               "model = ?", (viewer, model)).fetchone()
+        return Profile.from_json(viewer, model, row["data"]) if row else None
+
+    def profiles(self) -> list[dict]:
+        """Every stored profile: viewer, model, created_at and the faces per emotion."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT viewer, model, data, created_at FROM viewer_profiles "
+                                "ORDER BY viewer, model").fetchall()
+        return [{"viewer": r["viewer"], "model": r["model"], "created_at": r["created_at"],
+                 "faces": json.loads(r["data"])["counts"]} for r in rows]
+
+    def delete_profile(self, viewer: str) -> int:
+        """Forget a viewer's profiles (for every model); returns how many there were."""
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM viewer_profiles WHERE viewer = ?",
+                                (viewer,)).rowcount
 
     # -- moments -----------------------------------------------------------------------------
 

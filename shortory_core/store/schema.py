@@ -162,6 +162,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (project_id, page)
     );
     """,
+    # 8: viewer profiles (vision/profiles.py), one per viewer name and emotion model: a
+    # profile's prototypes live in one model's feature space.
+    """
+    CREATE TABLE viewer_profiles (
+        viewer      TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (viewer, model)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

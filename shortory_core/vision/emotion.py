@@ -25,6 +25,7 @@ PROBABILITY_SLACK = 0.05
 class EmotionScores:
     raw: dict[str, float]  # the model's own classes
     product: dict[str, float]  # the five product emotions
+    features: np.ndarray  # what viewer profiles compare: the embedding, else log-probabilities
 
     @property
     def dominant(self) -> str:
@@ -53,6 +54,10 @@ class EmotionClassifier(OnnxModel):
         super().__init__(card, threads)
         self.margin = int(card.extra.get("face_margin_px", 10))
         self.batched = not isinstance(self.session.get_inputs()[0].shape[0], int)
+        outputs = [o.name for o in self.session.get_outputs()]
+        # A card's model may export its penultimate layer as "embedding" (convert_model.py
+        # does for Shortory's own models); profiles compare faces there when it exists.
+        self._embedding = outputs.index("embedding") if "embedding" in outputs else None
         self._product_index = [
             [i for i, label in enumerate(card.labels) if card.product_mapping.get(label) == e]
             for e in PRODUCT_EMOTIONS
@@ -80,13 +85,15 @@ class EmotionClassifier(OnnxModel):
     def classify_tensors(self, batch: np.ndarray) -> list[EmotionScores]:
         """Scores for preprocessed inputs (N, H, W, C)."""
         if self.batched:
-            outputs = self.session.run(None, {self.input_name: batch})[0]
+            outputs = self.session.run(None, {self.input_name: batch})
         else:
-            outputs = np.concatenate([self.session.run(None, {self.input_name: b[None]})[0]
-                                      for b in batch])
-        return [self._scores(row) for row in outputs]
+            each = [self.session.run(None, {self.input_name: b[None]}) for b in batch]
+            outputs = [np.concatenate(parts) for parts in zip(*each, strict=True)]
+        embeddings = outputs[self._embedding] if self._embedding is not None else None
+        return [self._scores(row, None if embeddings is None else embeddings[i])
+                for i, row in enumerate(outputs[0])]
 
-    def _scores(self, row: np.ndarray) -> EmotionScores:
+    def _scores(self, row: np.ndarray, embedding: np.ndarray | None) -> EmotionScores:
         probabilities = row.astype(np.float64)
         if probabilities.min() >= 0 and abs(probabilities.sum() - 1.0) < PROBABILITY_SLACK:
             probabilities = probabilities / probabilities.sum()  # an int8 softmax: ±0.5%
@@ -96,4 +103,6 @@ class EmotionClassifier(OnnxModel):
         raw = {label: float(p) for label, p in zip(self.card.labels, probabilities, strict=True)}
         product = {e: float(probabilities[idx].sum()) for e, idx in
                    zip(PRODUCT_EMOTIONS, self._product_index, strict=True)}
-        return EmotionScores(raw, product)
+        features = (embedding.astype(np.float32) if embedding is not None
+                    else np.log(probabilities + 1e-6).astype(np.float32))
+        return EmotionScores(raw, product, features)

@@ -52,6 +52,7 @@ class FrameAnalysis:
     pitch: float = 0.0
     ear: float = 0.0
     extra: dict = field(default_factory=dict)
+    features: np.ndarray | None = field(default=None, repr=False)  # for viewer profiles
 
     @property
     def dominant(self) -> str | None:
@@ -143,6 +144,7 @@ class VisionEngine:
             attention=reading.attention, head_pose=reading.head, eyes_open=reading.eyes,
             gaze=reading.gaze, yaw=reading.yaw, pitch=reading.pitch, ear=reading.ear,
             extra={"all_faces": [s.product for s in scores]} if others else {},
+            features=scores[0].features,
         )
 
     def _choose_viewer(self, faces: list[Face]) -> Face | None:

@@ -4,13 +4,13 @@ Class folders are matched to the model's labels case-insensitively, with common 
 (``anger``/``angry``, ``happiness``/``happy``…). Scores are reported for the model's own
 classes and for the five product emotions (through the card's mapping), with per-class
 precision, recall and F1 and a confusion matrix. Images are face crops by default; with
-``detect`` they are whole photos and the largest detected face is used.
+detectors they are whole photos and the largest detected face is used.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,9 @@ import numpy as np
 
 from shortory_core.errors import ShortoryError
 from shortory_core.vision.cards import PRODUCT_EMOTIONS
-from shortory_core.vision.emotion import EmotionClassifier
+from shortory_core.vision.emotion import EmotionClassifier, EmotionScores
 from shortory_core.vision.face_detector import FaceDetector
+from shortory_core.vision.profiles import Example, Profile
 
 SYNONYMS = {
     "anger": "angry", "mad": "angry", "happiness": "happy", "joy": "happy", "smile": "happy",
@@ -120,16 +121,33 @@ def match_label(folder: str, labels: tuple[str, ...]) -> str | None:
     return next((label for label in labels if label.lower() == name), None)
 
 
-def evaluate_folder(folder: Path, classifier: EmotionClassifier,
-                    detector: FaceDetector | None = None,
-                    progress: Callable[[float], None] | None = None) -> Evaluation:
-    """Score ``classifier`` on every labelled image under ``folder``; ``progress`` hears the
-    fraction of images read (and may raise to stop)."""
+@dataclass
+class LabelledFaces:
+    """A labelled folder as the model read it: each face's true label (an index into the
+    model's labels) and its scores, and what was skipped and why."""
+
+    truth: list[int]
+    scores: list[EmotionScores]
+    skipped: dict[str, str]
+
+    def examples(self, labels: tuple[str, ...], mapping: dict[str, str]) -> list[Example]:
+        """The faces whose class is a product emotion, as profile examples."""
+        return [Example(mapping[labels[t]], np.array([s.product[e] for e in PRODUCT_EMOTIONS]),
+                        s.features)
+                for t, s in zip(self.truth, self.scores, strict=True) if labels[t] in mapping]
+
+
+def read_labelled_folder(folder: Path, classifier: EmotionClassifier,
+                         detectors: Sequence[FaceDetector] = (),
+                         progress: Callable[[float], None] | None = None) -> LabelledFaces:
+    """Score every labelled image under ``folder`` (one sub-folder per class); ``progress``
+    hears the fraction of images read (and may raise to stop). With ``detectors`` the images
+    are whole photos: each detector is tried in turn until one finds a face (the full-range
+    model misses faces that fill the photo, which the short-range one finds)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ShortoryError(f"{folder} is not a folder of class folders.")
     labels = classifier.card.labels
-    mapping = classifier.card.product_mapping
     skipped: dict[str, str] = {}
     items: list[tuple[Path, int]] = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -154,8 +172,8 @@ def evaluate_folder(folder: Path, classifier: EmotionClassifier,
             skipped[f"{path.parent.name}/{path.name}"] = "not a readable image"
             continue
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        if detector is not None:
-            faces = detector.detect(rgb)
+        if detectors:
+            faces = next((found for d in detectors if (found := d.detect(rgb))), [])
             if not faces:
                 skipped[f"{path.parent.name}/{path.name}"] = "no face found"
                 continue
@@ -167,16 +185,31 @@ def evaluate_folder(folder: Path, classifier: EmotionClassifier,
     if not tensors:
         raise ShortoryError(f"None of the {len(items)} images under {folder} could be scored "
                             f"(first reasons: {'; '.join(list(skipped.values())[:3])}).")
-    predictions = []
+    scores: list[EmotionScores] = []
     for start in range(0, len(tensors), BATCH):
-        predictions += classifier.classify_tensors(np.stack(tensors[start:start + BATCH]))
-    raw_guess = [labels.index(max(p.raw, key=p.raw.__getitem__)) for p in predictions]
+        scores += classifier.classify_tensors(np.stack(tensors[start:start + BATCH]))
+    return LabelledFaces(truth, scores, skipped)
+
+
+def evaluate_folder(folder: Path, classifier: EmotionClassifier,
+                    detectors: Sequence[FaceDetector] = (),
+                    progress: Callable[[float], None] | None = None,
+                    profile: Profile | None = None) -> Evaluation:
+    """Score ``classifier`` on every labelled image under ``folder``. With a viewer's
+    ``profile``, the product emotions are read through it (the model's own classes are not:
+    a profile adapts the five product emotions)."""
+    faces = read_labelled_folder(folder, classifier, detectors, progress)
+    labels, mapping = classifier.card.labels, classifier.card.product_mapping
+    products = [s.product for s in faces.scores]
+    if profile is not None:
+        products = [profile.adjust_scores(s.product, s.features) for s in faces.scores]
+    raw_guess = [labels.index(max(s.raw, key=s.raw.__getitem__)) for s in faces.scores]
     product_pairs = [(PRODUCT_EMOTIONS.index(mapping[labels[t]]),
-                      PRODUCT_EMOTIONS.index(p.dominant))
-                     for t, p in zip(truth, predictions, strict=True) if labels[t] in mapping]
+                      PRODUCT_EMOTIONS.index(max(p, key=p.__getitem__)))
+                     for t, p in zip(faces.truth, products, strict=True) if labels[t] in mapping]
     return Evaluation(
-        raw=score(truth, raw_guess, list(labels)),
+        raw=score(faces.truth, raw_guess, list(labels)),
         product=score([t for t, _ in product_pairs], [g for _, g in product_pairs],
                       list(PRODUCT_EMOTIONS)),
-        images=len(truth), skipped=skipped,
+        images=len(faces.truth), skipped=faces.skipped,
     )
