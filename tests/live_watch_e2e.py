@@ -45,6 +45,25 @@ def connect(page) -> None:
     raise RuntimeError("the WebRTC stream did not start")
 
 
+def calibrate(page) -> list[str]:
+    """Follow guided calibration to its end; returns the prompts the page showed."""
+    page.get_by_role("button", name="Calibrate to my face").click()
+    seen: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        prompt = page.locator("strong").filter(has_text=re.compile(
+            r"^(Rest your face|Smile|Look surprised)"))
+        if prompt.count() and (text := prompt.first.inner_text()) not in seen:
+            seen.append(text)
+            if len(seen) == 2:
+                screenshot(page, "calibrate-prompt")
+        if page.get_by_text("Calibrated: your profile is saved").count():
+            screenshot(page, "calibrated")
+            return seen
+        page.wait_for_timeout(200)
+    raise RuntimeError(f"calibration did not finish (prompts seen: {seen})")
+
+
 def main(home: Path, camera: Path, out: Path) -> None:
     env = {"SHORTORY_WEBRTC_LOOPBACK": "1"}
     report: dict = {}
@@ -59,6 +78,7 @@ def main(home: Path, camera: Path, out: Path) -> None:
         page.locator(COMPONENT).wait_for(timeout=60_000)
         connect(page)
         report["connected_at"] = time.time()
+        report["prompts"] = calibrate(page)
 
         page.get_by_role("button", name="▶ Play").click()
         page.wait_for_timeout(6000)

@@ -94,3 +94,8 @@ def test_watching_live_puts_every_sample_on_the_video_time_shown(demo_home: Path
     assert abs(second[0]["video_time"] - report["seeked_to"]) < 1.5  # continues where sought
     assert second[-1]["video_time"] - second[0]["video_time"] > 3.0
     assert report["analysed_fps"] > 10
+    # Guided calibration prompted each face in turn and kept Ada's profile for her next time.
+    assert [p.split(":")[0] for p in report["prompts"]] == [
+        "Rest your face and look at the screen", "Smile", "Look surprised"]
+    profile = store.profile("Ada", "fer-mini-xception")
+    assert profile is not None and set(profile.classes) == {"neutral", "happy", "surprise"}
