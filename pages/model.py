@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.common import jobs, open_store
+from pages.common import confirm_delete, jobs, open_store
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import confusion_figure, per_class_figure
 from shortory_core.jobs.table import listing
 from shortory_core.untrusted import for_markdown
-from shortory_core.vision.cards import default_card
+from shortory_core.vision.cards import EMOTION_MODEL_ENV, default_card, emotion_cards
 from shortory_core.vision.evaluate import Evaluation
 
 store = open_store()
@@ -27,6 +27,30 @@ right.dataframe(pd.DataFrame(
     [(label, card.product_mapping.get(label, "—")) for label in card.labels],
     columns=["model class", "shown as"]), hide_index=True)
 
+with st.expander("All emotion models shipped"):
+    st.dataframe(pd.DataFrame(
+        [{"model": c.name, "active": "✓" if c.name == card.name else "",
+          "input": f"{c.input_size[0]}×{c.input_size[1]} {c.colour}", "notes": c.notes,
+          "license": c.license} for c in emotion_cards()]), hide_index=True)
+    st.caption(f"To use another, start the app with `{EMOTION_MODEL_ENV}=<model>` (its name "
+               "above); the commands read the same setting.")
+
+st.subheader("Viewer profiles")
+profiles = store.profiles()
+if not profiles:
+    st.caption("None yet. A viewer makes one with **Calibrate to my face** on the Watch page, "
+               "or from a folder of their labelled faces with `python -m shortory_core profile "
+               "create NAME FOLDER`. A profile is used for that viewer's live sessions and "
+               "recordings.")
+for profile in profiles:
+    name, faces, remove = st.columns([2, 4, 1], vertical_alignment="center")
+    name.markdown(f"**{for_markdown(profile['viewer'])}** · {for_markdown(profile['model'])}")
+    faces.caption(", ".join(f"{n} {e}" for e, n in profile["faces"].items()))
+    with remove.popover("Delete"):
+        if confirm_delete("this viewer profile", f"profile-{profile['viewer']}-"
+                          f"{profile['model']}", files=False):
+            store.delete_profile(profile["viewer"], profile["model"])
+            st.rerun()
 
 st.subheader("Evaluate on a labelled folder")
 st.caption("One sub-folder per class, named like the model's classes (anger/angry, "

@@ -3,9 +3,14 @@
 import time
 from pathlib import Path
 
+import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from shortory_core.errors import ShortoryError
 from shortory_core.store import Store
+from shortory_core.vision.cards import default_card
+from shortory_core.vision.profiles import Example, fit_profile
 from tests.conftest import FACE_CLIPS, FIXTURES, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,3 +97,35 @@ def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
     app.text_input[0].set_value("/no/such/folder")
     app.button[0].click().run()
     assert "not a folder" in app.error[0].value
+
+
+def test_model_page_lists_models_and_viewer_profiles_and_forgets_one(
+        demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(demo_copy)
+    rng = np.random.default_rng(0)
+    examples = [Example(e, rng.dirichlet(np.ones(5)), rng.normal(size=8) + k)
+                for k, e in enumerate(("neutral", "happy")) for _ in range(2)]
+    for viewer in ("Ada", "Bo"):
+        store.save_profile(fit_profile(viewer, "fer-mini-xception", examples))
+    monkeypatch.setenv("SHORTORY_EMOTION_MODEL", "face-api-expression")
+    app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=60).run()
+    assert not app.exception
+    assert app.title[0].value == "Model · face-api-expression"  # the chosen model is used
+    models = next(d.value for d in app.dataframe if "active" in d.value.columns)
+    assert {"fer-mini-xception", "face-api-expression"} <= set(models["model"])
+    assert models.set_index("model").loc["face-api-expression", "active"] == "✓"
+    assert [m.value.split(" · ")[0] for m in app.markdown if "mini" in m.value] == [
+        "**Ada**", "**Bo**"]
+    delete = next(b for b in app.button if b.key == "profile-Ada-fer-mini-xception-delete")
+    assert delete.disabled  # not before the box is ticked
+    app.checkbox(key="profile-Ada-fer-mini-xception-sure").check().run()
+    next(b for b in app.button if b.key == "profile-Ada-fer-mini-xception-delete").click().run()
+    assert [p["viewer"] for p in store.profiles()] == ["Bo"]
+
+
+def test_an_unknown_emotion_model_setting_is_refused_with_the_choices(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHORTORY_EMOTION_MODEL", "no-such-model")
+    with pytest.raises(ShortoryError, match="choose from face-api-expression"):
+        default_card("emotion")
+    assert default_card("face_landmarks").name == "face-mesh"  # other kinds ignore it

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shortory_core.config import MODELS_DIR
 from shortory_core.demo import ASSETS
 from shortory_core.reactions.recording import sampled_frames
-from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, load_card
+from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, emotion_cards
 from shortory_core.vision.engine import VisionEngine
 from shortory_core.vision.profiles import Example, fit_profile
 
@@ -102,8 +101,7 @@ def fit_bias(examples: list[Example], steps: int = 300, rate: float = 0.5,
 
 
 def run() -> str:
-    cards = sorted((load_card(p) for p in MODELS_DIR.glob("emotion_*.json")),
-                   key=lambda c: c.name)
+    cards = emotion_cards()
     lines = [f"viewer profiles: {SHOTS} prompts per emotion, {DRAWS} draws, held-out accuracy "
              "on the fixture people (labelled by eye)"]
     for card in cards:

@@ -18,11 +18,10 @@ import cv2
 import numpy as np
 
 from shortory_core.bench.timing import median_seconds, report
-from shortory_core.config import MODELS_DIR
 from shortory_core.demo import ASSETS
 from shortory_core.reactions.recording import analyse_recording, sampled_frames
 from shortory_core.sources.video_file import probe_video
-from shortory_core.vision.cards import default_card, load_card
+from shortory_core.vision.cards import default_card, emotion_cards
 from shortory_core.vision.emotion import EmotionClassifier
 from shortory_core.vision.engine import VisionEngine
 
@@ -104,8 +103,7 @@ def emotion_models(engine: VisionEngine, frame: np.ndarray) -> str:
     first is the default; the ratio is against it)."""
     rgb = frame[:, :, ::-1]
     face = engine.detector.detect(rgb)[0]
-    cards = sorted((load_card(path) for path in MODELS_DIR.glob("emotion_*.json")),
-                   key=lambda c: c.name != default_card("emotion").name)
+    cards = sorted(emotion_cards(), key=lambda c: c.name != default_card("emotion").name)
     rows, baseline = [], None
     for card in cards:
         model = EmotionClassifier(card)

@@ -503,11 +503,12 @@ class Store:
         return [{"viewer": r["viewer"], "model": r["model"], "created_at": r["created_at"],
                  "faces": json.loads(r["data"])["counts"]} for r in rows]
 
-    def delete_profile(self, viewer: str) -> int:
-        """Forget a viewer's profiles (for every model); returns how many there were."""
+    def delete_profile(self, viewer: str, model: str | None = None) -> int:
+        """Forget a viewer's profile for one model, or for every model; returns how many
+        there were."""
         with self.transaction() as conn:
-            return conn.execute("DELETE FROM viewer_profiles WHERE viewer = ?",
-                                (viewer,)).rowcount
+            return conn.execute("DELETE FROM viewer_profiles WHERE viewer = ? AND "
+                                "(? IS NULL OR model = ?)", (viewer, model, model)).rowcount
 
     # -- moments -----------------------------------------------------------------------------
 

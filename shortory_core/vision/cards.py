@@ -8,6 +8,7 @@ labels, input size, colour, normalisation and how its labels map to the product'
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class ModelCard:
     extra: dict = field(default_factory=dict)
     license: str = ""
     source: str = ""
+    notes: str = ""
 
     def normalise(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 pixels (..., H, W[, C]) → float32 in the range the model was trained on."""
@@ -67,7 +69,7 @@ def load_card(path: Path) -> ModelCard:
             labels=tuple(data.get("labels", ())),
             product_mapping=dict(data.get("product_mapping", {})),
             extra=dict(data.get("extra", {})), license=data.get("license", ""),
-            source=data.get("source", ""),
+            source=data.get("source", ""), notes=data.get("notes", ""),
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise ShortoryError(f"Model card {path} is unreadable: {exc}") from exc
@@ -79,8 +81,30 @@ def load_card(path: Path) -> ModelCard:
     return card
 
 
+EMOTION_MODEL_ENV = "SHORTORY_EMOTION_MODEL"
+
+
 def default_card(kind: str, models_dir: Path = MODELS_DIR) -> ModelCard:
-    return load_card(models_dir / DEFAULT_CARDS[kind])
+    """The card of the model used for ``kind``. For emotions, ``$SHORTORY_EMOTION_MODEL``
+    may name another card in ``models_dir`` (its name or file stem) or give a card's path:
+    every page, job and command then uses that model."""
+    chosen = os.environ.get(EMOTION_MODEL_ENV, "").strip() if kind == "emotion" else ""
+    if not chosen:
+        return load_card(models_dir / DEFAULT_CARDS[kind])
+    if Path(chosen).suffix == ".json" and Path(chosen).is_file():
+        return load_card(Path(chosen))
+    cards = emotion_cards(models_dir)
+    match = next((c for c in cards if chosen in (c.name, c.path.stem)), None)
+    if match is None:
+        raise ShortoryError(f"{EMOTION_MODEL_ENV}={chosen!r} names no emotion model; choose "
+                            f"from {', '.join(c.name for c in cards)} or give a card's path.")
+    return match
+
+
+def emotion_cards(models_dir: Path = MODELS_DIR) -> list[ModelCard]:
+    """Every emotion model shipped in ``models_dir``, by name."""
+    cards = (load_card(path) for path in models_dir.glob("*.json"))
+    return sorted((c for c in cards if c.task == "emotion"), key=lambda c: c.name)
 
 
 def open_session(card: ModelCard, threads: int = 1) -> ort.InferenceSession:
