@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
-ensure_venv requirements-dev.txt requirements-convert.txt
+ensure_venv requirements-dev.txt requirements-convert.txt requirements-ray.txt
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build); the fonts make
 # Korean comments and emoji readable in its screenshots; iproute2's `ip` brings up loopback in

@@ -390,6 +390,25 @@ def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
             "width": made.width, "height": made.height, "has_audio": made.has_audio}
 
 
+def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Run a manifest's imports, analyses, panels, highlights and renders (``batch/``)."""
+    from shortory_core.batch.manifest import read_manifest
+    from shortory_core.batch.runner import BatchOptions, BatchRun, summary_table
+
+    manifest = read_manifest(v.input_file(args.manifest, "manifest"))
+    options = BatchOptions(engine=args.engine, address=args.address, workers=args.workers,
+                           fps=args.fps, render=args.render)
+    bar = ProgressBar(not args.json)
+    try:
+        steps = BatchRun(store, manifest, options, bar).run()
+    finally:
+        bar.end()
+    failed = sum(s.status == "failed" for s in steps)
+    return {"manifest": str(manifest.path), "engine": args.engine,
+            "steps": [s.as_dict() for s in steps], "failed": failed,
+            "report": summary_table(steps), "exit_code": EXIT_PARTIAL if failed else 0}
+
+
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
@@ -517,6 +536,18 @@ def build_parser() -> argparse.ArgumentParser:
     panel.add_argument("--min-face-seconds", type=v.MIN_GAP, default=10.0)
     panel.add_argument("--top", type=v.TOP, default=10, help="peaks and windows listed")
 
+    batch = add("batch", cmd_batch, "run a manifest of projects and recordings (resumable)")
+    batch.add_argument("manifest", type=Path, help="CSV or JSON, one row per input")
+    batch.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this machine's job service; ray: a Ray cluster")
+    batch.add_argument("--address", help="ray: 'auto' (a running cluster) or "
+                       "ray://HOST:PORT; default: a local Ray on this machine")
+    batch.add_argument("--workers", type=v.as_argument(v.actors), help="ray: actors "
+                       "(default: the cluster's CPUs)")
+    batch.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
+    batch.add_argument("--render", action="store_true",
+                       help="also render each project's highlights as shorts")
+
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)
     bench.add_argument("--only", action="append", help="a benchmark's name; repeatable")
@@ -540,19 +571,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {for_terminal(message)} (see `{self.prog} --help`)\n")
 
 
+EXIT_PARTIAL = 3  # a batch that finished with some rows failed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a refusal is one line and exit 2, a bug one line and exit 1 (its
-    traceback goes to the log file), Ctrl-C exit 130."""
+    traceback goes to the log file), a batch with failed rows exit 3, Ctrl-C exit 130."""
     args = build_parser().parse_args(argv)
     try:
         store = None
         if args.needs_store:
             store = _open_store(args)
         result = args.func(args, store)
+        code = int(result.pop("exit_code", 0))
         if "report" in result and not args.json:
             print(for_terminal(result["report"]))
         else:
             _print(result, args.json)
+        if code:
+            return code
     except ShortoryError as exc:
         print(for_terminal(f"error: {exc}"), file=sys.stderr)
         return 2

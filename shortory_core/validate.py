@@ -110,6 +110,12 @@ def workers(text: str) -> int:
 MAX_NAME = 120
 
 
+def actors(text: str) -> int:
+    """Ray actors for a batch: at least one (a cluster may have more cores than this
+    machine, so there is no upper bound here beyond a sane one)."""
+    return int(Range("--workers", 1, 100_000, integer=True).parse(text))
+
+
 def viewer_name(text: str) -> str:
     """A viewer's name as profiles and sessions key it: trimmed, non-empty, one line."""
     name = " ".join(text.split())

@@ -122,6 +122,43 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
             "model": card.name, "folder": p["folder"]} | result.as_dict()
 
 
+def panel_job(ctx: JobContext) -> dict[str, Any]:
+    """``panel``: the project's viewers as a panel (quality verdicts, share curves); its peaks
+    are kept as the project's ``panel`` moments."""
+    from shortory_core.panel.grids import load_grids
+    from shortory_core.panel.stats import curves, panel_peaks
+
+    project_id = int(ctx.params["project_id"])
+    ctx.progress(0.1, "Reading every viewer's samples")
+    grids = load_grids(ctx.store, project_id)
+    included = grids.subset(grids.included)
+    peaks = panel_peaks(curves(included)) if len(included.quality) else []
+    ctx.store.replace_moments(project_id, "panel", [
+        {"start": p.time, "end": p.time, "centre": p.time, "score": p.share,
+         "label": p.emotion} | p.as_dict() for p in peaks])
+    return {"summary": f"{len(included.quality)} of {len(grids.quality)} viewers in the "
+                       f"panel; {len(peaks)} panel peaks.",
+            "viewers": len(grids.quality), "included": len(included.quality),
+            "peaks": [p.as_dict() for p in peaks]}
+
+
+def highlights_job(ctx: JobContext) -> dict[str, Any]:
+    """``highlights``: the project's peaks per emotion and of the fused score, kept as its
+    ``highlights`` moments (what the studio would render)."""
+    from dataclasses import asdict
+
+    from shortory_core.highlights.peaks import find_highlights
+    from shortory_core.highlights.timeline import build_timeline
+
+    project_id = int(ctx.params["project_id"])
+    ctx.progress(0.1, "Joining the signals")
+    peaks = find_highlights(build_timeline(ctx.store, project_id))
+    ctx.store.replace_moments(project_id, "highlights", [
+        {"start": p.start, "end": p.end, "centre": p.time, "score": p.score,
+         "label": p.kind} | asdict(p) for p in peaks])
+    return {"summary": f"{len(peaks)} highlights.", "peaks": [asdict(p) for p in peaks]}
+
+
 def preview_job(ctx: JobContext) -> dict[str, Any]:
     """``preview``: the small copy of a project's video that the pages show."""
     project_id = int(ctx.params["project_id"])
@@ -163,4 +200,6 @@ KINDS: dict[str, JobKind] = {kind.name: kind for kind in (
     JobKind("import", "io", import_job, None, "Import files"),
     JobKind("fetch", "io", fetch_job, None, "Download from a URL"),
     JobKind("comments", "io", comments_job, None, "Import comments"),
+    JobKind("panel", "analysis", panel_job, None, "Panel aggregates"),
+    JobKind("highlights", "analysis", highlights_job, None, "Find highlights"),
 )}

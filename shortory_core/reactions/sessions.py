@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import BinaryIO
 
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
+from shortory_core.sources.media_urls import readable_media
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.store import Store
 from shortory_core.vision.calibration import Calibration
@@ -55,6 +58,26 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
     return session_id
 
 
+def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
+                   time_offset: float, meta: dict | None = None) -> int:
+    """A new recording session that *links* to its media by URL instead of holding a copy
+    (a batch's recordings may be thousands of files on shared or object storage). Deleting
+    the session never touches the linked file."""
+    return store.create_session(project_id, viewer.strip() or "Viewer", "recording",
+                                time_offset=time_offset, meta=(meta or {}) | {"media_url": url})
+
+
+def session_media(store: Store, session: dict) -> AbstractContextManager[Path]:
+    """A readable local file of the session's recording: its copy in the project, or its
+    linked media (fetched to a temporary file when remote)."""
+    if session["source_path"]:
+        return nullcontext(store.media_path(session["source_path"]))
+    url = session["meta"].get("media_url")
+    if not url:
+        raise ShortoryError(f"Session {session['id']} has no recording to analyse.")
+    return readable_media(url)
+
+
 def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], *,
                     fps: float = 5.0, progress: Progress | None = None,
                     profile: Profile | None = None) -> int:
@@ -68,9 +91,10 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
     if session is None or session["kind"] != "recording":
         raise ShortoryError(f"No recorded reaction session {session_id}.")
     store.set_session_status(session_id, "analysing")
-    analyses = analyse_recording(
-        store.media_path(session["source_path"]), engines, fps=fps, progress=progress,
-        calibration=Calibration.from_profile(profile) if profile else None)
+    with session_media(store, session) as path:
+        analyses = analyse_recording(
+            path, engines, fps=fps, progress=progress,
+            calibration=Calibration.from_profile(profile) if profile else None)
     rows = sample_rows(analyses, session["time_offset"])
     store.replace_samples(session_id, rows)
     store.set_session_status(session_id, "analysed", ended=True)

@@ -1,0 +1,183 @@
+"""A batch manifest: which projects to make or extend, and with what.
+
+CSV (a header row) or JSON (a list of rows, or ``{"rows": [...]}``), one row per input:
+
+| column | what |
+|---|---|
+| ``project`` | a project id, or a name: the project of that name, made if there is none |
+| ``video`` | the project's video, a path or an http(s) URL (only needed to make the project) |
+| ``comments`` | comment dumps to import, ``;``-separated (a JSON list is fine too) |
+| ``recording`` | a reaction recording: a path or a ``file://``, ``s3://``, ``gs://``… URL |
+| ``viewer`` | the recording's viewer (default: the file's name) |
+| ``offset`` | video time (s) at which the recording starts (default 0) |
+| ``group`` | a panel group tag, e.g. ``A`` |
+
+In JSON a row may carry ``"recordings": [{"recording": …, "viewer": …}, …]`` instead of one.
+Rows of one project may be spread out; relative paths are read from the manifest's folder. A
+row with a bad value is reported with its number and left out; the other rows go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from shortory_core.errors import ShortoryError
+from shortory_core.sources.media_urls import media_url
+
+COLUMNS = ("project", "video", "comments", "recording", "viewer", "offset", "group")
+MAX_OFFSET_S = 7 * 86_400.0
+MAX_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RecordingEntry:
+    row: int
+    url: str
+    viewer: str
+    offset: float
+    group: str
+
+
+@dataclass
+class ProjectEntry:
+    """Everything the manifest says about one project, in row order."""
+
+    key: str  # as written: an id or a name
+    rows: list[int] = field(default_factory=list)
+    video: tuple[int, str] | None = None  # (row, path or URL)
+    comments: list[tuple[int, Path]] = field(default_factory=list)
+    recordings: list[RecordingEntry] = field(default_factory=list)
+
+    @property
+    def project_id(self) -> int | None:
+        return int(self.key) if self.key.isdigit() else None
+
+
+@dataclass
+class Manifest:
+    path: Path
+    projects: list[ProjectEntry]
+    problems: list[tuple[int, str]]  # (row, why it was left out)
+
+    @property
+    def recordings(self) -> int:
+        return sum(len(p.recordings) for p in self.projects)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse a manifest; ``ShortoryError`` when the file as a whole is unusable."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ShortoryError(f"{path.name} is over {MAX_BYTES // 2**20} MB: is it a "
+                                "manifest?")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ShortoryError(f"Cannot read the manifest {path}: {exc}") from exc
+    rows = _json_rows(text, path) if path.suffix.lower() == ".json" else _csv_rows(text, path)
+    projects: dict[str, ProjectEntry] = {}
+    problems: list[tuple[int, str]] = []
+    for number, row in rows:
+        try:
+            _add_row(projects, number, row, path.parent)
+        except ValueError as exc:
+            problems.append((number, str(exc)))
+    return Manifest(path, list(projects.values()), problems)
+
+
+def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    if "project" not in header:
+        raise ShortoryError(f"{path.name} needs a header row with a 'project' column (columns: "
+                            f"{', '.join(COLUMNS)}).")
+    reader.fieldnames = header
+    return [(number, row) for number, row in enumerate(reader, start=2)
+            if any((v or "").strip() for k, v in row.items() if k is not None)]
+
+
+def _json_rows(text: str, path: Path) -> list[tuple[int, dict]]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ShortoryError(f"{path.name} is not valid JSON: {exc}") from exc
+    if isinstance(data, dict):
+        data = data.get("rows")
+    if not isinstance(data, list):
+        raise ShortoryError(f"{path.name} must hold a list of rows (or {{\"rows\": [...]}}).")
+    rows: list[tuple[int, dict]] = []
+    for number, row in enumerate(data, start=1):
+        if not isinstance(row, dict):
+            rows.append((number, {"_bad": f"row {number} is not an object"}))
+            continue
+        nested = row.get("recordings")
+        if isinstance(nested, list):
+            base = {k: v for k, v in row.items() if k != "recordings"}
+            rows.append((number, base))
+            rows += [(number, {"project": row.get("project"), **r} if isinstance(r, dict)
+                      else {"_bad": "a recording entry is not an object"}) for r in nested]
+        else:
+            rows.append((number, row))
+    return rows
+
+
+def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Path) -> None:
+    """Add one row; every value is checked before anything is added, so a refused row leaves
+    nothing behind."""
+    if "_bad" in row:
+        raise ValueError(row["_bad"])
+    key = _text(row.get("project"))
+    if not key:
+        raise ValueError("no project")
+    known = projects.get(key)
+    video = _text(row.get("video"))
+    if video:
+        if urlparse(video).scheme not in ("http", "https"):
+            video = str(_resolve(video, base))
+        if known is not None and known.video is not None and known.video[1] != video:
+            raise ValueError(f"a second video for {key!r} (row {known.video[0]} gave one)")
+    comments = row.get("comments")
+    names = comments if isinstance(comments, list) else _text(comments).split(";")
+    recording, entry = _text(row.get("recording")), None
+    if recording:
+        url = media_url(recording, base)
+        viewer = _text(row.get("viewer")) or Path(urlparse(url).path).stem or "Viewer"
+        entry = RecordingEntry(number, url, " ".join(viewer.split())[:120],
+                               _offset(row.get("offset")), _text(row.get("group"))[:40])
+    project = projects.setdefault(key, ProjectEntry(key))
+    project.rows.append(number)
+    if video and project.video is None:
+        project.video = (number, video)
+    project.comments += [(number, _resolve(n, base)) for n in map(_text, names) if n]
+    if entry is not None:
+        project.recordings.append(entry)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _resolve(name: str, base: Path) -> Path:
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _offset(value: object) -> float:
+    text = _text(value)
+    if not text:
+        return 0.0
+    try:
+        offset = float(text)
+    except ValueError:
+        raise ValueError(f"offset {text!r} is not a number of seconds") from None
+    if not math.isfinite(offset) or not 0.0 <= offset <= MAX_OFFSET_S:
+        raise ValueError(f"offset {text} is outside 0–{MAX_OFFSET_S:g} s")
+    return offset

@@ -1,0 +1,349 @@
+"""``batch MANIFEST``: many projects and recorded viewers in one resumable run.
+
+Each step is a job of the job service (``import``/``fetch``, ``comments``, ``analyse``, ``panel``,
+``highlights``, ``render``), so it shows on the pages, and a killed run leaves jobs that
+recovery marks ``interrupted``. A rerun of the same manifest skips what is done:
+
+- a project named in the manifest that exists is used as it is;
+- a comment file already imported into the project (by its path) is not imported again;
+- a recording whose session (same project, media and viewer) is analysed is not analysed again;
+  a session left unfinished by a killed run is analysed again, and its samples replace what
+  is there (the key is ``(session, seq)``), so nothing is ever doubled.
+
+A row that fails (a missing file, an unreadable recording) is reported with its row number;
+the batch goes on with everything that does not depend on it.
+
+Engines: ``local`` runs recordings as ``analyse`` jobs on this process's analysis lane (both
+cores per recording). ``ray`` sends them, in chunks, to actors of a Ray cluster
+(``ray_engine.py``); their rows come back here and this process alone writes the store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
+from shortory_core.batch.tasks import AnalysisTask, plan_tasks
+from shortory_core.errors import describe
+from shortory_core.jobs import Job, JobService, job_service, table
+from shortory_core.reactions.sessions import link_recording
+from shortory_core.sources.media_urls import local_path
+from shortory_core.store import Store
+
+Progress = Callable[[float, str], None]
+POLL_S = 0.2
+ANALYSIS_WEIGHT = 4  # a recording's analysis counts as this many simple steps
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    engine: str = "local"  # "local" or "ray"
+    address: str | None = None  # Ray: None (local Ray), "auto" or "ray://HOST:PORT"
+    workers: int | None = None  # Ray actors (default: the cluster's CPUs)
+    fps: float = 5.0
+    render: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the summary."""
+
+    rows: str
+    project: str
+    step: str
+    status: str  # done | skipped | failed
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"rows": self.rows, "project": self.project, "step": self.step,
+                "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class Pending:
+    """A recording to analyse: its session and manifest entry."""
+
+    session_id: int
+    entry: RecordingEntry
+    project: str
+
+
+@dataclass
+class BatchRun:
+    store: Store
+    manifest: Manifest
+    options: BatchOptions = field(default_factory=BatchOptions)
+    progress: Progress | None = None
+    steps: list[Step] = field(default_factory=list)
+    _done: float = 0.0
+    _total: float = 1.0
+
+    def run(self) -> list[Step]:
+        for row, why in self.manifest.problems:
+            self.steps.append(Step(str(row), "", "manifest", "failed", why))
+        entries = self.manifest.projects
+        self._total = max(1.0, sum(3 + len(e.comments) + ANALYSIS_WEIGHT * len(e.recordings)
+                                   for e in entries))
+        service = job_service(self.store, workers=True)
+        try:
+            projects = {e.key: self._project(service, e) for e in entries}
+            pending: list[Pending] = []
+            for entry in entries:
+                if projects[entry.key] is not None:
+                    self._comments(service, entry, projects[entry.key])
+                    pending += self._sessions(entry, projects[entry.key])
+                else:
+                    self._advance(len(entry.comments) + ANALYSIS_WEIGHT * len(entry.recordings))
+            if pending:
+                if self.options.engine == "ray":
+                    self._analyse_on_ray(pending)
+                else:
+                    self._analyse_locally(service, pending)
+            for entry in entries:
+                if projects[entry.key] is not None:
+                    self._aggregates(service, entry, projects[entry.key])
+                else:
+                    self._advance(2)
+        finally:
+            service.close()
+        self._report(1.0, "Done")
+        return self.steps
+
+    # -- projects and comments ---------------------------------------------------------------
+
+    def _project(self, service: JobService, entry: ProjectEntry) -> int | None:
+        rows = _rows(entry.rows)
+        if entry.project_id is not None:
+            found = self.store.get_project(entry.project_id) is not None
+            self._step(rows, entry.key, "project", "skipped" if found else "failed",
+                       "exists" if found else f"no project {entry.project_id}")
+            self._advance(1)
+            return entry.project_id if found else None
+        same = [s.project.id for s in self.store.list_projects() if s.project.name == entry.key]
+        if same:
+            self._step(rows, entry.key, "project", "skipped", f"exists (id {min(same)})")
+            self._advance(1)
+            return min(same)
+        if entry.video is None:
+            self._step(rows, entry.key, "project", "failed",
+                       "no project of this name and no video to make it from")
+            self._advance(1)
+            return None
+        row, video = entry.video
+        self._report(self._done / self._total, f"{entry.key}: importing the video")
+        kind = "fetch" if video.startswith(("http://", "https://")) else "import"
+        params = ({"url": video, "with_comments": True} if kind == "fetch"
+                  else {"video": video, "name": entry.key})
+        job = self._job(service, kind, params)
+        self._advance(1)
+        if job.status != "done":
+            self._step(str(row), entry.key, "project", "failed", job.error or job.message)
+            return None
+        project_id = int(job.result["project_id"])
+        if kind == "fetch":
+            self.store.rename_project(project_id, entry.key)
+        self._step(str(row), entry.key, "project", "done", job.message)
+        return project_id
+
+    def _comments(self, service: JobService, entry: ProjectEntry, project_id: int) -> None:
+        imported = {r.get("file") for r in self.store.comment_imports(project_id)}
+        for row, path in entry.comments:
+            name = str(path.absolute())
+            if name in imported:
+                self._step(str(row), entry.key, "comments", "skipped", f"{path.name} imported")
+            else:
+                job = self._job(service, "comments", {"project_id": project_id,
+                                                      "file": name, "name": name},
+                                project_id=project_id)
+                self._step(str(row), entry.key, "comments",
+                           "done" if job.status == "done" else "failed",
+                           job.message if job.status == "done" else job.error or job.message)
+                imported.add(name)
+            self._advance(1)
+
+    # -- recordings --------------------------------------------------------------------------
+
+    def _sessions(self, entry: ProjectEntry, project_id: int) -> list[Pending]:
+        """A session per recording (the one made by an earlier run of this manifest, if any);
+        the ones still to analyse."""
+        known = {(s["meta"].get("media_url"), s["viewer"]): s
+                 for s in self.store.sessions(project_id) if s["kind"] == "recording"}
+        pending = []
+        for rec in entry.recordings:
+            session = known.get((rec.url, rec.viewer))
+            if session is not None and session["status"] == "analysed" \
+                    and session["n_samples"]:
+                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", "skipped",
+                           f"analysed ({session['n_samples']} samples)")
+                self._advance(ANALYSIS_WEIGHT)
+                continue
+            path = local_path(rec.url)
+            if path is not None and not path.is_file():
+                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", "failed",
+                           f"no recording at {path}")
+                self._advance(ANALYSIS_WEIGHT)
+                continue
+            if session is None:
+                meta = {"fps": self.options.fps, "detector": "short", "iris": True} | (
+                    {"group": rec.group} if rec.group else {})
+                session_id = link_recording(self.store, project_id, rec.viewer, rec.url,
+                                            time_offset=rec.offset, meta=meta)
+            else:
+                session_id = int(session["id"])
+            pending.append(Pending(session_id, rec, entry.key))
+        return pending
+
+    def _analyse_locally(self, service: JobService, pending: list[Pending]) -> None:
+        jobs = {p.session_id: service.submit("analyse", {"session_id": p.session_id,
+                                                         "fps": self.options.fps},
+                                             subject_id=p.session_id)
+                for p in pending}
+        base = self._done
+        for p in pending:
+            while (job := service.wait(jobs[p.session_id], timeout=POLL_S)).active:
+                running = sum(_job_progress(service, j) for j in jobs.values())
+                self._report((base + ANALYSIS_WEIGHT * running) / self._total,
+                             f"analysing {p.entry.viewer}")
+            self._analysed(p, job.status == "done", job.error or job.message,
+                           int(job.result.get("samples", 0)))
+
+    def _analyse_on_ray(self, pending: list[Pending]) -> None:
+        from shortory_core.batch.ray_engine import RayEngine
+        from shortory_core.vision.cards import default_card
+
+        model = default_card("emotion").name
+        plans: dict[int, list[AnalysisTask]] = {}
+        for p in pending:
+            session = self.store.session(p.session_id)
+            try:
+                plans[p.session_id] = plan_tasks(
+                    p.session_id, p.entry.url, fps=self.options.fps, offset=p.entry.offset,
+                    profile=self.store.profile(session["viewer"], model))
+            except Exception as exc:  # an unreadable recording fails its row only
+                self.store.set_session_status(p.session_id, "failed")
+                self._analysed(p, False, describe(exc), 0)
+        by_session = {p.session_id: p for p in pending if p.session_id in plans}
+        if not by_session:
+            return
+        rows: dict[int, list[dict]] = {sid: [] for sid in by_session}
+        left = {sid: len(tasks) for sid, tasks in plans.items()}
+        errors: dict[int, str] = {}
+        total_tasks = sum(left.values())
+
+        def done(task: AnalysisTask, result: list[dict] | None, error: str, pid: int) -> None:
+            sid = task.session_id
+            if result is None:
+                errors.setdefault(sid, error)
+            else:
+                rows[sid] += result
+            left[sid] -= 1
+            self._advance(ANALYSIS_WEIGHT * len(by_session) / total_tasks)
+            if left[sid] == 0:
+                self._write_session(by_session[sid], rows.pop(sid), errors.get(sid))
+
+        for sid in by_session:
+            self.store.set_session_status(sid, "analysing")
+        engine = RayEngine(self.options.address, self.options.workers)
+        try:
+            engine.run([t for tasks in plans.values() for t in tasks], done)
+        finally:
+            engine.close()
+
+    def _write_session(self, pending: Pending, rows: list[dict], error: str | None) -> None:
+        """The driver is the store's one writer: all of a session's rows in one transaction,
+        replacing any an interrupted run left."""
+        if error is None:
+            rows.sort(key=lambda r: r["seq"])
+            self.store.replace_samples(pending.session_id, rows)
+            self.store.set_session_status(pending.session_id, "analysed", ended=True)
+        else:
+            self.store.set_session_status(pending.session_id, "failed")
+        self._step_for(pending, error is None, error or "", len(rows))
+
+    def _analysed(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
+        self._step_for(pending, ok, why, samples)
+        self._advance(ANALYSIS_WEIGHT)
+
+    def _step_for(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
+        self._step(str(pending.entry.row), pending.project, f"analyse {pending.entry.viewer}",
+                   "done" if ok else "failed", f"{samples} samples" if ok else why)
+
+    # -- aggregates and renders --------------------------------------------------------------
+
+    def _aggregates(self, service: JobService, entry: ProjectEntry, project_id: int) -> None:
+        rows = _rows(entry.rows)
+        for kind in ("panel", "highlights"):
+            job = self._job(service, kind, {"project_id": project_id}, project_id=project_id)
+            self._step(rows, entry.key, kind, "done" if job.status == "done" else "failed",
+                       job.message if job.status == "done" else job.error or job.message)
+            self._advance(1)
+            if kind == "highlights" and job.status == "done" and self.options.render:
+                self._render(service, entry, project_id, job)
+
+    def _render(self, service: JobService, entry: ProjectEntry, project_id: int,
+                highlights: Job) -> None:
+        from shortory_core.highlights.peaks import Peak
+        from shortory_core.highlights.shorts import MentionsByTime, render_peaks
+        from shortory_core.signals.stored_mentions import project_mentions
+
+        peaks = [Peak(**p) for p in highlights.result.get("peaks", [])]
+        video = self.store.get_video(project_id)
+        mentions = MentionsByTime(project_mentions(self.store, project_id,
+                                                   video.duration if video else None))
+        clip_ids = render_peaks(service, project_id, peaks, mentions)
+        while any(c is not None and c.status in ("queued", "rendering")
+                  for c in map(self.store.clip, clip_ids)):
+            self._report(self._done / self._total, f"{entry.key}: rendering")
+            time.sleep(POLL_S)
+        clips = [self.store.clip(i) for i in clip_ids]
+        bad = [c for c in clips if c is None or c.status != "done"]
+        self._step(_rows(entry.rows), entry.key, "render", "failed" if bad else "done",
+                   f"{len(clips) - len(bad)} of {len(clips)} clips rendered"
+                   + (f"; first error: {bad[0].error}" if bad and bad[0] else ""))
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _job(self, service: JobService, kind: str, params: dict, **where: int) -> Job:
+        job_id = service.submit(kind, params, **where)
+        while (job := service.wait(job_id, timeout=POLL_S)).active:
+            self._report((self._done + job.progress) / self._total, job.message or kind)
+        return job
+
+    def _step(self, rows: str, project: str, step: str, status: str, detail: str) -> None:
+        self.steps.append(Step(rows, project, step, status, detail))
+
+    def _advance(self, units: float) -> None:
+        self._done += units
+        self._report(self._done / self._total, "")
+
+    def _report(self, fraction: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(min(fraction, 1.0), message)
+
+
+def _job_progress(service: JobService, job_id: int) -> float:
+    job = table.get(service.store, job_id)
+    return 1.0 if job is None or not job.active else job.progress
+
+
+def _rows(rows: list[int]) -> str:
+    return ", ".join(map(str, rows)) if len(rows) <= 3 else f"{rows[0]}–{rows[-1]}"
+
+
+def summary_table(steps: list[Step]) -> str:
+    """The summary as aligned text columns."""
+    header = ("rows", "project", "step", "status", "detail")
+    lines = [header] + [(s.rows, s.project, s.step, s.status, s.detail) for s in steps]
+    widths = [min(max(len(line[i]) for line in lines), 40) for i in range(4)]
+    out = []
+    for line in lines:
+        out.append("  ".join(cell[:w].ljust(w) for cell, w in zip(line[:4], widths,
+                                                                  strict=True))
+                   + "  " + line[4])
+    done = sum(s.status == "done" for s in steps)
+    skipped = sum(s.status == "skipped" for s in steps)
+    failed = sum(s.status == "failed" for s in steps)
+    out.append(f"{done} done, {skipped} skipped (done before), {failed} failed")
+    return "\n".join(out)

@@ -1,0 +1,65 @@
+"""Analysis tasks: a recording, or one chunk of a long one, and what analysing it returns.
+
+A task carries everything a worker on another machine needs: the media's URL, the span, the
+sampling rate, the offset onto video time and the viewer's profile. It returns store rows, and
+only the driver writes them. Every row's ``seq`` is its place on the recording's sample grid
+(``round(t · fps)``), not a counter: chunks of one recording give disjoint seqs, and a task run
+twice gives the same rows, so with ``(session, seq)`` as the key nothing can be stored twice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from shortory_core.reactions.recording import sampled_frames
+from shortory_core.reactions.timeline import sample_row
+from shortory_core.sources.media_urls import local_path, readable_media
+from shortory_core.sources.video_file import probe_video
+from shortory_core.vision.calibration import Calibration
+from shortory_core.vision.engine import VisionEngine
+from shortory_core.vision.profiles import Profile
+
+CHUNK_S = 60.0
+
+
+@dataclass(frozen=True)
+class AnalysisTask:
+    session_id: int
+    url: str
+    start: float
+    end: float  # inf: to the end of the recording
+    fps: float
+    offset: float  # video time at which the recording starts
+    profile: tuple[str, str, str] | None = None  # (viewer, model, JSON) of the viewer's profile
+    detector: str = "short"
+    iris: bool = True
+
+
+def plan_tasks(session_id: int, url: str, *, fps: float, offset: float,
+               profile: Profile | None = None, chunk_s: float = CHUNK_S) -> list[AnalysisTask]:
+    """One task per ``chunk_s`` of a local recording; a remote one is a single task (its
+    length is not known without fetching it, and each chunk would fetch it again)."""
+    packed = (profile.name, profile.model, profile.to_json()) if profile else None
+    path = local_path(url)
+    duration = probe_video(path).duration if path is not None else math.inf
+    cuts = [k * chunk_s for k in range(max(1, math.ceil(duration / chunk_s)))] \
+        if math.isfinite(duration) else [0.0]
+    ends = [*cuts[1:], math.inf]
+    return [AnalysisTask(session_id, url, start, end, fps, offset, packed)
+            for start, end in zip(cuts, ends, strict=True)]
+
+
+def run_task(engine: VisionEngine, task: AnalysisTask) -> list[dict]:
+    """Analyse one task with ``engine`` (its state is reset first); returns store rows."""
+    engine.reset()
+    calibration = Calibration.from_profile(Profile.from_json(*task.profile)) \
+        if task.profile else None
+    rows = []
+    with readable_media(task.url) as path:
+        for t, rgb in sampled_frames(path, task.fps, task.start, task.end):
+            analysis = engine.analyse(rgb, t, colour="rgb")
+            if calibration is not None:
+                analysis = calibration.apply(analysis)
+            rows.append(sample_row(analysis, round(t * task.fps), t + task.offset, t))
+    return rows
