@@ -399,14 +399,18 @@ def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     options = BatchOptions(engine=args.engine, address=args.address, workers=args.workers,
                            fps=args.fps, render=args.render)
     bar = ProgressBar(not args.json)
+    run = BatchRun(store, manifest, options, bar)
     try:
-        steps = BatchRun(store, manifest, options, bar).run()
+        steps = run.run()
     finally:
         bar.end()
     failed = sum(s.status == "failed" for s in steps)
+    timing = "".join(f"\n{name.replace('_s', '')}: {seconds:.1f} s"
+                     for name, seconds in run.timings.items())
     return {"manifest": str(manifest.path), "engine": args.engine,
             "steps": [s.as_dict() for s in steps], "failed": failed,
-            "report": summary_table(steps), "exit_code": EXIT_PARTIAL if failed else 0}
+            "timings": {k: round(v, 2) for k, v in run.timings.items()},
+            "report": summary_table(steps) + timing, "exit_code": EXIT_PARTIAL if failed else 0}
 
 
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:

@@ -77,6 +77,7 @@ class BatchRun:
     options: BatchOptions = field(default_factory=BatchOptions)
     progress: Progress | None = None
     steps: list[Step] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds, for the summary
     _done: float = 0.0
     _total: float = 1.0
 
@@ -97,10 +98,12 @@ class BatchRun:
                 else:
                     self._advance(len(entry.comments) + ANALYSIS_WEIGHT * len(entry.recordings))
             if pending:
+                started = time.perf_counter()
                 if self.options.engine == "ray":
                     self._analyse_on_ray(pending)
                 else:
                     self._analyse_locally(service, pending)
+                self.timings["analysis_s"] = time.perf_counter() - started
             for entry in entries:
                 if projects[entry.key] is not None:
                     self._aggregates(service, entry, projects[entry.key])
@@ -245,7 +248,10 @@ class BatchRun:
 
         for sid in by_session:
             self.store.set_session_status(sid, "analysing")
+        started = time.perf_counter()
         engine = RayEngine(self.options.address, self.options.workers)
+        engine.pids()  # every actor up, its engine's code loaded: what start-up costs
+        self.timings["engine_start_s"] = time.perf_counter() - started
         try:
             engine.run([t for tasks in plans.values() for t in tasks], done)
         finally:

@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "live": "shortory_core.bench.live",
     "panel": "shortory_core.bench.panel",
     "profiles": "shortory_core.bench.profiles",
+    "batch": "shortory_core.bench.batch",
 }
 
 
