@@ -15,13 +15,16 @@ import pytest
 
 from shortory_core.batch.manifest import read_manifest
 from shortory_core.batch.runner import BatchOptions, BatchRun
+from shortory_core.batch.tasks import plan_tasks, run_task
 from shortory_core.bench.vision import loop_recording
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs.table import listing
+from shortory_core.reactions.sessions import link_recording
 from shortory_core.store import Store
 from shortory_core.store.db import DB_NAME
-from tests.conftest import FACE_CLIPS
+from shortory_core.vision.engine import VisionEngine
+from tests.conftest import FACE_CLIPS, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = {"Ada": "reaction_smile_man.mp4", "Bo": "reaction_expressions_woman.mp4",
@@ -242,3 +245,34 @@ def test_a_driver_killed_mid_run_resumes_and_stores_each_sample_once(
     assert all(s.status == "done" for s in done)
     assert samples_by_viewer(Store(home), "Panel") == samples_by_viewer(
         Store(tmp_path / "calm"), "Panel")
+
+
+def test_chunks_of_a_long_recording_key_every_sample_once(inputs: Path) -> None:
+    url = (inputs / "long-a.mp4").as_uri()
+    chunks = plan_tasks(1, url, fps=5.0, offset=3.0, chunk_s=10.0)
+    whole = plan_tasks(1, url, fps=5.0, offset=3.0, chunk_s=1000.0)
+    assert len(chunks) >= 4 and len(whole) == 1
+    engine = VisionEngine(use_iris=False)
+    pieces = [run_task(engine, task) for task in chunks]
+    seqs = [r["seq"] for rows in pieces for r in rows]
+    one = run_task(engine, whole[0])
+    assert seqs == [r["seq"] for r in one] == list(range(len(one)))  # no gap, no double
+    assert [r["video_time"] for rows in pieces for r in rows] == [r["video_time"] for r in one]
+    assert one[0]["video_time"] == 3.0
+
+
+def test_a_recording_on_another_filesystem_is_read_through_fsspec(demo_copy: Path) -> None:
+    import fsspec
+
+    store = Store(demo_copy)
+    with fsspec.open("memory://panel/bo.mp4", "wb") as remote:
+        remote.write((FACE_CLIPS / CLIPS["Bo"]).read_bytes())
+    session = link_recording(store, store.demo_project_id(), "Bo", "memory://panel/bo.mp4",
+                             time_offset=0.0)
+    job = run_job(store, "analyse", {"session_id": session, "fps": 5.0})
+    assert job.status == "done" and len(store.samples(session)) == 59
+    missing = link_recording(store, store.demo_project_id(), "Cy", "nosuchfs://bucket/cy.mp4",
+                             time_offset=0.0)
+    failed = run_job(store, "analyse", {"session_id": missing, "fps": 5.0})
+    assert failed.status == "failed" and "Cannot read nosuchfs://bucket/cy.mp4" in failed.error
+    assert store.session(missing)["status"] == "failed"

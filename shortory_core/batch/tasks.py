@@ -38,13 +38,14 @@ class AnalysisTask:
 
 def plan_tasks(session_id: int, url: str, *, fps: float, offset: float,
                profile: Profile | None = None, chunk_s: float = CHUNK_S) -> list[AnalysisTask]:
-    """One task per ``chunk_s`` of a local recording; a remote one is a single task (its
-    length is not known without fetching it, and each chunk would fetch it again)."""
+    """A local recording in equal chunks of about ``chunk_s`` (a 61 s recording is one task,
+    not a 60 s one and a 1 s one); a remote one is a single task (its length is not known
+    without fetching it, and each chunk would fetch it again)."""
     packed = (profile.name, profile.model, profile.to_json()) if profile else None
     path = local_path(url)
-    duration = probe_video(path).duration if path is not None else math.inf
-    cuts = [k * chunk_s for k in range(max(1, math.ceil(duration / chunk_s)))] \
-        if math.isfinite(duration) else [0.0]
+    duration = probe_video(path).duration if path is not None else 0.0
+    chunks = max(1, round(duration / chunk_s))
+    cuts = [k * duration / chunks for k in range(chunks)]
     ends = [*cuts[1:], math.inf]
     return [AnalysisTask(session_id, url, start, end, fps, offset, packed)
             for start, end in zip(cuts, ends, strict=True)]
