@@ -183,6 +183,19 @@ def test_ray_analyses_like_the_local_engine_and_keeps_the_store_single_writer(
         assert gap < 0.05, viewer
 
 
+def busy_workers() -> list[int]:
+    """Ray titles a worker process ``ray::VisionWorker.analyse`` while it runs that task."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"ray::VisionWorker.analyse" in (
+                    proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:  # gone meanwhile
+            continue
+    return pids
+
+
 def test_a_ray_worker_killed_mid_task_is_retried_and_nothing_is_lost_or_doubled(
         inputs: Path, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, [
@@ -195,8 +208,7 @@ def test_a_ray_worker_killed_mid_task_is_retried_and_nothing_is_lost_or_doubled(
     def kill_one_mid_task() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not killed:
-            busy = subprocess.run(["pgrep", "-f", "ray::VisionWorker.analyse"],
-                                  capture_output=True, text=True).stdout.split()
+            busy = busy_workers()
             if busy:
                 time.sleep(0.5)  # well inside the task (40 s of video: a few seconds)
                 os.kill(int(busy[0]), signal.SIGKILL)
