@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # What a remote cluster's workers get as their working directory (the code and models/).
 UPLOAD_EXCLUDES = [".venv", ".git", "build", "training/runs", "**/__pycache__"]
 
-Done = Callable[[AnalysisTask, list[dict] | None, str, int], None]  # rows, error, actor pid
+Done = Callable[[AnalysisTask, list[dict] | None, str], None]  # the task, its rows or error
 
 
 class VisionWorker:
@@ -43,14 +43,14 @@ class VisionWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def analyse(self, task: AnalysisTask) -> tuple[list[dict], int]:
+    def analyse(self, task: AnalysisTask) -> list[dict]:
         from shortory_core.batch.tasks import run_task
         from shortory_core.vision.engine import VisionEngine
 
         key = (task.detector, task.iris)
         if key not in self._engines:
             self._engines[key] = VisionEngine(detector=task.detector, use_iris=task.iris)
-        return run_task(self._engines[key], task), os.getpid()
+        return run_task(self._engines[key], task)
 
 
 class RayEngine:
@@ -91,30 +91,27 @@ class RayEngine:
         """The process id of every actor now (a restarted actor has a new one)."""
         return self._ray.get([a.pid.remote() for a in self.actors])
 
-    def run(self, tasks: list[AnalysisTask], done: Done,
-            stop: Callable[[], bool] = lambda: False) -> None:
+    def run(self, tasks: list[AnalysisTask], done: Done) -> None:
         """Run every task; ``done`` hears each one's rows (or its error) as it finishes."""
         ray = self._ray
         waiting = deque(tasks)
         running: dict = {}  # ObjectRef → (task, actor index)
         load = [0] * len(self.actors)
         while waiting or running:
-            while waiting and not stop() and min(load) < IN_FLIGHT:
+            while waiting and min(load) < IN_FLIGHT:
                 index = load.index(min(load))
                 task = waiting.popleft()
                 running[self.actors[index].analyse.remote(task)] = (task, index)
                 load[index] += 1
-            if not running:
-                break
             ready, _ = ray.wait(list(running), num_returns=1)
             task, index = running.pop(ready[0])
             load[index] -= 1
             try:
-                rows, pid = ray.get(ready[0])
+                rows = ray.get(ready[0])
             except Exception as exc:  # the task raised, or its retries ran out
-                done(task, None, describe(getattr(exc, "cause", None) or exc), -1)
+                done(task, None, describe(getattr(exc, "cause", None) or exc))
             else:
-                done(task, rows, "", pid)
+                done(task, rows, "")
 
     def close(self) -> None:
         for actor in self.actors:

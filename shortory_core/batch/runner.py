@@ -235,7 +235,7 @@ class BatchRun:
         errors: dict[int, str] = {}
         total_tasks = sum(left.values())
 
-        def done(task: AnalysisTask, result: list[dict] | None, error: str, pid: int) -> None:
+        def done(task: AnalysisTask, result: list[dict] | None, error: str) -> None:
             sid = task.session_id
             if result is None:
                 errors.setdefault(sid, error)
