@@ -184,3 +184,24 @@ def test_guided_calibration_prompts_fits_and_keeps_the_viewers_profile(tmp_path:
                              viewer="Ada", profile=kept)
     assert restarted.status().profile  # a returning viewer is read through it at once
     restarted.stop()
+
+
+def test_the_smile_clip_segments_make_a_profile_that_keeps_every_reading(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The smile clip, labelled by eye: its neutral start and end and its smile. The model
+    already reads him right; his profile must keep it so."""
+    frames = labelled_frames("reaction_smile_man.mp4")
+    prompts: list[tuple[str, np.ndarray]] = []
+    for label in ("neutral", "happy"):
+        prompts += [f for f in frames if f[0] == label][:2]
+    rest = [f for f in frames if not any(f[1] is p[1] for p in prompts)]
+    data = str(tmp_path / "data")
+    made = cli_json(capsys, "--data-dir", data, "profile", "create", "Min",
+                    str(write_faces(tmp_path / "prompts", prompts)), "--detect")
+    assert made["faces"] == {"happy": 2, "neutral": 2}
+    held_out = str(write_faces(tmp_path / "held-out", rest))
+    plain = cli_json(capsys, "--data-dir", data, "evaluate", held_out, "--detect")
+    adapted = cli_json(capsys, "--data-dir", data, "evaluate", held_out, "--detect",
+                       "--profile", "Min")
+    assert adapted["images"] == len(rest) >= 20
+    assert adapted["product"]["accuracy"] >= max(plain["product"]["accuracy"], 0.95)
