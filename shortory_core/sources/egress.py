@@ -148,8 +148,7 @@ class EgressGuard:
     def _watch(self) -> None:
         """At the overall deadline, close every connection (and stop accepting)."""
         if not self._closed.wait(max(self._deadline - time.monotonic(), 0.0)):
-            self._note(f"the fetch took longer than {self.policy.overall_s:g} s "
-                       f"({OVERALL_ENV})")
+            self._note_overall()
             self._close_all()
 
     def _serve(self, client: socket.socket) -> None:
@@ -187,12 +186,17 @@ class EgressGuard:
         while not self._closed.is_set():
             wait = min(self.policy.stall_s, self._deadline - time.monotonic())
             if wait <= 0:
+                # Said here too: this connection may close before the deadline's watcher
+                # thread runs, and the client's error must carry the reason.
+                self._note_overall()
                 return
             ready, _, _ = select.select(list(pair), [], [], wait)
             if not ready:
                 if self._deadline - time.monotonic() > 0:
                     self._note(f"{where} sent nothing for {self.policy.stall_s:g} s "
                                f"({STALL_ENV})")
+                else:
+                    self._note_overall()
                 return
             for sock in ready:
                 data = sock.recv(65536)
@@ -201,6 +205,9 @@ class EgressGuard:
                 pair[sock].sendall(data)
 
     # -- bookkeeping --------------------------------------------------------------------------
+
+    def _note_overall(self) -> None:
+        self._note(f"the fetch took longer than {self.policy.overall_s:g} s ({OVERALL_ENV})")
 
     def _note(self, problem: str) -> None:
         with self._lock:
