@@ -146,10 +146,21 @@ def test_studio_renders_show_progress_and_one_can_be_cancelled(home_page, tmp_pa
     page.get_by_text("Vertical 9:16, follows the face").click()  # slower: time to cancel
     page.get_by_role("button", name="Render").click()
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
-    cancel = page.get_by_role("button", name="Cancel").last  # a queued short of this tab
-    cancel.wait_for(timeout=60_000)
-    cancel.click()
     store = Store(tmp_path / "home")
+    # Cancel a queued short of this tab. The page redraws its job list every second, so a
+    # click can land on a row whose render just finished: then cancel the next one still
+    # queued.
+    deadline = time.monotonic() + 60
+    while not any(c.status == "cancelled" for c in store.clips(1)):
+        assert time.monotonic() < deadline, "no render could be cancelled"
+        assert any(c.status == "queued" for c in store.clips(1)), "every render had finished"
+        cancel = page.get_by_role("button", name="Cancel").last
+        cancel.wait_for(timeout=60_000)
+        cancel.click()
+        settled = time.monotonic() + 3
+        while time.monotonic() < settled and not any(
+                c.status == "cancelled" for c in store.clips(1)):
+            time.sleep(0.2)
     deadline = time.monotonic() + 240
     while any(c.status in ("queued", "rendering") for c in store.clips(1)):
         assert time.monotonic() < deadline, "renders never finished"
