@@ -9,35 +9,28 @@ import numpy as np
 import pytest
 
 from shortory_core.bench.profiles import labelled_faces, measure_lift
+from shortory_core.bench.profiles import labelled_frames as spans_of
 from shortory_core.cli import main
 from shortory_core.live.analyser import LiveAnalyser
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import SentLog
 from shortory_core.live.writer import SampleWriter
-from shortory_core.reactions.recording import sampled_frames
 from shortory_core.reactions.sessions import add_recording
 from shortory_core.store import Store
 from shortory_core.vision.calibration import Prompt
-from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, emotion_cards
+from shortory_core.vision.cards import ModelCard, emotion_cards
 from shortory_core.vision.engine import VisionEngine
 from shortory_core.vision.profiles import Example, fit_profile
 from tests.conftest import FACE_CLIPS, run_job
 from tests.test_live import FakeTime, deliver
 
 WOMAN = FACE_CLIPS / "reaction_expressions_woman.mp4"
-SPANS = json.loads((FACE_CLIPS / "expressions.json").read_text())["clips"]
 FER2013_CARDS = [c for c in emotion_cards() if "FER2013" in c.source]
 
 
 def labelled_frames(clip: str, fps: float = 10.0) -> list[tuple[str, np.ndarray]]:
     """(label, RGB frame) for every frame of a fixture clip inside a span labelled by eye."""
-    out = []
-    for t, rgb in sampled_frames(FACE_CLIPS / clip, fps):
-        label = next((e for e, spans in SPANS[clip].items()
-                      if any(a <= t <= b for a, b in spans)), None)
-        if label:
-            out.append((label, rgb))
-    return out
+    return [(label, rgb) for _, label, rgb in spans_of(clip, fps) if label]
 
 
 def write_faces(folder: Path, frames: list[tuple[str, np.ndarray]]) -> Path:
@@ -134,8 +127,7 @@ def test_recording_analysis_reads_the_viewers_frown_through_their_profile(
         for _, rgb in [f for f in frames if f[0] == label][:2]:
             engine.reset()
             analysis = engine.analyse(rgb, 0.0, colour="rgb")
-            examples.append(Example(label, np.array(
-                [analysis.emotions[e] for e in PRODUCT_EMOTIONS]), analysis.features))
+            examples.append(Example.of(label, analysis.emotions, analysis.features))
     store.save_profile(fit_profile("Ada", engine.emotion.card.name, examples))
     angry_share = {}
     for viewer in ("Ada", "Someone else"):

@@ -124,11 +124,11 @@ class BatchRun:
                        "exists" if found else f"no project {entry.project_id}")
             self._advance(1)
             return entry.project_id if found else None
-        same = [s.project.id for s in self.store.list_projects() if s.project.name == entry.key]
+        same = self.store.projects_named(entry.key)
         if same:
-            self._step(rows, entry.key, "project", "skipped", f"exists (id {min(same)})")
+            self._step(rows, entry.key, "project", "skipped", f"exists (id {same[0]})")
             self._advance(1)
-            return min(same)
+            return same[0]
         if entry.video is None:
             self._step(rows, entry.key, "project", "failed",
                        "no project of this name and no video to make it from")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,21 +43,32 @@ class Lift:
         return self.profile - self.before
 
 
+def labelled_clips() -> list[str]:
+    return list(json.loads(LABELS.read_text())["clips"])
+
+
+def labelled_frames(clip: str, fps: float = SAMPLE_FPS
+                    ) -> Iterator[tuple[float, str | None, np.ndarray]]:
+    """(time, label by eye or ``None`` between spans, RGB frame) for a fixture clip."""
+    spans = json.loads(LABELS.read_text())["clips"][clip]
+    for t, rgb in sampled_frames(ASSETS / clip, fps):
+        label = next((e for e, ranges in spans.items()
+                      if any(a <= t <= b for a, b in ranges)), None)
+        yield t, label, rgb
+
+
 def labelled_faces(card: ModelCard) -> dict[str, list[Example]]:
-    """Every labelled fixture frame (at ``SAMPLE_FPS``) with a face, per person (clip)."""
-    spans = json.loads(LABELS.read_text())["clips"]
+    """Every labelled fixture frame (at ``SAMPLE_FPS``) with a face, per person (clip). Every
+    frame goes through the engine, so it follows the face as it would in a recording."""
     engine = VisionEngine(emotion_card=card, use_iris=False)
     people: dict[str, list[Example]] = {}
-    for clip, labels in spans.items():
+    for clip in labelled_clips():
         engine.reset()
         examples = []
-        for t, rgb in sampled_frames(ASSETS / clip, SAMPLE_FPS):
+        for t, label, rgb in labelled_frames(clip):
             analysis = engine.analyse(rgb, t, colour="rgb")
-            emotion = next((e for e, ranges in labels.items()
-                            if any(a <= t <= b for a, b in ranges)), None)
-            if emotion and analysis.face_found and analysis.features is not None:
-                examples.append(Example(emotion, np.array(
-                    [analysis.emotions[e] for e in PRODUCT_EMOTIONS]), analysis.features))
+            if label and analysis.face_found and analysis.features is not None:
+                examples.append(Example.of(label, analysis.emotions, analysis.features))
         people[clip.removesuffix(".mp4")] = examples
     return people
 

@@ -237,6 +237,7 @@ class LiveAnalyser:
                 self.on_profile(calibration.profile)
         return calibration.apply(analysis) if calibration else analysis
 
+
 def annotate(rgb: np.ndarray, analysis: FrameAnalysis, width: int = 320) -> np.ndarray:
     """A small preview: the viewer's face box, dominant emotion and attention."""
     scale = width / rgb.shape[1]

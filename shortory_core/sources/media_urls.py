@@ -59,9 +59,7 @@ def readable_media(url: str) -> Iterator[Path]:
         try:
             with fsspec.open(url, "rb") as remote:
                 shutil.copyfileobj(remote, copy, COPY_CHUNK)
-        except (ImportError, ValueError) as exc:  # no package for the scheme, a bad URL
-            raise SourceError(f"Cannot read {url}: {exc}") from exc
-        except OSError as exc:
-            raise SourceError(f"Cannot read {url}: {exc}") from exc
+        except (ImportError, ValueError, OSError) as exc:  # no package for the scheme, a
+            raise SourceError(f"Cannot read {url}: {exc}") from exc  # bad URL, no such file
         copy.flush()
         yield Path(copy.name)

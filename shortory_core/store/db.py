@@ -197,6 +197,14 @@ class Store:
             conn.execute("UPDATE projects SET name = ? WHERE id = ?",
                          (name.strip()[:200] or "Untitled", project_id))
 
+    def projects_named(self, name: str) -> list[int]:
+        """The ids of the projects with exactly this name, oldest first (without the counts
+        ``list_projects`` gathers over every sample)."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT id FROM projects WHERE name = ? ORDER BY id",
+                                (name,)).fetchall()
+        return [int(r["id"]) for r in rows]
+
     def list_projects(self) -> list[ProjectSummary]:
         """Every project with its counts: the demo first, then the newest."""
         with self.reading() as conn:

@@ -100,8 +100,7 @@ def calibrate_guided(prompted: dict[str, list[FrameAnalysis]], viewer: str, mode
     calibration = calibrate(prompted.get("neutral", []))
     if len(prompted) < 2:
         return calibration
-    examples = [Example(emotion, np.array([a.emotions[e] for e in PRODUCT_EMOTIONS]),
-                        a.features)
+    examples = [Example.of(emotion, a.emotions, a.features)
                 for emotion, frames in prompted.items() for a in frames
                 if a.face_found and a.emotions and a.features is not None]
     return replace(calibration, profile=fit_profile(viewer, model, examples))

@@ -132,8 +132,7 @@ class LabelledFaces:
 
     def examples(self, labels: tuple[str, ...], mapping: dict[str, str]) -> list[Example]:
         """The faces whose class is a product emotion, as profile examples."""
-        return [Example(mapping[labels[t]], np.array([s.product[e] for e in PRODUCT_EMOTIONS]),
-                        s.features)
+        return [Example.of(mapping[labels[t]], s.product, s.features)
                 for t, s in zip(self.truth, self.scores, strict=True) if labels[t] in mapping]
 
 

@@ -44,6 +44,11 @@ class Example:
     probabilities: np.ndarray  # (5,) in PRODUCT_EMOTIONS order
     features: np.ndarray  # (d,)
 
+    @classmethod
+    def of(cls, emotion: str, emotions: Mapping[str, float], features: np.ndarray) -> Example:
+        """A face as the engine or the classifier reports it: ``{emotion: probability}``."""
+        return cls(emotion, _vector(emotions), features)
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -70,7 +75,7 @@ class Profile:
     def adjust_scores(self, emotions: Mapping[str, float], features: np.ndarray
                       ) -> dict[str, float]:
         """The same for one face's ``{emotion: probability}``."""
-        adjusted = self.adjust(np.array([emotions[e] for e in PRODUCT_EMOTIONS]), features)
+        adjusted = self.adjust(_vector(emotions), features)
         return {e: float(p) for e, p in zip(PRODUCT_EMOTIONS, adjusted, strict=True)}
 
     def to_json(self) -> str:
@@ -134,6 +139,10 @@ def _choose(unit: np.ndarray, member: np.ndarray, probabilities: np.ndarray,
         if loss < best - 1e-12:
             best, choice = loss, (blend, temperature)
     return choice
+
+
+def _vector(emotions: Mapping[str, float]) -> np.ndarray:
+    return np.array([emotions[e] for e in PRODUCT_EMOTIONS])
 
 
 def _prototypes(unit: np.ndarray, member: np.ndarray) -> np.ndarray:
