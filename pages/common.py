@@ -15,8 +15,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
 from shortory_core.highlights.shorts import MentionsByTime
-from shortory_core.jobs import JobService, job_service
+from shortory_core.jobs import JobService
 from shortory_core.jobs.table import listing
+from shortory_core.kinds import job_service
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions

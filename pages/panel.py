@@ -19,9 +19,9 @@ from shortory_core.panel.stats import (
     heatmap,
     panel_peaks,
 )
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 CHOICES = {"auto": "automatic", INCLUDE: "always include", EXCLUDE: "always exclude"}
 

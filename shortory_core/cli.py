@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from shortory_core import validate as v
+from shortory_core.config import data_path
 from shortory_core.errors import ShortoryError, SourceError, describe
-from shortory_core.jobs import Job, job_service
-from shortory_core.jobs.logfile import log_failure
+from shortory_core.jobs import Job
 from shortory_core.jobs.table import listing
+from shortory_core.kinds import job_service
+from shortory_core.logs import log_failure
 from shortory_core.records import VideoInfo
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
@@ -604,7 +606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # a bug: one line here, the traceback in the log
-        log_failure(f"command {args.command}", exc, args.data_dir)
+        log_failure(f"command {args.command}", exc, args.data_dir or data_path())
         print(for_terminal(f"error: {describe(exc)}"), file=sys.stderr)
         return 1
     return 0

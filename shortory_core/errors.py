@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from shortory_core.logs import log_path
+
 
 class ShortoryError(Exception):
     """Base class: the message is meant for the user."""
@@ -70,13 +72,11 @@ def storage_error(exc: BaseException, folder: Path) -> StoreError | None:
 def describe(exc: BaseException) -> str:
     """One line a user can act on: our own errors say what to do; anything else is a bug,
     named as such, with where its details are (the log file has the traceback)."""
-    from shortory_core.jobs.logfile import log_path
-
     if isinstance(exc, OSError) and exc.errno in (*_FULL, *_READ_ONLY):
         exc = storage_error(exc, Path(exc.filename or ".").parent) or exc
     if isinstance(exc, ShortoryError):
         text = str(exc)
     else:
         text = (f"Unexpected {type(exc).__name__}: {exc}. This is a bug in Shortory; "
-                f"the details are in {log_path()}.")
+                f"the details are in {log_path() or 'logs/shortory.log in the data folder'}.")
     return " ".join(text.split())[:500] or type(exc).__name__

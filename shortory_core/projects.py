@@ -1,7 +1,7 @@
 """Creating projects from a URL or from files: sources in, store out.
 
 These are the operations the home page and the CLI share (both run them as jobs, see
-``jobs/kinds.py``). A new project is built as a draft in the job's staging folder: the video is
+``kinds/``). A new project is built as a draft in the job's staging folder: the video is
 copied or downloaded there and the comments are parsed, then ``Store.commit_project`` makes it
 visible in one step. A failed, cancelled or killed import therefore leaves no project behind.
 """
@@ -15,14 +15,10 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from shortory_core.errors import SourceError
-from shortory_core.records import ProjectDraft
+from shortory_core.records import CommentColumns, ProjectDraft
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import pack, project_mentions
-from shortory_core.sources.comment_columns import (
-    ColumnsRead,
-    CommentColumns,
-    read_comment_columns,
-)
+from shortory_core.sources.comment_columns import ColumnsRead, read_comment_columns
 from shortory_core.sources.comment_files import MAX_LIKES
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video

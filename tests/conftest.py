@@ -9,7 +9,8 @@ import aiortc  # noqa: F401  (before TensorFlow: see below)
 import pytest
 
 from shortory_core.demo.video import write_demo_video
-from shortory_core.jobs import Job, job_service
+from shortory_core.jobs import Job
+from shortory_core.kinds import job_service
 from shortory_core.store import Store
 
 # aiortc's SRTP binding (pylibsrtp) links the system OpenSSL; TensorFlow, which the conversion
@@ -35,7 +36,7 @@ def short_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the built demo project, built once per test run."""
-    from shortory_core.demo import ensure_demo_project
+    from shortory_core.kinds import ensure_demo_project
 
     root = tmp_path_factory.mktemp("demo-home")
     ensure_demo_project(Store(root))

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from shortory_core.jobs import job_service
+from shortory_core.kinds import job_service
 from shortory_core.store import Store
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from shortory_core.clips.render import RenderError, render_clip
 from shortory_core.clips.rendering import ClipRequest, queue_clips
-from shortory_core.jobs import job_service
 from shortory_core.jobs.table import listing
+from shortory_core.kinds import job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 

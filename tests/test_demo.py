@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from shortory_core.demo import DEMO_REACTIONS, ensure_demo_project
+from shortory_core.demo import DEMO_REACTIONS
 from shortory_core.demo.comments import demo_comment_records
 from shortory_core.demo.video import EVENTS
+from shortory_core.kinds import ensure_demo_project
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 

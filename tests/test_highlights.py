@@ -15,8 +15,8 @@ from shortory_core.highlights.peaks import (
     smooth,
 )
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, grid
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.store import Store
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 
 def test_demo_reactions_and_comments_meet_on_the_events(demo_home: Path) -> None:

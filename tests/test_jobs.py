@@ -21,9 +21,9 @@ import pytest
 
 from shortory_core.clips.rendering import ClipRequest, queue_clips
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs import Job, JobContext, JobKind, JobService, job_service
-from shortory_core.jobs.kinds import KINDS
+from shortory_core.jobs import Job, JobContext, JobKind, JobService
 from shortory_core.jobs.table import get, listing
+from shortory_core.kinds import KINDS, job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 

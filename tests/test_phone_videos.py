@@ -70,7 +70,7 @@ def test_analysis_sees_a_rotated_video_upright(sideways: Path) -> None:
 def test_a_vertical_short_of_a_rotated_video_keeps_the_whole_face(sideways: Path,
                                                                   store: Store) -> None:
     from shortory_core.clips.rendering import ClipRequest, queue_clips
-    from shortory_core.jobs import job_service
+    from shortory_core.kinds import job_service
 
     project_id = run_job(store, "import", {"video": str(sideways)}).result["project_id"]
     assert (store.get_video(project_id).width, store.get_video(project_id).height) == (720, 1280)

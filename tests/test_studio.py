@@ -26,7 +26,7 @@ from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_s
 from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
 from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
-from shortory_core.jobs import job_service
+from shortory_core.kinds import job_service
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store

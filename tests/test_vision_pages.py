@@ -36,7 +36,7 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     """What the page's upload form does: save the file, submit an ``analyse`` job to the
     app's job service, watch it in the store (AppTest cannot upload; Chromium does, in
     test_browser)."""
-    from shortory_core.jobs import job_service
+    from shortory_core.kinds import job_service
     from shortory_core.reactions.sessions import add_recording
 
     store = Store(demo_copy)

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
 from shortory_core.batch.tasks import AnalysisTask, plan_tasks
 from shortory_core.errors import describe
-from shortory_core.jobs import Job, JobService, job_service, table
+from shortory_core.jobs import Job, JobService, table
+from shortory_core.kinds import job_service
 from shortory_core.reactions.sessions import link_recording
 from shortory_core.sources.media_urls import local_path
 from shortory_core.store import Store

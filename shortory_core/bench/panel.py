@@ -17,9 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from shortory_core.records import ProjectDraft, SessionDraft, VideoInfo
+from shortory_core.records import PRODUCT_EMOTIONS, ProjectDraft, SessionDraft, VideoInfo
 from shortory_core.store import Store
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def synthetic_panel(store: Store, faces: FaceSamples, *, viewers: int, duration:
 
 
 def run() -> str:
-    from shortory_core.demo import ensure_demo_project
+    from shortory_core.kinds import ensure_demo_project
     from shortory_core.panel.grids import load_grids
     from shortory_core.panel.stats import PanelOptions, agreement, curves, panel_peaks
 

@@ -18,7 +18,8 @@ import numpy as np
 
 from shortory_core.demo import ASSETS
 from shortory_core.reactions.recording import sampled_frames
-from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, emotion_cards
+from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.vision.cards import ModelCard, emotion_cards
 from shortory_core.vision.engine import VisionEngine
 from shortory_core.vision.profiles import Example, fit_profile
 

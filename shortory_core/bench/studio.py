@@ -23,8 +23,8 @@ from shortory_core.clips.render import ffmpeg_exe, render_clip
 from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.highlights.timeline import ProjectTimeline, grid
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.signals.comment_moments import extract_mentions
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 HOURS = DURATION_S / 3600
 CLIPS = [(3.0 + 20 * i, 23.0 + 20 * i) for i in range(5)]

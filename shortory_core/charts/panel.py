@@ -11,9 +11,9 @@ from plotly.subplots import make_subplots
 from shortory_core.charts.hover import clock
 from shortory_core.charts.palette import ATTENTION_COLOUR, SIGNAL_COLOURS, translucent
 from shortory_core.panel.stats import GroupDifference, PanelCurves, PanelPeak
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_plotly
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 
 def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import ATTENTION_COLOUR, EMOTION_COLOURS
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.evaluate import Scores
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
-from shortory_core.errors import ShortoryError
 from shortory_core.projects import add_comment_file
 from shortory_core.reactions.recording import analyse_recording
 from shortory_core.reactions.timeline import sample_rows
@@ -43,24 +42,6 @@ DEMO_REACTIONS = (
 )
 
 Progress = Callable[[float, str | None], None]  # (fraction, step); may raise to cancel
-
-
-def ensure_demo_project(store: Store, progress: Progress | None = None) -> int:
-    """The demo project's id, building it first (as a foreground ``demo`` job) if this data
-    folder has none."""
-    existing = store.demo_project_id()
-    if existing is not None:
-        return existing
-    from shortory_core.jobs import job_service
-
-    service = job_service(store, workers=False)
-    try:
-        job = service.run(service.submit("demo"), progress)
-    finally:
-        service.close()
-    if job.status != "done":
-        raise ShortoryError(f"The demo project could not be built: {job.message}")
-    return int(job.result["project_id"])
 
 
 def build_demo_once(store: Store, work: Path, progress: Progress) -> int:

@@ -20,7 +20,7 @@ from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
 from shortory_core.highlights.timeline import ProjectTimeline
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 
 EXPRESSIVE = tuple(e for e in PRODUCT_EMOTIONS if e != "neutral")
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shortory_core.records import ClipRecord
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS, ClipRecord
 
 MOOD_WINDOW_S = 180.0
 NEUTRAL_MARGIN = 0.6  # another emotion is the mood once it reaches 60% of neutral

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.store import Store
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 DEFAULT_STEP_S = 0.1
 HOLD_S = 1.0  # a viewer's samples stand for the bins between them up to this gap

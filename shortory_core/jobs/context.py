@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shortory_core.jobs.table as table
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs import table
 from shortory_core.store import Store
 
 PROGRESS_EVERY_S = 0.5

@@ -19,16 +19,13 @@ import shutil
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from shortory_core.jobs import table
+import shortory_core.jobs.table as table
 from shortory_core.jobs.context import staging_root
+from shortory_core.jobs.kind import JobKind
 from shortory_core.jobs.owner import Owner
 from shortory_core.store import Store
 from shortory_core.uploads import uploads_root
-
-if TYPE_CHECKING:
-    from shortory_core.jobs.service import JobKind
 
 UPLOAD_GRACE_S = 3600.0  # an upload this young may belong to a job being submitted now
 log = logging.getLogger(__name__)

@@ -24,35 +24,19 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import shortory_core.jobs.table as table
 from shortory_core.errors import ShortoryError, describe
-from shortory_core.jobs import table
 from shortory_core.jobs.context import Cancelled, JobContext
-from shortory_core.jobs.logfile import setup_logging
+from shortory_core.jobs.kind import JobKind
 from shortory_core.jobs.owner import HEARTBEAT_S, Owner
 from shortory_core.jobs.recovery import recover
+from shortory_core.logs import setup_logging
 from shortory_core.store import Store
 
 WATCH_S = 0.2
 log = logging.getLogger(__name__)
-
-Run = Callable[[JobContext], dict[str, Any]]
-Settle = Callable[[Store, table.Job, str, str], None]
-
-
-@dataclass(frozen=True)
-class JobKind:
-    """One kind of job: what runs it, in which lane, and how its subject is settled when the
-    job ends without finishing (``failed``, ``cancelled`` or ``interrupted``)."""
-
-    name: str
-    lane: str
-    run: Run
-    settle: Settle | None = None
-    title: str = ""
-
 
 class JobService:
     """Runs jobs of one data folder for this process; many processes may share the folder."""

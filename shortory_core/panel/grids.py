@@ -15,8 +15,8 @@ import numpy as np
 
 from shortory_core.highlights.timeline import bridge_gaps
 from shortory_core.panel.quality import Quality, Thresholds, assess
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.store import Store
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 SIGNALS: tuple[str, ...] = (*PRODUCT_EMOTIONS, "attention")
 DEFAULT_STEP_S = 1.0

@@ -28,7 +28,7 @@ from scipy import signal as sp_signal
 from scipy import stats as sp_stats
 
 from shortory_core.panel.grids import SIGNALS, PanelGrids
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 
 MIN_SPREAD = 0.05
 

@@ -1,6 +1,6 @@
 """Recorded reaction sessions: the uploaded video kept in the project, its samples in the store.
 
-Analysis runs as an ``analyse`` job (``jobs/kinds.py``); this module holds what that job and the
+Analysis runs as an ``analyse`` job (``kinds/``); this module holds what that job and the
 pages call.
 """
 

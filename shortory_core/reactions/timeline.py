@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from shortory_core.errors import ShortoryError
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.engine import FrameAnalysis
 
 COLUMNS = ("video_time", "source_time", "face_found", "n_faces", *PRODUCT_EMOTIONS,

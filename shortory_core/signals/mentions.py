@@ -17,7 +17,7 @@ from typing import NamedTuple, overload
 import numpy as np
 import pyarrow as pa
 
-from shortory_core.records import Comment
+from shortory_core.records import Comment, CommentColumns
 from shortory_core.signals.colon_scan import FORMS, scan
 from shortory_core.signals.timestamps import (
     SEPARATOR,
@@ -26,7 +26,6 @@ from shortory_core.signals.timestamps import (
     normalise,
     plain_text,
 )
-from shortory_core.sources.comment_columns import CommentColumns
 
 SNIPPET_CHARS = 60
 

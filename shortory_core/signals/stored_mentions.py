@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from shortory_core.records import MentionSet
+from shortory_core.records import CommentColumns, MentionSet
 from shortory_core.signals.mentions import Mentions, extract_mentions
-from shortory_core.sources.comment_columns import CommentColumns
 from shortory_core.store import Store
 
 # Bump when an extraction rule changes what it finds: stored sets are then rebuilt.

@@ -6,8 +6,8 @@ Arrow's JSON reader parses the file on every core into columns that ``signals.me
 as they are. Only the fields Shortory uses are kept (a dump's photo URLs and the like are
 skipped while parsing).
 
-``CommentColumns`` is that shape, whatever a dump was read by: the import stores comments
-from it and ``signals.mentions`` scans it.
+``records.CommentColumns`` is that shape, whatever a dump was read by: the import stores
+comments from it and ``signals.mentions`` scans it.
 
 Anything Arrow does not take in one go (another format, a malformed line, an unexpected
 field type) is read by ``comment_files.read_comment_file``, which reports each bad record; the
@@ -16,7 +16,6 @@ result is the same comments either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,81 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shortory_core.records import Comment
+from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
                                ("reply", pa.bool_()), ("time", pa.string())])
-
-
-CommentRow = tuple[str, str, str, int, bool, str | None, str]
-
-
-class CommentColumns:
-    """Comments as Arrow columns, in the order ``Comment`` has its fields: what a dump reader
-    fills, what the bulk scan reads and what the store inserts from, without one Python
-    object per comment. A NUL character in a text becomes a space (it means nothing in a
-    comment, and the bulk scan joins texts with it)."""
-
-    NAMES = ("cid", "text", "author", "likes", "is_reply", "parent_cid", "published")
-    TYPES = (pa.string(), pa.large_string(), pa.string(), pa.int64(), pa.bool_(), pa.string(),
-             pa.string())
-
-    def __init__(self, table: pa.Table) -> None:
-        self._columns = {
-            name: (table.column(name).combine_chunks() if name in table.column_names
-                   else pa.nulls(table.num_rows, kind))
-            for name, kind in zip(self.NAMES, self.TYPES, strict=True)}
-        self._rows = table.num_rows
-
-    @classmethod
-    def of(cls, comments: Iterable[Comment] | CommentColumns) -> CommentColumns:
-        if isinstance(comments, CommentColumns):
-            return comments
-        comments = list(comments)
-        table = {name: [getattr(c, name) for c in comments] for name in cls.NAMES}
-        table["text"] = [text.replace("\x00", " ") for text in table["text"]]
-        return cls(pa.table({name: pa.array(table[name], kind)
-                             for name, kind in zip(cls.NAMES, cls.TYPES, strict=True)}))
-
-    @classmethod
-    def from_rows(cls, batches: Iterable[list[CommentRow]]) -> CommentColumns:
-        """Columns from batches of rows in ``NAMES`` order (as the store reads them)."""
-        schema = pa.schema(list(zip(cls.NAMES, cls.TYPES, strict=True)))
-        batches = ([(row[0], row[1].replace("\x00", " "), *row[2:]) for row in batch]
-                   for batch in batches)  # rows stored before NULs were replaced at import
-        tables = [pa.Table.from_arrays(
-            [pa.array(values if kind != pa.bool_() else [bool(v) for v in values], kind)
-             for values, kind in zip(zip(*batch, strict=True), cls.TYPES, strict=True)],
-            schema=schema) for batch in batches if batch]
-        return cls(pa.concat_tables(tables) if tables else schema.empty_table())
-
-    def __len__(self) -> int:
-        return self._rows
-
-    def column(self, name: str) -> pa.Array:
-        return self._columns[name]
-
-    @property
-    def replies(self) -> int:
-        return int(pc.sum(self._columns["is_reply"]).as_py() or 0)
-
-    def take(self, rows: pa.Array | np.ndarray) -> CommentColumns:
-        """The comments at ``rows``, in that order."""
-        return CommentColumns(pa.table({name: column.take(rows)
-                                        for name, column in self._columns.items()}))
-
-    def rows(self, batch: int = 50_000) -> Iterator[CommentRow]:
-        """Every comment as a plain tuple in ``NAMES`` order, converted a batch at a time so
-        that a million comments are never all Python objects at once."""
-        for low in range(0, self._rows, batch):
-            parts = [self._columns[name].slice(low, batch).to_pylist() for name in self.NAMES]
-            for cid, text, author, likes, reply, parent, published in zip(*parts, strict=True):
-                if parent is None and reply and "." in cid:  # a reply's id is PARENT.REPLY
-                    parent = cid.split(".", 1)[0]
-                yield (cid, text, author or "", likes or 0, bool(reply), parent,
-                       published or "")
 
 
 @dataclass

@@ -28,6 +28,8 @@ from shortory_core.records import (
     Chapter,
     ClipRecord,
     Comment,
+    CommentColumns,
+    CommentRow,
     HeatPoint,
     MentionSet,
     Project,
@@ -35,7 +37,6 @@ from shortory_core.records import (
     ProjectSummary,
     VideoInfo,
 )
-from shortory_core.sources.comment_columns import CommentColumns, CommentRow
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:

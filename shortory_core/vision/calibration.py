@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.engine import FrameAnalysis
 from shortory_core.vision.profiles import Example, Profile, fit_profile
 

@@ -17,8 +17,8 @@ import onnxruntime as ort
 
 from shortory_core.config import MODELS_DIR
 from shortory_core.errors import ShortoryError
+from shortory_core.records import PRODUCT_EMOTIONS
 
-PRODUCT_EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "neutral", "surprise")
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 

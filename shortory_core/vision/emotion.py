@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from shortory_core.vision.cards import PRODUCT_EMOTIONS, ModelCard, OnnxModel
+from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.vision.cards import ModelCard, OnnxModel
 
 # Outputs that sum to 1 within this are probabilities (a quantized softmax sums to 1 ± 0.5%);
 # anything else is logits. Taking an int8 model's probabilities for logits and applying

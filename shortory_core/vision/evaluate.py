@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from shortory_core.errors import ShortoryError
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.emotion import EmotionClassifier, EmotionScores
 from shortory_core.vision.face_detector import FaceDetector
 from shortory_core.vision.profiles import Example, Profile

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
+from shortory_core.records import PRODUCT_EMOTIONS
 
 MIN_PER_CLASS = 1
 MIN_CLASSES = 2

@@ -1,6 +1,8 @@
 """Tracebacks go to a log file in the data folder, never to the user.
 
-A job that fails shows one line; the line names this file, where the whole story is.
+A job or command that fails shows one line; the line names this file, where the whole story is.
+This module sits below everything else (configuration and errors included), so any layer can
+log without importing upwards: callers say which data folder they log for.
 """
 
 from __future__ import annotations
@@ -11,17 +13,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from shortory_core.config import data_dir
-
 LOG_NAME = "shortory.log"
 _configured: dict[str, Path] = {}
 
 
-def log_path() -> Path:
-    """The log file in use (the last data folder set up in this process)."""
-    if _configured:
-        return next(reversed(_configured.values()))
-    return data_dir() / "logs" / LOG_NAME
+def log_path() -> Path | None:
+    """The log file in use (the last data folder set up in this process), if any."""
+    return next(reversed(_configured.values())) if _configured else None
 
 
 def setup_logging(root: Path) -> Path:
@@ -46,11 +44,11 @@ def setup_logging(root: Path) -> Path:
     return path
 
 
-def log_failure(what: str, exc: BaseException, root: Path | None = None) -> Path:
-    """Write ``exc`` with its traceback to the log (of ``root``, else the data folder's);
-    returns the file. A data folder that cannot be written logs to the temp folder instead,
-    so the details are never lost nor shown to the user."""
-    path = setup_logging(Path(root) if root is not None else data_dir())
+def log_failure(what: str, exc: BaseException, root: Path) -> Path:
+    """Write ``exc`` with its traceback to the log of the data folder ``root``; returns the
+    file. A data folder that cannot be written logs to the temp folder instead, so the details
+    are never lost nor shown to the user."""
+    path = setup_logging(Path(root))
     if str(path) not in _configured:
         path = setup_logging(Path(tempfile.gettempdir()) / f"shortory-{os.getuid()}")
     logging.getLogger("shortory_core").error("%s failed", what, exc_info=exc)

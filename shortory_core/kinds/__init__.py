@@ -1,0 +1,41 @@
+"""Every kind of background job the app runs, one module per feature, handed to the generic job
+service (``jobs/``) here, so that the service knows no feature and adding a kind edits only this
+folder.
+
+Parameters are plain JSON so that a failed or interrupted job can be run again as it was asked
+(``retry``). A job's subject (a clip, a reaction session) is settled by its kind's ``settle``
+when the job ends without finishing, so no clip stays "rendering" and no session "analysing".
+"""
+
+from __future__ import annotations
+
+from shortory_core.demo import Progress
+from shortory_core.errors import ShortoryError
+from shortory_core.jobs import JobKind, JobService
+from shortory_core.kinds import aggregates, analysis, demo, imports, rendering
+from shortory_core.store import Store
+
+KINDS: dict[str, JobKind] = {kind.name: kind for module in (
+    rendering, analysis, demo, imports, aggregates) for kind in module.KINDS}
+
+
+def job_service(store: Store, *, workers: bool = True) -> JobService:
+    """A service that knows every kind of job the app has (``workers=False``: jobs run only
+    when ``run`` is called, in the caller's thread, as the CLI does)."""
+    return JobService(store, KINDS, workers=workers)
+
+
+def ensure_demo_project(store: Store, progress: Progress | None = None) -> int:
+    """The demo project's id, building it first (as a foreground ``demo`` job) if this data
+    folder has none."""
+    existing = store.demo_project_id()
+    if existing is not None:
+        return existing
+    service = job_service(store, workers=False)
+    try:
+        job = service.run(service.submit("demo"), progress)
+    finally:
+        service.close()
+    if job.status != "done":
+        raise ShortoryError(f"The demo project could not be built: {job.message}")
+    return int(job.result["project_id"])

@@ -1,0 +1,86 @@
+"""The jobs that make files from a project's video: clips and the pages' preview.
+
+Renders run on the render lane one after another, since ffmpeg already uses both cores. A clip
+is built in the job's staging folder and moved into the project's ``clips`` folder only when
+complete, so a killed or cancelled render leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from shortory_core.clips.caption import write_caption
+from shortory_core.clips.preview import PREVIEW_NAME, make_preview
+from shortory_core.clips.reframe import follow_face
+from shortory_core.clips.render import render_clip
+from shortory_core.errors import ShortoryError
+from shortory_core.jobs import Job, JobContext, JobKind
+from shortory_core.store import Store
+
+
+def render_job(ctx: JobContext) -> dict[str, Any]:
+    """The ``render`` job: cut one stored clip into the project's clips folder."""
+    store = ctx.store
+    clip_id = int(ctx.params["clip_id"])
+    clip = store.clip(clip_id)
+    video = store.get_video(clip.project_id) if clip else None
+    if clip is None or video is None:
+        raise ShortoryError(f"Clip {clip_id} or its project's video no longer exists.")
+    store.update_clip(clip_id, status="rendering", progress=0.0)
+    work = ctx.staging()
+    source = store.media_path(video.path)
+    ctx.progress(0.0, "Following the face" if clip.vertical else "Cutting")
+    crop = follow_face(source, clip.start, clip.end, video.width, video.height) \
+        if clip.vertical else None
+    caption = None
+    if clip.meta.get("caption"):
+        title, comment = clip.meta["caption"]
+        caption, _ = write_caption(title, comment, crop.width if crop else video.width,
+                                   work / "caption.png")
+    ctx.progress(0.05, "Cutting")
+    made = render_clip(source, clip.start, clip.end, work / "clip.mp4",
+                       mode=clip.mode,  # type: ignore[arg-type]
+                       crop=crop, caption=caption, cancelled=ctx.cancelled,
+                       progress=lambda fraction: ctx.progress(0.05 + 0.95 * fraction))
+    ctx.check()
+    folder = store.project_media_dir(clip.project_id) / "clips"
+    folder.mkdir(exist_ok=True)
+    final = folder / f"clip-{clip_id}.mp4"
+    os.replace(made, final)
+    store.update_clip(clip_id, status="done", path=store.relative_media_path(final),
+                      progress=1.0)
+    return {"summary": f"Clip {clip.label} rendered.", "clip_id": clip_id}
+
+
+def settle_clip(store: Store, job: Job, status: str, error: str) -> None:
+    """A render that ended without a clip: the clip row says why."""
+    clip_id = job.params.get("clip_id")
+    if clip_id is None or store.clip(int(clip_id)) is None:
+        return
+    reason = {"cancelled": "cancelled", "interrupted": "interrupted: the server stopped "
+              "before this clip was rendered"}.get(status, error)
+    store.update_clip(int(clip_id), status="cancelled" if status == "cancelled" else "failed",
+                      error=reason)
+
+
+def preview_job(ctx: JobContext) -> dict[str, Any]:
+    """``preview``: the small copy of a project's video that the pages show."""
+    project_id = int(ctx.params["project_id"])
+    video = ctx.store.get_video(project_id)
+    if video is None:
+        raise ShortoryError(f"Project {project_id} has no video to preview.")
+    made = make_preview(ctx.store.media_path(video.path), ctx.staging() / PREVIEW_NAME,
+                        video.duration, progress=lambda f: ctx.progress(f, "Making the preview"),
+                        cancelled=ctx.cancelled)
+    final = ctx.store.project_media_dir(project_id) / PREVIEW_NAME
+    os.replace(made, final)
+    ctx.store.set_preview(project_id, ctx.store.relative_media_path(final))
+    size = final.stat().st_size / 1e6
+    return {"summary": f"Preview ready ({size:.0f} MB).", "megabytes": round(size, 1)}
+
+
+KINDS = (
+    JobKind("render", "render", render_job, settle_clip, "Render a clip"),
+    JobKind("preview", "render", preview_job, None, "Make the preview"),
+)
