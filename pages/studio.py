@@ -18,7 +18,6 @@ from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, 
 from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.highlights.peaks import (
     EXPRESSIVE,
-    FusionWeights,
     Peak,
     PeakOptions,
     find_highlights,
@@ -27,6 +26,8 @@ from shortory_core.highlights.peaks import (
 from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import ShortOptions, merge_overlapping, render_peaks
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
+from shortory_core.panel.grids import viewer_verdicts
+from shortory_core.signals.registry import SIGNALS
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -40,10 +41,16 @@ st.title(f"Highlights studio · {for_markdown(project.name)}")
 video = require_video(opened)
 
 sessions = store.sessions(project_id)
-names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions}
+verdicts = viewer_verdicts(store, project_id)
+names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions
+         if verdicts[s["id"]].included}
 chosen = st.multiselect("Viewers (their mean is shown)", list(names), default=list(names),
                         format_func=names.__getitem__,
-                        help="One viewer's reactions, or the mean over several")
+                        help="One viewer's reactions, or the mean over several; the viewers "
+                             "the panel excludes are left out here too")
+if excluded := [q for q in verdicts.values() if not q.included]:
+    st.caption("Left out, as on the Panel page: " + "; ".join(
+        f"{for_markdown(q.viewer)} ({q.reason})" for q in excluded))
 
 
 @st.cache_data(show_spinner="Joining the signals…", max_entries=16)
@@ -54,15 +61,16 @@ def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], v
     return build_timeline(open_store(), project_id, session_ids=list(session_ids))
 
 
-version = (store.comment_count(project_id),
-           tuple((s["id"], s["status"], s["n_samples"]) for s in sessions if s["id"] in chosen))
+version = (store.comment_count(project_id), tuple(s.name for s in SIGNALS),
+           tuple((s["id"], s["status"], s["n_samples"]) for s in sessions if s["id"] in chosen),
+           tuple(q.included for q in verdicts.values()))
 timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)
 mentions = mentions_by_time(store, project_id, video.duration)
 
 settings = PageSettings(store, project_id, "studio", {
     "smoothing": 2.0, "prominence": 0.1, "min_gap": 10, "top_k": 3,
     "emotions": list(EXPRESSIVE), "preset": next(iter(LENGTH_PRESETS)), "pad": 10,
-    "w_emotion": 1.0, "w_attention": 0.5, "w_comments": 1.0, "w_heatmap": 0.5})
+    **{f"w_{name}": weight for name, weight in SIGNALS.default_weights().items()}})
 key = settings.key
 with st.sidebar:
     st.header("Peaks")
@@ -77,12 +85,9 @@ with st.sidebar:
     pad = LENGTH_PRESETS[preset] / 2 if LENGTH_PRESETS[preset] else st.slider(
         "Clip padding (± s)", 2, 60, key=key("pad"))
     st.header("Fused interest weights")
-    weights = FusionWeights(
-        emotion=st.slider("Emotion intensity", 0.0, 2.0, step=0.1, key=key("w_emotion")),
-        attention=st.slider("Attention", 0.0, 2.0, step=0.1, key=key("w_attention")),
-        comments=st.slider("Comments", 0.0, 2.0, step=0.1, key=key("w_comments")),
-        heatmap=st.slider("Most replayed", 0.0, 2.0, step=0.1, key=key("w_heatmap")),
-    )
+    weights = {signal.name: st.slider(signal.slider_label, 0.0, 2.0, step=0.1,
+                                      key=key(f"w_{signal.name}"), help=signal.help)
+               for signal in SIGNALS.fused()}
     settings.save()
     settings.reset_button()
 

@@ -358,7 +358,7 @@ def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, A
                           min_gap_s=args.min_gap, top_k=args.top, pad_s=args.pad)
     return {
         "project_id": args.project,
-        "viewers": int(timeline.viewers.max(initial=0)),
+        "viewers": sum(q.included for q in timeline.panel),
         "peaks": [asdict(p) for p in find_highlights(timeline, options)],
     }
 

@@ -7,22 +7,18 @@ from pathlib import Path
 
 import numpy as np
 
-from shortory_core.highlights.peaks import (
-    FusionWeights,
-    PeakOptions,
-    find_highlights,
-    fused_score,
-    smooth,
-)
-from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, grid
+from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score
+from shortory_core.highlights.timeline import ProjectTimeline, build_timeline
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.signals.grid import grid, smooth
+from shortory_core.signals.registry import SIGNALS
 from shortory_core.store import Store
 
 
 def test_demo_reactions_and_comments_meet_on_the_events(demo_home: Path) -> None:
     store = Store(demo_home)
     timeline = build_timeline(store, store.demo_project_id())
-    assert len(timeline.t) == 1200 and timeline.viewers.max() == 1
+    assert len(timeline.t) == 1200 and sum(q.included for q in timeline.panel) == 1
     watched = np.isfinite(timeline.attention)
     assert 31 < timeline.t[watched].min() < 32 and timeline.t[watched].max() < 68
     peaks = find_highlights(timeline)
@@ -37,10 +33,10 @@ def synthetic(values: dict[str, np.ndarray], comments: np.ndarray | None = None
               ) -> ProjectTimeline:
     t = grid(100.0, 0.1)
     emotions = {e: values.get(e, np.full(len(t), 0.05)) for e in PRODUCT_EMOTIONS}
-    return ProjectTimeline(t=t, emotions=emotions, attention=np.full(len(t), 0.9),
-                           viewers=np.ones(len(t), int),
-                           comments=np.zeros(len(t)) if comments is None else comments,
-                           heatmap=np.full(len(t), np.nan))
+    return ProjectTimeline(t, tuple(SIGNALS), emotions | {
+        "attention": np.full(len(t), 0.9), "viewers": np.ones(len(t)),
+        "comments": np.zeros(len(t)) if comments is None else comments,
+        "heatmap": np.full(len(t), np.nan)})
 
 
 def bump(t: np.ndarray, centre: float, height: float) -> np.ndarray:
@@ -69,15 +65,13 @@ def test_min_gap_and_prominence_thin_out_peaks() -> None:
 
 
 def test_fused_score_ignores_missing_signals_instead_of_counting_zero() -> None:
-    timeline = synthetic({})
-    timeline.emotions = {e: np.full(len(timeline.t), np.nan) for e in PRODUCT_EMOTIONS}
-    timeline.attention = np.full(len(timeline.t), np.nan)
-    timeline.comments[500] = 10.0  # only comments, at 50 s
-    score = fused_score(timeline, FusionWeights(), window=20)
+    timeline = synthetic({e: np.full(1000, np.nan) for e in PRODUCT_EMOTIONS})
+    timeline.values["attention"][:] = np.nan
+    timeline.values["comments"][500] = 10.0  # only comments, at 50 s
+    score = fused_score(timeline, SIGNALS.default_weights(), window=20)
     assert np.nanargmax(score) in range(490, 511) and np.nanmax(score) == 1.0
     nothing = synthetic({})
-    nothing.comments[:] = 0
-    assert np.isfinite(fused_score(nothing, FusionWeights())).all()
+    assert np.isfinite(fused_score(nothing, SIGNALS.default_weights())).all()
 
 
 def test_smoothing_keeps_gaps() -> None:

@@ -25,8 +25,9 @@ from shortory_core.demo import ASSETS
 from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score, peak_at
 from shortory_core.highlights.picking import read_picks
 from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
-from shortory_core.highlights.timeline import build_timeline, grid, viewer_layers
+from shortory_core.highlights.timeline import build_timeline
 from shortory_core.kinds import job_service
+from shortory_core.signals.grid import bin_means, grid
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
@@ -139,18 +140,16 @@ def test_caption_is_drawn_over_the_clip(moving_face: Path, tmp_path: Path) -> No
 # -- timeline, chart and picking -----------------------------------------------------------
 
 def test_samples_five_a_second_fill_the_tenth_second_grid_but_not_absences() -> None:
-    samples = [{"video_time": t, "face_found": 1, "paused": 0, "happy": 0.5, "sad": 0.1,
-                "angry": 0.1, "neutral": 0.2, "surprise": 0.1, "attention": 0.9}
-               for t in np.r_[np.arange(10, 20, 0.2), np.arange(30, 40, 0.2)]]
-    layers = viewer_layers(samples, 500, 0.1)
-    watched = np.isfinite(layers["happy"])
-    t = grid(50.0)
+    times = np.r_[np.arange(10, 20, 0.2), np.arange(30, 40, 0.2)]
+    happy = bin_means(times, np.full((len(times), 1), 0.5), 500, 0.1)[0]
+    watched = np.isfinite(happy)
+    t = grid(50.0, 0.1)
     assert watched[(t > 10.1) & (t < 19.7)].all()  # the 0.2 s holes between samples are bridged
     assert not watched[(t > 20.5) & (t < 29.5)].any()  # ten seconds away are not
 
 
 def test_a_short_spike_keeps_its_height_when_the_chart_is_thinned() -> None:
-    t = grid(7200.0)
+    t = grid(7200.0, 0.1)
     values = np.zeros(len(t))
     values[40_000] = 0.9
     x, y = bucket_max(t, values)
@@ -215,7 +214,7 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
     store = Store(tmp_path / "data")
     project_id = run_job(store, "import", {"video": str(moving_face),
                                            "name": "moving face"}).result["project_id"]
-    timeline = synthetic({"happy": bump(grid(100.0), 3.0, 0.8)})
+    timeline = synthetic({"happy": bump(grid(100.0, 0.1), 3.0, 0.8)})
     peaks = [p for p in find_highlights(timeline, PeakOptions(top_k=1, pad_s=2.0))
              if p.kind == "happy"]
     ids = render_peaks(job_service(store), project_id, peaks,

@@ -22,9 +22,11 @@ from shortory_core.charts.studio import MAX_POINTS, studio_figure
 from shortory_core.clips.render import ffmpeg_exe, render_clip
 from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score
 from shortory_core.highlights.shorts import MentionsByTime
-from shortory_core.highlights.timeline import ProjectTimeline, grid
+from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.signals.comment_moments import extract_mentions
+from shortory_core.signals.grid import grid
+from shortory_core.signals.registry import SIGNALS
 
 HOURS = DURATION_S / 3600
 CLIPS = [(3.0 + 20 * i, 23.0 + 20 * i) for i in range(5)]
@@ -43,9 +45,9 @@ def long_timeline(seconds: float = HOURS * 3600, seed: int = 0) -> ProjectTimeli
     attention = np.clip(0.9 - 0.6 * (rng.random(len(t)) < 0.02), 0, 1)
     comments = np.zeros(len(t))
     np.add.at(comments, rng.integers(0, len(t), 5000), 10.0)
-    return ProjectTimeline(t=t, emotions=emotions, attention=attention,
-                           viewers=np.full(len(t), 3), comments=comments,
-                           heatmap=np.full(len(t), np.nan))
+    values = emotions | {"attention": attention, "viewers": np.full(len(t), 3.0),
+                         "comments": comments, "heatmap": np.full(len(t), np.nan)}
+    return ProjectTimeline(t, tuple(SIGNALS), values)
 
 
 def slider_change(timeline: ProjectTimeline, mentions: MentionsByTime, thin: bool) -> str:

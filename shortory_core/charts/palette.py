@@ -1,14 +1,16 @@
-"""One colour per signal, the same on every chart: the Okabe–Ito palette, which stays
-distinguishable with the common colour-vision deficiencies (and on a dark background)."""
+"""One colour per signal, the same on every chart. Each signal carries its own colour (the
+Okabe–Ito palette, distinguishable with the common colour-vision deficiencies); this module
+reads them from the registry and adds the one line that is not a signal, fused interest."""
 
 from __future__ import annotations
 
-EMOTION_COLOURS = {"happy": "#F0E442", "sad": "#0072B2", "angry": "#D55E00",
-                   "neutral": "#999999", "surprise": "#CC79A7"}
-ATTENTION_COLOUR = "#009E73"
+from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.signals.registry import SIGNALS
+
 FUSED_COLOUR = "#E69F00"
-COMMENTS_COLOUR = "#56B4E9"
-SIGNAL_COLOURS = EMOTION_COLOURS | {"attention": ATTENTION_COLOUR, "fused": FUSED_COLOUR}
+EMOTION_COLOURS = {e: SIGNALS[e].colour for e in PRODUCT_EMOTIONS}
+ATTENTION_COLOUR = SIGNALS["attention"].colour
+SIGNAL_COLOURS = {s.name: s.colour for s in SIGNALS} | {"fused": FUSED_COLOUR}
 
 
 def translucent(colour: str, alpha: float) -> str:

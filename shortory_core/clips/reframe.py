@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from shortory_core.highlights.peaks import smooth
 from shortory_core.reactions.recording import sampled_frames
+from shortory_core.signals.grid import smooth
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.face_detector import FaceDetector
 

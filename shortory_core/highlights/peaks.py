@@ -4,33 +4,27 @@ Per emotion: each emotion's mean probability is smoothed and its peaks ranked by
 (how far a peak stands above the valleys around it), within that emotion only. A surprise
 moment and a happy moment both surface; no emotion is favoured by a constant.
 
-Fused interest: a weighted mean of the signals present at each time, each scaled to 0..1:
-emotional intensity (1 − neutral), attention, comment density (over its maximum) and the
-"Most replayed" heatmap. A signal with no data at a time drops out of the mean there rather
+Fused interest: a weighted mean of the registered signals that have a weight, each scaled to
+0..1 by its own ``Signal.interest`` (emotional intensity is 1 − neutral, comment density is
+divided by its maximum…). A signal with no data at a time drops out of the mean there rather
 than counting as zero, so a part nobody watched can still rank by its comments.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.signals.grid import smooth
+from shortory_core.signals.registry import SIGNALS
 
 EXPRESSIVE = tuple(e for e in PRODUCT_EMOTIONS if e != "neutral")
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    emotion: float = 1.0
-    attention: float = 0.5
-    comments: float = 1.0
-    heatmap: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ class PeakOptions:
     top_k: int = 3  # per emotion, and for the fused score
     pad_s: float = 10.0  # clip = peak ± pad (a preset of 15/30/60 s sets pad to half)
     emotions: tuple[str, ...] = EXPRESSIVE
-    weights: FusionWeights = field(default_factory=FusionWeights)
+    weights: Mapping[str, float] = field(default_factory=SIGNALS.default_weights)
 
 
 @dataclass(frozen=True)
@@ -55,29 +49,18 @@ class Peak:
     end: float
 
 
-def smooth(values: np.ndarray, window: int) -> np.ndarray:
-    """NaN-aware moving average: gaps stay gaps, edges of data are not pulled to zero."""
-    if window <= 1:
-        return values.copy()
-    finite = np.isfinite(values)
-    total = uniform_filter1d(np.where(finite, values, 0.0), window, mode="constant")
-    weight = uniform_filter1d(finite.astype(float), window, mode="constant")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(finite, total / weight, np.nan)
-
-
-def fused_score(timeline: ProjectTimeline, weights: FusionWeights, window: int = 1
+def fused_score(timeline: ProjectTimeline, weights: Mapping[str, float], window: int = 1
                 ) -> np.ndarray:
-    """The fused interest score per bin; comment density is smoothed over ``window`` bins
-    before it is scaled to its maximum (raw mentions sit on single bins)."""
-    neutral = timeline.emotions["neutral"]
-    density = smooth(timeline.comments, window)
-    comments = density / density.max() if density.max() > 0 else np.full_like(density, np.nan)
-    parts = [(weights.emotion, 1.0 - neutral), (weights.attention, timeline.attention),
-             (weights.comments, comments), (weights.heatmap, timeline.heatmap)]
+    """The fused interest score per bin: the mean of every weighted signal's interest,
+    weighted, over the signals that have data there. Rates are smoothed over ``window`` bins
+    before they are scaled to their maximum (raw mentions sit on single bins)."""
     total = np.zeros(len(timeline.t))
     weight = np.zeros(len(timeline.t))
-    for w, values in parts:
+    for signal in timeline.signals:
+        w = weights.get(signal.name, signal.weight or 0.0)
+        if signal.weight is None or w <= 0:
+            continue
+        values = signal.interest(timeline[signal.name], window)
         present = np.isfinite(values)
         total += np.where(present, w * np.nan_to_num(values), 0.0)
         weight += np.where(present, w, 0.0)

@@ -1,124 +1,89 @@
 """Every signal of a project on one grid of video time: the studio only ever joins timelines.
 
-Reaction samples of all viewers are binned onto the grid (``step`` seconds) and averaged, first
-per viewer and bin, then across viewers, so a viewer who was sampled more often does not count
-more. Comment mentions become a density per second, the "Most replayed" heatmap is spread over
-its buckets. A value is NaN where its signal has no data (no viewer watched that part).
+The signals come from the registry (``signals/registry.py``); this module names none of them.
+Reaction samples are read through the panel (``panel.grids``), so the studio sees exactly the
+viewers the panel includes, binned the same way: first per viewer and bin, then averaged
+across viewers, so a viewer who was sampled more often does not count more. A value is NaN
+where its signal has no data (no viewer watched that part).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from shortory_core.panel.grids import PanelGrids, load_grids
+from shortory_core.panel.quality import Quality
 from shortory_core.records import PRODUCT_EMOTIONS
-from shortory_core.signals.stored_mentions import project_mentions
+from shortory_core.signals.grid import grid
+from shortory_core.signals.registry import SIGNALS, Registry
+from shortory_core.signals.signal import Signal, SignalSource
 from shortory_core.store import Store
 
 DEFAULT_STEP_S = 0.1
-HOLD_S = 1.0  # a viewer's samples stand for the bins between them up to this gap
 
 
 @dataclass
 class ProjectTimeline:
-    t: np.ndarray  # bin centres, seconds of the source video
-    emotions: dict[str, np.ndarray]  # mean probability across viewers (NaN: no data)
-    attention: np.ndarray
-    viewers: np.ndarray  # how many viewers have data in each bin
-    comments: np.ndarray  # comment mentions per second
-    heatmap: np.ndarray  # YouTube "Most replayed", 0..1 (NaN when unknown)
+    """The values of every registered signal on the grid ``t`` (bin centres, seconds of the
+    source video), and the panel's verdict on each reaction session (``panel``, included or
+    not: only included viewers' faces are in the values)."""
+
+    t: np.ndarray
+    signals: tuple[Signal, ...]
+    values: dict[str, np.ndarray]
+    panel: tuple[Quality, ...] = ()
 
     @property
     def step(self) -> float:
         return float(self.t[1] - self.t[0]) if len(self.t) > 1 else DEFAULT_STEP_S
 
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
 
-def grid(duration: float, step: float = DEFAULT_STEP_S) -> np.ndarray:
-    return (np.arange(int(np.ceil(duration / step))) + 0.5) * step
+    @property
+    def emotions(self) -> dict[str, np.ndarray]:
+        return {e: self.values[e] for e in PRODUCT_EMOTIONS if e in self.values}
 
-
-def _bin_mean(times: np.ndarray, values: np.ndarray, bins: int, step: float) -> np.ndarray:
-    """Mean of ``values`` per bin (NaN where a bin got nothing)."""
-    index = np.clip((times / step).astype(int), 0, bins - 1)
-    sums = np.bincount(index, weights=values, minlength=bins)
-    counts = np.bincount(index, minlength=bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
-def bridge_gaps(values: np.ndarray, limit: int) -> np.ndarray:
-    """Fill runs of at most ``limit`` empty bins between two filled ones, linearly: samples
-    come every 0.2 s (5/s) or so, bins every 0.1 s, and a row of holes is not an absence."""
-    finite = np.isfinite(values)
-    if limit < 1 or finite.sum() < 2:
-        return values
-    index = np.arange(len(values))
-    left = np.maximum.accumulate(np.where(finite, index, -1))  # last filled bin at or before
-    right = np.minimum.accumulate(np.where(finite, index, len(values))[::-1])[::-1]
-    bridge = ~finite & (left >= 0) & (right < len(values)) & (right - left <= limit + 1)
-    out = values.copy()
-    out[bridge] = np.interp(index[bridge], index[finite], values[finite])
-    return out
-
-
-def viewer_layers(samples: list[dict], bins: int, step: float) -> dict[str, np.ndarray]:
-    """One viewer's samples (face found, not paused) binned per signal, short gaps bridged."""
-    kept = [s for s in samples if s["face_found"] and not s["paused"]]
-    if not kept:
-        return {}
-    times = np.array([s["video_time"] for s in kept], float)
-    limit = int(HOLD_S / step)
-    return {name: bridge_gaps(_bin_mean(times, np.array([s[name] for s in kept], float), bins,
-                                    step), limit)
-            for name in (*PRODUCT_EMOTIONS, "attention")}
+    @property
+    def attention(self) -> np.ndarray:
+        return self.values["attention"]
 
 
 def build_timeline(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
-                   session_ids: list[int] | None = None) -> ProjectTimeline:
-    """The project's timeline; reactions of ``session_ids`` only when given (else all)."""
+                   session_ids: list[int] | None = None, signals: Registry = SIGNALS
+                   ) -> ProjectTimeline:
+    """The project's timeline. Reactions come from the viewers the panel includes, and of
+    those only ``session_ids`` when given."""
     video = store.get_video(project_id)
-    duration = video.duration if video else 0.0
-    t = grid(max(duration, step), step)
-    bins = len(t)
-    layers = [viewer_layers(store.samples(s["id"]), bins, step)
-              for s in store.sessions(project_id)
-              if session_ids is None or s["id"] in session_ids]
-    layers = [layer for layer in layers if layer]
+    t = grid(max(video.duration if video else 0.0, step), step)
+    read: list[PanelGrids] = []  # all viewers, then the chosen ones: read once, if asked
 
-    def across(name: str) -> np.ndarray:
-        if not layers:
-            return np.full(bins, np.nan)
-        with warnings.catch_warnings():  # bins no viewer watched stay NaN, silently
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmean(np.vstack([layer[name] for layer in layers]), axis=0)
+    def viewer_columns(column: str) -> np.ndarray:
+        if not read:
+            columns = tuple(s.sample_column for s in signals.per_viewer() if s.sample_column)
+            grids = load_grids(store, project_id, step, columns=columns or ("attention",),
+                               duration=len(t) * step)
+            keep = grids.included & np.array(
+                [session_ids is None or q.session_id in session_ids for q in grids.quality],
+                bool)
+            read.extend((grids, grids.subset(keep)))
+        return read[1].signal(column)
 
-    viewers = (np.vstack([np.isfinite(layer["attention"]) for layer in layers]).sum(0)
-               if layers else np.zeros(bins, int))
-    mentions = project_mentions(store, project_id, duration or None)
-    seconds = mentions.seconds.astype(float)
-    comments = (np.bincount(np.clip((seconds / step).astype(int), 0, bins - 1),
-                            minlength=bins) / step if len(seconds) else np.zeros(bins))
-    heatmap = np.full(bins, np.nan)
-    for point in video.heatmap if video else []:
-        heatmap[(t >= point.start) & (t < point.end)] = point.value
-    return ProjectTimeline(
-        t=t, emotions={e: across(e) for e in PRODUCT_EMOTIONS}, attention=across("attention"),
-        viewers=viewers, comments=comments, heatmap=heatmap,
-    )
+    source = SignalSource(store, project_id, video, t, step, viewer_columns)
+    values = {s.name: s.values(source) for s in signals}
+    quality = tuple(read[0].quality) if read else ()
+    return ProjectTimeline(t, tuple(signals), values, quality)
 
 
 def timeline_frame(timeline: ProjectTimeline, fused: np.ndarray | None = None) -> pd.DataFrame:
-    """The timeline as a table, one row per bin (for CSV/Parquet export)."""
+    """The timeline as a table, one row per bin and one column per signal (for CSV/Parquet
+    export)."""
     frame = pd.DataFrame({"video_time": np.round(timeline.t, 3)})
-    for emotion, values in timeline.emotions.items():
-        frame[emotion] = values
-    frame["attention"] = timeline.attention
-    frame["viewers"] = timeline.viewers
-    frame["comment_mentions_per_s"] = timeline.comments
-    frame["most_replayed"] = timeline.heatmap
+    for signal in timeline.signals:
+        frame[signal.name] = timeline[signal.name]
     if fused is not None:
         frame["fused_interest"] = fused
     return frame

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shortory_core.store import Store
+
 INCLUDE, EXCLUDE = "include", "exclude"
+PANEL_PAGE = "panel"  # whose saved settings hold a project's thresholds
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,19 @@ class Thresholds:
     min_face_seconds: float = 10.0
     min_fps: float = 1.0  # samples per second of recording
     max_paused_share: float = 0.5
+
+
+# Saved setting → threshold field: the panel page's sliders write these, every reader uses them.
+SETTINGS = {"face_rate": "min_face_rate", "face_seconds": "min_face_seconds",
+            "fps": "min_fps", "paused": "max_paused_share"}
+
+
+def saved_thresholds(store: Store, project_id: int) -> Thresholds:
+    """The thresholds the analyst set for this project on the panel page (defaults if none):
+    the one verdict that every page and command uses."""
+    saved = store.page_settings(project_id, PANEL_PAGE)
+    return Thresholds(**{field: float(saved[name]) for name, field in SETTINGS.items()
+                         if isinstance(saved.get(name), int | float)})
 
 
 @dataclass(frozen=True)
