@@ -1,1 +1,2 @@
-"""Plotly figures the pages show, built from signals; no Streamlit here."""
+"""Plotly figures the pages show, built from timelines and panels; no Streamlit here. Colours
+come from the signals themselves (``palette.py``)."""

@@ -1,2 +1,4 @@
-"""Cutting clips: ``render.py`` runs ffmpeg on one span, ``jobs.py`` renders queued clips in the
-background and records their progress in the store."""
+"""Cutting clips: ``render.py`` runs ffmpeg on one span, ``rendering.py`` records the clips
+asked for and queues their ``render`` jobs (run by ``kinds/rendering.py``), ``reframe.py``
+follows a face for vertical clips, ``caption.py`` draws captions, ``preview.py`` makes the
+pages' small copy of a video, ``library.py`` packs finished clips."""

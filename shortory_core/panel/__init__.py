@@ -1,1 +1,3 @@
-"""Many viewers of one video as a panel: which sessions count, and what they share."""
+"""Many viewers of one video as a panel: which sessions count (``quality.py``: the one verdict
+every page and command uses), every viewer on one grid (``grids.py``), and what they share
+(``stats.py``)."""

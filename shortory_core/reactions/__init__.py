@@ -1,2 +1,2 @@
-"""A viewer's reaction as a timeline on video time: recorded videos analysed offline here,
-live webcam sessions later; both produce the same samples in the store."""
+"""A viewer's reaction as samples on video time: recorded videos analysed offline here
+(``recording.py``, ``sessions.py``); live webcam sessions (``live/``) write the same samples."""
