@@ -114,8 +114,8 @@ picks = read_picks(previous.get("selection") if previous else None, trace_names(
 shade_picks(figure, picks.spans)
 st.plotly_chart(figure, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box"))
 st.caption("Click a star to pick that peak, click anywhere else to pick the moment there, or "
-           "drag a box over a span. Picks narrow the table below; clear them with a double "
-           "click on the chart.")
+           "drag a box over a span. A pick ticks its row below and unticks the others (tick any "
+           "row to keep it too); clear picks with a double click on the chart.")
 
 
 def peak_rows(found: list[Peak], picked: tuple[Peak, ...]) -> pd.DataFrame:
