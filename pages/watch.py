@@ -111,7 +111,7 @@ with player:
         st.stop()
     with st.form("go-to", border=False):
         where, go = st.columns([3, 1], vertical_alignment="bottom")
-        target = where.text_input("Go to", placeholder="m:ss or seconds, e.g. 1:05")
+        target = where.text_input("Go to", placeholder="m:ss, h:mm:ss or seconds, e.g. 1:05")
         if go.form_submit_button("Go", width="stretch"):
             try:
                 watch.clock.seek(parse_seconds(target))

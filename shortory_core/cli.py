@@ -470,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("reaction_video", type=Path)
     analyze.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
     analyze.add_argument("--offset", type=v.OFFSET, default=0.0,
-                         help="video time (s) at which the recording starts")
+                         help="video time at which the recording starts (s, m:ss or h:mm:ss)")
     analyze.add_argument("--out", type=Path, help="write the timeline (.csv or .parquet)")
     analyze.add_argument("--detector", choices=("short", "full"), default="short",
                          help="short: webcam framing; full: small faces")
@@ -514,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("video", type=Path)
     render.add_argument("--span", type=v.SPAN_TIME, nargs=2, required=True,
                         metavar=("START", "END"),
-                        help="seconds of the video")
+                        help="times of the video (s, m:ss or h:mm:ss)")
     render.add_argument("--vertical", action="store_true",
                         help="9:16, the crop following the main face")
     render.add_argument("--copy", action="store_true",
@@ -528,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     react.add_argument("recording", type=Path)
     react.add_argument("--viewer", required=True, help="the viewer's name")
     react.add_argument("--offset", type=v.OFFSET_FORWARD, default=0.0,
-                       help="video time (s) at which the recording starts")
+                       help="video time at which the recording starts (s, m:ss or h:mm:ss)")
     react.add_argument("--group", default="", help="a panel group tag, e.g. A or B")
     react.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
 

@@ -1,8 +1,20 @@
-"""Formatting video time (seconds of the source video) for people."""
+"""Video time (seconds of the source video) written for people and read back from them.
+
+``format_seconds`` and ``parse_seconds`` are inverses to the second: every page's time field
+and every CLI option that takes a time read what ``format_seconds`` writes, so a 4-hour video's
+``2:41:07`` can be typed as shown.
+"""
 
 from __future__ import annotations
 
 import math
+import re
+
+# Plain seconds ("73", "73.5"), m:ss ("1:13", "75:00") or h:mm:ss ("1:02:33.5"): after the
+# first field each field is two digits below 60, so "1:2:33" is refused rather than guessed.
+_TIME = re.compile(r"(?:(?P<h>\d+):(?P<hm>[0-5]\d)|(?P<m>\d+)):(?P<s>[0-5]\d(?:\.\d+)?)"
+                   r"|(?P<plain>\d+(?:\.\d+)?)", re.ASCII)
+HINT = "write seconds, m:ss or h:mm:ss (75, 1:15, 1:02:33)"
 
 
 def format_seconds(seconds: float) -> str:
@@ -19,17 +31,17 @@ def format_seconds(seconds: float) -> str:
 
 
 def parse_seconds(text: str) -> float:
-    """``"1:15"`` → ``75.0``, ``"1:02:03"`` → ``3723.0``, ``"42.5"`` → ``42.5``; a clear
-    ``ValueError`` for anything else."""
-    parts = text.strip().split(":")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"{text!r} is not a time: write seconds or m:ss") from None
-    if not 1 <= len(values) <= 3 or any(not math.isfinite(v) or v < 0 for v in values) or any(
-            v >= 60 for v in values[1:]):
-        raise ValueError(f"{text!r} is not a time: write seconds or m:ss")
-    total = 0.0
-    for value in values:
-        total = total * 60 + value
-    return total
+    """``"73.5"`` → ``73.5``, ``"1:13"`` → ``73.0``, ``"1:02:33.5"`` → ``3753.5``: what people
+    type into a time field; ``ValueError`` saying what to write for anything else (negative,
+    ``nan``, ``1:2:33``, ``1:75``)."""
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text[:40]!r} is not a time: {HINT}.")
+    if match["plain"] is not None:
+        seconds = float(match["plain"])
+    else:
+        hours, minutes = (int(match["h"]), int(match["hm"])) if match["h"] else (0, int(match["m"]))
+        seconds = (hours * 60 + minutes) * 60 + float(match["s"])
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text[:40]!r} is not a time: {HINT}.")
+    return seconds

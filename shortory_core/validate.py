@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from shortory_core.errors import ShortoryError
+from shortory_core.timefmt import parse_seconds
 
 T = TypeVar("T")
 
@@ -35,30 +36,39 @@ class Range:
     hi: float
     unit: str = ""
     integer: bool = False
+    time: bool = False  # typed as seconds, m:ss or h:mm:ss (a leading "-" when ``lo`` < 0)
 
     def check(self, value: float) -> float:
         """``value`` if it is acceptable, else ``InvalidValue``."""
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
                 value) or not self.lo <= value <= self.hi or (
                 self.integer and value != int(value)):
-            kind = "a whole number" if self.integer else "a number"
-            raise InvalidValue(f"{self.name} must be {kind} from {self._show(self.lo)} to "
-                               f"{self._show(self.hi)}{self.unit}, not {value!r}.")
+            raise InvalidValue(f"{self.name} must be {self._kind()} from {self._show(self.lo)} "
+                               f"to {self._show(self.hi)}{self.unit}, not {value!r}.")
         return int(value) if self.integer else float(value)
 
     def parse(self, text: str) -> float:
         """The number in ``text``, checked (an argparse ``type``)."""
         try:
-            value = int(text) if self.integer else float(text)
+            value = self._time(text) if self.time else int(text) if self.integer else float(
+                text)
         except (TypeError, ValueError):
-            kind = "a whole number" if self.integer else "a number"
-            raise InvalidValue(f"{self.name} must be {kind} from {self._show(self.lo)} to "
-                               f"{self._show(self.hi)}{self.unit}, not {text!r}.") from None
+            raise InvalidValue(f"{self.name} must be {self._kind()} from {self._show(self.lo)} "
+                               f"to {self._show(self.hi)}{self.unit}, not {text!r}.") from None
         return self.check(value)
 
     def __call__(self, text: str) -> float:
         """As an argparse ``type``: a refusal becomes argparse's usage error (exit 2)."""
         return as_argument(self.parse)(text)
+
+    def _kind(self) -> str:
+        return ("a time (seconds, m:ss or h:mm:ss)" if self.time else
+                "a whole number" if self.integer else "a number")
+
+    def _time(self, text: str) -> float:
+        negative = self.lo < 0 and text.strip().startswith("-")
+        seconds = parse_seconds(text.strip().removeprefix("-") if negative else text)
+        return -seconds if negative else seconds
 
     def _show(self, number: float) -> str:
         return f"{int(number)}" if self.integer or number == int(number) else f"{number:g}"
@@ -66,8 +76,8 @@ class Range:
 
 # Analysis of a reaction video.
 FPS = Range("--fps (samples per second)", 0.2, 30.0)
-OFFSET = Range("--offset", -86_400.0, 86_400.0, " s")
-OFFSET_FORWARD = Range("--offset", 0.0, 7 * 86_400.0, " s")
+OFFSET = Range("--offset", -86_400.0, 86_400.0, " s", time=True)
+OFFSET_FORWARD = Range("--offset", 0.0, 7 * 86_400.0, " s", time=True)
 SMOOTH_SAMPLES = Range("--smooth", 0, 500, " samples", integer=True)
 # Grouping comment mentions.
 WINDOW = Range("--window", 1.0, 600.0, " s")
@@ -83,7 +93,7 @@ MIN_GAP = Range("--min-gap", 0.0, 3600.0, " s")
 EXPRESS = Range("--threshold", -10.0, 10.0)
 SHARE = Range("a share", 0.0, 1.0)
 # Clips: a span is cut from a video of known length.
-SPAN_TIME = Range("--span", 0.0, 7 * 86_400.0, " s")
+SPAN_TIME = Range("--span", 0.0, 7 * 86_400.0, " s", time=True)
 LIMIT = Range("--limit", 1, 1_000_000, integer=True)
 ID = Range("an id", 1, 2**62, integer=True)
 
