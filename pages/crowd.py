@@ -58,7 +58,8 @@ if not mentions:
 
 st.plotly_chart(
     crowd_figure(mentions, moments, bin_seconds=bin_seconds, duration=duration,
-                 heatmap=video.heatmap if video else None, heat_peaks=peaks),
+                 heatmap=video.heatmap if video else None, heat_peaks=peaks,
+                 revision=f"crowd-{project_id}"),
     key="crowd_chart",
 )
 

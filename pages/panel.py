@@ -116,7 +116,8 @@ options = PanelOptions(normalise=normalise, threshold=threshold, raw_threshold=t
 
 panel = curves(included, options)
 peaks = panel_peaks(panel, options)
-st.plotly_chart(panel_figure(panel, peaks, normalise), key="panel_chart")
+st.plotly_chart(panel_figure(panel, peaks, normalise, revision=f"panel-{project_id}"),
+                key="panel_chart")
 
 left, right = st.columns(2)
 with left:
@@ -141,7 +142,8 @@ with right:
 st.subheader("Viewers × time")
 emotion = st.radio("Signal", [*PRODUCT_EMOTIONS, "attention"], horizontal=True)
 grid_frame = heatmap(included, emotion, normalised=normalise and emotion != "attention")
-st.plotly_chart(heatmap_figure(grid_frame, emotion), key="panel_heatmap")
+st.plotly_chart(heatmap_figure(grid_frame, emotion, revision=f"panel-heatmap-{project_id}"),
+                key="panel_heatmap")
 
 groups = sorted({q.group for q in included.quality if q.group})
 st.subheader("Groups")
@@ -157,7 +159,8 @@ else:
     st.caption(f"{for_markdown(a)}: {difference.n_a} viewers, {for_markdown(b)}: "
                f"{difference.n_b} viewers. A band that leaves zero is a difference beyond "
                "chance (95%).")
-    st.plotly_chart(difference_figure(difference), key="panel_groups")
+    st.plotly_chart(difference_figure(difference, revision=f"panel-groups-{project_id}"),
+                    key="panel_groups")
 
 with st.expander("Export the panel's tables"):
     tables = {"curves": panel.frame(), "sessions": pd.DataFrame(

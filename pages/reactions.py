@@ -89,7 +89,8 @@ watched = samples[samples["paused"] == 0].sort_values("video_time", kind="stable
 if watched.empty:
     st.info("Every sample of this session was taken while the video was paused.")
 else:
-    st.plotly_chart(reaction_figure(watched), key="reaction")
+    st.plotly_chart(reaction_figure(watched, video.duration if video else None,
+                                    revision=f"reaction-{chosen}"), key="reaction")
 st.download_button("Download timeline (CSV)",
                    csv_bytes(samples[list(COLUMNS)]),
                    file_name=f"reaction-{chosen}.csv", mime="text/csv")

@@ -107,7 +107,7 @@ if not chosen and not mentions:
             "or import comments on the Project page.")
     st.stop()
 
-figure = studio_figure(timeline, fused, peaks, window)
+figure = studio_figure(timeline, fused, peaks, window, revision=f"studio-{project_id}")
 previous = st.session_state.get(CHART_KEY)
 picks = read_picks(previous.get("selection") if previous else None, trace_names(figure),
                    PEAK_TRACE, peaks, timeline, pad)

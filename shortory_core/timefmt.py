@@ -2,19 +2,25 @@
 
 ``format_seconds`` and ``parse_seconds`` are inverses to the second: every page's time field
 and every CLI option that takes a time read what ``format_seconds`` writes, so a 4-hour video's
-``2:41:07`` can be typed as shown.
+``2:41:07`` can be typed as shown. ``clock_x`` and ``seconds_of`` are the other pair: video
+time as the datetimes from epoch 0 that the charts' date axes draw (see
+``charts/time_axis.py``), and back from what a chart selection reports.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+
+import numpy as np
 
 # Plain seconds ("73", "73.5"), m:ss ("1:13", "75:00") or h:mm:ss ("1:02:33.5"): after the
 # first field each field is two digits below 60, so "1:2:33" is refused rather than guessed.
 _TIME = re.compile(r"(?:(?P<h>\d+):(?P<hm>[0-5]\d)|(?P<m>\d+)):(?P<s>[0-5]\d(?:\.\d+)?)"
                    r"|(?P<plain>\d+(?:\.\d+)?)", re.ASCII)
 HINT = "write seconds, m:ss or h:mm:ss (75, 1:15, 1:02:33)"
+_EPOCH = np.datetime64(0, "ms")
 
 
 def format_seconds(seconds: float) -> str:
@@ -45,3 +51,35 @@ def parse_seconds(text: str) -> float:
     if not math.isfinite(seconds):
         raise ValueError(f"{text[:40]!r} is not a time: {HINT}.")
     return seconds
+
+
+def clock_x(seconds: Iterable[float] | np.ndarray) -> np.ndarray:
+    """Video times as the date-axis values Plotly reads (``None`` where a time is missing)."""
+    values = np.asarray(seconds, dtype=float)
+    finite = np.isfinite(values)
+    stamps = np.datetime_as_string(
+        np.round(np.where(finite, values, 0.0) * 1000).astype("int64").astype("datetime64[ms]"),
+        unit="ms").astype(object)
+    stamps[~finite] = None
+    return stamps
+
+
+def clock_at(seconds: float) -> str:
+    """One video time as a date-axis value (a shape's edge, a range end)."""
+    return str(clock_x([seconds])[0])
+
+
+def seconds_of(x: object) -> float | None:
+    """Seconds from a selection's ``x``: a date-axis string (``"1970-01-01 00:10:43.2"``) or a
+    plain number; ``None`` for anything else."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int | float):
+        return float(x) if math.isfinite(x) else None
+    if not isinstance(x, str):
+        return None
+    try:
+        stamp = np.datetime64(x.strip().replace(" ", "T"), "us")
+    except ValueError:
+        return None
+    return float((stamp - _EPOCH) / np.timedelta64(1, "us")) / 1e6

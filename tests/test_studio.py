@@ -31,6 +31,7 @@ from shortory_core.signals.grid import bin_means, grid
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
+from shortory_core.timefmt import clock_at
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.face_detector import FaceDetector
 from tests.conftest import run_job
@@ -188,6 +189,33 @@ def test_chart_picks_a_star_a_line_near_a_peak_a_free_moment_or_a_box(demo_home:
     assert not box.peak_indices and (span.start, span.end) == (63.5, 68.0)
     assert span.kind == "happy"  # Sam's laugh at the fall
     assert not read_picks(None, names, PEAK_TRACE, peaks, timeline, 10.0)
+
+
+def as_plotly_reports(seconds: float) -> str:
+    """A video time as a click on the chart's date axis reports it: ``1970-01-01 00:01:05.4``
+    (Plotly drops a fraction's trailing zeros)."""
+    stamp = clock_at(seconds).replace("T", " ")
+    return stamp.rstrip("0").rstrip(".") if "." in stamp else stamp
+
+
+def test_picks_read_the_clock_values_a_date_axis_reports(demo_home: Path) -> None:
+    timeline, peaks, names = demo_picking(demo_home)
+    star = names.index(PEAK_TRACE)
+    happy = next(i for i, p in enumerate(peaks) if p.kind == "happy")
+    selection = {"points": [{"curve_number": star, "point_number": 0, "point_index": 0,
+                             "x": as_plotly_reports(peaks[happy].time), "y": 0.8,
+                             "customdata": happy}], "box": [], "lasso": [],
+                 "point_indices": [0]}
+    assert read_picks(selection, names, PEAK_TRACE, peaks, timeline, 10.0).peak_indices == {
+        happy}
+    free = read_picks({"points": [{"curve_number": names.index("attention"),
+                                   "x": "1970-01-01 00:00:41"}]},
+                      names, PEAK_TRACE, peaks, timeline, 5.0)
+    assert [(s.start, s.end) for s in free.spans] == [(36.0, 46.0)]
+    box = read_picks({"points": [], "box": [{"x": ["1970-01-01 00:01:03.5",
+                                                   "1970-01-01 00:01:08"], "y": [0, 1]}]},
+                     names, PEAK_TRACE, peaks, timeline, 10.0)
+    assert [(s.start, s.end, s.kind) for s in box.spans] == [(63.5, 68.0, "happy")]
 
 
 def test_peak_at_a_span_nobody_watched_is_kept_as_picked(demo_home: Path) -> None:

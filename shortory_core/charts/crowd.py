@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.records import HeatPoint
 from shortory_core.signals.comment_moments import Mentions, Moment, mention_histogram
 from shortory_core.signals.heatmap import HeatPeak
@@ -20,7 +21,10 @@ def crowd_figure(
     duration: float | None,
     heatmap: list[HeatPoint] | None = None,
     heat_peaks: list[HeatPeak] | None = None,
+    revision: str = "crowd",
 ) -> go.Figure:
+    """Mention counts per bin, moments shaded and numbered, "Most replayed" on a right axis;
+    opened on where the mentions are (``revision``: see ``video_time_axis``)."""
     counts, lefts = mention_histogram(mentions, bin_seconds, duration)
     figure = go.Figure()
     figure.add_bar(
@@ -55,10 +59,10 @@ def crowd_figure(
         )
     figure.update_layout(
         height=360, margin={"l": 40, "r": 40, "t": 30, "b": 40}, bargap=0,
-        xaxis={"title": "video time (s)", "range": [0, duration] if duration else None},
+        xaxis={"title": "video time"},
         yaxis={"title": "mentions"},
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "showgrid": False,
                 "title": "replayed", "visible": bool(heatmap)},
         legend={"orientation": "h", "y": 1.12},
     )
-    return figure
+    return video_time_axis(figure, duration=duration, revision=revision)

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from shortory_core.charts.hover import clock
 from shortory_core.charts.palette import ATTENTION_COLOUR, SIGNAL_COLOURS, translucent
+from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.panel.stats import GroupDifference, PanelCurves, PanelPeak
 from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.timefmt import format_seconds
@@ -17,9 +18,10 @@ from shortory_core.untrusted import for_plotly
 
 
 def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
-                 normalised: bool = True) -> go.Figure:
+                 normalised: bool = True, revision: str = "panel") -> go.Figure:
     """Row 1: each emotion's mean across viewers with its 95% band; row 2: the share of
-    viewers expressing it (and the attention share); row 3: viewers with data."""
+    viewers expressing it (and the attention share); row 3: viewers with data. Opened on
+    the span the viewers cover (``revision``: see ``video_time_axis``)."""
     figure = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.45, 0.4, 0.15],
                            vertical_spacing=0.04,
                            subplot_titles=["mean across viewers (95% band)" +
@@ -55,14 +57,14 @@ def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
                            f"{peak.share:.0%} of {peak.n} viewers<extra></extra>"))
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=1)
     figure.update_xaxes(title="video time", row=3, col=1)
-    _clock_ticks(figure, panel.t)
-    figure.update_layout(height=700, margin={"l": 50, "r": 20, "t": 40, "b": 90},
-                         legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
+    figure.update_layout(height=760, margin={"l": 50, "r": 20, "t": 40, "b": 90},
+                         legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
                          hovermode="closest")
-    return figure
+    return video_time_axis(figure, duration=_duration(panel.t), revision=revision)
 
 
-def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
+def heatmap_figure(frame: pd.DataFrame, emotion: str, revision: str = "panel-heatmap"
+                   ) -> go.Figure:
     """Viewers (rows) × video time (columns) of one emotion: an outlier is a row unlike the
     others."""
     t = frame.columns.to_numpy(dtype=float)
@@ -75,11 +77,10 @@ def heatmap_figure(frame: pd.DataFrame, emotion: str) -> go.Figure:
     figure.update_layout(height=min(120 + 18 * len(frame), 900),
                          margin={"l": 160, "r": 20, "t": 30, "b": 40},
                          yaxis={"autorange": "reversed"})
-    _clock_ticks(figure, t)
-    return figure
+    return video_time_axis(figure, duration=_duration(t), revision=revision)
 
 
-def difference_figure(diff: GroupDifference) -> go.Figure:
+def difference_figure(diff: GroupDifference, revision: str = "panel-groups") -> go.Figure:
     """Group A minus group B per emotion, with the 95% band of the difference."""
     figure = go.Figure()
     times = clock(diff.t)
@@ -95,8 +96,7 @@ def difference_figure(diff: GroupDifference) -> go.Figure:
     figure.add_hline(y=0, line={"color": "#888888", "width": 1})
     figure.update_layout(height=360, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                          legend={"orientation": "h", "y": 1.08, "x": 0})
-    _clock_ticks(figure, diff.t)
-    return figure
+    return video_time_axis(figure, duration=_duration(diff.t), revision=revision)
 
 
 def _band(figure: go.Figure, t: np.ndarray, low: np.ndarray, high: np.ndarray, emotion: str,
@@ -108,12 +108,9 @@ def _band(figure: go.Figure, t: np.ndarray, low: np.ndarray, high: np.ndarray, e
                        legendgroup=emotion, **where)
 
 
-def _clock_ticks(figure: go.Figure, t: np.ndarray) -> None:
-    """x ticks in m:ss, about eight of them."""
+def _duration(t: np.ndarray) -> float | None:
+    """The video's length as the panel's grid of bin centres covers it."""
     if len(t) == 0:
-        return
-    top = float(t[-1])
-    step = next((s for s in (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
-                 if top / s <= 8), 7200)
-    ticks = np.arange(0, top + step, step)
-    figure.update_xaxes(tickvals=ticks, ticktext=clock(ticks))
+        return None
+    half_step = float(t[1] - t[0]) / 2 if len(t) > 1 else float(t[0])
+    return float(t[-1]) + half_step

@@ -8,13 +8,16 @@ from plotly.subplots import make_subplots
 
 from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import ATTENTION_COLOUR, EMOTION_COLOURS
+from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.evaluate import Scores
 
 
-def reaction_figure(samples: pd.DataFrame) -> go.Figure:
+def reaction_figure(samples: pd.DataFrame, duration: float | None = None,
+                    revision: str = "reaction") -> go.Figure:
     """Five emotion probabilities and attention on one video-time axis (two rows), framed on
-    the session's own span (a reaction may cover seconds of a long video)."""
+    the session's own span (a reaction may cover seconds of a long video), the navigator
+    under it spanning the whole video (``duration``)."""
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35],
                            vertical_spacing=0.06)
     faces = samples[samples["face_found"] == 1]
@@ -31,13 +34,10 @@ def reaction_figure(samples: pd.DataFrame) -> go.Figure:
                            mode="markers", marker={"color": "#565f89", "size": 5}, row=2, col=1)
     figure.update_yaxes(range=[0, 1.02], row=1, col=1, title="probability")
     figure.update_yaxes(range=[0, 1.02], row=2, col=1, title="attention")
-    start, end = samples["video_time"].min(), samples["video_time"].max()
-    margin = max((end - start) * 0.03, 0.5)
-    figure.update_xaxes(range=[start - margin, end + margin])
-    figure.update_xaxes(title="video time (s)", row=2, col=1)
-    figure.update_layout(height=440, margin={"l": 50, "r": 20, "t": 30, "b": 40},
+    figure.update_xaxes(title="video time", row=2, col=1)
+    figure.update_layout(height=500, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                          legend={"orientation": "h", "y": 1.1})
-    return figure
+    return video_time_axis(figure, duration=duration, revision=revision)
 
 
 def confusion_figure(scores: Scores, title: str) -> go.Figure:
@@ -77,7 +77,7 @@ def live_strip(recent: list[tuple[float, str | None, float]]) -> go.Figure:
                                mode="markers", name=emotion,
                                marker={"color": EMOTION_COLOURS[emotion], "size": 6})
     figure.update_yaxes(range=[0, 1.05], title="attention")
-    figure.update_xaxes(title="video time (s)")
+    figure.update_xaxes(title="video time")
     figure.update_layout(height=220, margin={"l": 40, "r": 10, "t": 10, "b": 30},
                          legend={"orientation": "h", "y": -0.35}, showlegend=True)
-    return figure
+    return video_time_axis(figure, duration=None, revision="live", navigator=False)

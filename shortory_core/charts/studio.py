@@ -17,11 +17,12 @@ from plotly.subplots import make_subplots
 
 from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import FUSED_COLOUR, SIGNAL_COLOURS
+from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.highlights.peaks import Peak
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.signals.grid import smooth
 from shortory_core.signals.signal import Signal
-from shortory_core.timefmt import format_seconds
+from shortory_core.timefmt import clock_at, format_seconds
 
 MAX_POINTS = 1500
 PICKED_FILL = "rgba(158, 206, 106, 0.20)"
@@ -53,7 +54,8 @@ def signal_rows(timeline: ProjectTimeline) -> dict[str, list[Signal]]:
 
 
 def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak],
-                  smoothing_bins: int = 1, max_points: int = MAX_POINTS) -> go.Figure:
+                  smoothing_bins: int = 1, max_points: int = MAX_POINTS,
+                  revision: str = "studio") -> go.Figure:
     """One row for fused interest, then one per signal row of the registry (emotions,
     attention, viewers, comment mentions, "Most replayed"…), each drawn once it has data.
     Level signals are drawn smoothed as the peak finder sees them, so each star (emotion
@@ -108,17 +110,19 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
                                **line, **where, **hover)
         if not signal.unit:  # a 0–1 level; rates and counts scale to their data
             figure.update_yaxes(range=[0, 1.05], **where)
-    figure.update_xaxes(title="video time (s)", row=len(titles), col=1)
-    figure.update_layout(height=180 * len(titles), margin={"l": 50, "r": 20, "t": 80, "b": 40},
+    figure.update_xaxes(title="video time", row=len(titles), col=1)
+    figure.update_layout(height=180 * len(titles) + 60,
+                         margin={"l": 50, "r": 20, "t": 80, "b": 40},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
                          hovermode="closest")
-    return figure
+    return video_time_axis(figure, duration=len(timeline.t) * timeline.step, revision=revision)
 
 
 def shade_picks(figure: go.Figure, picked: tuple[Peak, ...] | list[Peak]) -> None:
     """Shade the spans the user picked, across every row."""
     for peak in picked:
-        figure.add_vrect(x0=peak.start, x1=peak.end, fillcolor=PICKED_FILL, line_width=0)
+        figure.add_vrect(x0=clock_at(peak.start), x1=clock_at(peak.end), fillcolor=PICKED_FILL,
+                         line_width=0)
 
 
 def trace_names(figure: go.Figure) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from shortory_core.highlights.peaks import Peak, peak_at
 from shortory_core.highlights.timeline import ProjectTimeline
+from shortory_core.timefmt import seconds_of
 
 MIN_SPAN_S = 1.0
 SNAP_S = 1.0
@@ -45,13 +46,14 @@ def _snap(kind: str, x: float, peaks: list[Peak]) -> int | None:
 
 def read_picks(selection: Mapping[str, Any] | None, trace_names: list[str], peak_trace: str,
                peaks: list[Peak], timeline: ProjectTimeline, pad_s: float) -> Picks:
-    """Picks from a ``st.plotly_chart`` selection (``{"points": [...], "box": [...]}``).
+    """Picks from a ``st.plotly_chart`` selection (``{"points": [...], "box": [...]}``), its
+    x values clock times on the chart's date axis (``seconds_of``).
     ``trace_names`` names the figure's traces by curve number; stars are ``peak_trace``."""
     if not selection:
         return Picks(frozenset(), ())
     boxes = []
     for box in selection.get("box", []):
-        xs = sorted(float(x) for x in box.get("x", []) if isinstance(x, int | float))
+        xs = sorted(x for x in map(seconds_of, box.get("x", [])) if x is not None)
         if len(xs) == 2 and xs[1] - xs[0] >= MIN_SPAN_S:
             boxes.append((xs[0], xs[1]))
     if boxes:  # a dragged box also reports every point inside it: the box is the pick
@@ -60,14 +62,14 @@ def read_picks(selection: Mapping[str, Any] | None, trace_names: list[str], peak
     chosen: set[int] = set()
     times: set[float] = set()
     for point in selection.get("points", []):
-        curve, x = point.get("curve_number"), point.get("x")
+        curve, x = point.get("curve_number"), seconds_of(point.get("x"))
         name = trace_names[curve] if isinstance(curve, int) and curve < len(trace_names) else ""
-        if not isinstance(x, int | float):
+        if x is None:
             continue
-        index = _peak_index(point) if name == peak_trace else _snap(name, float(x), peaks)
+        index = _peak_index(point) if name == peak_trace else _snap(name, x, peaks)
         if index is not None and index < len(peaks):
             chosen.add(index)
         else:
-            times.add(float(x))
+            times.add(x)
     spans = [peak_at(timeline, x - pad_s, x + pad_s) for x in sorted(times)]
     return Picks(frozenset(chosen), tuple(spans))
