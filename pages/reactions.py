@@ -1,8 +1,7 @@
-"""Reactions: analyse a recorded reaction video and see its emotion/attention timeline."""
+"""Reactions: analyse recorded reaction videos, many at once, and see each one's
+emotion/attention timeline."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -11,8 +10,9 @@ from pages.common import confirm_delete, jobs, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.exports import csv_bytes
-from shortory_core.reactions.sessions import add_recording
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
+from shortory_core.reactions.uploads import COLUMNS as UPLOAD_COLUMNS
+from shortory_core.reactions.uploads import default_rows, queue_recordings, read_rows
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
@@ -23,28 +23,32 @@ opened = require_project(store)
 project_id, project, video = opened.id, opened.project, opened.video
 st.title(f"Reactions · {for_markdown(project.name)}")
 
-with st.expander("➕ Analyse a recorded reaction", expanded=False):
-    with st.form("new_recording"):
-        upload = st.file_uploader("Reaction video", type=[s.strip(".") for s in VIDEO_SUFFIXES])
-        viewer = st.text_input("Viewer", value="Viewer", max_chars=60)
-        columns = st.columns(3)
-        offset = columns[0].number_input(
-            "Starts at video time (s)", 0.0, float(video.duration if video else 1e6), 0.0,
-            help="The moment of the source video the recording's first frame shows")
-        fps = columns[1].slider("Samples per second", 1, 15, 5)
-        detector = columns[2].radio("Face size", ["short", "full"], horizontal=True,
-                                    captions=["webcam framing", "small faces"])
-        iris = st.toggle("Measure gaze (iris)", value=True,
-                         help="Off: about 40% faster, gaze not measured")
-        submitted = st.form_submit_button("Analyse", type="primary")
-    if submitted and upload is None:
-        st.error("Choose a reaction video first.")
-    elif submitted and upload is not None:
-        settings = {"fps": fps, "detector": detector, "iris": iris}
-        session_id = add_recording(store, project_id, viewer, upload, Path(upload.name).suffix,
-                                   time_offset=float(offset), meta=settings)
-        service.submit("analyse", {"session_id": session_id} | settings,
-                       project_id=project_id, subject_id=session_id)
+with st.expander("➕ Analyse recorded reactions", expanded=False):
+    uploads = st.file_uploader("Reaction videos", type=[s.strip(".") for s in VIDEO_SUFFIXES],
+                               accept_multiple_files=True, key="reaction_uploads")
+    names = [upload.name for upload in uploads or []]
+    table = st.data_editor(
+        pd.DataFrame(default_rows(names), columns=list(UPLOAD_COLUMNS)), hide_index=True,
+        width="stretch", disabled=["file"], key=f"uploads-{hash(tuple(names))}",
+        column_config={"offset": st.column_config.TextColumn(
+            "starts at", help="The video time the recording's first frame shows: seconds, "
+                              "m:ss or h:mm:ss")})
+    columns = st.columns(3)
+    fps = columns[0].slider("Samples per second", 1, 15, 5)
+    detector = columns[1].radio("Face size", ["short", "full"], horizontal=True,
+                                captions=["webcam framing", "small faces"])
+    iris = columns[2].toggle("Measure gaze (iris)", value=True,
+                             help="Off: about 40% faster, gaze not measured")
+    if st.button(f"Analyse {len(names)} recording{'s' * (len(names) != 1)}", type="primary",
+                 disabled=not names):
+        plans, errors = read_rows(table.to_dict("records"), video.duration if video else None)
+        if errors:
+            st.error("\n\n".join(errors))
+        else:
+            queued = queue_recordings(store, service, project_id,
+                                      [(u.name, u) for u in uploads], plans,
+                                      {"fps": fps, "detector": detector, "iris": iris})
+            st.success(f"Queued {len(queued)} analyses.")
 job_panel(service, f"analyse-{project_id}", project_id=project_id, kinds=("analyse",))
 
 sessions = store.sessions(project_id)

@@ -1,6 +1,7 @@
 """The Reactions and Model pages through AppTest, on the demo project and real fixtures."""
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +130,49 @@ def test_an_unknown_emotion_model_setting_is_refused_with_the_choices(
     with pytest.raises(ShortoryError, match="choose from face-api-expression"):
         default_card("emotion")
     assert default_card("face_landmarks").name == "face-mesh"  # other kinds ignore it
+
+
+def test_many_recordings_are_queued_with_their_viewer_group_and_clock_offset(
+        demo_copy: Path) -> None:
+    """What the page's upload table does with the files it is given (AppTest cannot upload;
+    Chromium uploads two at once in test_browser): every row is checked before anything is
+    added, then one session and one ``analyse`` job per file."""
+    from shortory_core.jobs import job_service
+    from shortory_core.reactions.uploads import default_rows, queue_recordings, read_rows
+
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    duration = store.get_video(project_id).duration
+    names = ["reaction_smile_man.mp4", "reaction_webcam_glasses.mp4"]
+    rows = default_rows(names)
+    assert [r["viewer"] for r in rows] == ["reaction_smile_man", "reaction_webcam_glasses"]
+    rows[0] |= {"viewer": "  Ann  Lee ", "group": "A", "offset": "1:05"}
+    rows[1] |= {"group": "B", "offset": "1:2:05"}
+    plans, errors = read_rows(rows, duration)
+    assert errors == ["Row 2 (reaction_webcam_glasses.mp4): '1:2:05' is not a time: write "
+                      "seconds, m:ss or h:mm:ss (75, 1:15, 1:02:33)."]
+    rows[1]["offset"] = "9:59:59"
+    assert "past the video's end" in read_rows(rows, duration)[1][0]
+    rows[1]["offset"] = "0:30.5"
+    plans, errors = read_rows(rows, duration)
+    assert not errors
+    before = len(store.sessions(project_id))
+    service = job_service(store)
+    with ExitStack() as files:
+        opened = [(name, files.enter_context((FACE_CLIPS / name).open("rb"))) for name in names]
+        queued = queue_recordings(store, service, project_id, opened, plans,
+                                  {"fps": 5, "detector": "short", "iris": False})
+    done = [service.wait(job_id, 180) for job_id in queued]
+    assert [job.status for job in done] == ["done", "done"], [job.error for job in done]
+    sessions = store.sessions(project_id)
+    assert len(sessions) == before + 2
+    assert [(s["viewer"], s["time_offset"], s["meta"]["group"], s["status"])
+            for s in sessions[-2:]] == [
+        ("Ann Lee", 65.0, "A", "analysed"), ("reaction_webcam_glasses", 30.5, "B", "analysed")]
+
+    app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=60).run()
+    assert not app.exception
+    labels = app.selectbox[0].options
+    assert any(label.startswith("Ann Lee · recording from 1:05") for label in labels)
+    [analyse] = [b for b in app.button if b.label.startswith("Analyse")]
+    assert analyse.label == "Analyse 0 recordings" and analyse.disabled
