@@ -10,11 +10,10 @@ from shortory_core.charts.crowd import crowd_figure
 from shortory_core.charts.panel import heatmap_figure, panel_figure
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.panel.stats import PanelCurves
-from shortory_core.records import Comment, HeatPoint
+from shortory_core.records import PRODUCT_EMOTIONS, Comment, HeatPoint
 from shortory_core.signals.comment_moments import MomentOptions, extract_mentions, find_moments
 from shortory_core.signals.heatmap import heatmap_peaks
 from shortory_core.timefmt import seconds_of
-from shortory_core.vision.cards import PRODUCT_EMOTIONS
 
 
 def values(array: object) -> np.ndarray:

@@ -215,7 +215,7 @@ def test_picks_read_the_clock_values_a_date_axis_reports(demo_home: Path) -> Non
     box = read_picks({"points": [], "box": [{"x": ["1970-01-01 00:01:03.5",
                                                    "1970-01-01 00:01:08"], "y": [0, 1]}]},
                      names, PEAK_TRACE, peaks, timeline, 10.0)
-    assert [(s.start, s.end, s.kind) for s in box.spans] == [(63.5, 68.0, "happy")]
+    assert [(s.start, s.end) for s in box.spans] == [(63.5, 68.0)]
 
 
 def test_peak_at_a_span_nobody_watched_is_kept_as_picked(demo_home: Path) -> None:
