@@ -137,7 +137,7 @@ def test_many_recordings_are_queued_with_their_viewer_group_and_clock_offset(
     """What the page's upload table does with the files it is given (AppTest cannot upload;
     Chromium uploads two at once in test_browser): every row is checked before anything is
     added, then one session and one ``analyse`` job per file."""
-    from shortory_core.jobs import job_service
+    from shortory_core.kinds import job_service
     from shortory_core.reactions.uploads import default_rows, queue_recordings, read_rows
 
     store = Store(demo_copy)
