@@ -97,6 +97,9 @@ def keep_upload(store: Store, uploaded: UploadedFile, folder: Path | None = None
     return save_upload(uploaded, uploaded.name, folder or new_upload_dir(store))
 
 
+HOME_PAGE = "pages/home.py"
+
+
 @dataclass(frozen=True)
 class OpenProject:
     id: int
@@ -105,13 +108,25 @@ class OpenProject:
 
 
 def require_project(store: Store) -> OpenProject:
-    """The project this page shows (kept in the URL); stops the page with a hint if none."""
-    project_id = selected_project_id(store)
-    if project_id is None:
-        st.info("No project yet: create one on the Projects page.")
+    """The project this page shows: the one in the URL, else the demo; stops the page with a
+    hint if there is none. A link to a project that is not here (deleted, or mistyped) says
+    so, with the way home: showing the demo instead would pass it off as the one asked for."""
+    raw = st.query_params.get("project")
+    if raw is None:
+        project_id = store.demo_project_id()
+        if project_id is None:
+            st.info("No project yet: create one on the Projects page.")
+            st.stop()
+    else:
+        project_id = int(raw) if raw.isdigit() else None
+    project = store.get_project(project_id) if project_id is not None else None
+    if project is None:
+        st.error(f"There is no project {for_markdown(str(raw))} here: it was deleted, or the "
+                 "link is wrong.", icon="🔎")
+        st.page_link(HOME_PAGE, label="Open your projects", icon="🎬")
         st.stop()
     st.query_params["project"] = str(project_id)
-    return OpenProject(project_id, store.get_project(project_id), store.get_video(project_id))
+    return OpenProject(project_id, project, store.get_video(project_id))
 
 
 def require_video(opened: OpenProject) -> VideoInfo:
@@ -120,14 +135,6 @@ def require_video(opened: OpenProject) -> VideoInfo:
         st.info("This project has no video yet: add one on the Project page.")
         st.stop()
     return opened.video
-
-
-def selected_project_id(store: Store) -> int | None:
-    """The project named in the URL, else the demo, else ``None``."""
-    raw = st.query_params.get("project")
-    if raw is not None and raw.isdigit() and store.get_project(int(raw)):
-        return int(raw)
-    return store.demo_project_id()
 
 
 def open_project(project_id: int) -> None:

@@ -72,18 +72,21 @@ with player:
         source_audio_track=watch.audio_track(),
         sink_video_track=st.session_state[f"{watch_key}-sink"] if use_camera else None,
         video_html_attrs={"autoPlay": True, "controls": False, "style": {"width": "100%"}},
-        # The viewer presses Start once; from the first connection on, the stream is held on
-        # (streamlit-webrtc then hides its buttons and reconnects a connection that drops, as
-        # 0.79 sometimes does right after connecting). Before it, a denied camera must not
-        # make the component retry in a loop.
+        # The viewer presses Start once: it connects, and the first frame sent starts the
+        # clock (``PlaybackClock.begin``). From then on the page holds the stream on, which
+        # hides streamlit-webrtc's own Start/Stop (the session's Stop below is the one stop)
+        # and reconnects a connection that drops, as 0.79 sometimes does right after
+        # connecting. Before it, a denied camera must not make the component retry in a loop.
         desired_playing_state=True if st.session_state.get(f"{stream_key}-up") else None,
     )
     if context.state.playing:
-        st.session_state[f"{stream_key}-up"] = True
+        if not st.session_state.get(f"{stream_key}-up"):
+            st.session_state[f"{stream_key}-up"] = True
+            st.rerun()  # at once: the component's own Stop must not stay beside the session's
     elif use_camera:
-        st.caption("Press **Start** to connect. The browser asks for the camera; if it was "
-                   "blocked, allow it from the address bar, or switch the camera off to watch "
-                   "without recording.")
+        st.caption("Press **Start** to connect and play. The browser asks for the camera; if "
+                   "it was blocked, allow it from the address bar, or switch the camera off to "
+                   "watch without recording.")
     else:
         st.caption("Press **Start** to play. The camera is off: nothing is recorded.")
     buttons = st.columns([1.0, 1.25, 1.0, 1.0, 1.0, 1.0], gap="small")

@@ -27,10 +27,10 @@ PACKAGE = "shortory_core"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("__init__", "logs", "timefmt", "untrusted", "records"),  # plain values, no I/O
     ("errors",),
-    ("config", "validate", "exports"),
+    ("config", "validate", "exports", "tables"),
     ("vision",),  # the ONNX models
     ("store",),  # the database and media folder
-    ("sources", "uploads"),  # inputs from the network and from files
+    ("sources", "uploads", "project_ref"),  # inputs from the network and from files; names
     ("jobs", "signals"),  # the generic job service; the signal registry and grid
     ("reactions", "panel", "projects"),
     ("clips", "live", "demo"),

@@ -1,7 +1,9 @@
 """``python -m shortory_core``: the same operations as the app, for scripts and terminals.
 
 A thin layer: every subcommand parses arguments, calls one function of the package and prints
-the result (as JSON with ``--json``). User errors exit with status 2 and a one-line message.
+the result: aligned text (``tables``), or JSON with ``--json``. A command that takes a project
+takes its id or its name (``project_ref``). User errors exit with status 2 and a one-line
+message.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from shortory_core.jobs import Job
 from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.logs import log_failure
-from shortory_core.records import VideoInfo
+from shortory_core.project_ref import resolve_project
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
+from shortory_core.tables import format_result
 from shortory_core.untrusted import for_terminal
 
 if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
@@ -35,14 +38,13 @@ if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
 
 def _print(result: dict[str, Any], as_json: bool) -> None:
     """The result on stdout: strict JSON (no ``NaN``; escapes for every control character)
-    or ``key: value`` lines with control characters removed (titles and comments are
-    untrusted)."""
+    or ``key: value`` lines and aligned tables with control characters removed (titles and
+    comments are untrusted)."""
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False,
                          default=str).translate(_JSON_CONTROLS))
     else:
-        for key, value in result.items():
-            print(for_terminal(f"{key}: {value}"))
+        print(for_terminal(format_result(result)))
 
 
 # ``json.dumps(ensure_ascii=False)`` leaves C1 controls and DEL raw; escape them as well.
@@ -232,7 +234,7 @@ def cmd_react(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     from shortory_core.reactions.sessions import add_recording
 
     recording = v.input_file(args.recording, "recording")
-    video = _require_project(store, args.project)
+    video = store.get_video(args.project)
     if video is not None and args.offset > video.duration:
         raise v.InvalidValue(f"--offset {args.offset:g} s is past the video's end "
                              f"({video.duration:.1f} s).")
@@ -253,7 +255,6 @@ def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     from shortory_core.panel.quality import Thresholds
     from shortory_core.panel.stats import PanelOptions, agreement, curves, panel_peaks
 
-    _require_project(store, args.project)
     grids = load_grids(store, args.project, thresholds=Thresholds(
         min_face_rate=args.min_face_rate, min_face_seconds=args.min_face_seconds))
     options = PanelOptions(normalise=not args.raw, threshold=args.threshold)
@@ -267,13 +268,6 @@ def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         "peaks": [p.as_dict() for p in panel_peaks(panel, options)][:args.top],
         "agreement": agreed.round(3).to_dict("records"),
     }
-
-
-def _require_project(store: Store, project_id: int) -> VideoInfo | None:
-    """The project's video (``None`` without one); a missing project is a refusal."""
-    if store.get_project(project_id) is None:
-        raise ShortoryError(f"No project {project_id}; `projects` lists them.")
-    return store.get_video(project_id)
 
 
 def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
@@ -352,7 +346,6 @@ def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, A
     from shortory_core.highlights.peaks import PeakOptions, find_highlights
     from shortory_core.highlights.timeline import build_timeline
 
-    _require_project(store, args.project)
     timeline = build_timeline(store, args.project, step=args.step)
     options = PeakOptions(smoothing_s=args.smoothing, prominence=args.prominence,
                           min_gap_s=args.min_gap, top_k=args.top, pad_s=args.pad)
@@ -501,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     highlights = add("highlights", cmd_highlights,
                      "peaks per emotion and of the fused interest score of a project")
-    highlights.add_argument("project", type=v.ID)
+    highlights.add_argument("project", type=_project_ref, help=PROJECT_HELP)
     highlights.add_argument("--top", type=v.TOP, default=3, help="peaks per emotion")
     highlights.add_argument("--smoothing", type=v.SMOOTHING, default=2.0, help="seconds")
     highlights.add_argument("--prominence", type=v.PROMINENCE, default=0.1)
@@ -524,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", type=Path, help="the clip file (default: beside the video)")
 
     react = add("react", cmd_react, "add a recorded reaction to a project and analyse it")
-    react.add_argument("project", type=v.ID)
+    react.add_argument("project", type=_project_ref, help=PROJECT_HELP)
     react.add_argument("recording", type=Path)
     react.add_argument("--viewer", required=True, help="the viewer's name")
     react.add_argument("--offset", type=v.OFFSET_FORWARD, default=0.0,
@@ -534,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     panel = add("panel", cmd_panel, "the project's viewers as a panel: quality, peaks, "
                 "agreement")
-    panel.add_argument("project", type=v.ID)
+    panel.add_argument("project", type=_project_ref, help=PROJECT_HELP)
     panel.add_argument("--threshold", type=v.EXPRESS, default=1.5,
                        help="expressing = above this (z vs own baseline; raw: probability)")
     panel.add_argument("--raw", action="store_true", help="no per-viewer normalisation")
@@ -569,6 +562,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PROJECT_HELP = "the project's id or its name (`projects` lists them)"
+
+
+def _project_ref(text: str) -> str:
+    """A project's id or name as typed; ``main`` looks it up once the store is open."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a project's id or name, not an empty one")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a refusal as one line (``error: …``, exit 2) rather than the usage
     block followed by the message."""
@@ -588,6 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = None
         if args.needs_store:
             store = _open_store(args)
+            if getattr(args, "project", None) is not None:
+                args.project = resolve_project(store, args.project)
         result = args.func(args, store)
         code = int(result.pop("exit_code", 0))
         if "report" in result and not args.json:

@@ -3,7 +3,8 @@
     unshare -n sh -c 'ip link set lo up && python -m tests.live_watch_e2e HOME CAMERA.y4m OUT'
 
 Starts the app on 127.0.0.1 (WebRTC on loopback only), opens Chromium with a fake camera that
-plays CAMERA.y4m, starts a watch session, connects, plays, pauses, seeks, plays again and stops.
+plays CAMERA.y4m, starts a watch session, connects (which plays), pauses, seeks, plays again
+and stops.
 It writes what it did (and when, on the video clock the page shows) to OUT as JSON; the test
 then checks the store against it. Exits non-zero on any failure.
 """
@@ -45,6 +46,29 @@ def connect(page) -> None:
     raise RuntimeError("the WebRTC stream did not start")
 
 
+def plays_by_itself(page) -> float:
+    """The position the page shows once it is 2 s past where it was just after connecting,
+    with no button pressed: Start alone plays."""
+    start = shown_position(page)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if (position := shown_position(page)) >= start + 2:
+            return position
+        page.wait_for_timeout(250)
+    raise RuntimeError(f"the video stood still at {start} s after connecting")
+
+
+def stop_buttons(page) -> int:
+    """Every stop control on the page, the stream component's own included, once the
+    component has hidden its Start/Stop (the page holds the stream on after connecting)."""
+    name = re.compile("stop", re.IGNORECASE)
+    component = page.frame_locator(COMPONENT).get_by_role("button", name=name)
+    deadline = time.monotonic() + 30
+    while component.count() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    return component.count() + page.get_by_role("button", name=name).count()
+
+
 def calibrate(page) -> list[str]:
     """Follow guided calibration to its end; returns the prompts the page showed."""
     page.get_by_role("button", name="Calibrate to my face").click()
@@ -78,9 +102,9 @@ def main(home: Path, camera: Path, out: Path) -> None:
         page.locator(COMPONENT).wait_for(timeout=60_000)
         connect(page)
         report["connected_at"] = time.time()
+        report["played_to"] = plays_by_itself(page)
+        report["stop_buttons"] = stop_buttons(page)
         report["prompts"] = calibrate(page)
-
-        page.get_by_role("button", name="▶ Play").click()
         page.wait_for_timeout(6000)
         report["player"] = page.frame_locator(COMPONENT).locator("video").first.evaluate(
             """video => ({time: video.currentTime, paused: video.paused,

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
+from shortory_core.untrusted import for_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +34,7 @@ def test_opening_the_demo_shows_what_it_has(app: AppTest, demo_copy: Path) -> No
     app.button(key=f"open-{demo_id}").click().run()
     assert not app.exception
     assert [t.value for t in app.title] == ["Demo\\: the Shortory show"]  # names are text
-    assert [s.value for s in app.subheader] == ["Comments (462)", "Reaction sessions (2)"]
+    assert [s.value for s in app.subheader] == ["Comments (462)", "Reaction sessions (9)"]
     assert app.query_params["project"] == str(demo_id)
 
 
@@ -53,3 +54,21 @@ def test_a_project_is_renamed_and_deleted_from_its_menu(demo_copy: Path) -> None
     assert not app.exception
     assert store.get_project(project_id) is None and not folder.exists()
     assert store.get_project(store.demo_project_id()) is not None
+
+
+def test_a_link_to_a_missing_project_says_so_instead_of_opening_the_demo(
+        demo_copy: Path) -> None:
+    for page, asked in (("pages/project.py", "99"), ("pages/watch.py", "99"),
+                        ("pages/studio.py", "not-an-id")):
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        app.query_params["project"] = asked
+        app.switch_page(page).run()
+        assert not app.exception
+        assert [e.value for e in app.error] == [
+            f"There is no project {for_markdown(asked)} here: it was deleted, or the link is "
+            "wrong."]
+        assert not app.title  # nothing of the demo is shown in its place
+        [home] = [link for link in app.get("page_link")
+                  if link.proto.label == "Open your projects"]
+        assert home.proto.page == "home"
+        assert app.query_params["project"] == asked  # the link is left as it was

@@ -36,10 +36,10 @@ def test_home_page_renders_the_demo_without_errors(home_page) -> None:
     assert screenshot(page, "home").stat().st_size > 10_000
 
     page.get_by_role("button", name="Open").first.click()
-    page.get_by_text("Reaction sessions (2)").wait_for(timeout=30_000)
+    page.get_by_text("Reaction sessions (9)").wait_for(timeout=30_000)
     assert "project=" in page.url
     page.reload()  # the open project survives a refresh: it lives in the URL
-    page.get_by_text("Reaction sessions (2)").wait_for(timeout=30_000)
+    page.get_by_text("Reaction sessions (9)").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "project")
 
@@ -256,7 +256,7 @@ def test_a_shared_link_opens_its_page_on_a_fresh_server(demo_home: Path, tmp_pat
     shutil.copytree(demo_home, home)
     with running_app(home) as url, browser_page() as page:
         page.goto(f"{url}/overview?project=1")
-        page.get_by_text("Reaction sessions (2)").wait_for(timeout=60_000)
+        page.get_by_text("Reaction sessions (9)").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         assert page.get_by_text("Page not found").count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0

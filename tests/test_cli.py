@@ -147,3 +147,40 @@ def test_evaluate_reads_every_image_format_and_numbered_class_folders(tmp_path: 
     (empty / "happy").mkdir(parents=True)
     refused = run_cli("evaluate", str(empty), home=tmp_path)
     assert refused.returncode == 2 and "No labelled images" in refused.stderr
+
+
+def test_plain_output_is_an_aligned_table(demo_home: Path) -> None:
+    for command in (["projects"], ["jobs"], ["highlights", "1", "--top", "1"]):
+        done = run_cli(*command, home=demo_home)
+        assert done.returncode == 0, done.stderr
+        assert "{" not in done.stdout and "[" not in done.stdout  # no Python dict text
+    lines = run_cli("projects", home=demo_home).stdout.splitlines()
+    assert lines[0] == "projects:"
+    header, row = lines[1], lines[2]
+    assert header.split() == ["id", "name", "demo", "duration", "comments", "sessions",
+                              "clips"]
+    assert "Demo: the Shortory show" in row and row.split()[-4:] == ["120", "462", "9", "0"]
+    # each column's cells end (numbers) or start (text) under its header
+    assert row.index("Demo") == header.index("name")
+    assert row.index("462") + 3 == header.index("comments") + len("comments")
+
+
+def test_a_project_is_named_by_id_or_name_and_a_doubt_is_refused(demo_home: Path,
+                                                                 tmp_path: Path) -> None:
+    from shortory_core.store import Store
+
+    by_name = run_cli("highlights", "Demo: the Shortory show", "--top", "1", "--json",
+                      home=demo_home)
+    by_id = run_cli("highlights", "1", "--top", "1", "--json", home=demo_home)
+    assert by_name.returncode == 0 and json.loads(by_name.stdout) == json.loads(by_id.stdout)
+
+    store = Store(tmp_path / "home")
+    twins = [store.create_project("Twin") for _ in range(2)]
+    for command in ("panel", "highlights"):
+        doubt = run_cli(command, "Twin", home=tmp_path / "home")
+        assert doubt.returncode == 2 and len(doubt.stderr.strip().splitlines()) == 1
+        assert f"(ids {twins[0]}, {twins[1]})" in doubt.stderr
+    missing = run_cli("panel", "Nobody", home=tmp_path / "home")
+    assert missing.returncode == 2 and missing.stderr == (
+        "error: No project named 'Nobody'; `projects` lists them.\n")
+    assert run_cli("panel", str(twins[1]), "--json", home=tmp_path / "home").returncode == 0

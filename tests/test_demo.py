@@ -1,9 +1,13 @@
 from pathlib import Path
 
+import numpy as np
+
 from shortory_core.demo import DEMO_REACTIONS
 from shortory_core.demo.comments import demo_comment_records
 from shortory_core.demo.video import EVENTS
 from shortory_core.kinds import ensure_demo_project
+from shortory_core.panel.grids import load_grids
+from shortory_core.panel.stats import agreement, curves, group_difference, panel_peaks
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 
@@ -20,6 +24,32 @@ def test_demo_project_is_complete_and_built_once(demo_home: Path) -> None:
     sessions = store.sessions(project_id)
     assert [s["viewer"] for s in sessions] == [r.viewer for r in DEMO_REACTIONS]
     assert all(store.media_path(s["source_path"]).is_file() for s in sessions)
+    assert len({s["source_path"] for s in sessions}) == len(sessions)  # one file each
+    assert all(s["meta"]["recording"] == r.asset and s["meta"]["group"] == r.group
+               for s, r in zip(sessions, DEMO_REACTIONS, strict=True))
+
+
+def test_demo_panel_shows_shares_agreement_and_groups(demo_home: Path) -> None:
+    store = Store(demo_home)
+    grids = load_grids(store, store.demo_project_id())
+    verdicts = {q.viewer: q for q in grids.quality}
+    assert grids.included.sum() >= 8
+    assert verdicts["Sam (recorded)"].reason == "3 s of face (< 10 s)"  # a 3-second clip
+    included = grids.subset(grids.included)
+    groups = {q.group for q in included.quality}
+    assert groups == {"A", "B"}
+    peaks = panel_peaks(curves(included))
+    assert any(p.emotion == "surprise" and abs(p.time - 42) < 2 and p.n >= 2 for p in peaks)
+    assert any(p.emotion == "happy" and abs(p.time - 19) < 2 and p.n >= 2 for p in peaks)
+    windows = agreement(included).windows
+    assert not windows.empty and (windows["n"] >= 2).all()
+    assert windows["n"].max() >= 4  # four viewers at the fall
+    # at the fall group A gasps (the woman's clip) while group B smiles (the glasses clip)
+    fall = group_difference(included, "A", "B")
+    at = (fall.t > 65) & (fall.t < 68)
+    assert fall.n_a >= 4 and fall.n_b >= 4
+    assert np.nanmax(fall.difference["surprise"][at]) > 1.0
+    assert np.nanmin(fall.difference["happy"][at]) < -1.0
 
 
 def test_demo_comments_are_deterministic_and_point_at_events() -> None:

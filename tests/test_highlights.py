@@ -18,15 +18,15 @@ from shortory_core.store import Store
 def test_demo_reactions_and_comments_meet_on_the_events(demo_home: Path) -> None:
     store = Store(demo_home)
     timeline = build_timeline(store, store.demo_project_id())
-    assert len(timeline.t) == 1200 and sum(q.included for q in timeline.panel) == 1
+    assert len(timeline.t) == 1200 and sum(q.included for q in timeline.panel) >= 8
     watched = np.isfinite(timeline.attention)
-    assert 31 < timeline.t[watched].min() < 32 and timeline.t[watched].max() < 68
+    assert 11 < timeline.t[watched].min() < 13 and timeline.t[watched].max() < 72
     peaks = find_highlights(timeline)
     best = {p.kind: p for p in reversed(peaks)}  # each list is best first
-    assert abs(best["surprise"].time - 42) < 2  # Mia's open mouth at the jump scare
-    assert abs(best["happy"].time - 65) < 2  # Sam's smile at the fall
-    fused = [p.time for p in peaks if p.kind == "fused"]
-    assert abs(fused[0] - 43) < 2 and abs(fused[1] - 66) < 2  # comments and faces agree
+    assert abs(best["surprise"].time - 42) < 2  # Mia's and Ana's open mouths at the jump scare
+    assert abs(best["happy"].time - 19) < 2  # Kai's and Noa's smiles at the goal
+    fused = sorted(p.time for p in peaks if p.kind == "fused")
+    assert [round(t) for t in fused] == [19, 43, 66]  # comments and faces agree
 
 
 def synthetic(values: dict[str, np.ndarray], comments: np.ndarray | None = None
@@ -88,7 +88,7 @@ def test_highlights_cli(demo_home: Path) -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     kinds = [p["kind"] for p in result["peaks"]]
-    assert kinds.count("fused") == 1 and "surprise" in kinds and result["viewers"] == 1
+    assert kinds.count("fused") == 1 and "surprise" in kinds and result["viewers"] >= 4
     missing = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir",
                               str(demo_home), "highlights", "99"],
                              capture_output=True, text=True, cwd=root, timeout=60)

@@ -298,7 +298,7 @@ def test_a_render_killed_midway_is_interrupted_and_retries(demo_store: Store) ->
 
 def test_an_analysis_killed_midway_is_interrupted_and_retries(demo_store: Store) -> None:
     store = demo_store
-    [session, _] = store.sessions(store.demo_project_id())
+    session = store.sessions(store.demo_project_id())[0]
     before = store.samples(session["id"])
     service, job = killed_midway(store, "analyse",
                                  {"session_id": session["id"], "iris": False, "fps": 15}, 0.2)

@@ -99,6 +99,30 @@ def test_video_and_audio_tracks_follow_the_clock(demo_home: Path) -> None:
     audio.stop()
 
 
+def test_the_first_frame_sent_plays_the_video_and_a_reconnection_keeps_a_pause(
+        demo_home: Path) -> None:
+    """Start connects the stream and plays: the clock runs from the first frame sent, with no
+    Play button. A dropped stream reconnects with a new track, which must not undo a pause."""
+    store = Store(demo_home)
+    source = store.media_path(store.get_video(store.demo_project_id()).path)
+    now = FakeTime()
+    clock = PlaybackClock(120.0, now=now)
+    first, again = MovieVideoTrack(source, clock), MovieVideoTrack(source, clock)
+
+    async def connect(track: MovieVideoTrack) -> None:
+        await track.recv()
+
+    assert not clock.playing()
+    asyncio.run(connect(first))
+    assert clock.playing()
+    now.now += 4.0
+    assert clock.position() == pytest.approx(4.0)  # the video time advances by itself
+    clock.pause()
+    asyncio.run(connect(again))
+    assert not clock.playing() and clock.position() == pytest.approx(4.0)
+    first.stop()
+    again.stop()
+
 def test_tracks_keep_timestamps_rising_through_a_stall(demo_home: Path) -> None:
     """The receiver stops pulling for 2 s (a stalled connection, a busy loop). Afterwards the
     timestamps carry on from where real time is, never from zero: a receiver drops frames

@@ -63,6 +63,7 @@ def test_watching_live_puts_every_sample_on_the_video_time_shown(demo_home: Path
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:] + (home / "streamlit.log").read_text()[-3000:]
     report = json.loads(report_path.read_text())
+    assert report["played_to"] >= 2 and report["stop_buttons"] == 1  # Start plays; one Stop
     player = report["player"]  # the page played the server's stream: picture and sound
     assert player["video"] == 1 and player["audio"] == 1 and player["width"] == 640
     assert not player["paused"] and player["time"] > 3

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.bench.panel import faces_from, synthetic_panel
+from shortory_core.demo import DEMO_NAME
 from shortory_core.panel.grids import load_grids
 from shortory_core.panel.quality import Thresholds
 from shortory_core.panel.stats import (
@@ -150,7 +151,7 @@ def test_react_adds_a_recorded_viewer_to_the_panel(demo_home: Path, tmp_path: Pa
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
     done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(home),
-                           "react", "1", str(FACE_CLIPS / "reaction_smile_man.mp4"),
+                           "react", DEMO_NAME, str(FACE_CLIPS / "reaction_smile_man.mp4"),
                            "--viewer", "Ana", "--offset", "20", "--group", "B", "--json"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -162,7 +163,7 @@ def test_react_adds_a_recorded_viewer_to_the_panel(demo_home: Path, tmp_path: Pa
     refused = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(home),
                               "react", "1", str(tmp_path / "none.mp4"), "--viewer", "X"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert refused.returncode == 2 and "No recording at" in refused.stderr
+    assert refused.returncode == 2 and "No recording at" in refused.stderr  # by its id too
 
 
 def test_the_panel_page_shows_viewers_figures_and_exports(panel_home: tuple[Path, int],

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
     store = Store(demo_copy)
     sessions = store.sessions(store.demo_project_id())
-    assert [s["status"] for s in sessions] == ["analysed", "analysed"]
+    assert {s["status"] for s in sessions} == {"analysed"} and len(sessions) >= 8
     assert all(s["n_samples"] >= 15 for s in sessions)
     mia = store.samples(sessions[0]["id"])
     assert mia[0]["video_time"] == 31.0 and all(s["face_found"] for s in mia)
@@ -68,7 +68,7 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
 
 def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: Path) -> None:
     store = Store(demo_copy)
-    [first, _] = store.sessions(store.demo_project_id())
+    first = store.sessions(store.demo_project_id())[0]
     before = store.samples(first["id"])
     store.media_path(first["source_path"]).write_bytes(b"broken" * 100)
     job = run_job(store, "analyse", {"session_id": first["id"], "iris": False},

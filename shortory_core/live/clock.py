@@ -5,6 +5,9 @@ position: play, pause, seek and restart change this clock, the outgoing video fo
 incoming webcam frames are stamped from it. Every change is kept as a segment, so the position
 at any past instant is known exactly, even just after a seek or a pause (a webcam frame that
 arrives now was captured a moment ago).
+
+The clock starts paused and runs from the first frame the stream sends (``begin``): the
+viewer's one press of Start connects and plays.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class PlaybackClock:
         self._lock = threading.Lock()
         self._segments = [Segment(now(), self._bound(start_at), False)]
         self._starts = [self._segments[0].since]
+        self._begun = False
 
     def _bound(self, position: float) -> float:
         return min(max(position, 0.0), self.duration)
@@ -53,7 +57,16 @@ class PlaybackClock:
             if len(self._segments) > MAX_SEGMENTS:
                 del self._segments[:-MAX_SEGMENTS], self._starts[:-MAX_SEGMENTS]
 
+    def begin(self) -> None:
+        """Play, the first time playback is asked for: the stream has connected. Later calls
+        (a dropped stream reconnecting) leave a viewer's pause alone."""
+        with self._lock:
+            begun, self._begun = self._begun, True
+        if not begun:
+            self.play()
+
     def play(self) -> None:
+        self._begun = True
         if self.position() >= self.duration:  # at the end, play starts over
             self._change(position=0.0, playing=True)
         else:
@@ -66,6 +79,7 @@ class PlaybackClock:
         self._change(position=position)
 
     def restart(self) -> None:
+        self._begun = True
         self._change(position=0.0, playing=True)
 
     def _at(self, t: float) -> Segment:

@@ -129,7 +129,7 @@ class VideoReader:
 
 class MovieVideoTrack(MediaStreamTrack):
     """The video, paced at ``fps``, showing the clock's position (the same frame while
-    paused)."""
+    paused). Its first frame starts the clock: a stream is asked for to be watched."""
 
     kind = "video"
 
@@ -149,8 +149,9 @@ class MovieVideoTrack(MediaStreamTrack):
             return self._reader.frame_at(position)
 
     async def recv(self) -> av.VideoFrame:
-        if self._started is None:
+        if self._started is None:  # the stream has connected: Start plays
             self._started = time.monotonic()
+            self.clock.begin()
         self._count = await _pace(self._started, self._count, 1.0 / self._fps)
         position = self.clock.at(self.clock.now()).position
         frame = await asyncio.to_thread(self._frame, position) or self._last

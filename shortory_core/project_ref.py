@@ -1,0 +1,29 @@
+"""A project as a person names it: by its id or by its name, the same in every command.
+
+Ids are what the app's links carry; names are what people remember and what a batch manifest
+holds. Digits are read as an id first (a project named "42" is reached by its own id when
+project 42 exists). A name must match exactly one project: two projects of one name are
+refused with their ids, never one picked quietly.
+"""
+
+from __future__ import annotations
+
+from shortory_core.errors import ShortoryError
+from shortory_core.store import Store
+
+
+def resolve_project(store: Store, ref: str) -> int:
+    """The id of the project ``ref`` names (an id or an exact name); a refusal that says why
+    when there is none, or more than one."""
+    text = ref.strip()
+    if text.isdigit() and store.get_project(int(text)) is not None:
+        return int(text)
+    ids = store.projects_named(text)
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        raise ShortoryError(f"{len(ids)} projects are named {text!r} (ids "
+                            f"{', '.join(map(str, ids))}); give the id.")
+    if text.isdigit():
+        raise ShortoryError(f"No project {text}; `projects` lists them.")
+    raise ShortoryError(f"No project named {text!r}; `projects` lists them.")
