@@ -28,6 +28,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("__init__", "logs", "timefmt", "untrusted", "records"),  # plain values, no I/O
     ("errors",),
     ("config", "validate", "exports", "tables"),
+    ("outputs",),  # files written where the user says
     ("vision",),  # the ONNX models
     ("store",),  # the database and media folder
     ("sources", "uploads", "project_ref"),  # inputs from the network and from files; names

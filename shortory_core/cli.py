@@ -24,6 +24,7 @@ from shortory_core.jobs import Job
 from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.logs import log_failure
+from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
@@ -209,14 +210,16 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
             print(f"\ranalysing {fraction:6.1%}", end="", file=sys.stderr)
 
     video = v.input_file(args.reaction_video, "reaction video")
-    out = v.output_file(args.out, (".csv", ".parquet"), "--out") if args.out else None
+    out = _output(args, args.out, (".csv", ".parquet"), {"reaction video": video}
+                  ) if args.out else None
     engines = [VisionEngine(detector=args.detector, use_iris=not args.no_iris)
                for _ in range(args.workers)]
     analyses = analyse_recording(video, engines, fps=args.fps, progress=show)
     rows = sample_rows(analyses, args.offset)
     frame = smooth_emotions(timeline_frame(rows), args.smooth)
     if out:
-        write_timeline(frame, out)
+        with written_atomically(out) as work:
+            write_timeline(frame, work / out.name)
     found = int(frame["face_found"].sum())
     result: dict[str, Any] = {
         "samples": len(rows), "faces_found": found,
@@ -268,6 +271,14 @@ def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         "peaks": [p.as_dict() for p in panel_peaks(panel, options)][:args.top],
         "agreement": agreed.round(3).to_dict("records"),
     }
+
+
+def _output(args: argparse.Namespace, path: Path, suffixes: tuple[str, ...],
+            inputs: dict[str, Path]) -> Path:
+    """A command's ``--out``, checked before any work (``outputs.output_path``): never an
+    input, nothing in the data folder, an existing file only with ``--force``."""
+    return output_path(path, suffixes, "--out", inputs=inputs,
+                       data_folder=args.data_dir or data_path(), force=args.force)
 
 
 def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
@@ -365,21 +376,17 @@ def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     source = v.input_file(args.video, "video")
     info = probe_video(source)
     start, end = v.span(*args.span, info.duration, info.fps)
-    out = v.output_file(args.out or source.with_name(
+    out = _output(args, args.out or source.with_name(
         f"{source.stem}-{start:.1f}-{end:.1f}{'-vertical' if args.vertical else ''}.mp4"),
-        (".mp4",), "--out")
+        (".mp4",), {"video": source})
     crop = follow_face(source, start, end, info.width, info.height) if args.vertical else None
-    caption = None
-    if args.caption:
-        width = crop.width if crop else info.width
-        caption, _ = write_caption(args.caption, args.comment or "", width,
-                                   out.with_suffix(".caption.png"))
-    try:
-        render_clip(source, start, end, out, mode="copy" if args.copy else "exact",
+    with written_atomically(out) as work:  # the caption and the partial clip live in `work`
+        caption = None
+        if args.caption:
+            caption, _ = write_caption(args.caption, args.comment or "",
+                                       crop.width if crop else info.width, work / "caption.png")
+        render_clip(source, start, end, work / out.name, mode="copy" if args.copy else "exact",
                     crop=crop, caption=caption)
-    finally:
-        if caption is not None:
-            caption.unlink(missing_ok=True)
     made = probe_video(out)
     return {"clip": str(out), "start": start, "end": end, "duration": made.duration,
             "width": made.width, "height": made.height, "has_audio": made.has_audio}
@@ -465,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--offset", type=v.OFFSET, default=0.0,
                          help="video time at which the recording starts (s, m:ss or h:mm:ss)")
     analyze.add_argument("--out", type=Path, help="write the timeline (.csv or .parquet)")
+    _add_force(analyze)
     analyze.add_argument("--detector", choices=("short", "full"), default="short",
                          help="short: webcam framing; full: small faces")
     analyze.add_argument("--no-iris", action="store_true", help="skip gaze for speed")
@@ -515,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--caption", help="a title drawn over the clip, e.g. 'happy · 0.91'")
     render.add_argument("--comment", help="a comment drawn under the title")
     render.add_argument("--out", type=Path, help="the clip file (default: beside the video)")
+    _add_force(render)
 
     react = add("react", cmd_react, "add a recorded reaction to a project and analyse it")
     react.add_argument("project", type=_project_ref, help=PROJECT_HELP)
@@ -570,6 +579,12 @@ def _project_ref(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("a project's id or name, not an empty one")
     return text
+
+
+def _add_force(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--force", action="store_true",
+                         help="replace an existing --out file (atomically: the old one stays "
+                              "whole until the new one is complete)")
 
 
 class _Parser(argparse.ArgumentParser):

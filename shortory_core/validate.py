@@ -136,11 +136,36 @@ def viewer_name(text: str) -> str:
     return name
 
 
+NAME_BYTES = 255  # the longest name one part of a path may have (Linux's NAME_MAX)
+PATH_BYTES = 4095  # the longest whole path the system calls take (PATH_MAX, less the NUL)
+
+
+def file_name(path: Path, what: str) -> Path:
+    """``path`` if the system and the store can take its name: valid UTF-8 (the store keeps
+    names as text, and a terminal or JSON cannot show the rest) and within the lengths Linux
+    allows, which otherwise fail deep inside a command as ``OSError``."""
+    raw = os.fsencode(path)
+    shown = raw.decode("utf-8", "backslashreplace")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{shown} ({what}): the name is not valid UTF-8; rename the "
+                           "file.") from None
+    longest = max((len(os.fsencode(part)) for part in Path(path).parts), default=0)
+    if longest > NAME_BYTES:
+        raise InvalidValue(f"{shown} ({what}): a name of {longest} bytes is too long; file "
+                           f"names are at most {NAME_BYTES} bytes.")
+    if len(os.fsencode(Path(path).absolute())) > PATH_BYTES:
+        raise InvalidValue(f"{shown} ({what}): the path is longer than {PATH_BYTES} bytes; "
+                           "use a shorter one.")
+    return path
+
+
 def output_file(path: Path, suffixes: tuple[str, ...], what: str) -> Path:
     """An output path that can be written, checked before any work starts: a known suffix,
     an existing folder we may write in, not a folder itself. Returned absolute, so a name that
     starts with ``-`` is never read as an option by a tool it is passed to."""
-    path = Path(path)
+    path = file_name(Path(path), what)
     if path.suffix.lower() not in suffixes:
         raise InvalidValue(f"{what} must end in {' or '.join(suffixes)}, not {path.name!r}.")
     path = path.absolute()
@@ -156,7 +181,7 @@ def output_file(path: Path, suffixes: tuple[str, ...], what: str) -> Path:
 
 def input_file(path: Path, what: str) -> Path:
     """An existing, readable file, returned absolute (see ``output_file``)."""
-    path = Path(path)
+    path = file_name(Path(path), what)
     if not path.is_file():
         raise InvalidValue(f"No {what} at {path}" + (" (that is a folder)." if path.is_dir()
                                                       else "."))

@@ -11,10 +11,14 @@ render never leaves a half file that looks finished.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +31,9 @@ Mode = Literal["exact", "copy"]
 FractionCallback = Callable[[float], None]
 KILL_CHECK_S = 0.1
 MIN_SPAN_S = 0.02  # shorter than any real frame: ffmpeg would write an mp4 with no frames
+# Looked up once, here: between fork and exec the child should only call, not load.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+PR_SET_PDEATHSIG, SIGKILL = 1, int(signal.SIGKILL)
 # A clip is for watching and posting: a source above 4K is scaled to fit 3840×2160 (same
 # shape, even sides), which keeps an 8K render's memory that of a 4K one.
 FIT_4K = ("scale=w='if(gt(iw,ih),min(iw,3840),-2)':h='if(gt(iw,ih),-2,min(ih,3840))'"
@@ -118,8 +125,7 @@ def run_ffmpeg(command: list[str], out: Path, duration: float, *,
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = start_ffmpeg(command)
     errors: deque[str] = deque(maxlen=40)
     drain = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
     drain.start()
@@ -134,8 +140,8 @@ def run_ffmpeg(command: list[str], out: Path, duration: float, *,
                 progress(min(int(line[12:]) / 1e6 / max(duration, 1e-3), 1.0))
         finished = True
     finally:
-        if not finished and process.poll() is None:
-            process.kill()
+        if not finished:
+            _kill(process)
         code = process.wait()
         stop.set()
         drain.join(timeout=5)
@@ -149,6 +155,39 @@ def run_ffmpeg(command: list[str], out: Path, duration: float, *,
     if progress:
         progress(1.0)
     return out
+
+
+def start_ffmpeg(command: list[str]) -> subprocess.Popen[str]:
+    """Start one ffmpeg (every ffmpeg the package runs starts here), reading its progress on
+    stdout and its messages on stderr, so that it never outlives the process that wanted it.
+
+    The kernel kills it when its parent dies (``PR_SET_PDEATHSIG``): a ``kill -9`` leaves no
+    one to stop it otherwise. The signal follows the *thread* that started it, which is why
+    the thread that starts ffmpeg is the one that waits for it (``run_ffmpeg``). It also leads
+    a process group of its own, so ``_kill`` reaches anything it starts, and a terminal's
+    Ctrl-C reaches only us, who then stop it in order.
+    """
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, process_group=0,
+                            preexec_fn=_die_with(os.getpid()))
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """What the child runs between fork and exec: ask for SIGKILL when the parent dies, and
+    leave at once if it died already (before the request could cover it)."""
+    def arm() -> None:
+        _prctl(PR_SET_PDEATHSIG, SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+    return arm
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """SIGKILL to the ffmpeg's process group, unless it has been reaped already (its id may
+    then belong to another process)."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def ffmpeg_reason(lines: Iterable[str]) -> str:
@@ -175,5 +214,5 @@ def _kill_when(process: subprocess.Popen, cancelled: threading.Event | None,
         return
     while not stop.is_set() and process.poll() is None:
         if cancelled.wait(KILL_CHECK_S):
-            process.kill()
+            _kill(process)
             return
