@@ -8,7 +8,6 @@ the real 720×1280 webcam recording, looped and letterboxed to a 1280×720 video
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from shortory_core.bench.comments import DURATION_S, synthetic_comments
 from shortory_core.bench.timing import median_seconds, report
 from shortory_core.bench.vision import WEBCAM_720P
 from shortory_core.charts.studio import MAX_POINTS, studio_figure
-from shortory_core.clips.render import ffmpeg_exe, render_clip
+from shortory_core.clips.render import ffmpeg_exe, path_arg, render_clip, run_ffmpeg
 from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.highlights.timeline import ProjectTimeline
@@ -67,13 +66,14 @@ def slider_change(timeline: ProjectTimeline, mentions: MentionsByTime, thin: boo
 
 def clip_source(path: Path, seconds: float = 110.0) -> Path:
     """A 1280×720 H.264 + AAC video of a real webcam recording, looped, with a tone."""
-    subprocess.run([
-        ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", str(WEBCAM_720P),
+    return run_ffmpeg([
+        ffmpeg_exe(), "-v", "error", "-y", "-stream_loop", "-1", "-i", path_arg(WEBCAM_720P),
         "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100",
         "-filter_complex", "[0:v]scale=-2:720,pad=1280:720:(ow-iw)/2:0:color=0x303040[v]",
         "-map", "[v]", "-map", "1:a", "-t", str(seconds), "-c:v", "libx264",
-        "-preset", "veryfast", "-crf", "21", "-c:a", "aac", str(path)], check=True)
-    return path
+        "-preset", "veryfast", "-crf", "21", "-c:a", "aac", "-progress", "pipe:1", "-nostats",
+        "-f", "mp4", path_arg(path.with_name(path.name + ".part"))], path, seconds,
+        what="making the benchmark's source video")
 
 
 def moviepy_clips(source: Path, folder: Path) -> None:
