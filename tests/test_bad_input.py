@@ -377,3 +377,72 @@ def test_viewer_and_group_names_are_text_in_the_panels_charts() -> None:
     label = heatmap_figure(frame, "happy").data[0].y[0]
     assert "<a" not in label and "%{" not in label and "click" in label
     assert for_plotly("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+
+
+# -- names and outputs (render/outputs) ------------------------------------------------------
+# A name that is not UTF-8 or is longer than Linux allows, and an output that would overwrite
+# the input or an existing file: each a refusal naming the file, before any work.
+
+BAD_UTF8 = os.fsdecode(b"bad\xff\xfe.mp4")  # as Python receives it in argv
+LONG = "a" * 252 + ".mp4"  # 256 bytes: one more than a file name may have
+
+SHOWN_BAD = "bad\\xff\\xfe.mp4"  # how a refusal shows that name
+NAME_CASES = [  # argv, what the refusal says, the file it names
+    (["import", "{tmp}/" + BAD_UTF8], "not valid utf-8", SHOWN_BAD),
+    (["import", "{video}", "--comments", "{tmp}/" + BAD_UTF8], "not valid utf-8", SHOWN_BAD),
+    (["render", "{tmp}/" + BAD_UTF8, "--span", "0", "1"], "not valid utf-8", SHOWN_BAD),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/" + BAD_UTF8],
+     "not valid utf-8", SHOWN_BAD),
+    (["analyze", "{tmp}/" + BAD_UTF8], "not valid utf-8", SHOWN_BAD),
+    (["import", "{tmp}/" + LONG], "at most 255 bytes", LONG),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/" + LONG], "at most 255 bytes",
+     LONG),
+    (["render", "{tmp}/" + LONG, "--span", "0", "1"], "at most 255 bytes", LONG),
+    (["analyze", "{video}", "--out", "{tmp}/" + "a" * 252 + ".csv"], "at most 255 bytes",
+     "a" * 252 + ".csv"),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/" + "d" * 4000 + "/c.mp4"],
+     "at most 255 bytes", "d" * 4000 + "/c.mp4"),
+    (["render", "{tmp}/v.mp4", "--span", "0", "1", "--out", "{tmp}/v.mp4"],
+     "is the video it reads", "/v.mp4"),
+    (["render", "{tmp}/v.mp4", "--span", "0", "1", "--out", "{tmp}/v.mp4", "--copy",
+      "--force"], "is the video it reads", "/v.mp4"),
+    (["render", "{video}", "--span", "0", "1", "--out", "{tmp}/v.mp4"], "--force", "/v.mp4"),
+    (["analyze", "{tmp}/v.mp4", "--out", "{tmp}/t.csv"], "--force", "/t.csv"),
+    (["render", "{video}", "--span", "0", "1", "--out", "{home}/media/c.mp4"], "data folder",
+     "/media/c.mp4"),
+]
+
+
+@pytest.mark.parametrize("argv, says, named", NAME_CASES,
+                         ids=[" ".join(a)[:60] for a, _, _ in NAME_CASES])
+def test_bad_names_and_outputs_are_refused_naming_the_file(
+        argv: list[str], says: str, named: str, inputs: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    (home / "media").mkdir(parents=True)
+    for name in (BAD_UTF8, "v.mp4"):  # real videos under awkward or reused names
+        (tmp_path / name).write_bytes(inputs["video"].read_bytes())
+    (tmp_path / "t.csv").write_text("mine\n")
+    names = {k: str(v) for k, v in inputs.items()} | {"tmp": str(tmp_path), "home": str(home)}
+    argv = [re.sub(r"\{([^}]+)\}", lambda m: names[m.group(1)], a) for a in argv]
+    before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    outcome = run(["--data-dir", str(home), *argv], capsys)
+    assert_refused(outcome, says)
+    assert named in outcome.err
+    assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert_nothing_left(home)
+
+
+def test_the_real_cli_refuses_a_name_that_is_not_utf8(inputs: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    bad = os.fsencode(tmp_path) + b"/bad\xff\xfe.mp4"
+    Path(os.fsdecode(bad)).write_bytes(inputs["video"].read_bytes())
+    for argv in ([b"import", bad], [b"render", bad, b"--span", b"0", b"1"]):
+        done = subprocess.run([sys.executable.encode(), b"-m", b"shortory_core", b"--data-dir",
+                               os.fsencode(tmp_path / "home"), *argv], capture_output=True,
+                              cwd=ROOT, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            b"error: " + bad.replace(b"\xff\xfe", b"\\xff\\xfe")
+            + b" (" + (b"video file" if argv[0] == b"import" else b"video")
+            + b"): the name is not valid UTF-8; rename the file."]
