@@ -3,8 +3,8 @@
 What the user owns is never overwritten by accident:
 
 - an output is never one of the command's inputs (the same path, a symlink or a hard link to
-  it: paths are compared resolved, files by device and inode), nor anything in Shortory's data
-  folder, where a project's stored media must keep matching what the store says of it;
+  it: paths are compared resolved, files by device and inode), nor in the data folder's media
+  or work folders: a project's stored media must keep matching what the store says of it;
 - an existing file is replaced only when asked (``--force``), and then atomically: the new file
   is made beside it and renamed over it (``os.replace``), so a failure or a kill leaves the old
   file whole, and a hard link to the old file keeps the old bytes;
@@ -27,6 +27,9 @@ from pathlib import Path
 from shortory_core.validate import InvalidValue, output_file
 
 WORK_PREFIX = ".shortory-work-"
+# The data folder's own folders: a project's stored media, and the files of work in progress.
+# The rest of the data folder may be the user's (``--data-dir .``).
+KEPT = ("media", "staging", "uploads")
 
 
 def output_path(path: Path, suffixes: tuple[str, ...], what: str, *,
@@ -41,9 +44,10 @@ def output_path(path: Path, suffixes: tuple[str, ...], what: str, *,
             raise InvalidValue(f"{what} {out} is the {noun} it reads ({source}); choose "
                                "another file name.")
     data = Path(data_folder).resolve()
-    if target.is_relative_to(data):
-        raise InvalidValue(f"{what} {out} is inside Shortory's data folder {data}, where "
-                           "projects keep their media; write it somewhere else.")
+    for kept in (data / name for name in KEPT):
+        if target.is_relative_to(kept):
+            raise InvalidValue(f"{what} {out} is inside {kept}, where Shortory's data folder "
+                               "keeps projects' media and work files; write it somewhere else.")
     if out.exists() or out.is_symlink():
         if not force:
             raise InvalidValue(f"{out} already exists; add --force to replace it.")
