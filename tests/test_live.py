@@ -22,6 +22,7 @@ from shortory_core.live.writer import SampleWriter
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 from tests.test_studio import frames_at
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 FACE_CLIP = ROOT / "shortory_core/demo/assets/reaction_smile_man.mp4"
@@ -132,21 +133,24 @@ def test_tracks_keep_timestamps_rising_through_a_stall(demo_home: Path) -> None:
     clock = PlaybackClock(120.0)
     video, audio = MovieVideoTrack(source, clock), MovieAudioTrack(source, clock)
 
-    async def run() -> tuple[list[int], list[int]]:
+    async def run() -> tuple[list[int], list[int], float]:
         clock.play()
+        begun = time.monotonic()  # no later than either track's start
         frames = [(await video.recv()).pts for _ in range(5)]
         sounds = [(await audio.recv()).pts for _ in range(5)]
         await asyncio.sleep(2.0)  # the stall
         frames += [(await video.recv()).pts for _ in range(5)]
         sounds += [(await audio.recv()).pts for _ in range(5)]
-        return frames, sounds
+        return frames, sounds, time.monotonic() - begun
 
-    frames, sounds = asyncio.run(run())
+    frames, sounds, lasted = asyncio.run(run())
     video.stop()
     audio.stop()
     for pts, rate in ((frames, 90_000), (sounds, 48_000)):
         assert all(b > a for a, b in itertools.pairwise(pts)), pts
-        assert (pts[5] - pts[4]) / rate == pytest.approx(2.0, abs=0.35)  # the time that passed
+        # the jump is the time that passed: the stall at least, never more than the whole run
+        # (measured here, so a slow machine moves both sides alike)
+        assert 1.9 <= (pts[5] - pts[4]) / rate <= lasted, (pts, lasted)
 
 
 # -- the analyser --------------------------------------------------------------------------
@@ -205,10 +209,7 @@ def deliver(analyser: LiveAnalyser, frame: np.ndarray, at: float) -> None:
     """Hand one frame over and wait until it is analysed."""
     before = analyser.analysed
     analyser.on_frame(frame, arrived=at)
-    deadline = time.monotonic() + 10
-    while analyser.analysed == before:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    wait_until(lambda: analyser.analysed > before, "the frame analysed", every=0.005)
 
 
 def test_a_slow_analyser_skips_frames_instead_of_falling_behind(tmp_path: Path) -> None:
@@ -221,7 +222,7 @@ def test_a_slow_analyser_skips_frames_instead_of_falling_behind(tmp_path: Path) 
     clock.play()
     for i in range(300):  # 300 frames in a burst, far faster than any analysis
         analyser.on_frame(frames[i % len(frames)])
-    time.sleep(0.3)
+    wait_until(lambda: analyser.thumbnail() is not None, "a frame of the burst analysed")
     status = analyser.status()
     preview = analyser.thumbnail()
     box = (preview[..., 1] > 200) & (preview[..., 0] < 150)  # the green face box drawn on it
@@ -244,10 +245,7 @@ def test_analysis_and_saving_failures_reach_the_viewer(tmp_path: Path) -> None:
     analyser = LiveAnalyser(VisionEngine(use_iris=False), clock, SentLog(), writer)
     clock.play()
     analyser.on_frame(np.zeros((0, 0, 3), np.uint8))
-    deadline = time.monotonic() + 10
-    while not analyser.status().error:
-        assert time.monotonic() < deadline, "the failure never reached the status"
-        time.sleep(0.01)
+    wait_until(lambda: analyser.status().error, "the failure to reach the status")
     status = analyser.status()
     assert status.failed == 1 and "bug in Shortory" in status.error
     deliver(analyser, face_frames(1)[0], clock.now())  # the worker lives on
@@ -255,10 +253,8 @@ def test_analysis_and_saving_failures_reach_the_viewer(tmp_path: Path) -> None:
     with store.transaction() as conn:
         conn.execute("DELETE FROM reaction_sessions WHERE id = ?", (session_id,))
     deliver(analyser, face_frames(1)[0], clock.now())
-    deadline = time.monotonic() + 10
-    while "not being saved" not in analyser.status().error:
-        assert time.monotonic() < deadline, "the writer's failure never reached the status"
-        time.sleep(0.01)
+    wait_until(lambda: "not being saved" in analyser.status().error,
+               "the writer's failure to reach the status")
     analyser.stop()
     writer.close()  # the batch it cannot write is kept and logged, nothing raises
 
@@ -266,36 +262,66 @@ def test_analysis_and_saving_failures_reach_the_viewer(tmp_path: Path) -> None:
 # -- the writer ----------------------------------------------------------------------------
 
 WRITER_CHILD = """
-import sys, time
+import sys, threading, time
 from pathlib import Path
 from shortory_core.live.writer import SampleWriter
 from shortory_core.store import Store
+
+said = threading.Lock()
+
+def say(line):
+    with said:
+        sys.stdout.write(line + "\\n")
+        sys.stdout.flush()
+
 store = Store(Path(sys.argv[1]))
+commit = store.add_samples
+
+def add_samples(session_id, batch):  # reports each batch once its transaction is committed
+    commit(session_id, batch)
+    say(f"committed {batch[-1]['seq']}")
+
+store.add_samples = add_samples
 writer = SampleWriter(store, int(sys.argv[2]), flush_every=0.5)
 seq = 0
 while True:
     writer.add({"video_time": time.time(), "source_time": 0.0, "paused": 0, "face_found": 0,
                 "n_faces": 0, "attention": 0.0})
+    say(f"added {seq}")
     seq += 1
-    if seq % 20 == 0:
-        print(seq, time.time(), flush=True)
     time.sleep(0.01)
 """
 
 
 def test_killing_the_server_mid_batch_loses_at_most_one_batch(tmp_path: Path) -> None:
+    """Killed without a chance to flush, the writer keeps every batch it had committed and
+    loses only the samples collected since: told by what the writer reported, not by how
+    much time passed, which a busy machine stretches."""
     store = Store(tmp_path / "data")
     session_id = store.create_session(store.create_project("p"), "Ada", "live")
     child = subprocess.Popen([sys.executable, "-c", WRITER_CHILD, str(tmp_path / "data"),
                               str(session_id)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    time.sleep(3.2)
-    os.kill(child.pid, signal.SIGKILL)  # no chance to flush
-    child.wait()
-    killed_at = time.time()
-    rows = store.samples(session_id)
-    assert len(rows) > 100
-    assert killed_at - max(r["video_time"] for r in rows) < 0.5 + 0.3  # one batch, plus slack
-    assert [r["seq"] for r in rows] == list(range(len(rows)))  # no hole before the loss
+    said: list[list[str]] = []  # ["added" | "committed", seq], whole lines only
+
+    def listen() -> None:
+        for line in child.stdout:
+            if line.endswith("\n"):
+                said.append(line.split())
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    try:
+        wait_until(lambda: sum(word == "committed" for word, _ in said) >= 3,
+                   "three batches committed", timeout=60)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)  # no chance to flush
+        child.wait()
+        listener.join(10)
+    added = max(int(seq) for word, seq in said if word == "added")
+    committed = max(int(seq) for word, seq in said if word == "committed")
+    seqs = [r["seq"] for r in store.samples(session_id)]
+    assert seqs == list(range(len(seqs)))  # no hole before the loss
+    assert committed < len(seqs) <= added + 1  # every committed batch kept, nothing invented
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -305,30 +331,35 @@ def test_two_viewers_at_once_keep_separate_correct_sessions(demo_copy: Path) -> 
     project_id = store.demo_project_id()
     ada = WatchSession.start(store, project_id, "Ada", VisionEngine(use_iris=False))
     bo = WatchSession.start(store, project_id, "Bo", VisionEngine(use_iris=False))
+    frames = face_frames(20)
+    began = time.monotonic()  # the clocks' own time
     ada.clock.seek(10.0)
     bo.clock.seek(70.0)
     ada.clock.play()
     bo.clock.play()
-    frames = face_frames(20)
 
     def feed(session: WatchSession) -> None:
-        for i in range(20):
-            session.analyser.on_frame(frames[i])
+        for frame in frames:  # a camera's pace; each frame analysed before the next
             time.sleep(0.05)
+            deliver(session.analyser, frame, session.clock.now())
 
     threads = [threading.Thread(target=feed, args=(s,)) for s in (ada, bo)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert ada.stop() > 5 and bo.stop() > 5
+    lasted = time.monotonic() - began
+    assert ada.stop() == 20 and bo.stop() == 20
     rows = {s.viewer: store.samples(s.session_id) for s in (ada, bo)}
-    # frames taken in the first 0.2 s were taken before play was pressed: paused, at 0
-    assert all(r["video_time"] == 0 for name in rows for r in rows[name] if r["paused"])
+    # frames taken in the first 0.2 s were taken before play was pressed: paused, at 0 (or,
+    # when the machine stalled between seek and play, where the viewer sought)
+    assert all(r["video_time"] in (0, 10, 70) for name in rows for r in rows[name]
+               if r["paused"])
     times = {name: [r["video_time"] for r in rows[name] if not r["paused"]] for name in rows}
     assert len(times["Ada"]) > 5 and len(times["Bo"]) > 5
-    assert all(9.9 <= t <= 12.5 for t in times["Ada"])  # each on its own clock
-    assert all(69.9 <= t <= 72.5 for t in times["Bo"])
+    # each on its own clock, never ahead of the time the feeding took, however long that was
+    assert all(9.9 <= t <= 10 + lasted for t in times["Ada"]), (times["Ada"], lasted)
+    assert all(69.9 <= t <= 70 + lasted for t in times["Bo"]), (times["Bo"], lasted)
     assert times["Ada"] == sorted(times["Ada"]) and times["Bo"] == sorted(times["Bo"])
     assert not resumable_sessions(store, project_id)
 
@@ -340,8 +371,7 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     first.clock.seek(30.0)
     first.clock.play()
     for frame in face_frames(5):
-        first.analyser.on_frame(frame)
-        time.sleep(0.05)
+        deliver(first.analyser, frame, first.clock.now())
     first.analyser.stop()
     first.writer.close()  # the tab closed: the session was never stopped
     [left] = resumable_sessions(store, project_id)
@@ -350,8 +380,7 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     assert again.clock.position() == pytest.approx(
         store.samples(left["id"])[-1]["video_time"])
     again.clock.play()
-    again.analyser.on_frame(face_frames(1)[0])
-    time.sleep(0.3)
+    deliver(again.analyser, face_frames(1)[0], again.clock.now())
     again.stop()
     seqs = [r["seq"] for r in store.samples(left["id"])]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
@@ -416,15 +445,12 @@ def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) 
     store = Store(demo_copy)
     project_id = store.demo_project_id()
     watch = WatchSession.start(store, project_id, "Gone", VisionEngine(use_iris=False),
-                               idle_s=0.4)
+                               idle_s=1.0)
     watch.clock.play()
-    for frame in face_frames(3):
-        watch.analyser.on_frame(frame)
-        time.sleep(0.05)
-    deadline = time.monotonic() + 5
-    while not watch.suspended and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert watch.suspended and not watch.analyser._thread.is_alive()
+    for frame in face_frames(3):  # each analysed well inside the idle time
+        deliver(watch.analyser, frame, watch.clock.now())
+    wait_until(lambda: watch.suspended, "the idle session to be suspended", timeout=60)
+    assert not watch.analyser._thread.is_alive()
     assert not watch.writer._thread.is_alive() and watch.writer.written >= 1
     assert len(store.samples(watch.session_id)) == watch.writer.written  # nothing left behind
     assert [s["id"] for s in resumable_sessions(store, project_id)] == [watch.session_id]

@@ -96,17 +96,19 @@ class WatchSession:
         return self.analyser.status()
 
     def _release(self) -> None:
-        """Write the last samples and let go of threads, tracks and the engine (once)."""
+        """Write the last samples and let go of threads, tracks and the engine (once). All
+        under the lock, and ``suspended`` only at the end: a ``stop`` that comes while the
+        watchdog suspends waits for the last samples before it counts them."""
         with self._closing:
             if self.suspended:
                 return
+            self.clock.pause()
+            self.analyser.stop()
+            self.writer.close()
+            self._video_track.stop()
+            if self._audio_track is not None:
+                self._audio_track.stop()
             self.suspended = True
-        self.clock.pause()
-        self.analyser.stop()
-        self.writer.close()
-        self._video_track.stop()
-        if self._audio_track is not None:
-            self._audio_track.stop()
 
     def _watch_idle(self) -> None:
         while not self.suspended:
