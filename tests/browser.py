@@ -107,9 +107,18 @@ def browser_page(extra_args: list[str] | None = None, camera: bool = False
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                           permissions=["camera"] if camera else [])
+            context.set_default_timeout(60_000)  # a busy machine: generous, never a sleep
             yield context.new_page()
         finally:
             browser.close()
+
+
+def settled(page: object, timeout_ms: float = 90_000) -> None:
+    """Wait until the app's script has finished its run: Streamlit marks its root element
+    with the run's state. Call it once the page shows what an action led to (a run that has
+    not started yet looks finished)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=timeout_ms)
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -4,7 +4,6 @@ it once read as one in 48% of samples and skewed a panel."""
 import base64
 import http.server
 import threading
-import time
 
 import cv2
 import numpy as np
@@ -19,6 +18,8 @@ PAGE = b"""<html><body><video id=v autoplay playsinline></video><canvas id=c wid
 height=480></canvas><script>navigator.mediaDevices.getUserMedia({video: {width: 640,
 height: 480}}).then(s => {document.getElementById('v').srcObject = s; window.ready = true;});
 </script></body></html>"""
+SHOWING = """t => {const v = document.getElementById('v');
+return window.ready === true && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > t;}"""
 GRAB = """() => {const c = document.getElementById('c');
 c.getContext('2d').drawImage(document.getElementById('v'), 0, 0, 640, 480);
 return c.toDataURL('image/png');}"""
@@ -43,12 +44,10 @@ def test_the_default_fake_camera_shows_no_face() -> None:
         with browser_page(["--use-fake-ui-for-media-stream",
                            "--use-fake-device-for-media-stream"], camera=True) as page:
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-            page.wait_for_function("window.ready === true", timeout=20_000)
-            time.sleep(0.5)
-            for _ in range(50):  # ten seconds of the turning disc
+            for step in range(50):  # ten seconds of the turning disc, by the video's own time
+                page.wait_for_function(SHOWING, arg=step * 0.2, timeout=60_000)
                 data = base64.b64decode(page.evaluate(GRAB).split(",", 1)[1])
                 frames.append(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR))
-                time.sleep(0.2)
     finally:
         server.shutdown()
     engine = VisionEngine()
