@@ -15,35 +15,63 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.browser import browser_page, fake_camera_args, running_app, screenshot
+from tests.browser import browser_page, fake_camera_args, running_app, screenshot, settled
+from tests.waiting import wait_until
 
 COMPONENT = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
 
 
+POSITION = re.compile(r"^(\d+):(\d\d) / \d+:\d\d · (playing|paused)$")
+
+
+def shown(page) -> tuple[float, str]:
+    """The video position and state the page reports (``m:ss / m:ss · state``)."""
+    text = page.get_by_text(POSITION).first.inner_text()
+    minutes, seconds, state = POSITION.match(text.strip()).groups()
+    return int(minutes) * 60 + int(seconds), state
+
+
 def shown_position(page) -> float:
-    """The video position the page reports (``m:ss / m:ss · state``)."""
-    text = page.get_by_text(re.compile(r"^\d+:\d\d / \d+:\d\d · ")).first.inner_text()
-    minutes, seconds = text.split(" / ")[0].split(":")
-    return int(minutes) * 60 + int(seconds)
+    return shown(page)[0]
+
+
+def wait_shown(page, condition: Callable[[float, str], bool], what: str) -> float:
+    """Wait until the position and state the page shows (redrawn once a second) meet
+    ``condition``; returns the position."""
+    return wait_until(lambda: now if condition(*(now := shown(page))) else None,
+                      f"the page to show {what}", timeout=90, every=0.2)[0]
+
+
+def saved_samples(page) -> int:
+    """The Samples figure of the live panel: samples written to the store so far."""
+    return int(page.get_by_test_id("stMetric").filter(has_text="Samples").get_by_test_id(
+        "stMetricValue").inner_text())
 
 
 def connect(page) -> None:
-    """Press Start once and wait until the player shows the server's stream. The page then
-    holds the connection itself (it reconnects one that drops), so Start is never pressed
-    again, though streamlit-webrtc 0.79 sometimes drops a connection right after making it."""
+    """Press Start and wait until the player shows the server's stream and the page has seen
+    it play (its "Press Start to connect" hint is gone: from then on it holds the connection
+    itself and reconnects one that drops). Before that, streamlit-webrtc 0.79 sometimes
+    resets a just-connected stream and shows Start again: then press it again, as a viewer
+    would."""
     frame = page.frame_locator(COMPONENT)
-    frame.get_by_role("button", name="Start").click()
+    start = frame.get_by_role("button", name="Start")
     video = frame.locator("video").first
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if video.count() and video.evaluate("v => v.videoWidth > 0 && v.readyState >= 2"):
-            page.wait_for_timeout(2000)  # still up after the reruns that connecting causes
-            if video.evaluate("v => v.videoWidth > 0"):
-                return
-        page.wait_for_timeout(250)
-    raise RuntimeError("the WebRTC stream did not start")
+    hint = page.get_by_text("The browser asks for the camera", exact=False)
+
+    def held() -> bool:
+        if start.count() and start.is_enabled():
+            start.click()
+            start.wait_for(state="detached")
+            return False
+        return not hint.count() and video.count() > 0 and video.evaluate(
+            "v => v.videoWidth > 0 && v.readyState >= 2")
+
+    wait_until(held, "the WebRTC stream to play, held by the page", every=0.25)
+    settled(page)  # the run that hid the hint has ended: no stale copies of the buttons left
 
 
 def plays_by_itself(page) -> float:
@@ -73,19 +101,19 @@ def calibrate(page) -> list[str]:
     """Follow guided calibration to its end; returns the prompts the page showed."""
     page.get_by_role("button", name="Calibrate to my face").click()
     seen: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def calibrated() -> bool:
         prompt = page.locator("strong").filter(has_text=re.compile(
             r"^(Rest your face|Smile|Look surprised)"))
         if prompt.count() and (text := prompt.first.inner_text()) not in seen:
             seen.append(text)
             if len(seen) == 2:
                 screenshot(page, "calibrate-prompt")
-        if page.get_by_text("Calibrated: your profile is saved").count():
-            screenshot(page, "calibrated")
-            return seen
-        page.wait_for_timeout(200)
-    raise RuntimeError(f"calibration did not finish (prompts seen: {seen})")
+        return page.get_by_text("Calibrated: your profile is saved").count() > 0
+
+    wait_until(calibrated, "calibration to finish", timeout=90, every=0.2)
+    screenshot(page, "calibrated")
+    return seen
 
 
 def main(home: Path, camera: Path, out: Path) -> None:
@@ -105,30 +133,30 @@ def main(home: Path, camera: Path, out: Path) -> None:
         report["played_to"] = plays_by_itself(page)
         report["stop_buttons"] = stop_buttons(page)
         report["prompts"] = calibrate(page)
-        page.wait_for_timeout(6000)
+        wait_shown(page, lambda at, state: state == "playing" and at >= 6, "6 s played")
         report["player"] = page.frame_locator(COMPONENT).locator("video").first.evaluate(
             """video => ({time: video.currentTime, paused: video.paused,
                          width: video.videoWidth,
                          audio: video.srcObject ? video.srcObject.getAudioTracks().length : 0,
                          video: video.srcObject ? video.srcObject.getVideoTracks().length : 0})""")
         page.get_by_role("button", name="⏸ Pause").click()
-        page.wait_for_timeout(1500)
-        report["paused_at"] = shown_position(page)
-        page.wait_for_timeout(3000)
+        report["paused_at"] = wait_shown(page, lambda at, state: state == "paused", "paused")
+        before = saved_samples(page)  # then the camera is seen a while during the pause
+        wait_until(lambda: saved_samples(page) >= before + 20, "20 samples saved while paused",
+                   timeout=90, every=0.2)
         report["paused_still"] = shown_position(page)
 
         page.get_by_label("Go to").fill("1:30")
         page.get_by_role("button", name="Go", exact=True).click()
-        page.wait_for_timeout(1500)
-        report["seeked_to"] = shown_position(page)
+        report["seeked_to"] = wait_shown(page, lambda at, state: at == 90, "1:30")
         page.get_by_role("button", name="▶ Play").click()
-        page.wait_for_timeout(5000)
+        report["shown_end"] = wait_shown(page, lambda at, state: state == "playing" and at >= 95,
+                                         "5 s played from 1:30")
         caption = page.get_by_text(re.compile(r"^Analysing [\d.]+ frames/s")).first.inner_text()
         report["analysed_fps"] = float(caption.split()[1])
-        report["shown_end"] = shown_position(page)
         screenshot(page, "watch")
         page.get_by_role("button", name="■ Stop").click()
-        page.get_by_text("Session saved").wait_for(timeout=30_000)
+        page.get_by_text("Session saved").wait_for(timeout=90_000)
         report["saved"] = page.get_by_text("Session saved").first.inner_text()
     out.write_text(json.dumps(report))
 

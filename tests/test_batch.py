@@ -25,6 +25,7 @@ from shortory_core.store import Store
 from shortory_core.store.db import DB_NAME
 from shortory_core.vision.engine import VisionEngine
 from tests.conftest import FACE_CLIPS, run_job
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = {"Ada": "reaction_smile_man.mp4", "Bo": "reaction_expressions_woman.mp4",
@@ -208,11 +209,11 @@ def test_a_ray_worker_killed_mid_task_is_retried_and_nothing_is_lost_or_doubled(
     def kill_one_mid_task() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not killed:
-            busy = busy_workers()
-            if busy:
+            if busy := busy_workers():
                 time.sleep(0.5)  # well inside the task (40 s of video: a few seconds)
-                os.kill(int(busy[0]), signal.SIGKILL)
-                killed.append(int(busy[0]))
+                if busy[0] in busy_workers():  # still on that task: kill it mid-way
+                    os.kill(busy[0], signal.SIGKILL)
+                    killed.append(busy[0])
             time.sleep(0.05)
 
     killer = threading.Thread(target=kill_one_mid_task)
@@ -236,16 +237,19 @@ def test_a_driver_killed_mid_run_resumes_and_stores_each_sample_once(
     driver = subprocess.Popen([sys.executable, "-m", "shortory_core", "--data-dir", str(home),
                                "batch", str(manifest)], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        if (home / DB_NAME).exists():
-            store = Store(home)
-            states = [s["status"] for p in store.list_projects()
-                      for s in store.sessions(p.project.id)]
-            if "analysed" in states:
-                break
-    driver.send_signal(signal.SIGKILL)
+
+    def one_analysed() -> bool:
+        if not (home / DB_NAME).exists():
+            return False
+        store = Store(home)
+        return any(s["status"] == "analysed" for p in store.list_projects()
+                   for s in store.sessions(p.project.id))
+
+    try:
+        wait_until(one_analysed, "the driver to analyse a first recording", timeout=300,
+                   every=0.2)
+    finally:
+        driver.send_signal(signal.SIGKILL)
     driver.wait()
     store = Store(home)
     states = [s["status"] for p in store.list_projects() for s in store.sessions(p.project.id)]

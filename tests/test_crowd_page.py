@@ -1,11 +1,11 @@
 """The Crowd moments page through AppTest: sliders regroup, render makes real clips."""
 
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
+from tests.test_studio import wait_for_clips
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,12 +30,8 @@ def test_sliders_regroup_and_render_makes_clips(demo_copy: Path) -> None:
     next(b for b in app.button if b.label.startswith("Render")).click().run()
     store = Store(demo_copy)
     project_id = store.demo_project_id()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        clips = store.clips(project_id, "comments")
-        if clips and all(c.status in ("done", "failed") for c in clips):
-            break
-        time.sleep(0.2)
+    wait_for_clips(store, project_id, 3)
+    clips = store.clips(project_id, "comments")
     assert [c.status for c in clips] == ["done"] * 3
     assert all(store.media_path(c.path).stat().st_size > 10_000 for c in clips)
     assert len(store.moments(project_id, "comments")) == 3

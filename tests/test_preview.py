@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from shortory_core.clips import preview
 from shortory_core.clips.preview import make_preview, plan_preview, shown_file
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,10 +42,8 @@ def test_the_project_page_never_hands_a_big_original_to_the_browser(
     assert shown_file(store, video) is None
     app = AppTest.from_file(str(ROOT / "pages/project.py"), default_timeout=60).run()
     assert not app.exception and any("preview is being made" in i.value for i in app.info)
-    deadline = time.monotonic() + 120
-    while not store.get_video(store.demo_project_id()).preview:
-        assert time.monotonic() < deadline, "the preview was never made"
-        time.sleep(0.5)
+    wait_until(lambda: store.get_video(store.demo_project_id()).preview,
+               "the preview job to make the preview")
     app.run()
     made = store.get_video(store.demo_project_id())
     assert shown_file(store, made) == store.media_path(made.preview)

@@ -5,7 +5,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from shortory_core.vision.cards import default_card
 from shortory_core.vision.face_detector import FaceDetector
 from tests.conftest import run_job
 from tests.test_highlights import bump, synthetic
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE, FPS, SECONDS, FACE = (1280, 720), 30, 8, 300
@@ -228,13 +228,12 @@ def test_peak_at_a_span_nobody_watched_is_kept_as_picked(demo_home: Path) -> Non
 # -- rendering peaks, the library and its exports ------------------------------------------
 
 def wait_for_clips(store: Store, project_id: int, count: int) -> list:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
+    def ended() -> list | None:
         clips = store.clips(project_id)
-        if len(clips) >= count and all(c.status in ("done", "failed") for c in clips):
-            return clips
-        time.sleep(0.2)
-    raise AssertionError("clips did not finish")
+        return clips if len(clips) >= count and all(
+            c.status in ("done", "failed") for c in clips) else None
+
+    return wait_until(ended, f"{count} clips to finish rendering", timeout=180)
 
 
 def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(

@@ -1,6 +1,5 @@
 """The Reactions and Model pages through AppTest, on the demo project and real fixtures."""
 
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from shortory_core.store import Store
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.profiles import Example, fit_profile
 from tests.conftest import FACE_CLIPS, FIXTURES, run_job
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,11 +85,7 @@ def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
     assert app.title[0].value == "Model · fer-mini-xception"
     app.text_input[0].set_value(str(FIXTURES / "fer2013_train_sample"))
     app.button[0].click().run()
-    deadline = time.monotonic() + 120
-    while not app.metric:
-        assert time.monotonic() < deadline, "the evaluation never finished"
-        time.sleep(0.5)
-        app.run()
+    wait_until(lambda: app.run().metric, "the evaluation's result on the page", every=0.5)
     assert not app.exception
     assert app.metric[0].value == "420"
     raw = float(app.metric[1].value.rstrip("%"))
