@@ -22,8 +22,6 @@ from tests.browser import browser_page, fake_camera_args, running_app, screensho
 from tests.waiting import wait_until
 
 COMPONENT = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
-
-
 POSITION = re.compile(r"^(\d+):(\d\d) / \d+:\d\d · (playing|paused)$")
 
 
