@@ -91,12 +91,8 @@ def plays_by_itself(page) -> float:
     """The position the page shows once it is 2 s past where it was just after connecting,
     with no button pressed: Start alone plays."""
     start = shown_position(page)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if (position := shown_position(page)) >= start + 2:
-            return position
-        page.wait_for_timeout(250)
-    raise RuntimeError(f"the video stood still at {start} s after connecting")
+    return wait_shown(page, lambda at, state: at >= start + 2,
+                      f"the video moving on from {start} s after connecting")
 
 
 def stop_buttons(page) -> int:
@@ -104,9 +100,7 @@ def stop_buttons(page) -> int:
     component has hidden its Start/Stop (the page holds the stream on after connecting)."""
     name = re.compile("stop", re.IGNORECASE)
     component = page.frame_locator(COMPONENT).get_by_role("button", name=name)
-    deadline = time.monotonic() + 30
-    while component.count() and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
+    component.first.wait_for(state="detached")
     return component.count() + page.get_by_role("button", name=name).count()
 
 
