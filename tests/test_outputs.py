@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from tests.test_bad_input import Outcome, assert_refused, run
 from tests.test_jobs import ffmpeg_children
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "shortory_core" / "demo" / "assets"
@@ -141,13 +141,6 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-
-
 def test_kill_9_of_a_render_takes_its_ffmpeg_along_and_the_next_run_cleans_up(
         demo_home: Path, video: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -165,14 +158,15 @@ def test_kill_9_of_a_render_takes_its_ffmpeg_along_and_the_next_run_cleans_up(
          "--comment", "1:02 so good", "--out", str(clip), "--force"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: ffmpeg_children(str(folder)) or cli.poll() is not None, 120,
-                 "ffmpeg never started")
+        wait_until(lambda: ffmpeg_children(str(folder)) or cli.poll() is not None,
+                   "ffmpeg to start", every=0.02)
         ffmpeg = ffmpeg_children(str(folder))
         assert ffmpeg and cli.poll() is None, "the render ended before it could be killed"
         cli.send_signal(signal.SIGKILL)
         cli.wait()
         killed = time.monotonic()
-        wait_for(lambda: not any(alive(pid) for pid in ffmpeg), 10, "ffmpeg outlived the CLI")
+        wait_until(lambda: not any(alive(pid) for pid in ffmpeg), "ffmpeg to die with the CLI",
+                   timeout=10, every=0.02)
         assert time.monotonic() - killed < 2.0
     finally:
         if cli.poll() is None:
