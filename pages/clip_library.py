@@ -10,7 +10,6 @@ from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
 from shortory_core.exports import csv_bytes
 from shortory_core.highlights.recommend import measure_mood, recommend
 from shortory_core.jobs import Job, JobService
-from shortory_core.jobs.table import listing
 from shortory_core.records import ClipRecord
 from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
@@ -77,7 +76,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
     if not clips:
         return
     renders = {job.subject_id: job for job in reversed(
-        listing(store, project_id=project_id, kinds=("render",), limit=500))}
+        store.jobs.listing(project_id=project_id, kinds=("render",), limit=500))}
     st.subheader(title)
     present = sorted({c.kind for c in clips},
                      key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k))

@@ -14,7 +14,6 @@ from collections.abc import Callable
 import streamlit as st
 
 from shortory_core.jobs import Job, JobService
-from shortory_core.jobs.table import listing
 from shortory_core.untrusted import for_markdown
 
 REFRESH_S = 1.0
@@ -35,7 +34,7 @@ def job_panel(service: JobService, key: str, *, project_id: int | None = None,
 def _relevant(service: JobService, project_id: int | None, kinds: tuple[str, ...],
               limit: int) -> list[Job]:
     now = time.time()
-    return [job for job in listing(service.store, project_id=project_id, kinds=kinds, limit=50)
+    return [job for job in service.store.jobs.listing(project_id=project_id, kinds=kinds, limit=50)
             if job.active or job.status in ("failed", "interrupted")
             or now - (job.ended_at or now) < RECENT_S][:limit]
 

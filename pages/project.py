@@ -8,7 +8,6 @@ import streamlit as st
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.clips.preview import shown_file
-from shortory_core.jobs.table import listing
 from shortory_core.projects import import_summary
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
@@ -30,7 +29,7 @@ else:
         left.video(str(shown))
     else:  # a big original is never handed to the page whole: a small preview is made first
         if not any(j.active or j.status in ("failed", "interrupted")  # those offer Retry
-                   for j in listing(store, project_id=project_id, kinds=("preview",))):
+                   for j in store.jobs.listing(project_id=project_id, kinds=("preview",))):
             service.submit("preview", {"project_id": project_id}, project_id=project_id)
         with left:
             st.info("This video is large: a small preview is being made for this page. "

@@ -21,7 +21,6 @@ from shortory_core import validate as v
 from shortory_core.config import data_path
 from shortory_core.errors import ShortoryError, SourceError, describe
 from shortory_core.jobs import Job
-from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
@@ -148,7 +147,7 @@ def cmd_jobs(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     return {"jobs": [
         {"id": j.id, "kind": j.kind, "project": j.project_id, "status": j.status,
          "progress": round(j.progress, 3), "message": j.message, "attempts": j.attempts}
-        for j in listing(store, limit=args.limit)]}
+        for j in store.jobs.listing(limit=args.limit)]}
 
 
 def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from shortory_core.batch.tasks import plan_tasks, run_task
 from shortory_core.bench.vision import loop_recording
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs.table import listing
 from shortory_core.reactions.sessions import link_recording
 from shortory_core.store import Store
 from shortory_core.store.db import DB_NAME
@@ -141,7 +140,7 @@ def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
     assert store.moments(show.project.id, "highlights")
     clips = store.clips(show.project.id)
     assert clips and all(c.status == "done" for c in clips)
-    jobs_before = len(listing(store, limit=1000))
+    jobs_before = len(store.jobs.listing(limit=1000))
 
     second = batch(home, manifest, "--render")
     assert second.returncode == 3
@@ -151,7 +150,7 @@ def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
     assert len(store.sessions(show.project.id)) == 2
     assert store.samples(sessions["Bo"]["id"]) == bo
     assert [c.id for c in store.clips(show.project.id)] == [c.id for c in clips]
-    new_kinds = {j.kind for j in listing(store, limit=1000)[:len(listing(store, limit=1000))
+    new_kinds = {j.kind for j in store.jobs.listing(limit=1000)[:len(store.jobs.listing(limit=1000))
                                                            - jobs_before]}
     assert new_kinds == {"panel", "highlights"}  # nothing imported, analysed or rendered again
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
 from shortory_core.batch.tasks import AnalysisTask, plan_tasks
 from shortory_core.errors import describe
-from shortory_core.jobs import Job, JobService, table
+from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
 from shortory_core.reactions.sessions import link_recording
 from shortory_core.sources.media_urls import local_path
@@ -331,7 +331,7 @@ class BatchRun:
 
 
 def _job_progress(service: JobService, job_id: int) -> float:
-    job = table.get(service.store, job_id)
+    job = service.store.jobs.get(job_id)
     return 1.0 if job is None or not job.active else job.progress
 
 

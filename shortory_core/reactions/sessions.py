@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs.owner import Owner
+from shortory_core.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.sources.media_urls import readable_media

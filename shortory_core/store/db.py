@@ -37,6 +37,7 @@ from shortory_core.records import (
     ProjectSummary,
     VideoInfo,
 )
+from shortory_core.store.jobs import JobTable
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self.media_root.mkdir(exist_ok=True)
         self.migrate()
+        self.jobs = JobTable(self.transaction, self.reading)
 
     # -- connections -------------------------------------------------------------------------
 
