@@ -44,12 +44,12 @@ if not profiles:
                "recordings.")
 for profile in profiles:
     name, faces, remove = st.columns([2, 4, 1], vertical_alignment="center")
-    name.markdown(f"**{for_markdown(profile['viewer'])}** · {for_markdown(profile['model'])}")
-    faces.caption(", ".join(f"{n} {e}" for e, n in profile["faces"].items()))
+    name.markdown(f"**{for_markdown(profile.viewer)}** · {for_markdown(profile.model)}")
+    faces.caption(", ".join(f"{n} {e}" for e, n in profile.faces.items()))
     with remove.popover("Delete"):
-        if confirm_delete("this viewer profile", f"profile-{profile['viewer']}-"
-                          f"{profile['model']}", files=False):
-            store.delete_profile(profile["viewer"], profile["model"])
+        if confirm_delete("this viewer profile", f"profile-{profile.viewer}-"
+                          f"{profile.model}", files=False):
+            store.delete_profile(profile.viewer, profile.model)
             st.rerun()
 
 st.subheader("Evaluate on a labelled folder")

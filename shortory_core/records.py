@@ -64,13 +64,16 @@ class SessionKind(StrEnum):
 
 
 class SessionStatus(StrEnum):
-    """A reaction session's state. A recording: pending → analysing → analysed | failed. A
-    live session: live (being watched, or resumable) → ended."""
+    """A reaction session's state. A recording: pending → analysing → analysed, or the
+    status of the analysis job that ended without finishing (failed, cancelled, interrupted).
+    A live session: live (being watched, or resumable) → ended."""
 
     PENDING = "pending"
     ANALYSING = "analysing"
     ANALYSED = "analysed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
     LIVE = "live"
     ENDED = "ended"
 

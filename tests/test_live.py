@@ -427,9 +427,9 @@ def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) 
     assert watch.suspended and not watch.analyser._thread.is_alive()
     assert not watch.writer._thread.is_alive() and watch.writer.written >= 1
     assert len(store.samples(watch.session_id)) == watch.writer.written  # nothing left behind
-    assert [s["id"] for s in resumable_sessions(store, project_id)] == [watch.session_id]
+    assert [s.id for s in resumable_sessions(store, project_id)] == [watch.session_id]
     assert watch.stop() == watch.writer.written  # stopping it later still ends it cleanly
-    assert store.session(watch.session_id)["status"] == "ended"
+    assert store.session(watch.session_id).status == "ended"
 
 
 def test_a_session_watched_in_one_tab_is_not_offered_to_another(demo_copy: Path) -> None:

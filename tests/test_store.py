@@ -38,8 +38,8 @@ def test_round_trip_of_every_kind_of_record(store: Store) -> None:
     assert reopened.get_video(project_id) == video
     assert reopened.comments(project_id) == comments
     [saved_session] = reopened.sessions(project_id)
-    assert saved_session["viewer"] == "Mia" and saved_session["time_offset"] == 31.0
-    assert saved_session["meta"] == {"fps": 5} and saved_session["n_samples"] == 1
+    assert saved_session.viewer == "Mia" and saved_session.time_offset == 31.0
+    assert saved_session.meta == {"fps": 5} and saved_session.n_samples == 1
     assert reopened.samples(session)[0]["dominant"] == "happy"
     [summary] = reopened.list_projects()
     assert (summary.comments, summary.sessions, summary.samples) == (2, 1, 1)
@@ -146,8 +146,8 @@ def test_deleting_takes_the_files_too(store: Store) -> None:
     store.rename_project(project_id, "  renamed  ")
     assert store.get_project(project_id).name == "renamed"
     store.update_session(session_id, viewer="Vi", group="A")
-    assert store.session(session_id)["viewer"] == "Vi"
-    assert store.session(session_id)["meta"]["group"] == "A"
+    assert store.session(session_id).viewer == "Vi"
+    assert store.session(session_id).meta["group"] == "A"
 
     store.delete_clip(clip_id)
     assert store.clip(clip_id) is None and not clip_file.exists()
