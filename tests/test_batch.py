@@ -137,7 +137,8 @@ def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
     assert sessions["Bo"].meta["media_url"] == (inputs / CLIPS["Bo"]).as_uri()
     bo = store.samples(sessions["Bo"].id)
     assert bo[0]["video_time"] == 60.0 and [r["seq"] for r in bo] == list(range(len(bo)))
-    assert store.moments(show.project.id, "highlights")
+    [highlights] = store.jobs.listing(project_id=show.project.id, kinds=("highlights",))
+    assert highlights.result["peaks"]
     clips = store.clips(show.project.id)
     assert clips and all(c.status == "done" for c in clips)
     jobs_before = len(store.jobs.listing(limit=1000))

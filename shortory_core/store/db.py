@@ -54,7 +54,7 @@ BUSY_TIMEOUT_S = 30.0
 
 
 class Store:
-    """Projects, videos, comments, reactions, moments and clips of one data folder."""
+    """Projects, videos, comments, reactions, clips and jobs of one data folder."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else data_dir()
@@ -109,10 +109,6 @@ class Store:
                 yield conn
         finally:
             conn.close()
-
-    def schema_version(self) -> int:
-        with self.reading() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self, target: int = LATEST_VERSION) -> None:
         """Bring the database up to ``target``; safe when several processes start at once."""
@@ -259,10 +255,6 @@ class Store:
 
     # -- videos ------------------------------------------------------------------------------
 
-    def set_video(self, project_id: int, video: VideoInfo) -> None:
-        with self.transaction() as conn:
-            _upsert_video(conn, project_id, video)
-
     def set_preview(self, project_id: int, preview: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE videos SET preview = ? WHERE project_id = ?",
@@ -342,13 +334,6 @@ class Store:
             return None
         return MentionSet(int(row["comments"]), row["rules"], bytes(row["refs"]),
                           bytes(row["quoted"]))
-
-    def comments(self, project_id: int) -> list[Comment]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                "SELECT * FROM comments WHERE project_id = ? ORDER BY rowid", (project_id,)
-            ).fetchall()
-        return [_comment(r) for r in rows]
 
     # -- reaction sessions -------------------------------------------------------------------
 
@@ -525,41 +510,6 @@ class Store:
         with self.transaction() as conn:
             return conn.execute("DELETE FROM viewer_profiles WHERE viewer = ? AND "
                                 "(? IS NULL OR model = ?)", (viewer, model, model)).rowcount
-
-    # -- moments -----------------------------------------------------------------------------
-
-    def replace_moments(self, project_id: int, kind: str, moments: Iterable[dict]) -> None:
-        """Store the current moments of one kind (for example ``comments``), replacing the old.
-
-        Each dict has ``start``, ``end``, ``centre``, ``score``, ``label`` and any extra data.
-        """
-        now = time.time()
-        fixed = ("start", "end", "centre", "score", "label")
-        rows = [
-            (project_id, kind, m["start"], m["end"], m["centre"], m["score"], m.get("label", ""),
-             json.dumps({k: v for k, v in m.items() if k not in fixed}), now)
-            for m in moments
-        ]
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM moments WHERE project_id = ? AND kind = ?",
-                         (project_id, kind))
-            conn.executemany(
-                "INSERT INTO moments (project_id, kind, start_time, end_time, centre, score, "
-                "label, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-
-    def moments(self, project_id: int, kind: str) -> list[dict]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                "SELECT * FROM moments WHERE project_id = ? AND kind = ? ORDER BY score DESC",
-                (project_id, kind),
-            ).fetchall()
-        return [
-            {"start": r["start_time"], "end": r["end_time"], "centre": r["centre"],
-             "score": r["score"], "label": r["label"]} | json.loads(r["data"])
-            for r in rows
-        ]
 
     # -- clips -------------------------------------------------------------------------------
 
