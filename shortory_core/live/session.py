@@ -122,7 +122,7 @@ class WatchSession:
         reaction, and would only show up as an empty viewer."""
         self._release()
         kept = self.store.session(self.session_id)
-        if kept is not None and kept["n_samples"] == 0:
+        if kept is not None and kept.n_samples == 0:
             self.store.delete_session(self.session_id)
             return 0
         self.store.set_session_status(self.session_id, SessionStatus.ENDED, ended=True)

@@ -73,7 +73,7 @@ def assess(session: ReactionSession, source_time: np.ndarray, face: np.ndarray, 
     """The quality of one session from its samples' recording times, face flags and pause
     flags."""
     thresholds = thresholds or Thresholds()
-    meta = session.get("meta") or {}
+    meta = session.meta
     samples = len(source_time)
     playing = ~paused.astype(bool)
     span = float(source_time.max() - source_time.min()) if samples > 1 else 0.0
