@@ -345,15 +345,15 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     first.analyser.stop()
     first.writer.close()  # the tab closed: the session was never stopped
     [left] = resumable_sessions(store, project_id)
-    assert left["id"] == first.session_id
-    again = WatchSession(store, left["id"], VisionEngine(use_iris=False))
+    assert left.id == first.session_id
+    again = WatchSession(store, left.id, VisionEngine(use_iris=False))
     assert again.clock.position() == pytest.approx(
-        store.samples(left["id"])[-1]["video_time"])
+        store.samples(left.id)[-1]["video_time"])
     again.clock.play()
     again.analyser.on_frame(face_frames(1)[0])
     time.sleep(0.3)
     again.stop()
-    seqs = [r["seq"] for r in store.samples(left["id"])]
+    seqs = [r["seq"] for r in store.samples(left.id)]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
 
 
