@@ -24,7 +24,7 @@ def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
     sessions = store.sessions(store.demo_project_id())
     assert {s.status for s in sessions} == {"analysed"} and len(sessions) >= 8
     assert all(s.n_samples >= 15 for s in sessions)
-    mia = store.samples(sessions[0]["id"])
+    mia = store.samples(sessions[0].id)
     assert mia[0]["video_time"] == 31.0 and all(s["face_found"] for s in mia)
 
     app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=60).run()
