@@ -10,8 +10,7 @@ from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
 from shortory_core.exports import csv_bytes
 from shortory_core.highlights.recommend import measure_mood, recommend
 from shortory_core.jobs import Job, JobService
-from shortory_core.jobs.table import listing
-from shortory_core.records import ClipRecord
+from shortory_core.records import ClipRecord, ClipStatus, JobStatus
 from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
@@ -22,15 +21,15 @@ KIND_ORDER = ("happy", "surprise", "sad", "angry", "fused", "picked", "comments"
 def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str) -> None:
     store = service.store
     span = f"{format_seconds(clip.start)}–{format_seconds(clip.end)}"
-    if clip.status in ("queued", "rendering"):
+    if clip.status.pending:
         text, button = st.columns([6, 1], vertical_alignment="center")
         progress = job.progress if job else 0.0
-        step = job.message if job and job.status == "running" else "queued"
+        step = job.message if job and job.status == JobStatus.RUNNING else "queued"
         text.progress(progress, text=for_markdown(f"{clip.label} · {span} · {step}…"))
         if job is not None and job.active and button.button("Cancel",
                                                             key=f"{key}-cancel-{clip.id}"):
             service.cancel(job.id)
-    elif clip.status in ("failed", "cancelled"):
+    elif clip.status in (ClipStatus.FAILED, ClipStatus.CANCELLED):
         text, button = st.columns([6, 1], vertical_alignment="center")
         text.error(for_markdown(f"{clip.label} · {span}: {clip.error}"))
         if job is not None and not job.active and button.button("Retry",
@@ -60,7 +59,7 @@ def show_library(service: JobService, project_id: int, title: str,
                  kinds: tuple[str, ...] | None = None) -> None:
     """The clips of ``kinds`` (all when ``None``), refreshed once a second (a fragment) while
     some are still queued or rendering."""
-    pending = any(c.status in ("queued", "rendering") for c in _clips(service, project_id, kinds))
+    pending = any(c.status.pending for c in _clips(service, project_id, kinds))
     st.fragment(run_every=1.0 if pending else None)(_library)(
         service, project_id, title, kinds, pending)
 
@@ -77,7 +76,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
     if not clips:
         return
     renders = {job.subject_id: job for job in reversed(
-        listing(store, project_id=project_id, kinds=("render",), limit=500))}
+        store.jobs.listing(project_id=project_id, kinds=("render",), limit=500))}
     st.subheader(title)
     present = sorted({c.kind for c in clips},
                      key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k))
@@ -86,7 +85,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
         with tab:
             for clip in sorted((c for c in clips if c.kind == kind), key=lambda c: -c.score):
                 _show_clip(service, clip, renders.get(clip.id), f"lib-{title}")
-    done = [c for c in clips if c.status == "done"]
+    done = [c for c in clips if c.status == ClipStatus.DONE]
     if not was_pending:  # not on the once-a-second refresh while clips render
         show_recommendations(store, project_id, done, key=f"rec-{title}")
     left, right = st.columns(2)
@@ -95,7 +94,7 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
                          mime="application/zip", disabled=not done, key=f"zip-{title}")
     right.download_button("Clip metadata (CSV)", csv_bytes(clips_table(clips)),
                           file_name="shortory-clips.csv", mime="text/csv", key=f"csv-{title}")
-    if was_pending and not any(c.status in ("queued", "rendering") for c in clips):
+    if was_pending and not any(c.status.pending for c in clips):
         st.rerun(scope="app")  # all rendered: the page drops its refresh
 
 
@@ -104,16 +103,16 @@ def show_recommendations(store: Store, project_id: int, clips: list[ClipRecord],
     """Shorts for the mood of a viewer (the given session, else the project's latest one
     with samples), each with its reason."""
     watched = [s for s in store.sessions(project_id)
-               if s["n_samples"] and session_id in (None, s["id"])]
+               if s.n_samples and session_id in (None, s.id)]
     if not watched:
         return
     session = watched[-1]
-    mood = measure_mood(store.samples(session["id"]))
+    mood = measure_mood(store.samples(session.id))
     picks = recommend(clips, mood) if mood else []
     if not picks:
         return
     with st.container(border=True, key=key):
-        st.markdown(f"**For {for_markdown(session['viewer'])}'s mood**")
+        st.markdown(f"**For {for_markdown(session.viewer)}'s mood**")
         for pick in picks:
             st.caption(f"{for_markdown(pick.clip.label)} "
                        f"({format_seconds(pick.clip.start)}–{format_seconds(pick.clip.end)}): "

@@ -16,7 +16,6 @@ from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService
-from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
@@ -87,7 +86,7 @@ def prepare_demo(store: Store) -> None:
     if store.demo_project_id() is not None:
         return
     service = jobs(store)
-    if not any(job.active for job in listing(store, kinds=("demo",), limit=5)):
+    if not any(job.active for job in store.jobs.listing(kinds=("demo",), limit=5)):
         service.submit("demo")
 
 

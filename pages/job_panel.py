@@ -14,7 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from shortory_core.jobs import Job, JobService
-from shortory_core.jobs.table import listing
+from shortory_core.records import JobStatus
 from shortory_core.untrusted import for_markdown
 
 REFRESH_S = 1.0
@@ -35,8 +35,8 @@ def job_panel(service: JobService, key: str, *, project_id: int | None = None,
 def _relevant(service: JobService, project_id: int | None, kinds: tuple[str, ...],
               limit: int) -> list[Job]:
     now = time.time()
-    return [job for job in listing(service.store, project_id=project_id, kinds=kinds, limit=50)
-            if job.active or job.status in ("failed", "interrupted")
+    return [job for job in service.store.jobs.listing(project_id=project_id, kinds=kinds, limit=50)
+            if job.active or job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
             or now - (job.ended_at or now) < RECENT_S][:limit]
 
 
@@ -58,22 +58,22 @@ def _show(service: JobService, job: Job, key: str, on_done: OnDone | None) -> No
     with st.container(border=True):
         text, button = st.columns([6, 1], vertical_alignment="center")
         if job.active:
-            step = job.message or ("waiting for the worker" if job.status == "queued"
+            step = job.message or ("waiting for the worker" if job.status == JobStatus.QUEUED
                                    else "starting")
             text.progress(job.progress, text=f"{title} · {step} · {job.progress:.0%}")
             if button.button("Cancel", key=f"{key}-cancel-{job.id}"):
                 service.cancel(job.id)
                 st.rerun(scope="fragment")
             return
-        if job.status == "done":
+        if job.status == JobStatus.DONE:
             text.success(for_markdown(f"{title}: {job.message}"), icon="✅")
             if on_done is not None:
                 with text:
                     on_done(job)
             return
-        if job.status == "failed":
+        if job.status == JobStatus.FAILED:
             text.error(for_markdown(f"{title} failed: {job.error}"), icon="⚠️")
-        elif job.status == "interrupted":
+        elif job.status == JobStatus.INTERRUPTED:
             text.warning(for_markdown(f"{title}: {job.message}"), icon="⏹️")
         else:
             text.info(f"{title}: cancelled.", icon="🛑")

@@ -10,7 +10,7 @@ import streamlit as st
 from pages.common import confirm_delete, jobs, open_store
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import confusion_figure, per_class_figure
-from shortory_core.jobs.table import listing
+from shortory_core.records import JobStatus
 from shortory_core.untrusted import for_markdown
 from shortory_core.vision.cards import EMOTION_MODEL_ENV, default_card, emotion_cards
 from shortory_core.vision.evaluate import Evaluation
@@ -44,12 +44,12 @@ if not profiles:
                "recordings.")
 for profile in profiles:
     name, faces, remove = st.columns([2, 4, 1], vertical_alignment="center")
-    name.markdown(f"**{for_markdown(profile['viewer'])}** · {for_markdown(profile['model'])}")
-    faces.caption(", ".join(f"{n} {e}" for e, n in profile["faces"].items()))
+    name.markdown(f"**{for_markdown(profile.viewer)}** · {for_markdown(profile.model)}")
+    faces.caption(", ".join(f"{n} {e}" for e, n in profile.faces.items()))
     with remove.popover("Delete"):
-        if confirm_delete("this viewer profile", f"profile-{profile['viewer']}-"
-                          f"{profile['model']}", files=False):
-            store.delete_profile(profile["viewer"], profile["model"])
+        if confirm_delete("this viewer profile", f"profile-{profile.viewer}-"
+                          f"{profile.model}", files=False):
+            store.delete_profile(profile.viewer, profile.model)
             st.rerun()
 
 st.subheader("Evaluate on a labelled folder")
@@ -68,7 +68,8 @@ if submitted and folder.strip():
         service.submit("evaluate", {"folder": str(path.resolve()), "detect": detect})
 job_panel(service, "evaluate", kinds=("evaluate",), limit=2)
 
-finished = [job for job in listing(store, kinds=("evaluate",), limit=20) if job.status == "done"]
+finished = [job for job in store.jobs.listing(kinds=("evaluate",), limit=20)
+            if job.status == JobStatus.DONE]
 if finished:
     latest = finished[0]
     result = Evaluation.from_dict(latest.result)

@@ -62,8 +62,8 @@ def panel_grids(root: str, project_id: int, version: tuple, thresholds: Threshol
     return load_grids(open_store(), project_id, thresholds=thresholds)
 
 
-version = tuple((s["id"], s["n_samples"], s["viewer"], repr(s["meta"].get("group")),
-                 s["meta"].get("panel")) for s in sessions)
+version = tuple((s.id, s.n_samples, s.viewer, repr(s.meta.get("group")),
+                 s.meta.get("panel")) for s in sessions)
 grids = panel_grids(str(store.root), project_id, version, thresholds)
 
 st.subheader("Viewers")

@@ -8,8 +8,8 @@ import streamlit as st
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.clips.preview import shown_file
-from shortory_core.jobs.table import listing
 from shortory_core.projects import import_summary
+from shortory_core.records import JobStatus
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -29,8 +29,9 @@ else:
     if shown is not None:
         left.video(str(shown))
     else:  # a big original is never handed to the page whole: a small preview is made first
-        if not any(j.active or j.status in ("failed", "interrupted")  # those offer Retry
-                   for j in listing(store, project_id=project_id, kinds=("preview",))):
+        # one made already, or one that failed or was interrupted, offers Retry instead
+        if not any(j.active or j.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
+                   for j in store.jobs.listing(project_id=project_id, kinds=("preview",))):
             service.submit("preview", {"project_id": project_id}, project_id=project_id)
         with left:
             st.info("This video is large: a small preview is being made for this page. "
@@ -68,9 +69,9 @@ imports = store.comment_imports(project_id)
 if imports:
     with st.expander(f"Import reports ({len(imports)})"):
         for record in imports:
-            st.text(import_summary(record))
-            if record["problems"]:
-                st.dataframe(pd.DataFrame({"first skipped records": record["problems"]}),
+            st.text(import_summary(record.report))
+            if record.report["problems"]:
+                st.dataframe(pd.DataFrame({"first skipped records": record.report["problems"]}),
                              hide_index=True)
 if n_comments:
     shown = store.top_comments(project_id, TOP_COMMENTS)
@@ -87,8 +88,8 @@ st.subheader(f"Reaction sessions ({len(sessions)})")
 if sessions:
     st.dataframe(
         pd.DataFrame(
-            [(s["viewer"], s["kind"], format_seconds(s["time_offset"]), s["status"],
-              s["n_samples"]) for s in sessions],
+            [(s.viewer, s.kind, format_seconds(s.time_offset), s.status,
+              s.n_samples) for s in sessions],
             columns=["viewer", "kind", "starts at video time", "status", "samples"],
         ),
         hide_index=True,

@@ -13,6 +13,7 @@ from shortory_core.exports import csv_bytes
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.reactions.uploads import COLUMNS as UPLOAD_COLUMNS
 from shortory_core.reactions.uploads import default_rows, queue_recordings, read_rows
+from shortory_core.records import SessionKind
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
@@ -55,17 +56,17 @@ sessions = store.sessions(project_id)
 if not sessions:
     st.info("No reactions yet: analyse a recording above.")
     st.stop()
-labels = {s["id"]: f"{s['viewer']} · "
-                   + (f"recording from {format_seconds(s['time_offset'])}"
-                      if s["kind"] == "recording" else "watched live")
-                   + f" · {s['n_samples']} samples · {s['status']}" for s in sessions}
+labels = {s.id: f"{s.viewer} · "
+                   + (f"recording from {format_seconds(s.time_offset)}"
+                      if s.kind == SessionKind.RECORDING else "watched live")
+                   + f" · {s.n_samples} samples · {s.status}" for s in sessions}
 chosen = st.selectbox("Session", list(labels), format_func=labels.__getitem__,
                       index=len(sessions) - 1)
 with st.popover("Manage this session", icon="⚙️"):
-    current = next(s for s in sessions if s["id"] == chosen)
-    renamed = st.text_input("Viewer", value=current["viewer"], max_chars=60,
+    current = next(s for s in sessions if s.id == chosen)
+    renamed = st.text_input("Viewer", value=current.viewer, max_chars=60,
                             key=f"viewer-{chosen}")
-    group = st.text_input("Panel group", value=current["meta"].get("group", ""), max_chars=30,
+    group = st.text_input("Panel group", value=current.meta.get("group", ""), max_chars=30,
                           key=f"group-{chosen}", help="e.g. A or B, to compare on the Panel")
     if st.button("Save", key=f"save-{chosen}"):
         store.update_session(chosen, viewer=renamed.strip() or None,

@@ -42,8 +42,8 @@ video = require_video(opened)
 
 sessions = store.sessions(project_id)
 verdicts = viewer_verdicts(store, project_id)
-names = {s["id"]: f"{s['viewer']} · {s['kind']} #{s['id']}" for s in sessions
-         if verdicts[s["id"]].included}
+names = {s.id: f"{s.viewer} · {s.kind} #{s.id}" for s in sessions
+         if verdicts[s.id].included}
 chosen = st.multiselect("Viewers (their mean is shown)", list(names), default=list(names),
                         format_func=names.__getitem__,
                         help="One viewer's reactions, or the mean over several; the viewers "
@@ -62,7 +62,7 @@ def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], v
 
 
 version = (store.comment_count(project_id), tuple(s.name for s in SIGNALS),
-           tuple((s["id"], s["status"], s["n_samples"]) for s in sessions if s["id"] in chosen),
+           tuple((s.id, s.status, s.n_samples) for s in sessions if s.id in chosen),
            tuple(q.included for q in verdicts.values()))
 timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)
 mentions = mentions_by_time(store, project_id, video.duration)

@@ -48,11 +48,11 @@ if watch is None:
                 begin(WatchSession.start(store, project_id, viewer))
             st.rerun()
     for old in resumable_sessions(store, project_id):
-        label = (f"Resume {for_markdown(old['viewer'])}'s session #{old['id']} "
-                 f"({old['n_samples']} samples)")
-        if st.button(label, key=f"resume-{old['id']}"):
+        label = (f"Resume {for_markdown(old.viewer)}'s session #{old.id} "
+                 f"({old.n_samples} samples)")
+        if st.button(label, key=f"resume-{old.id}"):
             with st.spinner("Loading the face models…"):
-                begin(WatchSession(store, old["id"]))
+                begin(WatchSession(store, old.id))
             st.rerun()
     st.stop()
 

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "shortory_core"
 
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "logs", "timefmt", "untrusted", "records"),  # plain values, no I/O
+    ("__init__", "logs", "timefmt", "untrusted", "owner"),  # plain values, no I/O
+    ("records",),  # the shared record types
     ("errors",),
     ("config", "validate", "exports", "tables"),
     ("outputs",),  # files written where the user says

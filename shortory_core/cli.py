@@ -21,11 +21,11 @@ from shortory_core import validate as v
 from shortory_core.config import data_path
 from shortory_core.errors import ShortoryError, SourceError, describe
 from shortory_core.jobs import Job
-from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
+from shortory_core.records import JobStatus, StepStatus
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.tables import format_result
@@ -104,9 +104,9 @@ def run_job(store: Store, kind: str, params: dict[str, Any], as_json: bool, *,
     finally:
         bar.end()
         service.close()
-    if job.status == "failed":
+    if job.status == JobStatus.FAILED:
         raise ShortoryError(job.error)
-    if job.status != "done":
+    if job.status != JobStatus.DONE:
         raise ShortoryError(f"job {job.id} {job.status}: {job.message}")
     return job
 
@@ -148,7 +148,7 @@ def cmd_jobs(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     return {"jobs": [
         {"id": j.id, "kind": j.kind, "project": j.project_id, "status": j.status,
          "progress": round(j.progress, 3), "message": j.message, "attempts": j.attempts}
-        for j in listing(store, limit=args.limit)]}
+        for j in store.jobs.listing(limit=args.limit)]}
 
 
 def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -306,9 +306,10 @@ def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         raise v.InvalidValue(f"`profile {args.action}` needs the viewer's name.")
     if args.action == "list":
         profiles = store.profiles()
-        lines = [f"{p['viewer']}  ({p['model']}): " + ", ".join(
-            f"{n} {e}" for e, n in p["faces"].items()) for p in profiles]
-        return {"profiles": profiles, "report": "\n".join(lines) or "No viewer profiles yet."}
+        lines = [f"{p.viewer}  ({p.model}): " + ", ".join(
+            f"{n} {e}" for e, n in p.faces.items()) for p in profiles]
+        return {"profiles": [asdict(p) for p in profiles],
+                "report": "\n".join(lines) or "No viewer profiles yet."}
     if args.action == "delete":
         if not store.delete_profile(args.name):
             raise ShortoryError(f"No profile of {args.name!r}; `profile list` lists them.")
@@ -406,7 +407,7 @@ def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         steps = run.run()
     finally:
         bar.end()
-    failed = sum(s.status == "failed" for s in steps)
+    failed = sum(s.status == StepStatus.FAILED for s in steps)
     timing = "".join(f"\n{name.replace('_s', '')}: {seconds:.1f} s"
                      for name, seconds in run.timings.items())
     return {"manifest": str(manifest.path), "engine": args.engine,

@@ -4,15 +4,86 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shortory_core.owner import Owner
+
 # The five emotions the product shows, whatever a model's own classes are (each model card maps
 # its labels onto these).
 PRODUCT_EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "neutral", "surprise")
+
+
+# Statuses are enums so that a misspelt one fails where it is written, not silently in a
+# comparison. A ``StrEnum`` member is its own string: the store writes and reads it as text.
+
+class JobStatus(StrEnum):
+    """A background job's state (``jobs/``): ``queued`` waits for its owner's worker,
+    ``running`` is being worked on, ``done``/``failed``/``cancelled`` ended by itself, by an
+    error or on request, ``interrupted`` means its owner process died first (retry it)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def active(self) -> bool:
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def retryable(self) -> bool:
+        return self in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+
+
+class ClipStatus(StrEnum):
+    """A clip's state: queued → rendering → done | failed | cancelled."""
+
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def pending(self) -> bool:
+        """Still on its way to a file."""
+        return self in (ClipStatus.QUEUED, ClipStatus.RENDERING)
+
+
+class SessionKind(StrEnum):
+    LIVE = "live"  # watched in the app, samples written as it plays
+    RECORDING = "recording"  # an uploaded or linked reaction video, analysed by a job
+
+
+class SessionStatus(StrEnum):
+    """A reaction session's state. A recording: pending → analysing → analysed, or the
+    status of the analysis job that ended without finishing (failed, cancelled, interrupted).
+    A live session: live (being watched, or resumable) → ended."""
+
+    PENDING = "pending"
+    ANALYSING = "analysing"
+    ANALYSED = "analysed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+class StepStatus(StrEnum):
+    """How one step of a batch (``batch/``) ended."""
+
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -149,12 +220,51 @@ class SessionDraft:
     ``source_path`` is relative to the draft's folder."""
 
     viewer: str
-    kind: str
+    kind: SessionKind
     source_path: str
     time_offset: float
     samples: list[dict]
-    status: str = "analysed"
+    status: SessionStatus = SessionStatus.ANALYSED
     meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReactionSession:
+    """A reaction session as the store keeps it, with how many samples it holds.
+    ``source_path`` is relative to the media folder ("" for live and linked sessions);
+    ``meta`` holds the panel group, inclusion, a linked ``media_url`` and a live heartbeat."""
+
+    id: int
+    project_id: int
+    viewer: str
+    kind: SessionKind
+    source_path: str
+    time_offset: float
+    status: SessionStatus
+    started_at: float
+    ended_at: float | None
+    meta: dict[str, Any]
+    n_samples: int
+
+
+@dataclass(frozen=True)
+class CommentImport:
+    """What one comment import read and skipped (``projects.import_record`` writes the
+    report), kept for the project page."""
+
+    created_at: float
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    """A stored viewer profile as lists show it: whose, for which emotion model, and how many
+    faces per emotion it was made from (the prototypes stay in the store)."""
+
+    viewer: str
+    model: str
+    created_at: float
+    faces: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -209,10 +319,39 @@ class ClipRecord:
     score: float
     label: str
     mode: str
-    status: str  # queued → rendering → done | failed
+    status: ClipStatus
     path: str = ""
     error: str = ""
     progress: float = 0.0
     created_at: float = 0.0
     vertical: bool = False
     meta: dict = field(default_factory=dict)  # caption, emotion scores, progress
+
+
+@dataclass(frozen=True)
+class Job:
+    """A row of the ``jobs`` table: one piece of background work, its progress and the
+    process that owns it (``jobs/service.py`` runs it, ``jobs/recovery.py`` ends it when that
+    process is gone)."""
+
+    id: int
+    kind: str
+    project_id: int | None
+    subject_id: int | None
+    params: dict[str, Any]
+    status: JobStatus
+    progress: float
+    message: str
+    error: str
+    result: dict[str, Any]
+    owner: Owner
+    heartbeat: float
+    cancel_requested: bool
+    attempts: int
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.status.active

@@ -19,7 +19,6 @@ from shortory_core.batch.tasks import plan_tasks, run_task
 from shortory_core.bench.vision import loop_recording
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs.table import listing
 from shortory_core.reactions.sessions import link_recording
 from shortory_core.store import Store
 from shortory_core.store.db import DB_NAME
@@ -56,7 +55,7 @@ def write_manifest(folder: Path, rows: list[str], name: str = "manifest.csv") ->
 
 def samples_by_viewer(store: Store, project: str) -> dict[str, list[dict]]:
     [summary] = [s for s in store.list_projects() if s.project.name == project]
-    return {s["viewer"]: store.samples(s["id"]) for s in store.sessions(summary.project.id)}
+    return {s.viewer: store.samples(s.id) for s in store.sessions(summary.project.id)}
 
 
 def batch(home: Path, manifest: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -134,15 +133,16 @@ def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
     store = Store(home)
     [show] = [s for s in store.list_projects() if s.project.name == "Show"]
     assert show.comments > 400 and show.sessions == 2  # the missing recording made none
-    sessions = {s["viewer"]: s for s in store.sessions(show.project.id)}
-    assert sessions["Bo"]["time_offset"] == 60 and sessions["Bo"]["meta"]["group"] == "B"
-    assert sessions["Bo"]["meta"]["media_url"] == (inputs / CLIPS["Bo"]).as_uri()
-    bo = store.samples(sessions["Bo"]["id"])
+    sessions = {s.viewer: s for s in store.sessions(show.project.id)}
+    assert sessions["Bo"].time_offset == 60 and sessions["Bo"].meta["group"] == "B"
+    assert sessions["Bo"].meta["media_url"] == (inputs / CLIPS["Bo"]).as_uri()
+    bo = store.samples(sessions["Bo"].id)
     assert bo[0]["video_time"] == 60.0 and [r["seq"] for r in bo] == list(range(len(bo)))
-    assert store.moments(show.project.id, "highlights")
+    [highlights] = store.jobs.listing(project_id=show.project.id, kinds=("highlights",))
+    assert highlights.result["peaks"]
     clips = store.clips(show.project.id)
     assert clips and all(c.status == "done" for c in clips)
-    jobs_before = len(listing(store, limit=1000))
+    jobs_before = len(store.jobs.listing(limit=1000))
 
     second = batch(home, manifest, "--render")
     assert second.returncode == 3
@@ -150,9 +150,9 @@ def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
     assert again[("Show", "project")] == again[("Show", "comments")] == "skipped"
     assert again[("Show", "analyse Ada")] == again[("Show", "analyse Bo")] == "skipped"
     assert len(store.sessions(show.project.id)) == 2
-    assert store.samples(sessions["Bo"]["id"]) == bo
+    assert store.samples(sessions["Bo"].id) == bo
     assert [c.id for c in store.clips(show.project.id)] == [c.id for c in clips]
-    new_kinds = {j.kind for j in listing(store, limit=1000)[:len(listing(store, limit=1000))
+    new_kinds = {j.kind for j in store.jobs.listing(limit=1000)[:len(store.jobs.listing(limit=1000))
                                                            - jobs_before]}
     assert new_kinds == {"panel", "highlights"}  # nothing imported, analysed or rendered again
 
@@ -242,7 +242,7 @@ def test_a_driver_killed_mid_run_resumes_and_stores_each_sample_once(
         if not (home / DB_NAME).exists():
             return False
         store = Store(home)
-        return any(s["status"] == "analysed" for p in store.list_projects()
+        return any(s.status == "analysed" for p in store.list_projects()
                    for s in store.sessions(p.project.id))
 
     try:
@@ -252,7 +252,7 @@ def test_a_driver_killed_mid_run_resumes_and_stores_each_sample_once(
         driver.send_signal(signal.SIGKILL)
     driver.wait()
     store = Store(home)
-    states = [s["status"] for p in store.list_projects() for s in store.sessions(p.project.id)]
+    states = [s.status for p in store.list_projects() for s in store.sessions(p.project.id)]
     assert "analysed" in states and states.count("analysed") < len(rows)  # killed mid-run
 
     resumed = batch(home, manifest)
@@ -291,4 +291,4 @@ def test_a_recording_on_another_filesystem_is_read_through_fsspec(demo_copy: Pat
                              time_offset=0.0)
     failed = run_job(store, "analyse", {"session_id": missing, "fps": 5.0})
     assert failed.status == "failed" and "Cannot read nosuchfs://bucket/cy.mp4" in failed.error
-    assert store.session(missing)["status"] == "failed"
+    assert store.session(missing).status == "failed"

@@ -130,11 +130,11 @@ def test_uploaded_recordings_are_analysed_as_jobs_and_plotted(home_page, tmp_pat
     screenshot(page, "reactions-analysing")
     page.get_by_text("Face found").wait_for(timeout=30_000)
     store = Store(tmp_path / "home")
-    wait_until(lambda: all(s["status"] == "analysed" for s in store.sessions(1)[-2:]),
+    wait_until(lambda: all(s.status == "analysed" for s in store.sessions(1)[-2:]),
                "both uploads analysed", timeout=240, every=0.5)
     sessions = store.sessions(1)[-2:]
-    assert [s["viewer"] for s in sessions] == [FACE_RECORDING.stem, SECOND_RECORDING.stem]
-    assert all(s["status"] == "analysed" and s["n_samples"] >= 15 for s in sessions)
+    assert [s.viewer for s in sessions] == [FACE_RECORDING.stem, SECOND_RECORDING.stem]
+    assert all(s.status == "analysed" and s.n_samples >= 15 for s in sessions)
     screenshot(page, "reactions-uploaded")
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -7,7 +7,6 @@ import pytest
 
 from shortory_core.clips.render import RenderError, render_clip
 from shortory_core.clips.rendering import ClipRequest, queue_clips
-from shortory_core.jobs.table import listing
 from shortory_core.kinds import job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
@@ -75,7 +74,7 @@ def test_queue_renders_in_the_background_and_records_it(demo_home: Path, tmp_pat
     ids = queue_clips(service, project_id, "comments", [ClipRequest(33, 53, 96, "moment #1"),
                                                         ClipRequest(60, 30, 1, "bad span")])
     renders = {j.subject_id: service.wait(j.id, 120)
-               for j in listing(store, project_id=project_id, kinds=("render",))}
+               for j in store.jobs.listing(project_id=project_id, kinds=("render",))}
     clips = {c.id: c for c in store.clips(project_id)}
     good, bad = clips[ids[0]], clips[ids[1]]
     assert good.status == "done" and good.progress == 1.0

@@ -232,7 +232,7 @@ def test_the_import_report_is_kept_with_the_project(store, short_video: Path,
     path.write_bytes(api_csv(rows).encode("utf-16"))
     job = run_job(store, "import", {"video": str(short_video), "comments": str(path)})
     assert job.status == "done", job.error
-    [record] = store.comment_imports(job.result["project_id"])
+    [record] = [i.report for i in store.comment_imports(job.result["project_id"])]
     assert record["comments"] == record["added"] == 51 and record["encoding"] == "utf-16-le"
     assert 0 < record["past_end"] < record["timestamps"]  # the video is 3 s long
     assert "past the video's end" in job.message  # what the user sees when it finishes

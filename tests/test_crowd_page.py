@@ -34,7 +34,7 @@ def test_sliders_regroup_and_render_makes_clips(demo_copy: Path) -> None:
     clips = store.clips(project_id, "comments")
     assert [c.status for c in clips] == ["done"] * 3
     assert all(store.media_path(c.path).stat().st_size > 10_000 for c in clips)
-    assert len(store.moments(project_id, "comments")) == 3
+    assert all(c.label.startswith("moment #") for c in clips)
 
     app.run()
     assert "Clips from comments" in [s.value for s in app.subheader]

@@ -22,10 +22,10 @@ def test_demo_project_is_complete_and_built_once(demo_home: Path) -> None:
     assert info.duration == 120.0 and info.has_audio
     assert summary.comments == len(demo_comment_records())
     sessions = store.sessions(project_id)
-    assert [s["viewer"] for s in sessions] == [r.viewer for r in DEMO_REACTIONS]
-    assert all(store.media_path(s["source_path"]).is_file() for s in sessions)
-    assert len({s["source_path"] for s in sessions}) == len(sessions)  # one file each
-    assert all(s["meta"]["recording"] == r.asset and s["meta"]["group"] == r.group
+    assert [s.viewer for s in sessions] == [r.viewer for r in DEMO_REACTIONS]
+    assert all(store.media_path(s.source_path).is_file() for s in sessions)
+    assert len({s.source_path for s in sessions}) == len(sessions)  # one file each
+    assert all(s.meta["recording"] == r.asset and s.meta["group"] == r.group
                for s, r in zip(sessions, DEMO_REACTIONS, strict=True))
 
 

@@ -22,7 +22,6 @@ import pytest
 from shortory_core.clips.rendering import ClipRequest, queue_clips
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job, JobContext, JobKind, JobService
-from shortory_core.jobs.table import get, listing
 from shortory_core.kinds import KINDS, job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
@@ -92,7 +91,7 @@ def test_one_bad_clip_does_not_stop_the_renders_after_it(demo_store: Store, shor
     [good] = queue_clips(service, store.demo_project_id(), "picked",
                          [ClipRequest(40.0, 44.0, 1.0, "after")])
     jobs = {j.subject_id: service.wait(j.id, 120)
-            for j in listing(store, kinds=("render",))}
+            for j in store.jobs.listing(kinds=("render",))}
     assert jobs[bad].status == "failed" and jobs[bad].error
     assert store.clip(bad).status == "failed" and store.clip(bad).error == jobs[bad].error
     assert jobs[good].status == "done" and store.clip(good).status == "done"
@@ -130,9 +129,9 @@ def test_cancel_kills_ffmpeg_mid_render_and_leaves_no_file(demo_store: Store) ->
     service = job_service(store)
     [clip_id] = queue_clips(service, store.demo_project_id(), "picked",
                             [ClipRequest(0.0, 80.0, 1.0, "long")])
-    [render] = listing(store, kinds=("render",))
+    [render] = store.jobs.listing(kinds=("render",))
     staging = str(store.root / "staging" / f"job-{render.id}")
-    wait_until(lambda: ffmpeg_children(staging) and get(store, render.id).progress >= 0.1,
+    wait_until(lambda: ffmpeg_children(staging) and store.jobs.get(render.id).progress >= 0.1,
                "the render's ffmpeg to get going", timeout=60, every=0.02)
     service.cancel(render.id)
     wait_until(lambda: not ffmpeg_children(staging), "ffmpeg killed after the cancel",
@@ -155,7 +154,7 @@ def worker(store: Store, kind: str, params: dict) -> subprocess.Popen:
 
 
 def only_job(store: Store, kind: str) -> Job | None:
-    jobs = listing(store, kinds=(kind,))
+    jobs = store.jobs.listing(kinds=(kind,))
     return jobs[0] if jobs else None
 
 
@@ -170,7 +169,7 @@ def test_two_processes_render_at_once_and_neither_fails_the_other(demo_store: St
     assert only_job(store, "render").status == "running"
     [mine] = queue_clips(service, project_id, "picked", [ClipRequest(50.0, 60.0, 1.0, "mine")])
     assert other.wait(120) == 0, other.stderr.read()
-    jobs = {j.subject_id: service.wait(j.id, 120) for j in listing(store, kinds=("render",))}
+    jobs = {j.subject_id: service.wait(j.id, 120) for j in store.jobs.listing(kinds=("render",))}
     assert jobs[theirs].status == "done" and jobs[mine].status == "done"
     assert store.clip(theirs).status == "done" and store.clip(mine).status == "done"
     assert job_service(store) and store.clip(theirs).status == "done"  # a third start too
@@ -291,16 +290,16 @@ def test_a_render_killed_midway_is_interrupted_and_retries(demo_store: Store) ->
 def test_an_analysis_killed_midway_is_interrupted_and_retries(demo_store: Store) -> None:
     store = demo_store
     session = store.sessions(store.demo_project_id())[0]
-    before = store.samples(session["id"])
+    before = store.samples(session.id)
     service, job = killed_midway(store, "analyse",
-                                 {"session_id": session["id"], "iris": False, "fps": 15}, 0.2)
-    assert store.session(session["id"])["status"] == "interrupted"
-    assert store.samples(session["id"]) == before  # the earlier samples are kept
+                                 {"session_id": session.id, "iris": False, "fps": 15}, 0.2)
+    assert store.session(session.id).status == "interrupted"
+    assert store.samples(session.id) == before  # the earlier samples are kept
     assert_clean(store)
     assert service.retry(job.id)
     assert service.wait(job.id, 180).status == "done"
-    assert store.session(session["id"])["status"] == "analysed"
-    assert len(store.samples(session["id"])) > len(before)  # 15 samples/s instead of 5
+    assert store.session(session.id).status == "analysed"
+    assert len(store.samples(session.id)) > len(before)  # 15 samples/s instead of 5
 
 
 def test_a_fetch_killed_midway_leaves_nothing_and_retries(slow_site: str, store: Store
@@ -323,7 +322,7 @@ def test_recovery_never_touches_a_live_process_jobs(store: Store) -> None:
     alive = ours.submit("wait")
     for _ in range(3):
         JobService(store, kinds, workers=False).close()
-    assert get(store, alive).status == "queued"
+    assert store.jobs.get(alive).status == "queued"
     dead = ours.submit("wait")
     reused = ours.submit("wait")
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -332,9 +331,9 @@ def test_recovery_never_touches_a_live_process_jobs(store: Store) -> None:
         conn.execute("UPDATE jobs SET owner_pid = ? WHERE id = ?", (int(gone), dead))
         conn.execute("UPDATE jobs SET owner_start = '1' WHERE id = ?", (reused,))
     JobService(store, kinds, workers=False).close()
-    assert get(store, alive).status == "queued"
-    assert get(store, dead).status == "interrupted"
-    assert get(store, reused).status == "interrupted"
+    assert store.jobs.get(alive).status == "queued"
+    assert store.jobs.get(dead).status == "interrupted"
+    assert store.jobs.get(reused).status == "interrupted"
     assert os.getpid() != int(gone)
 
 
@@ -349,7 +348,7 @@ def test_cancelling_a_queued_render_settles_its_clip_at_once(demo_store: Store) 
     service = job_service(demo_store, workers=False)  # nothing will ever run it
     [clip_id] = queue_clips(service, demo_store.demo_project_id(), "picked",
                             [ClipRequest(1.0, 3.0, 1.0, "never")])
-    [render] = listing(demo_store, kinds=("render",))
+    [render] = demo_store.jobs.listing(kinds=("render",))
     assert service.cancel(render.id) == "cancelled"
     assert demo_store.clip(clip_id).status == "cancelled"
     assert service.run(render.id).status == "cancelled"  # a worker reaching it skips it
@@ -357,7 +356,7 @@ def test_cancelling_a_queued_render_settles_its_clip_at_once(demo_store: Store) 
 
 def test_recovery_keeps_an_upload_being_written_and_removes_a_dead_ones(store: Store) -> None:
     """Another process starting must not delete an upload this process is still writing."""
-    from shortory_core.jobs.owner import Owner
+    from shortory_core.owner import Owner
 
     folder = store.project_media_dir(store.create_project("p")) / "reactions"
     folder.mkdir()

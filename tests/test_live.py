@@ -378,14 +378,14 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     first.analyser.stop()
     first.writer.close()  # the tab closed: the session was never stopped
     [left] = resumable_sessions(store, project_id)
-    assert left["id"] == first.session_id
-    again = WatchSession(store, left["id"], VisionEngine(use_iris=False))
+    assert left.id == first.session_id
+    again = WatchSession(store, left.id, VisionEngine(use_iris=False))
     assert again.clock.position() == pytest.approx(
-        store.samples(left["id"])[-1]["video_time"])
+        store.samples(left.id)[-1]["video_time"])
     again.clock.play()
     deliver(again.analyser, face_frames(1)[0], again.clock.now())
     again.stop()
-    seqs = [r["seq"] for r in store.samples(left["id"])]
+    seqs = [r["seq"] for r in store.samples(left.id)]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
 
 
@@ -456,9 +456,9 @@ def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) 
     assert not watch.analyser._thread.is_alive()
     assert not watch.writer._thread.is_alive() and watch.writer.written >= 1
     assert len(store.samples(watch.session_id)) == watch.writer.written  # nothing left behind
-    assert [s["id"] for s in resumable_sessions(store, project_id)] == [watch.session_id]
+    assert [s.id for s in resumable_sessions(store, project_id)] == [watch.session_id]
     assert watch.stop() == watch.writer.written  # stopping it later still ends it cleanly
-    assert store.session(watch.session_id)["status"] == "ended"
+    assert store.session(watch.session_id).status == "ended"
 
 
 def test_a_session_watched_in_one_tab_is_not_offered_to_another(demo_copy: Path) -> None:

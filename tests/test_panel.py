@@ -105,7 +105,7 @@ def test_normalisation_reads_each_viewer_against_their_own_face(
 def test_hand_choices_override_the_verdict(panel_home: tuple[Path, int]) -> None:
     home, project = panel_home
     store = Store(home)
-    by_name = {s["viewer"]: s["id"] for s in store.sessions(project)}
+    by_name = {s.viewer: s.id for s in store.sessions(project)}
     store.update_session(by_name["viewer 0003"], panel="exclude")
     store.update_session(by_name["fake camera"], panel="include")
     try:
@@ -158,8 +158,8 @@ def test_react_adds_a_recorded_viewer_to_the_panel(demo_home: Path, tmp_path: Pa
     result = json.loads(done.stdout)
     assert result["samples"] > 10 and result["group"] == "B"
     session = Store(home).session(result["session_id"])
-    assert session["viewer"] == "Ana" and session["meta"]["group"] == "B"
-    assert session["time_offset"] == 20.0 and session["status"] == "analysed"
+    assert session.viewer == "Ana" and session.meta["group"] == "B"
+    assert session.time_offset == 20.0 and session.status == "analysed"
     refused = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(home),
                               "react", "1", str(tmp_path / "none.mp4"), "--viewer", "X"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from shortory_core.clips.render import ffmpeg_exe
-from shortory_core.jobs.table import listing
 from shortory_core.live.movie import VideoReader
 from shortory_core.reactions.recording import sampled_frames
 from shortory_core.sources.video_file import probe_video
@@ -77,7 +76,7 @@ def test_a_vertical_short_of_a_rotated_video_keeps_the_whole_face(sideways: Path
     service = job_service(store)
     [clip_id] = queue_clips(service, project_id, "picked",
                             [ClipRequest(0.5, 3.0, 1.0, "phone", vertical=True)])
-    [render] = listing(store, kinds=("render",))
+    [render] = store.jobs.listing(kinds=("render",))
     assert service.wait(render.id, 120).status == "done"
     clip = store.media_path(store.clip(clip_id).path)
     info = probe_video(clip)

@@ -70,6 +70,6 @@ def test_no_face_no_mood(library: tuple[Store, int]) -> None:
 def test_the_demo_viewers_get_recommendations(demo_home: Path) -> None:
     store = Store(demo_home)
     for session in store.sessions(store.demo_project_id()):
-        mood = measure_mood(store.samples(session["id"]))
+        mood = measure_mood(store.samples(session.id))
         assert mood is not None and mood.emotion in ("happy", "sad", "angry", "neutral",
                                                      "surprise")

@@ -15,6 +15,7 @@ from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.sources.comment_files import read_comment_file
 from shortory_core.store import Store
+from tests.conftest import stored_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,7 @@ def as_tuples(mentions: Mentions) -> list[tuple]:
 
 
 def fresh(store: Store, project_id: int, duration: float | None = None) -> Mentions:
-    return extract_mentions(store.comments(project_id), duration)
+    return extract_mentions(stored_comments(store, project_id), duration)
 
 
 @pytest.fixture
@@ -66,9 +67,9 @@ def test_an_import_stores_its_references_and_they_equal_a_fresh_extraction(
 def test_comments_stored_from_columns_keep_every_field(store: Store, project: int,
                                                        tmp_path: Path) -> None:
     dump = write_dump(tmp_path / "again.json", downloader_rows(60))
-    assert store.comments(project) == read_comment_file(dump).comments
-    assert store.comments(project)[0].parent_cid == "c0"
-    assert store.comments(project)[1].published == "1 days ago"
+    comments = stored_comments(store, project)
+    assert comments == read_comment_file(dump).comments
+    assert comments[0].parent_cid == "c0" and comments[1].published == "1 days ago"
 
 
 def test_importing_more_comments_brings_the_stored_set_up_to_date(

@@ -30,7 +30,7 @@ from shortory_core.signals.grid import bin_means, grid
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
-from shortory_core.timefmt import clock_at
+from shortory_core.timefmt import clock_at, format_seconds
 from shortory_core.vision.cards import default_card
 from shortory_core.vision.face_detector import FaceDetector
 from tests.conftest import run_job
@@ -253,7 +253,8 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
     info = probe_video(store.media_path(clip.path))
     assert (info.width, info.height) == (404, 720) and info.has_audio
     assert abs(info.duration - (clip.end - clip.start)) <= 0.1
-    assert [m["label"] for m in store.moments(project_id, "highlights")] == [clip.label]
+    [peak] = peaks
+    assert clip.label == f"happy · {format_seconds(peak.time)}" and clip.score == peak.score
 
     archive = zipfile.ZipFile(io.BytesIO(clips_zip(store, store.clips(project_id))))
     names = archive.namelist()

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
     store = Store(demo_copy)
     sessions = store.sessions(store.demo_project_id())
-    assert {s["status"] for s in sessions} == {"analysed"} and len(sessions) >= 8
-    assert all(s["n_samples"] >= 15 for s in sessions)
-    mia = store.samples(sessions[0]["id"])
+    assert {s.status for s in sessions} == {"analysed"} and len(sessions) >= 8
+    assert all(s.n_samples >= 15 for s in sessions)
+    mia = store.samples(sessions[0].id)
     assert mia[0]["video_time"] == 31.0 and all(s["face_found"] for s in mia)
 
     app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=60).run()
@@ -46,15 +46,15 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
         session_id = add_recording(store, project_id, "  Ann ", upload, ".MP4",
                                    time_offset=60.0)
     saved = store.session(session_id)
-    assert saved["viewer"] == "Ann" and saved["source_path"].endswith(f"session-{session_id}.mp4")
-    assert store.media_path(saved["source_path"]).is_file()
+    assert saved.viewer == "Ann" and saved.source_path.endswith(f"session-{session_id}.mp4")
+    assert store.media_path(saved.source_path).is_file()
 
     service = job_service(store)
     job = service.wait(service.submit("analyse", {"session_id": session_id, "iris": False},
                                       project_id=project_id, subject_id=session_id), 120)
     assert job.status == "done" and job.progress == 1.0, job.error
     count = job.result["samples"]
-    assert count >= 15 and store.session(session_id)["status"] == "analysed"
+    assert count >= 15 and store.session(session_id).status == "analysed"
     samples = store.samples(session_id)
     assert samples[0]["video_time"] == 60.0
     assert max(s["happy"] for s in samples) > 0.8
@@ -69,13 +69,13 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
 def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: Path) -> None:
     store = Store(demo_copy)
     first = store.sessions(store.demo_project_id())[0]
-    before = store.samples(first["id"])
-    store.media_path(first["source_path"]).write_bytes(b"broken" * 100)
-    job = run_job(store, "analyse", {"session_id": first["id"], "iris": False},
-                  subject_id=first["id"])
+    before = store.samples(first.id)
+    store.media_path(first.source_path).write_bytes(b"broken" * 100)
+    job = run_job(store, "analyse", {"session_id": first.id, "iris": False},
+                  subject_id=first.id)
     assert job.status == "failed" and job.error and "Traceback" not in job.error
-    assert store.samples(first["id"]) == before
-    assert store.session(first["id"])["status"] == "failed"
+    assert store.samples(first.id) == before
+    assert store.session(first.id).status == "failed"
 
 
 def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
@@ -117,7 +117,7 @@ def test_model_page_lists_models_and_viewer_profiles_and_forgets_one(
     assert delete.disabled  # not before the box is ticked
     app.checkbox(key="profile-Ada-fer-mini-xception-sure").check().run()
     next(b for b in app.button if b.key == "profile-Ada-fer-mini-xception-delete").click().run()
-    assert [p["viewer"] for p in store.profiles()] == ["Bo"]
+    assert [p.viewer for p in store.profiles()] == ["Bo"]
 
 
 def test_an_unknown_emotion_model_setting_is_refused_with_the_choices(
@@ -162,7 +162,7 @@ def test_many_recordings_are_queued_with_their_viewer_group_and_clock_offset(
     assert [job.status for job in done] == ["done", "done"], [job.error for job in done]
     sessions = store.sessions(project_id)
     assert len(sessions) == before + 2
-    assert [(s["viewer"], s["time_offset"], s["meta"]["group"], s["status"])
+    assert [(s.viewer, s.time_offset, s.meta["group"], s.status)
             for s in sessions[-2:]] == [
         ("Ann Lee", 65.0, "A", "analysed"), ("reaction_webcam_glasses", 30.5, "B", "analysed")]
 

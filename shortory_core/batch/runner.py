@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
 from shortory_core.batch.tasks import AnalysisTask, plan_tasks
 from shortory_core.errors import describe
-from shortory_core.jobs import Job, JobService, table
+from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
 from shortory_core.reactions.sessions import link_recording
+from shortory_core.records import ClipStatus, JobStatus, SessionKind, SessionStatus, StepStatus
 from shortory_core.sources.media_urls import local_path
 from shortory_core.store import Store
 
@@ -54,7 +55,7 @@ class Step:
     rows: str
     project: str
     step: str
-    status: str  # done | skipped | failed
+    status: StepStatus
     detail: str
 
     def as_dict(self) -> dict:
@@ -84,7 +85,7 @@ class BatchRun:
 
     def run(self) -> list[Step]:
         for row, why in self.manifest.problems:
-            self.steps.append(Step(str(row), "", "manifest", "failed", why))
+            self.steps.append(Step(str(row), "", "manifest", StepStatus.FAILED, why))
         entries = self.manifest.projects
         self._total = max(1.0, sum(3 + len(e.comments) + ANALYSIS_WEIGHT * len(e.recordings)
                                    for e in entries))
@@ -121,17 +122,18 @@ class BatchRun:
         rows = _rows(entry.rows)
         if entry.project_id is not None:
             found = self.store.get_project(entry.project_id) is not None
-            self._step(rows, entry.key, "project", "skipped" if found else "failed",
+            self._step(rows, entry.key, "project",
+                       StepStatus.SKIPPED if found else StepStatus.FAILED,
                        "exists" if found else f"no project {entry.project_id}")
             self._advance(1)
             return entry.project_id if found else None
         same = self.store.projects_named(entry.key)
         if same:
-            self._step(rows, entry.key, "project", "skipped", f"exists (id {same[0]})")
+            self._step(rows, entry.key, "project", StepStatus.SKIPPED, f"exists (id {same[0]})")
             self._advance(1)
             return same[0]
         if entry.video is None:
-            self._step(rows, entry.key, "project", "failed",
+            self._step(rows, entry.key, "project", StepStatus.FAILED,
                        "no project of this name and no video to make it from")
             self._advance(1)
             return None
@@ -142,28 +144,27 @@ class BatchRun:
                   else {"video": video, "name": entry.key})
         job = self._job(service, kind, params)
         self._advance(1)
-        if job.status != "done":
-            self._step(str(row), entry.key, "project", "failed", job.error or job.message)
+        if job.status != JobStatus.DONE:
+            self._step(str(row), entry.key, "project", StepStatus.FAILED, job.error or job.message)
             return None
         project_id = int(job.result["project_id"])
         if kind == "fetch":
             self.store.rename_project(project_id, entry.key)
-        self._step(str(row), entry.key, "project", "done", job.message)
+        self._step(str(row), entry.key, "project", StepStatus.DONE, job.message)
         return project_id
 
     def _comments(self, service: JobService, entry: ProjectEntry, project_id: int) -> None:
-        imported = {r.get("file") for r in self.store.comment_imports(project_id)}
+        imported = {r.report.get("file") for r in self.store.comment_imports(project_id)}
         for row, path in entry.comments:
             name = str(path.absolute())
             if name in imported:
-                self._step(str(row), entry.key, "comments", "skipped", f"{path.name} imported")
+                self._step(str(row), entry.key, "comments", StepStatus.SKIPPED,
+                           f"{path.name} imported")
             else:
                 job = self._job(service, "comments", {"project_id": project_id,
                                                       "file": name, "name": name},
                                 project_id=project_id)
-                self._step(str(row), entry.key, "comments",
-                           "done" if job.status == "done" else "failed",
-                           job.message if job.status == "done" else job.error or job.message)
+                self._job_step(str(row), entry.key, "comments", job)
                 imported.add(name)
             self._advance(1)
 
@@ -172,20 +173,20 @@ class BatchRun:
     def _sessions(self, entry: ProjectEntry, project_id: int) -> list[Pending]:
         """A session per recording (the one made by an earlier run of this manifest, if any);
         the ones still to analyse."""
-        known = {(s["meta"].get("media_url"), s["viewer"]): s
-                 for s in self.store.sessions(project_id) if s["kind"] == "recording"}
+        known = {(s.meta.get("media_url"), s.viewer): s
+                 for s in self.store.sessions(project_id) if s.kind == SessionKind.RECORDING}
         pending = []
         for rec in entry.recordings:
             session = known.get((rec.url, rec.viewer))
-            if session is not None and session["status"] == "analysed" \
-                    and session["n_samples"]:
-                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", "skipped",
-                           f"analysed ({session['n_samples']} samples)")
+            if session is not None and session.status == SessionStatus.ANALYSED \
+                    and session.n_samples:
+                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", StepStatus.SKIPPED,
+                           f"analysed ({session.n_samples} samples)")
                 self._advance(ANALYSIS_WEIGHT)
                 continue
             path = local_path(rec.url)
             if path is not None and not path.is_file():
-                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", "failed",
+                self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", StepStatus.FAILED,
                            f"no recording at {path}")
                 self._advance(ANALYSIS_WEIGHT)
                 continue
@@ -195,7 +196,7 @@ class BatchRun:
                 session_id = link_recording(self.store, project_id, rec.viewer, rec.url,
                                             time_offset=rec.offset, meta=meta)
             else:
-                session_id = int(session["id"])
+                session_id = int(session.id)
             pending.append(Pending(session_id, rec, entry.key))
         return pending
 
@@ -210,7 +211,7 @@ class BatchRun:
                 running = sum(_job_progress(service, j) for j in jobs.values())
                 self._report((base + ANALYSIS_WEIGHT * running) / self._total,
                              f"analysing {p.entry.viewer}")
-            self._analysed(p, job.status == "done", job.error or job.message,
+            self._analysed(p, job.status == JobStatus.DONE, job.error or job.message,
                            int(job.result.get("samples", 0)))
 
     def _analyse_on_ray(self, pending: list[Pending]) -> None:
@@ -224,9 +225,9 @@ class BatchRun:
             try:
                 plans[p.session_id] = plan_tasks(
                     p.session_id, p.entry.url, fps=self.options.fps, offset=p.entry.offset,
-                    profile=self.store.profile(session["viewer"], model))
+                    profile=self.store.profile(session.viewer, model))
             except Exception as exc:  # an unreadable recording fails its row only
-                self.store.set_session_status(p.session_id, "failed")
+                self.store.set_session_status(p.session_id, SessionStatus.FAILED)
                 self._analysed(p, False, describe(exc), 0)
         by_session = {p.session_id: p for p in pending if p.session_id in plans}
         if not by_session:
@@ -248,7 +249,7 @@ class BatchRun:
                 self._write_session(by_session[sid], rows.pop(sid), errors.get(sid))
 
         for sid in by_session:
-            self.store.set_session_status(sid, "analysing")
+            self.store.set_session_status(sid, SessionStatus.ANALYSING)
         started = time.perf_counter()
         engine = RayEngine(self.options.address, self.options.workers)
         engine.pids()  # every actor up, its engine's code loaded: what start-up costs
@@ -264,9 +265,9 @@ class BatchRun:
         if error is None:
             rows.sort(key=lambda r: r["seq"])
             self.store.replace_samples(pending.session_id, rows)
-            self.store.set_session_status(pending.session_id, "analysed", ended=True)
+            self.store.set_session_status(pending.session_id, SessionStatus.ANALYSED, ended=True)
         else:
-            self.store.set_session_status(pending.session_id, "failed")
+            self.store.set_session_status(pending.session_id, SessionStatus.FAILED)
         self._step_for(pending, error is None, error or "", len(rows))
 
     def _analysed(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
@@ -275,7 +276,8 @@ class BatchRun:
 
     def _step_for(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
         self._step(str(pending.entry.row), pending.project, f"analyse {pending.entry.viewer}",
-                   "done" if ok else "failed", f"{samples} samples" if ok else why)
+                   StepStatus.DONE if ok else StepStatus.FAILED,
+                   f"{samples} samples" if ok else why)
 
     # -- aggregates and renders --------------------------------------------------------------
 
@@ -283,10 +285,9 @@ class BatchRun:
         rows = _rows(entry.rows)
         for kind in ("panel", "highlights"):
             job = self._job(service, kind, {"project_id": project_id}, project_id=project_id)
-            self._step(rows, entry.key, kind, "done" if job.status == "done" else "failed",
-                       job.message if job.status == "done" else job.error or job.message)
+            self._job_step(rows, entry.key, kind, job)
             self._advance(1)
-            if kind == "highlights" and job.status == "done" and self.options.render:
+            if kind == "highlights" and job.status == JobStatus.DONE and self.options.render:
                 self._render(service, entry, project_id, job)
 
     def _render(self, service: JobService, entry: ProjectEntry, project_id: int,
@@ -300,13 +301,14 @@ class BatchRun:
         mentions = MentionsByTime(project_mentions(self.store, project_id,
                                                    video.duration if video else None))
         clip_ids = render_peaks(service, project_id, peaks, mentions)
-        while any(c is not None and c.status in ("queued", "rendering")
+        while any(c is not None and c.status.pending
                   for c in map(self.store.clip, clip_ids)):
             self._report(self._done / self._total, f"{entry.key}: rendering")
             time.sleep(POLL_S)
         clips = [self.store.clip(i) for i in clip_ids]
-        bad = [c for c in clips if c is None or c.status != "done"]
-        self._step(_rows(entry.rows), entry.key, "render", "failed" if bad else "done",
+        bad = [c for c in clips if c is None or c.status != ClipStatus.DONE]
+        self._step(_rows(entry.rows), entry.key, "render",
+                   StepStatus.FAILED if bad else StepStatus.DONE,
                    f"{len(clips) - len(bad)} of {len(clips)} clips rendered"
                    + (f"; first error: {bad[0].error}" if bad and bad[0] else ""))
 
@@ -318,8 +320,16 @@ class BatchRun:
             self._report((self._done + job.progress) / self._total, job.message or kind)
         return job
 
-    def _step(self, rows: str, project: str, step: str, status: str, detail: str) -> None:
+    def _step(self, rows: str, project: str, step: str, status: StepStatus,
+              detail: str) -> None:
         self.steps.append(Step(rows, project, step, status, detail))
+
+    def _job_step(self, rows: str, project: str, step: str, job: Job) -> None:
+        """A step that was one job: done with its message, or failed with its error."""
+        if job.status == JobStatus.DONE:
+            self._step(rows, project, step, StepStatus.DONE, job.message)
+        else:
+            self._step(rows, project, step, StepStatus.FAILED, job.error or job.message)
 
     def _advance(self, units: float) -> None:
         self._done += units
@@ -331,7 +341,7 @@ class BatchRun:
 
 
 def _job_progress(service: JobService, job_id: int) -> float:
-    job = table.get(service.store, job_id)
+    job = service.store.jobs.get(job_id)
     return 1.0 if job is None or not job.active else job.progress
 
 
@@ -349,8 +359,8 @@ def summary_table(steps: list[Step]) -> str:
         out.append("  ".join(cell[:w].ljust(w) for cell, w in zip(line[:4], widths,
                                                                   strict=True))
                    + "  " + line[4])
-    done = sum(s.status == "done" for s in steps)
-    skipped = sum(s.status == "skipped" for s in steps)
-    failed = sum(s.status == "failed" for s in steps)
+    done = sum(s.status == StepStatus.DONE for s in steps)
+    skipped = sum(s.status == StepStatus.SKIPPED for s in steps)
+    failed = sum(s.status == StepStatus.FAILED for s in steps)
     out.append(f"{done} done, {skipped} skipped (done before), {failed} failed")
     return "\n".join(out)

@@ -17,6 +17,7 @@ from shortory_core.batch.runner import BatchOptions, BatchRun
 from shortory_core.bench.vision import loop_recording
 from shortory_core.demo import ASSETS
 from shortory_core.demo.video import write_demo_video
+from shortory_core.records import StepStatus
 from shortory_core.store import Store
 
 RECORDINGS = 20
@@ -43,7 +44,7 @@ def make_inputs(folder: Path, recordings: int, seconds: float) -> Path:
 def timed_run(manifest: Path, home: Path, **options: object) -> dict[str, float]:
     run = BatchRun(Store(home), read_manifest(manifest), BatchOptions(**options))
     steps = run.run()
-    failed = [s for s in steps if s.status == "failed"]
+    failed = [s for s in steps if s.status == StepStatus.FAILED]
     if failed:
         raise RuntimeError(f"the benchmark batch failed: {failed[0]}")
     return run.timings

@@ -57,9 +57,10 @@ from shortory_core.store import Store
 moments = find_moments(project_mentions(Store(HOME), 1, DURATION), DURATION)
 """),
     ("page: all comments re-read → moments (before)", """
+from shortory_core.records import CommentColumns
 from shortory_core.signals.comment_moments import extract_mentions, find_moments
 from shortory_core.store import Store
-mentions = extract_mentions(Store(HOME).comments(1), DURATION)
+mentions = extract_mentions(CommentColumns.from_rows(Store(HOME).comment_rows(1)), DURATION)
 moments = find_moments(mentions, DURATION)
 """),
 ]

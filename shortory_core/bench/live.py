@@ -26,6 +26,7 @@ from shortory_core.live.analyser import LiveAnalyser
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import MovieVideoTrack
 from shortory_core.live.writer import SampleWriter
+from shortory_core.records import SessionKind
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
@@ -60,7 +61,8 @@ def run() -> str:
     packets = camera_packets(60)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "data")
-        session_id = store.create_session(store.create_project("bench"), "bench", "live")
+        session_id = store.create_session(store.create_project("bench"), "bench",
+                                          SessionKind.LIVE)
         video = write_demo_video(Path(tmp) / "show.mp4", duration=30.0)
         clock = PlaybackClock(30.0)
         track = MovieVideoTrack(video, clock)

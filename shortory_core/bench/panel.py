@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from shortory_core.records import PRODUCT_EMOTIONS, ProjectDraft, SessionDraft, VideoInfo
+from shortory_core.records import (
+    PRODUCT_EMOTIONS,
+    ProjectDraft,
+    SessionDraft,
+    SessionKind,
+    VideoInfo,
+)
 from shortory_core.store import Store
 
 
@@ -33,7 +39,7 @@ class FaceSamples:
 def faces_from(store: Store, project_id: int) -> FaceSamples:
     """The demo's recorded viewers: the smile clip's happiest second, and every sample of the
     other clip where the face shows little happiness."""
-    sessions = {s["viewer"]: s["id"] for s in store.sessions(project_id)}
+    sessions = {s.viewer: s.id for s in store.sessions(project_id)}
     smile = store.samples(sessions["Sam (recorded)"])
     rest = [r for r in store.samples(sessions["Mia (recorded)"])
             if r["face_found"] and (r["happy"] or 0) < 0.2]
@@ -80,7 +86,7 @@ def synthetic_panel(store: Store, faces: FaceSamples, *, viewers: int, duration:
     for v in range(viewers):
         times = stray_at if v < strays else agree_at
         draft.sessions.append(SessionDraft(
-            f"viewer {v:04d}", "recording", "", 0.0,
+            f"viewer {v:04d}", SessionKind.RECORDING, "", 0.0,
             viewer_samples(faces, duration, times, rng),
             meta={"group": "A" if v % 2 else "B"}))
     return store.commit_project(draft)

@@ -9,7 +9,7 @@ import zipfile
 import pandas as pd
 
 from shortory_core.exports import csv_bytes
-from shortory_core.records import ClipRecord
+from shortory_core.records import ClipRecord, ClipStatus
 from shortory_core.store import Store
 
 METADATA_NAME = "clips.csv"
@@ -38,7 +38,7 @@ def clips_table(clips: list[ClipRecord]) -> pd.DataFrame:
 def clips_zip(store: Store, clips: list[ClipRecord]) -> bytes:
     """Every finished clip of ``clips`` plus ``clips.csv`` describing them. Videos are stored
     without compression: H.264 does not shrink, and the zip is ready at once."""
-    done = [c for c in clips if c.status == "done" and c.path]
+    done = [c for c in clips if c.status == ClipStatus.DONE and c.path]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for clip in done:

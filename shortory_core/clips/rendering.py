@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from shortory_core.clips.render import Mode
 from shortory_core.jobs import JobService
+from shortory_core.records import ClipStatus
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def queue_clips(service: JobService, project_id: int, kind: str, requests: list[
     store = service.store
     existing = {_identity(c.start, c.end, c.mode, c.vertical, c.meta.get("caption")): c.id
                 for c in store.clips(project_id)
-                if c.status in ("queued", "rendering", "done")}
+                if c.status.pending or c.status == ClipStatus.DONE}
     ids = []
     for r in requests:
         caption = list(r.caption) if r.caption else None

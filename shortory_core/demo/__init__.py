@@ -21,7 +21,7 @@ from shortory_core.demo.video import write_demo_video
 from shortory_core.projects import add_comment_file
 from shortory_core.reactions.recording import analyse_recording
 from shortory_core.reactions.timeline import sample_rows
-from shortory_core.records import ProjectDraft, SessionDraft
+from shortory_core.records import ProjectDraft, SessionDraft, SessionKind
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.vision.engine import FrameAnalysis, VisionEngine
@@ -97,7 +97,8 @@ def _build_demo(store: Store, work: Path, progress: Progress) -> int:
     for index, reaction in enumerate(DEMO_REACTIONS, start=1):
         name = f"viewer-{index:02d}-{reaction.asset}"
         _link_or_copy(work / reaction.asset, work / name)
-        draft.sessions.append(SessionDraft(reaction.viewer, "recording", name, reaction.offset,
+        draft.sessions.append(SessionDraft(reaction.viewer, SessionKind.RECORDING, name,
+                                           reaction.offset,
                                            sample_rows(analysed[reaction.asset],
                                                        reaction.offset),
                                            meta=reaction.meta()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shortory_core.records import PRODUCT_EMOTIONS, ClipRecord
+from shortory_core.records import PRODUCT_EMOTIONS, ClipRecord, ClipStatus
 
 MOOD_WINDOW_S = 180.0
 NEUTRAL_MARGIN = 0.6  # another emotion is the mood once it reaches 60% of neutral
@@ -70,7 +70,7 @@ def recommend(clips: list[ClipRecord], mood: Mood, limit: int = 3) -> list[Recom
     wanted = ORDER[mood.emotion]
     ranked = []
     for clip in clips:
-        if clip.status != "done":
+        if clip.status != ClipStatus.DONE:
             continue
         carried = clip_emotions(clip)
         rank = next((i for i, e in enumerate(wanted) if e in carried), None)

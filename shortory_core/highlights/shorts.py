@@ -50,10 +50,6 @@ class MentionsByTime:
         return [self.mentions.mention(int(i)) for i in picks[best]]
 
 
-def peak_label(peak: Peak) -> str:
-    return f"{peak.kind} · {format_seconds(peak.time)}"
-
-
 @dataclass
 class Short:
     """One clip to cut for one or more peaks whose spans overlap by more than half."""
@@ -101,15 +97,9 @@ def merge_overlapping(peaks: list[Peak]) -> list[Short]:
 
 def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
                  mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
-    """Keep the peaks as the project's highlight moments and queue one clip per short
-    (``merge_overlapping``), filed under its strongest emotion; returns the clip ids."""
+    """Queue one clip per short (``merge_overlapping``), filed under its strongest emotion;
+    returns the clip ids."""
     options = options or ShortOptions()
-    service.store.replace_moments(project_id, "highlights", [
-        {"start": p.start, "end": p.end, "centre": p.time, "score": p.score,
-         "label": peak_label(p), "kind": p.kind, "prominence": p.prominence,
-         "attention": p.attention}
-        for p in peaks
-    ])
     ids: list[int] = []
     for short in merge_overlapping(peaks):
         peak = short.best

@@ -10,6 +10,6 @@ app's own kinds are registered from ``shortory_core/kinds/``: this package names
 from shortory_core.jobs.context import Cancelled, JobContext
 from shortory_core.jobs.kind import JobKind
 from shortory_core.jobs.service import JobService
-from shortory_core.jobs.table import Job
+from shortory_core.records import Job
 
 __all__ = ["Cancelled", "Job", "JobContext", "JobKind", "JobService"]

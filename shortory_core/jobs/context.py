@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import shortory_core.jobs.table as table
 from shortory_core.errors import ShortoryError
+from shortory_core.records import Job
 from shortory_core.store import Store
 
 PROGRESS_EVERY_S = 0.5
@@ -35,7 +35,7 @@ def staging_root(store: Store) -> Path:
 
 
 class JobContext:
-    def __init__(self, store: Store, job: table.Job,
+    def __init__(self, store: Store, job: Job,
                  on_progress: Callable[[float, str | None], None] | None = None) -> None:
         self.store = store
         self.job = job
@@ -63,7 +63,7 @@ class JobContext:
             if not changed and now - self._written_at < PROGRESS_EVERY_S:
                 return
             self._written_at, self._message = now, message or self._message
-        table.set_progress(self.store, self.id, fraction, message)
+        self.store.jobs.set_progress(self.id, fraction, message)
         if self._on_progress:
             self._on_progress(fraction, message)
 

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shortory_core.jobs.table import Job
+from shortory_core.records import Job, JobStatus
 from shortory_core.store import Store
 
 if TYPE_CHECKING:
     from shortory_core.jobs.context import JobContext
 
 Run = Callable[["JobContext"], dict[str, Any]]
-Settle = Callable[[Store, Job, str, str], None]
+Settle = Callable[[Store, Job, JobStatus, str], None]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,15 @@
 """What a process does when it starts: finish the story of work that died with its process.
 
-A job is marked ``interrupted`` only when its owner process is gone (see ``owner.py``); jobs of
-a live process, this one or any other sharing the data folder, are never touched. Then the
-files nobody will finish are removed: staging folders of jobs that are no longer active, the
-media folder of a project whose creation was never committed, ``.part`` files, and uploads no
-job needs any more.
+A job is marked ``interrupted`` only when its owner process is gone (see
+``shortory_core/owner.py``); jobs of a live process, this one or any other sharing the data
+folder, are never touched. Then the files nobody will finish are removed: staging folders of
+jobs that are no longer active, the media folder of a project whose creation was never
+committed, ``.part`` files, and uploads no job needs any more.
 
-All of it runs inside one write transaction. A project import renames its staging folder into
-place inside its own write transaction, so while recovery holds the lock no import is half-way
-between the two, and a folder without a project row really is an orphan.
+All of it runs inside one write transaction (``JobTable.interrupt_orphans``). A project import
+renames its staging folder into place inside its own write transaction, so while recovery holds
+the lock no import is half-way between the two, and a folder without a project row really is
+an orphan.
 """
 
 from __future__ import annotations
@@ -20,38 +21,31 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import shortory_core.jobs.table as table
 from shortory_core.jobs.context import staging_root
 from shortory_core.jobs.kind import JobKind
-from shortory_core.jobs.owner import Owner
+from shortory_core.owner import Owner
+from shortory_core.records import Job, JobStatus
 from shortory_core.store import Store
+from shortory_core.store.jobs import JobsLeft
 from shortory_core.uploads import uploads_root
 
 UPLOAD_GRACE_S = 3600.0  # an upload this young may belong to a job being submitted now
 log = logging.getLogger(__name__)
 
 
-def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[table.Job]:
+def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[Job]:
     """Mark the jobs of dead processes interrupted and sweep what they left; returns them."""
     now = time.time()
-    with store.transaction() as conn:
-        dead = table.orphaned(conn, now)
-        for job in dead:
-            conn.execute(
-                "UPDATE jobs SET status = 'interrupted', ended_at = ?, message = ? WHERE id = ?",
-                (now, interrupted_message(job), job.id))
-        active = {int(r[0]) for r in conn.execute(
-            "SELECT id FROM jobs WHERE status IN ('queued', 'running')")}
-        kept_uploads = {str(r[0]) for r in conn.execute(
-            "SELECT json_extract(params, '$.upload_dir') FROM jobs WHERE status NOT IN "
-            "('done', 'cancelled') AND json_extract(params, '$.upload_dir') IS NOT NULL")}
-        projects = {int(r[0]) for r in conn.execute("SELECT id FROM projects")}
-        _sweep(store, active, projects, kept_uploads, now)
+
+    def sweep(left: JobsLeft) -> None:
+        _sweep(store, left.active(), left.projects(), left.kept_uploads(), now)
+
+    dead = store.jobs.interrupt_orphans(interrupted_message, sweep)
     for job in dead:
         kind = kinds.get(job.kind)
         if kind is not None and kind.settle is not None:
             try:
-                kind.settle(store, job, "interrupted", interrupted_message(job))
+                kind.settle(store, job, JobStatus.INTERRUPTED, interrupted_message(job))
             except Exception:  # recovery must not stop a start
                 log.exception("settling interrupted job %s", job.id)
     if dead:
@@ -59,7 +53,7 @@ def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[table.Job]:
     return dead
 
 
-def interrupted_message(job: table.Job) -> str:
+def interrupted_message(job: Job) -> str:
     return (f"Interrupted: the process running it (pid {job.owner.pid}) stopped before it "
             "finished. Nothing half-made was kept; retry it.")
 

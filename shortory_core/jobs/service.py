@@ -26,13 +26,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import shortory_core.jobs.table as table
 from shortory_core.errors import ShortoryError, describe
 from shortory_core.jobs.context import Cancelled, JobContext
 from shortory_core.jobs.kind import JobKind
-from shortory_core.jobs.owner import HEARTBEAT_S, Owner
 from shortory_core.jobs.recovery import recover
 from shortory_core.logs import setup_logging
+from shortory_core.owner import HEARTBEAT_S, Owner
+from shortory_core.records import Job, JobStatus
 from shortory_core.store import Store
 
 WATCH_S = 0.2
@@ -61,40 +61,41 @@ class JobService:
         """Queue a job; it runs on this process's worker for its lane. Returns its id."""
         if kind not in self.kinds:
             raise ValueError(f"unknown job kind {kind!r}")
-        job_id = table.insert(self.store, kind, params or {}, self.owner,
+        job_id = self.store.jobs.add(kind, params or {}, self.owner,
                               project_id=project_id, subject_id=subject_id)
         if self._workers:
             self._lane(self.kinds[kind].lane).put(job_id)
         return job_id
 
-    def cancel(self, job_id: int) -> str | None:
+    def cancel(self, job_id: int) -> JobStatus | None:
         """Cancel a job of any process: queued ones at once, running ones within a second."""
-        before = table.get(self.store, job_id)
-        status = table.request_cancel(self.store, job_id)
+        before = self.store.jobs.get(job_id)
+        status = self.store.jobs.request_cancel(job_id)
         with self._lock:
             context = self._running.get(job_id)
         if context is not None:
             context.cancel()
-        if before is not None and before.status == "queued" and status == "cancelled":
-            self._settle(before, "cancelled", "")  # it never ran: its subject is settled here
+        if (before is not None and before.status == JobStatus.QUEUED
+                and status == JobStatus.CANCELLED):  # it never ran: its subject is settled here
+            self._settle(before, JobStatus.CANCELLED, "")
         return status
 
     def retry(self, job_id: int) -> bool:
         """Run an ended (failed, cancelled or interrupted) job again, in this process."""
-        job = table.get(self.store, job_id)
+        job = self.store.jobs.get(job_id)
         if job is None or job.kind not in self.kinds:
             return False
-        if not table.requeue(self.store, job_id, self.owner):
+        if not self.store.jobs.requeue(job_id, self.owner):
             return False
         if self._workers:
             self._lane(self.kinds[job.kind].lane).put(job_id)
         return True
 
-    def wait(self, job_id: int, timeout: float = 600.0) -> table.Job:
+    def wait(self, job_id: int, timeout: float = 600.0) -> Job:
         """Block until the job has ended (for the CLI and tests)."""
         deadline = time.monotonic() + timeout
         while True:
-            job = table.get(self.store, job_id)
+            job = self.store.jobs.get(job_id)
             if job is None or not job.active or time.monotonic() > deadline:
                 if job is None:
                     raise ShortoryError(f"No job {job_id}.")
@@ -102,10 +103,10 @@ class JobService:
             time.sleep(0.05)
 
     def run(self, job_id: int,
-            on_progress: Callable[[float, str | None], None] | None = None) -> table.Job:
+            on_progress: Callable[[float, str | None], None] | None = None) -> Job:
         """Run a queued job in the calling thread (the CLI's foreground), as a worker would."""
         self._execute(job_id, on_progress)
-        job = table.get(self.store, job_id)
+        job = self.store.jobs.get(job_id)
         assert job is not None
         return job
 
@@ -133,42 +134,42 @@ class JobService:
 
     def _execute(self, job_id: int,
                  on_progress: Callable[[float, str | None], None] | None = None) -> None:
-        if not table.claim(self.store, job_id):
+        if not self.store.jobs.claim(job_id):
             return  # cancelled while queued
-        job = table.get(self.store, job_id)
+        job = self.store.jobs.get(job_id)
         assert job is not None
         kind = self.kinds[job.kind]
         context = JobContext(self.store, job, on_progress)
         with self._lock:
             self._running[job_id] = context
-        status, error, result = "done", "", {}
+        status, error, result = JobStatus.DONE, "", {}
         interrupted: KeyboardInterrupt | None = None
         try:
             result = kind.run(context) or {}
             context.check()
         except KeyboardInterrupt as exc:  # Ctrl-C on a foreground (CLI) job: it was cancelled
-            status, interrupted = "cancelled", exc
+            status, interrupted = JobStatus.CANCELLED, exc
         except BaseException as exc:  # every failure becomes the job's
             # Asked to stop, a job may end in whatever its interrupted step raises.
             if isinstance(exc, Cancelled) or context.cancelled.is_set():
-                status = "cancelled"
+                status = JobStatus.CANCELLED
             else:
-                status, error = "failed", describe(exc)
+                status, error = JobStatus.FAILED, describe(exc)
                 log.error("job %s (%s) failed", job_id, job.kind, exc_info=exc)
         finally:
             with self._lock:
                 self._running.pop(job_id, None)
             context.clear_staging()
-        if status != "done":
+        if status != JobStatus.DONE:
             self._settle(job, status, error)
-        summary = str(result.pop("summary", "")) if status == "done" else ""
-        message = {"done": summary or "Done.", "cancelled": "Cancelled.",
-                   "failed": error}[status]
-        table.finish(self.store, job_id, status, message=message, error=error, result=result)
+        summary = str(result.pop("summary", "")) if status == JobStatus.DONE else ""
+        message = {JobStatus.DONE: summary or "Done.", JobStatus.CANCELLED: "Cancelled.",
+                   JobStatus.FAILED: error}[status]
+        self.store.jobs.finish(job_id, status, message=message, error=error, result=result)
         if interrupted is not None:
             raise interrupted
 
-    def _settle(self, job: table.Job, status: str, error: str) -> None:
+    def _settle(self, job: Job, status: JobStatus, error: str) -> None:
         settle = self.kinds[job.kind].settle if job.kind in self.kinds else None
         if settle is None:
             return
@@ -185,10 +186,10 @@ class JobService:
             try:
                 with self._lock:
                     running = dict(self._running)
-                for job_id in table.cancel_requested(self.store, list(running)):
+                for job_id in self.store.jobs.cancel_requested(list(running)):
                     running[job_id].cancel()
                 if time.monotonic() - last_beat >= HEARTBEAT_S:
-                    table.beat(self.store, self.owner)
+                    self.store.jobs.beat(self.owner)
                     last_beat = time.monotonic()
             except Exception:  # a locked or full database: try again
                 log.exception("job watcher")

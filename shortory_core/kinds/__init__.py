@@ -13,6 +13,7 @@ from shortory_core.demo import Progress
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import JobKind, JobService
 from shortory_core.kinds import aggregates, analysis, demo, imports, rendering
+from shortory_core.records import JobStatus
 from shortory_core.store import Store
 
 KINDS: dict[str, JobKind] = {kind.name: kind for module in (
@@ -36,6 +37,6 @@ def ensure_demo_project(store: Store, progress: Progress | None = None) -> int:
         job = service.run(service.submit("demo"), progress)
     finally:
         service.close()
-    if job.status != "done":
+    if job.status != JobStatus.DONE:
         raise ShortoryError(f"The demo project could not be built: {job.message}")
     return int(job.result["project_id"])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shortory_core.jobs import Job, JobContext, JobKind
+from shortory_core.records import JobStatus, SessionStatus
 from shortory_core.store import Store
 
 _engines_lock = threading.Lock()
@@ -44,10 +45,11 @@ def analyse_job(ctx: JobContext) -> dict[str, Any]:
             "session_id": session_id, "profile": profile.name if profile else ""}
 
 
-def settle_session(store: Store, job: Job, status: str, error: str) -> None:
+def settle_session(store: Store, job: Job, status: JobStatus, error: str) -> None:
+    """An analysis that ended without finishing: the session says how it ended."""
     session_id = job.params.get("session_id")
     if session_id is not None and store.session(int(session_id)) is not None:
-        store.set_session_status(int(session_id), status)
+        store.set_session_status(int(session_id), SessionStatus(status))
 
 
 def evaluate_job(ctx: JobContext) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from shortory_core.clips.reframe import follow_face
 from shortory_core.clips.render import render_clip
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job, JobContext, JobKind
+from shortory_core.records import ClipStatus, JobStatus
 from shortory_core.store import Store
 
 
@@ -27,7 +28,7 @@ def render_job(ctx: JobContext) -> dict[str, Any]:
     video = store.get_video(clip.project_id) if clip else None
     if clip is None or video is None:
         raise ShortoryError(f"Clip {clip_id} or its project's video no longer exists.")
-    store.update_clip(clip_id, status="rendering", progress=0.0)
+    store.update_clip(clip_id, status=ClipStatus.RENDERING, progress=0.0)
     work = ctx.staging()
     source = store.media_path(video.path)
     ctx.progress(0.0, "Following the face" if clip.vertical else "Cutting")
@@ -48,19 +49,20 @@ def render_job(ctx: JobContext) -> dict[str, Any]:
     folder.mkdir(exist_ok=True)
     final = folder / f"clip-{clip_id}.mp4"
     os.replace(made, final)
-    store.update_clip(clip_id, status="done", path=store.relative_media_path(final),
+    store.update_clip(clip_id, status=ClipStatus.DONE, path=store.relative_media_path(final),
                       progress=1.0)
     return {"summary": f"Clip {clip.label} rendered.", "clip_id": clip_id}
 
 
-def settle_clip(store: Store, job: Job, status: str, error: str) -> None:
+def settle_clip(store: Store, job: Job, status: JobStatus, error: str) -> None:
     """A render that ended without a clip: the clip row says why."""
     clip_id = job.params.get("clip_id")
     if clip_id is None or store.clip(int(clip_id)) is None:
         return
-    reason = {"cancelled": "cancelled", "interrupted": "interrupted: the server stopped "
-              "before this clip was rendered"}.get(status, error)
-    store.update_clip(int(clip_id), status="cancelled" if status == "cancelled" else "failed",
+    reason = {JobStatus.CANCELLED: "cancelled", JobStatus.INTERRUPTED: "interrupted: the server "
+              "stopped before this clip was rendered"}.get(status, error)
+    cancelled = status == JobStatus.CANCELLED
+    store.update_clip(int(clip_id), status=ClipStatus.CANCELLED if cancelled else ClipStatus.FAILED,
                       error=reason)
 
 

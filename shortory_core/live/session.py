@@ -18,10 +18,10 @@ from shortory_core.live.analyser import LiveAnalyser, LiveStatus
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import MovieAudioTrack, MovieVideoTrack
 from shortory_core.live.writer import SampleWriter
+from shortory_core.records import ReactionSession, SessionKind, SessionStatus
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
 
-LIVE, ENDED = "live", "ended"
 IDLE_S = 300.0
 HEARTBEAT_S = 5.0  # a watched session says so this often; resuming it elsewhere is refused
 
@@ -30,17 +30,17 @@ class WatchSession:
     def __init__(self, store: Store, session_id: int, engine: VisionEngine | None = None,
                  idle_s: float = IDLE_S) -> None:
         session = store.session(session_id)
-        if session is None or session["kind"] != "live":
+        if session is None or session.kind != SessionKind.LIVE:
             raise ShortoryError(f"No live session {session_id}.")
-        if session["status"] == LIVE and running(session):
+        if session.status == SessionStatus.LIVE and running(session):
             raise ShortoryError(f"Session {session_id} is being watched in another tab.")
-        video = store.get_video(session["project_id"])
+        video = store.get_video(session.project_id)
         if video is None:
             raise ShortoryError("This project has no video to watch.")
         self.store = store
         self.session_id = session_id
-        self.project_id = session["project_id"]
-        self.viewer = session["viewer"]
+        self.project_id = session.project_id
+        self.viewer = session.viewer
         self.source: Path = store.media_path(video.path)
         self.has_audio = video.has_audio  # probed when the video was imported
         samples = store.samples(session_id)
@@ -55,7 +55,7 @@ class WatchSession:
             engine, self.clock, self._video_track.sent, self.writer, viewer=self.viewer,
             profile=store.profile(self.viewer, engine.emotion.card.name),
             on_profile=store.save_profile)
-        store.set_session_status(session_id, LIVE)
+        store.set_session_status(session_id, SessionStatus.LIVE)
         self.suspended = False
         self._idle_s = idle_s
         self._last_look = time.monotonic()
@@ -68,7 +68,8 @@ class WatchSession:
     @classmethod
     def start(cls, store: Store, project_id: int, viewer: str,
               engine: VisionEngine | None = None, idle_s: float = IDLE_S) -> WatchSession:
-        session_id = store.create_session(project_id, viewer.strip() or "Viewer", "live")
+        session_id = store.create_session(project_id, viewer.strip() or "Viewer",
+                                          SessionKind.LIVE)
         return cls(store, session_id, engine, idle_s)
 
     def video_track(self) -> MovieVideoTrack:
@@ -123,22 +124,23 @@ class WatchSession:
         reaction, and would only show up as an empty viewer."""
         self._release()
         kept = self.store.session(self.session_id)
-        if kept is not None and kept["n_samples"] == 0:
+        if kept is not None and kept.n_samples == 0:
             self.store.delete_session(self.session_id)
             return 0
-        self.store.set_session_status(self.session_id, ENDED, ended=True)
+        self.store.set_session_status(self.session_id, SessionStatus.ENDED, ended=True)
         return self.writer.written
 
 
-def running(session: dict) -> bool:
+def running(session: ReactionSession) -> bool:
     """Whether a live session is being watched right now (in this or another tab)."""
-    heartbeat = session["meta"].get("heartbeat", 0.0)
+    heartbeat = session.meta.get("heartbeat", 0.0)
     return time.time() - heartbeat < 3 * HEARTBEAT_S
 
 
-def resumable_sessions(store: Store, project_id: int) -> list[dict]:
+def resumable_sessions(store: Store, project_id: int) -> list[ReactionSession]:
     """Live sessions of the project that were never stopped (a closed tab, a refresh, a
     stopped server) and that nobody is watching now: each can be resumed where its samples
     end. One still running in another tab is not offered: two writers would share it."""
     return [s for s in store.sessions(project_id)
-            if s["kind"] == "live" and s["status"] == LIVE and not running(s)]
+            if s.kind == SessionKind.LIVE and s.status == SessionStatus.LIVE
+            and not running(s)]

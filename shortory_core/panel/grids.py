@@ -58,7 +58,7 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     thresholds = thresholds or saved_thresholds(store, project_id)
     video = store.get_video(project_id)
     sessions = store.sessions(project_id)
-    ids = [s["id"] for s in sessions]
+    ids = [s.id for s in sessions]
     rows = [row for batch in store.sample_rows(ids, (*_FIXED, *columns)) for row in batch]
     table = (np.array(rows, dtype=np.float64) if rows
              else np.zeros((0, len(_FIXED) + len(columns) + 1)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from shortory_core.records import ReactionSession
 from shortory_core.store import Store
 
 INCLUDE, EXCLUDE = "include", "exclude"
@@ -67,12 +68,12 @@ class Quality:
                 "reason": self.reason, "choice": self.choice}
 
 
-def assess(session: dict, source_time: np.ndarray, face: np.ndarray, paused: np.ndarray,
+def assess(session: ReactionSession, source_time: np.ndarray, face: np.ndarray, paused: np.ndarray,
            thresholds: Thresholds | None = None) -> Quality:
     """The quality of one session from its samples' recording times, face flags and pause
     flags."""
     thresholds = thresholds or Thresholds()
-    meta = session.get("meta") or {}
+    meta = session.meta
     samples = len(source_time)
     playing = ~paused.astype(bool)
     span = float(source_time.max() - source_time.min()) if samples > 1 else 0.0
@@ -103,7 +104,7 @@ def assess(session: dict, source_time: np.ndarray, face: np.ndarray, paused: np.
     else:
         included = not problems
         reason = "; ".join(problems) if problems else "meets every threshold"
-    return Quality(session_id=int(session["id"]), viewer=str(session["viewer"]),
+    return Quality(session_id=session.id, viewer=session.viewer,
                    group=str(meta.get("group") or ""), samples=samples, face_rate=face_rate,
                    face_seconds=face_seconds, fps=fps, paused_share=paused_share,
                    included=included, reason=reason, choice=choice)

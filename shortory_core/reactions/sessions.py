@@ -6,7 +6,6 @@ pages call.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from contextlib import AbstractContextManager, nullcontext
@@ -14,9 +13,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs.owner import Owner
+from shortory_core.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
+from shortory_core.records import ReactionSession, SessionKind, SessionStatus
 from shortory_core.sources.media_urls import readable_media
 from shortory_core.sources.video_file import VIDEO_SUFFIXES
 from shortory_core.store import Store
@@ -31,9 +31,8 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
 
     The upload is written in chunks under a ``.part`` name that names this process (recovery
     in another process leaves it alone while this one lives) and renamed to the session's
-    file (named by the session's id, never by the upload's name) in the transaction that
-    creates the session: a session never exists without its file. Analyse it with an
-    ``analyse`` job.
+    file in the transaction that creates the session (``Store.add_recording``). Analyse it
+    with an ``analyse`` job.
     """
     suffix = suffix.lower() if suffix.lower() in VIDEO_SUFFIXES else ".mp4"
     folder = store.project_media_dir(project_id) / "reactions"
@@ -45,17 +44,10 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
                 out.write(data)
             else:
                 shutil.copyfileobj(data, out, 8 * 1024 * 1024)
-        with store.transaction() as conn:
-            session_id = store.insert_session(
-                conn, project_id, viewer.strip() or "Viewer", "recording",
-                time_offset=time_offset, meta=meta)
-            target = folder / f"session-{session_id}{suffix}"
-            conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
-                         (store.relative_media_path(target), session_id))
-            os.replace(partial, target)
+        return store.add_recording(project_id, viewer.strip() or "Viewer", partial, suffix,
+                                   time_offset=time_offset, meta=meta)
     finally:
         partial.unlink(missing_ok=True)
-    return session_id
 
 
 def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
@@ -63,18 +55,18 @@ def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
     """A new recording session that *links* to its media by URL instead of holding a copy
     (a batch's recordings may be thousands of files on shared or object storage). Deleting
     the session never touches the linked file."""
-    return store.create_session(project_id, viewer.strip() or "Viewer", "recording",
+    return store.create_session(project_id, viewer.strip() or "Viewer", SessionKind.RECORDING,
                                 time_offset=time_offset, meta=(meta or {}) | {"media_url": url})
 
 
-def session_media(store: Store, session: dict) -> AbstractContextManager[Path]:
+def session_media(store: Store, session: ReactionSession) -> AbstractContextManager[Path]:
     """A readable local file of the session's recording: its copy in the project, or its
     linked media (fetched to a temporary file when remote)."""
-    if session["source_path"]:
-        return nullcontext(store.media_path(session["source_path"]))
-    url = session["meta"].get("media_url")
+    if session.source_path:
+        return nullcontext(store.media_path(session.source_path))
+    url = session.meta.get("media_url")
     if not url:
-        raise ShortoryError(f"Session {session['id']} has no recording to analyse.")
+        raise ShortoryError(f"Session {session.id} has no recording to analyse.")
     return readable_media(url)
 
 
@@ -88,20 +80,20 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
     failed run keeps the previous samples (the job that runs this settles the status).
     """
     session = store.session(session_id)
-    if session is None or session["kind"] != "recording":
+    if session is None or session.kind != SessionKind.RECORDING:
         raise ShortoryError(f"No recorded reaction session {session_id}.")
-    store.set_session_status(session_id, "analysing")
+    store.set_session_status(session_id, SessionStatus.ANALYSING)
     with session_media(store, session) as path:
         analyses = analyse_recording(
             path, engines, fps=fps, progress=progress,
             calibration=Calibration.from_profile(profile) if profile else None)
-    rows = sample_rows(analyses, session["time_offset"])
+    rows = sample_rows(analyses, session.time_offset)
     store.replace_samples(session_id, rows)
-    store.set_session_status(session_id, "analysed", ended=True)
+    store.set_session_status(session_id, SessionStatus.ANALYSED, ended=True)
     return len(rows)
 
 
 def viewer_profile(store: Store, session_id: int, engine: VisionEngine) -> Profile | None:
     """The stored profile of this session's viewer for the engine's emotion model, if any."""
     session = store.session(session_id)
-    return store.profile(session["viewer"], engine.emotion.card.name) if session else None
+    return store.profile(session.viewer, engine.emotion.card.name) if session else None

@@ -1,7 +1,8 @@
 """Finding references to video time in comment text.
 
-``extract_times(text, duration)`` returns every ``TimeRef`` a comment makes. The rules, each with
-an example:
+``find_times(normalise(text))`` returns every ``TimeRef`` a text makes; comments are read with
+``mentions.extract_mentions``, which runs these rules where the bulk scan needs them and drops
+references past the video's end. The rules, each with an example:
 
 Accepted
   - ``m:ss`` / ``mm:ss``: ``"10:43 legend"`` → 643 s. Minutes may pass 59: ``"75:30"`` → 4530 s.
@@ -91,11 +92,6 @@ def normalise(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
-def extract_times(text: str, duration: float | None = None) -> list[TimeRef]:
-    """Every video-time reference in ``text``, in order; see the module docstring for rules."""
-    return within_duration(find_times(normalise(text)), duration)
-
-
 def find_times(text: str) -> list[TimeRef]:
     """References in normalised ``text``, which may hold many comments joined by
     ``SEPARATOR``: scanning them in one pass is what makes 100,000 comments fast."""
@@ -119,14 +115,6 @@ def find_korean_times(text: str) -> list[TimeRef]:
     return refs
 
 
-def within_duration(refs: list[TimeRef], duration: float | None) -> list[TimeRef]:
-    """Drop references past the end of the video; a range running past it keeps its start."""
-    if not duration or duration <= 0:
-        return refs
-    return [r if r.end is None or r.end <= duration else _without_end(r)
-            for r in refs if r.seconds <= duration]
-
-
 def plain_text(text: str) -> str:
     """Comment text for display: tags dropped, entities decoded, full-width folded."""
     return html.unescape(_TAG.sub("", normalise(text))).strip()
@@ -135,10 +123,6 @@ def plain_text(text: str) -> str:
 def _context_before(text: str, start: int, width: int) -> str:
     before = text[start - width:start] if start > width else text[:start]
     return before[before.rfind(SEPARATOR) + 1:]
-
-
-def _without_end(ref: TimeRef) -> TimeRef:
-    return TimeRef(ref.seconds, None, "colon", ref.start, ref.stop)
 
 
 def _take_anchors(text: str, refs: list[TimeRef]) -> str:

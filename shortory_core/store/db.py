@@ -27,16 +27,23 @@ from shortory_core.errors import StoreError, storage_faults
 from shortory_core.records import (
     Chapter,
     ClipRecord,
+    ClipStatus,
     Comment,
     CommentColumns,
+    CommentImport,
     CommentRow,
     HeatPoint,
     MentionSet,
+    ProfileSummary,
     Project,
     ProjectDraft,
     ProjectSummary,
+    ReactionSession,
+    SessionKind,
+    SessionStatus,
     VideoInfo,
 )
+from shortory_core.store.jobs import JobTable
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -47,7 +54,7 @@ BUSY_TIMEOUT_S = 30.0
 
 
 class Store:
-    """Projects, videos, comments, reactions, moments and clips of one data folder."""
+    """Projects, videos, comments, reactions, clips and jobs of one data folder."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else data_dir()
@@ -57,6 +64,7 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self.media_root.mkdir(exist_ok=True)
         self.migrate()
+        self.jobs = JobTable(self.transaction, self.reading)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -101,10 +109,6 @@ class Store:
                 yield conn
         finally:
             conn.close()
-
-    def schema_version(self) -> int:
-        with self.reading() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self, target: int = LATEST_VERSION) -> None:
         """Bring the database up to ``target``; safe when several processes start at once."""
@@ -157,7 +161,7 @@ class Store:
                 for report in draft.imports:
                     _insert_import(conn, project_id, report | {"added": added})
                 for session in draft.sessions:
-                    session_id = self.insert_session(
+                    session_id = _insert_session(
                         conn, project_id, session.viewer, session.kind,
                         source_path=f"{folder}/{session.source_path}",
                         time_offset=session.time_offset, meta=session.meta)
@@ -218,9 +222,9 @@ class Store:
                   (SELECT COUNT(*) FROM reaction_samples r JOIN reaction_sessions s
                       ON r.session_id = s.id WHERE s.project_id = p.id) AS n_samples,
                   (SELECT COUNT(*) FROM clips k WHERE k.project_id = p.id
-                      AND k.status = 'done') AS n_clips
+                      AND k.status = ?) AS n_clips
                 FROM projects p ORDER BY p.is_demo DESC, p.created_at DESC, p.id DESC
-                """
+                """, (ClipStatus.DONE,)
             ).fetchall()
             videos = {
                 int(r["project_id"]): _video(r) for r in conn.execute("SELECT * FROM videos")
@@ -251,10 +255,6 @@ class Store:
 
     # -- videos ------------------------------------------------------------------------------
 
-    def set_video(self, project_id: int, video: VideoInfo) -> None:
-        with self.transaction() as conn:
-            _upsert_video(conn, project_id, video)
-
     def set_preview(self, project_id: int, preview: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE videos SET preview = ? WHERE project_id = ?",
@@ -279,12 +279,12 @@ class Store:
                 _insert_import(conn, project_id, report | {"added": added})
             return added
 
-    def comment_imports(self, project_id: int) -> list[dict]:
+    def comment_imports(self, project_id: int) -> list[CommentImport]:
         """The reports of the project's comment imports, newest first."""
         with self.reading() as conn:
             rows = conn.execute("SELECT created_at, report FROM comment_imports WHERE "
                                 "project_id = ? ORDER BY id DESC", (project_id,)).fetchall()
-        return [json.loads(r["report"]) | {"created_at": r["created_at"]} for r in rows]
+        return [CommentImport(float(r["created_at"]), json.loads(r["report"])) for r in rows]
 
     def comment_count(self, project_id: int) -> int:
         with self.reading() as conn:
@@ -335,47 +335,38 @@ class Store:
         return MentionSet(int(row["comments"]), row["rules"], bytes(row["refs"]),
                           bytes(row["quoted"]))
 
-    def comments(self, project_id: int) -> list[Comment]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                "SELECT * FROM comments WHERE project_id = ? ORDER BY rowid", (project_id,)
-            ).fetchall()
-        return [_comment(r) for r in rows]
-
     # -- reaction sessions -------------------------------------------------------------------
 
     def create_session(
         self,
         project_id: int,
         viewer: str,
-        kind: str,
+        kind: SessionKind,
         *,
         source_path: str = "",
         time_offset: float = 0.0,
         meta: dict | None = None,
     ) -> int:
         with self.transaction() as conn:
-            return self.insert_session(conn, project_id, viewer, kind, source_path=source_path,
-                                       time_offset=time_offset, meta=meta)
+            return _insert_session(conn, project_id, viewer, kind, source_path=source_path,
+                                   time_offset=time_offset, meta=meta)
 
-    @staticmethod
-    def insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: str, *,
-                       source_path: str = "", time_offset: float = 0.0,
-                       meta: dict | None = None) -> int:
-        """Add a session on an open transaction (``transaction()``), for callers that must
-        commit it together with something else."""
-        cur = conn.execute(
-            """
-            INSERT INTO reaction_sessions
-              (project_id, viewer, kind, source_path, time_offset, started_at, meta)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """,
-            (project_id, viewer, kind, source_path, time_offset, time.time(),
-             json.dumps(meta or {})),
-        )
-        return int(cur.lastrowid)
+    def add_recording(self, project_id: int, viewer: str, upload: Path, suffix: str, *,
+                      time_offset: float, meta: dict | None = None) -> int:
+        """A new ``recording`` session holding the written file ``upload``, which becomes
+        the session's file (named by the session's id, never by the upload's name) in the
+        transaction that creates the session: a session never exists without its file.
+        ``upload`` lies in the project's media folder, where the file stays."""
+        with self.transaction() as conn:
+            session_id = _insert_session(conn, project_id, viewer, SessionKind.RECORDING,
+                                         time_offset=time_offset, meta=meta)
+            target = upload.with_name(f"session-{session_id}{suffix}")
+            conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
+                         (self.relative_media_path(target), session_id))
+            os.replace(upload, target)
+        return session_id
 
-    def sessions(self, project_id: int) -> list[dict]:
+    def sessions(self, project_id: int) -> list[ReactionSession]:
         with self.reading() as conn:
             rows = conn.execute(
                 """
@@ -387,7 +378,8 @@ class Store:
             ).fetchall()
         return [_session(r) for r in rows]
 
-    def set_session_status(self, session_id: int, status: str, *, ended: bool = False) -> None:
+    def set_session_status(self, session_id: int, status: SessionStatus, *,
+                           ended: bool = False) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE reaction_sessions SET status = ?, ended_at = CASE WHEN ? THEN ? "
@@ -466,7 +458,7 @@ class Store:
             conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
             _insert_samples(conn, session_id, samples)
 
-    def session(self, session_id: int) -> dict | None:
+    def session(self, session_id: int) -> ReactionSession | None:
         with self.reading() as conn:
             row = conn.execute(
                 "SELECT s.*, (SELECT COUNT(*) FROM reaction_samples r WHERE r.session_id = s.id) "
@@ -504,13 +496,13 @@ class Store:
                                "model = ?", (viewer, model)).fetchone()
         return Profile.from_json(viewer, model, row["data"]) if row else None
 
-    def profiles(self) -> list[dict]:
-        """Every stored profile: viewer, model, created_at and the faces per emotion."""
+    def profiles(self) -> list[ProfileSummary]:
+        """Every stored profile, as lists show it (without its prototypes)."""
         with self.reading() as conn:
             rows = conn.execute("SELECT viewer, model, data, created_at FROM viewer_profiles "
                                 "ORDER BY viewer, model").fetchall()
-        return [{"viewer": r["viewer"], "model": r["model"], "created_at": r["created_at"],
-                 "faces": json.loads(r["data"])["counts"]} for r in rows]
+        return [ProfileSummary(r["viewer"], r["model"], float(r["created_at"]),
+                               json.loads(r["data"])["counts"]) for r in rows]
 
     def delete_profile(self, viewer: str, model: str | None = None) -> int:
         """Forget a viewer's profile for one model, or for every model; returns how many
@@ -518,41 +510,6 @@ class Store:
         with self.transaction() as conn:
             return conn.execute("DELETE FROM viewer_profiles WHERE viewer = ? AND "
                                 "(? IS NULL OR model = ?)", (viewer, model, model)).rowcount
-
-    # -- moments -----------------------------------------------------------------------------
-
-    def replace_moments(self, project_id: int, kind: str, moments: Iterable[dict]) -> None:
-        """Store the current moments of one kind (for example ``comments``), replacing the old.
-
-        Each dict has ``start``, ``end``, ``centre``, ``score``, ``label`` and any extra data.
-        """
-        now = time.time()
-        fixed = ("start", "end", "centre", "score", "label")
-        rows = [
-            (project_id, kind, m["start"], m["end"], m["centre"], m["score"], m.get("label", ""),
-             json.dumps({k: v for k, v in m.items() if k not in fixed}), now)
-            for m in moments
-        ]
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM moments WHERE project_id = ? AND kind = ?",
-                         (project_id, kind))
-            conn.executemany(
-                "INSERT INTO moments (project_id, kind, start_time, end_time, centre, score, "
-                "label, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-
-    def moments(self, project_id: int, kind: str) -> list[dict]:
-        with self.reading() as conn:
-            rows = conn.execute(
-                "SELECT * FROM moments WHERE project_id = ? AND kind = ? ORDER BY score DESC",
-                (project_id, kind),
-            ).fetchall()
-        return [
-            {"start": r["start_time"], "end": r["end_time"], "centre": r["centre"],
-             "score": r["score"], "label": r["label"]} | json.loads(r["data"])
-            for r in rows
-        ]
 
     # -- clips -------------------------------------------------------------------------------
 
@@ -568,7 +525,7 @@ class Store:
             )
             return int(cur.lastrowid)
 
-    def update_clip(self, clip_id: int, *, status: str, path: str = "", error: str = "",
+    def update_clip(self, clip_id: int, *, status: ClipStatus, path: str = "", error: str = "",
                     progress: float | None = None) -> None:
         with self.transaction() as conn:
             meta = json.loads(conn.execute("SELECT meta FROM clips WHERE id = ?",
@@ -679,8 +636,29 @@ def _insert_samples(conn: sqlite3.Connection, session_id: int, samples: Iterable
     return len(rows)
 
 
-def _session(row: sqlite3.Row) -> dict:
-    return dict(row) | {"meta": json.loads(row["meta"])}
+def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: SessionKind,
+                    *, source_path: str = "", time_offset: float = 0.0,
+                    meta: dict | None = None) -> int:
+    """Add a session on an open transaction, to commit it with whatever comes with it."""
+    cur = conn.execute(
+        """
+        INSERT INTO reaction_sessions
+          (project_id, viewer, kind, source_path, time_offset, status, started_at, meta)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (project_id, viewer, kind, source_path, time_offset, SessionStatus.PENDING,
+         time.time(), json.dumps(meta or {})),
+    )
+    return int(cur.lastrowid)
+
+
+def _session(row: sqlite3.Row) -> ReactionSession:
+    return ReactionSession(
+        id=int(row["id"]), project_id=int(row["project_id"]), viewer=row["viewer"],
+        kind=SessionKind(row["kind"]), source_path=row["source_path"],
+        time_offset=float(row["time_offset"]), status=SessionStatus(row["status"]),
+        started_at=float(row["started_at"]), ended_at=row["ended_at"],
+        meta=json.loads(row["meta"]), n_samples=int(row["n_samples"]))
 
 
 def _clip(row: sqlite3.Row) -> ClipRecord:
@@ -688,7 +666,8 @@ def _clip(row: sqlite3.Row) -> ClipRecord:
     return ClipRecord(
         id=int(row["id"]), project_id=int(row["project_id"]), kind=row["kind"],
         start=row["start_time"], end=row["end_time"], score=row["score"], label=row["label"],
-        mode=row["mode"], status=row["status"], path=row["path"], error=row["error"],
+        mode=row["mode"], status=ClipStatus(row["status"]), path=row["path"],
+        error=row["error"],
         progress=float(meta.get("progress", 0.0)), created_at=row["created_at"],
         vertical=bool(row["vertical"]), meta=meta,
     )

@@ -173,6 +173,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (viewer, model)
     );
     """,
+    # 9: found moments were kept in a table that nothing read (the pages and commands find
+    # them again from the comments and the timeline each time); it goes.
+    """
+    DROP TABLE moments;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

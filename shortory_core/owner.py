@@ -1,4 +1,6 @@
-"""Which process owns a job, and whether that process is still alive.
+"""Which process owns a job (or a file being written), and whether that process is still alive.
+
+It sits below the store, which keeps owners in the ``jobs`` table.
 
 A pid alone is not an identity: after a crash the kernel may give the same pid to an unrelated
 process. The owner is (host, pid, process start time); on Linux the start time comes from

@@ -1,0 +1,184 @@
+"""The ``jobs`` table: every read and write of it, so that the service, recovery and the pages
+agree on what each status means (``records.JobStatus``).
+
+It is reached as ``Store.jobs``. A status written here is always a ``JobStatus`` member, bound
+as a parameter; the only SQL literals are built from the enum.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from shortory_core.owner import Owner
+from shortory_core.records import Job, JobStatus
+
+Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+ACTIVE_SQL = f"('{JobStatus.QUEUED}', '{JobStatus.RUNNING}')"
+RETRYABLE_SQL = "(" + ", ".join(f"'{s}'" for s in JobStatus if s.retryable) + ")"
+
+
+class JobTable:
+    """The jobs of one data folder, through the store's own connections."""
+
+    def __init__(self, transaction: Connect, reading: Connect) -> None:
+        self._transaction = transaction
+        self._reading = reading
+
+    def add(self, kind: str, params: dict[str, Any], owner: Owner, *,
+            project_id: int | None = None, subject_id: int | None = None) -> int:
+        """Queue a job owned by ``owner``; returns its id."""
+        now = time.time()
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO jobs (kind, project_id, subject_id, params, owner_host, owner_pid, "
+                "owner_start, heartbeat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, project_id, subject_id, json.dumps(params), owner.host, owner.pid,
+                 owner.start, now, now))
+            return int(cur.lastrowid)
+
+    def get(self, job_id: int) -> Job | None:
+        with self._reading() as conn:
+            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def listing(self, *, project_id: int | None = None, kinds: tuple[str, ...] = (),
+                subject_id: int | None = None, limit: int = 50) -> list[Job]:
+        """The newest jobs first, optionally of one project, some kinds, or one subject."""
+        query, args = "SELECT * FROM jobs WHERE 1", []
+        if project_id is not None:
+            query += " AND project_id = ?"
+            args.append(project_id)
+        if kinds:
+            query += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            args += list(kinds)
+        if subject_id is not None:
+            query += " AND subject_id = ?"
+            args.append(subject_id)
+        with self._reading() as conn:
+            rows = conn.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [_job(r) for r in rows]
+
+    def claim(self, job_id: int) -> bool:
+        """Mark a queued job running; ``False`` if it was cancelled (or taken) meanwhile."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status = ?, started_at = ?, heartbeat = ? "
+                "WHERE id = ? AND status = ?",
+                (JobStatus.RUNNING, time.time(), time.time(), job_id, JobStatus.QUEUED))
+            return cur.rowcount == 1
+
+    def set_progress(self, job_id: int, progress: float, message: str | None) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET progress = ?, message = COALESCE(?, message), heartbeat = ? "
+                "WHERE id = ?", (progress, message, time.time(), job_id))
+
+    def finish(self, job_id: int, status: JobStatus, *, message: str = "", error: str = "",
+               result: dict[str, Any] | None = None) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET status = ?, message = ?, error = ?, result = ?, ended_at = ?, "
+                "progress = CASE WHEN ? THEN 1.0 ELSE progress END WHERE id = ?",
+                (status, message, error, json.dumps(result or {}), time.time(),
+                 status == JobStatus.DONE, job_id))
+
+    def request_cancel(self, job_id: int) -> JobStatus | None:
+        """Ask a job to stop: a queued one is cancelled at once, a running one by its owner
+        at its next check. Returns the status after asking (``None`` for an unknown job)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET status = ?, ended_at = ?, message = 'Cancelled before it "
+                "started.' WHERE id = ? AND status = ?",
+                (JobStatus.CANCELLED, time.time(), job_id, JobStatus.QUEUED))
+            conn.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND status = ?",
+                         (job_id, JobStatus.RUNNING))
+            row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return JobStatus(row[0]) if row else None
+
+    def cancel_requested(self, job_ids: list[int]) -> list[int]:
+        """Which of ``job_ids`` were asked to stop (by any process)."""
+        if not job_ids:
+            return []
+        with self._reading() as conn:
+            rows = conn.execute(
+                f"SELECT id FROM jobs WHERE cancel_requested = 1 AND id IN "
+                f"({', '.join('?' for _ in job_ids)})", job_ids).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def beat(self, owner: Owner) -> None:
+        """Stamp every active job of ``owner``: it is alive."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET heartbeat = ? WHERE owner_host = ? AND owner_pid = ? AND "
+                f"owner_start = ? AND status IN {ACTIVE_SQL}",
+                (time.time(), owner.host, owner.pid, owner.start))
+
+    def requeue(self, job_id: int, owner: Owner) -> bool:
+        """Queue an ended job again under ``owner`` (a retry); ``False`` unless it could be."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status = ?, progress = 0, message = 'Queued again.', "
+                "error = '', result = '{}', cancel_requested = 0, attempts = attempts + 1, "
+                "owner_host = ?, owner_pid = ?, owner_start = ?, heartbeat = ?, "
+                f"started_at = NULL, ended_at = NULL WHERE id = ? AND status IN {RETRYABLE_SQL}",
+                (JobStatus.QUEUED, owner.host, owner.pid, owner.start, time.time(), job_id))
+            return cur.rowcount == 1
+
+    def interrupt_orphans(self, message: Callable[[Job], str],
+                          sweep: Callable[[JobsLeft], None]) -> list[Job]:
+        """Mark the active jobs whose owner process is gone ``interrupted`` (with
+        ``message(job)``) and hand ``sweep`` what is left, all in one write transaction: while
+        it holds the lock no import is half-way between its files and its rows, so ``sweep``
+        may remove what no row names. Returns the jobs it interrupted."""
+        now = time.time()
+        with self._transaction() as conn:
+            rows = conn.execute(f"SELECT * FROM jobs WHERE status IN {ACTIVE_SQL}").fetchall()
+            dead = [j for j in map(_job, rows) if not j.owner.is_alive(j.heartbeat, now)]
+            for job in dead:
+                conn.execute("UPDATE jobs SET status = ?, ended_at = ?, message = ? "
+                             "WHERE id = ?", (JobStatus.INTERRUPTED, now, message(job), job.id))
+            sweep(JobsLeft(conn))
+        return dead
+
+
+class JobsLeft:
+    """What recovery's sweep asks of the store, read on recovery's own transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def active(self) -> set[int]:
+        """The ids of the jobs still queued or running."""
+        return {int(r[0]) for r in self._conn.execute(
+            f"SELECT id FROM jobs WHERE status IN {ACTIVE_SQL}")}
+
+    def kept_uploads(self) -> set[str]:
+        """The upload folders a job may still need (a retry reads its upload again)."""
+        return {str(r[0]) for r in self._conn.execute(
+            "SELECT json_extract(params, '$.upload_dir') FROM jobs WHERE status NOT IN (?, ?) "
+            "AND json_extract(params, '$.upload_dir') IS NOT NULL",
+            (JobStatus.DONE, JobStatus.CANCELLED))}
+
+    def projects(self) -> set[int]:
+        """The ids of every project that exists."""
+        return {int(r[0]) for r in self._conn.execute("SELECT id FROM projects")}
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=int(row["id"]), kind=row["kind"], project_id=row["project_id"],
+        subject_id=row["subject_id"], params=json.loads(row["params"]),
+        status=JobStatus(row["status"]), progress=float(row["progress"]),
+        message=row["message"], error=row["error"], result=json.loads(row["result"]),
+        owner=Owner(row["owner_host"], int(row["owner_pid"]), row["owner_start"]),
+        heartbeat=float(row["heartbeat"]), cancel_requested=bool(row["cancel_requested"]),
+        attempts=int(row["attempts"]), created_at=float(row["created_at"]),
+        started_at=row["started_at"], ended_at=row["ended_at"],
+    )
+
