@@ -112,7 +112,10 @@ def calibrate(page) -> list[str]:
     def calibrated() -> bool:
         prompt = page.locator("strong").filter(has_text=re.compile(
             r"^(Rest your face|Smile|Look surprised)"))
-        if prompt.count() and (text := prompt.first.inner_text()) not in seen:
+        # all_inner_texts reads what is there now: a prompt the page just replaced is not
+        # waited for (inner_text would wait a minute for an element that is gone).
+        texts = prompt.all_inner_texts()
+        if texts and (text := texts[0]) not in seen:
             seen.append(text)
             if len(seen) == 2:
                 screenshot(page, "calibrate-prompt")
