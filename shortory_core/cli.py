@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from shortory_core import validate as v
 from shortory_core.config import data_path
-from shortory_core.errors import ShortoryError, SourceError, describe
+from shortory_core.errors import ShortoryError, SourceError, describe, user_error
 from shortory_core.jobs import Job
 from shortory_core.kinds import job_service
 from shortory_core.logs import log_failure
@@ -600,8 +600,9 @@ EXIT_PARTIAL = 3  # a batch that finished with some rows failed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a refusal is one line and exit 2, a bug one line and exit 1 (its
-    traceback goes to the log file), a batch with failed rows exit 3, Ctrl-C exit 130."""
+    """Run one command; a refusal (a storage fault included) is one line and exit 2, a bug
+    one line and exit 1 (its traceback goes to the log file), a batch with failed rows exit 3,
+    Ctrl-C exit 130."""
     args = build_parser().parse_args(argv)
     try:
         store = None
@@ -626,8 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:  # a bug: one line here, the traceback in the log
-        log_failure(f"command {args.command}", exc, args.data_dir or data_path())
-        print(for_terminal(f"error: {describe(exc)}"), file=sys.stderr)
-        return 1
+    except Exception as exc:  # a storage fault or a bug: one line, the traceback in the log
+        folder = args.data_dir or data_path()
+        log_failure(f"command {args.command}", exc, folder)
+        print(for_terminal(f"error: {describe(exc, folder)}"), file=sys.stderr)
+        return 2 if user_error(exc, folder) is not None else 1
     return 0

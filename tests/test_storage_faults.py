@@ -88,7 +88,11 @@ def test_the_cli_exits_2_with_one_line_when_the_folder_is_a_file(tmp_path: Path)
                            str(blocker / "data"), "projects"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
-    assert "cannot be written" in done.stderr and "Traceback" not in done.stderr
+    assert "is a file, not a folder" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir", str(blocker),
+                           "projects"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and str(blocker) in done.stderr, done.stderr
+    assert "is a file, not a folder" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes in read-only folders; the "
@@ -107,3 +111,84 @@ def test_the_cli_on_a_read_only_folder(tmp_path: Path) -> None:
         for path in (home, home / "media"):
             path.chmod(0o755)
     assert done.returncode == 2 and "cannot be written" in done.stderr
+
+
+# -- real faults: a full tmpfs and a read-only bind mount (root only) ------------------------
+
+S = [sys.executable, "-m", "shortory_core", "--data-dir"]
+VIDEO = ROOT / "shortory_core/demo/assets/reaction_expressions_woman.mp4"
+
+
+def mounted(args: list[str]) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> object:
+    """A 3 MB tmpfs: a disk that can be filled to the last byte."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or not mounted(["-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)]):
+        pytest.skip("mounting a tmpfs needs root")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def cli(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*S, str(home), *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def assert_one_line(done: subprocess.CompletedProcess[str], says: str, home: Path) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert says in done.stderr and str(home) in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Logging error" not in done.stderr
+
+
+def test_a_full_disk_is_one_line_naming_the_data_folder(small_disk: Path,
+                                                        tmp_path: Path) -> None:
+    home = small_disk / "home"
+    assert cli(home, "projects").returncode == 0
+    with (small_disk / "filler").open("wb") as filler, pytest.raises(OSError):
+        while True:  # until the disk is full
+            filler.write(b"\0" * 65536)
+            filler.flush()
+    faces = tmp_path / "faces"
+    for command in (["projects"], ["jobs"], ["import", str(VIDEO)],
+                    ["profile", "create", "Ada", str(faces)]):
+        assert_one_line(cli(home, *command), "is full", home)
+
+
+def test_a_read_only_media_folder_is_one_line_naming_the_data_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert cli(home, "import", str(VIDEO), "--name", "ro").returncode == 0
+    media = home / "media"
+    if os.geteuid() != 0 or not mounted(["--bind", "-o", "ro", str(media), str(media)]):
+        pytest.skip("a read-only bind mount needs root")
+    try:
+        done = cli(home, "react", "1", str(VIDEO), "--viewer", "Bo")
+    finally:
+        subprocess.run(["umount", str(media)], check=True)
+    assert_one_line(done, "cannot be written", home)
+
+
+def test_an_unwritable_log_prints_no_traceback(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert cli(home, "import", str(VIDEO), "--name", "log").returncode == 0
+    logs = home / "logs"
+    if os.geteuid() != 0 or not mounted(["--bind", "-o", "ro", str(logs), str(logs)]):
+        pytest.skip("a read-only bind mount needs root")
+    try:
+        done = cli(home, "react", "1", str(ROOT / "README.md"), "--viewer", "Bo")
+    finally:
+        subprocess.run(["umount", str(logs)], check=True)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_database_that_is_a_folder_is_named_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "shortory.sqlite3").mkdir(parents=True)
+    done = cli(home, "projects")
+    assert_one_line(done, "is a folder", home)
+    assert "read-only" not in done.stderr
