@@ -28,6 +28,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("__init__", "logs", "timefmt", "untrusted", "owner"),  # plain values, no I/O
     ("records",),  # the shared record types
     ("errors",),
+    ("names",),  # the one rule for names people type
     ("config", "validate", "exports", "tables"),
     ("outputs",),  # files written where the user says
     ("vision",),  # the ONNX models

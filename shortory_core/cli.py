@@ -137,10 +137,7 @@ def cmd_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 def cmd_jobs(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     if args.cancel is not None:
-        status = job_service(store, workers=False).cancel(args.cancel)
-        if status is None:
-            raise ShortoryError(f"No job {args.cancel}.")
-        return {"job": args.cancel, "status": status}
+        return _cancel(store, args.cancel)
     if args.retry is not None:
         job = run_job(store, "", {}, args.json, retry=args.retry)
         return {"job": job.id, "status": job.status, "message": job.message,
@@ -149,6 +146,30 @@ def cmd_jobs(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         {"id": j.id, "kind": j.kind, "project": j.project_id, "status": j.status,
          "progress": round(j.progress, 3), "message": j.message, "attempts": j.attempts}
         for j in store.jobs.listing(limit=args.limit)]}
+
+
+CANCEL_WAIT_S = 5.0  # a running job notices a cancel at its next progress check
+
+
+def _cancel(store: Store, job_id: int) -> dict[str, Any]:
+    """Cancel a job of any process and say what became of it: a running job is waited on
+    (up to ``CANCEL_WAIT_S``) until it has stopped, so "cancelled" means it has; one still
+    running then is "cancel requested"; one that ended first keeps its own status."""
+    service = job_service(store, workers=False)
+    try:
+        status = service.cancel(job_id)
+        if status is None:
+            raise ShortoryError(f"No job {job_id}.")
+        if status == "running":
+            status = service.wait(job_id, timeout=CANCEL_WAIT_S).status
+    finally:
+        service.close()
+    if status == "running":
+        return {"job": job_id, "status": "cancel requested",
+                "report": f"Job {job_id}: cancel requested; it stops at its next check "
+                          "(`jobs` shows when)."}
+    said = {"cancelled": "cancelled"}.get(status, f"already {status}, nothing to cancel")
+    return {"job": job_id, "status": status, "report": f"Job {job_id}: {said}."}
 
 
 def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -302,8 +323,6 @@ def cmd_evaluate(args: argparse.Namespace, store: Store | None) -> dict[str, Any
 
 def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     """Create, list or delete viewer profiles."""
-    if args.action != "list" and args.name is None:
-        raise v.InvalidValue(f"`profile {args.action}` needs the viewer's name.")
     if args.action == "list":
         profiles = store.profiles()
         lines = [f"{p.viewer}  ({p.model}): " + ", ".join(
@@ -321,9 +340,10 @@ def _create_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     from shortory_core.vision.evaluate import read_labelled_folder
     from shortory_core.vision.profiles import fit_profile
 
-    if args.folder is None:
-        raise v.InvalidValue("`profile create NAME FOLDER` needs the folder of faces.")
     card, classifier, detectors = _emotion_reader(args)
+    if not args.replace and store.profile(args.name, card.name) is not None:
+        raise ShortoryError(f"{args.name} already has a profile for {card.name}; add "
+                            "--replace to fit it again from these faces.")
     faces = read_labelled_folder(args.folder, classifier, detectors)
     try:
         profile = fit_profile(args.name, card.name,
@@ -454,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_import, "create a project from a local video and comment dump")
     imp.add_argument("video", type=Path)
     imp.add_argument("--comments", type=Path)
-    imp.add_argument("--name")
+    imp.add_argument("--name", type=v.project_name, help="the project's name (default: the "
+                     "file's)")
 
     moments = add("moments", cmd_moments, "rank the moments a comment dump points at",
                   needs_store=False)
@@ -493,13 +514,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     profile = add("profile", cmd_profile, "viewer profiles: create NAME FOLDER, list, "
                   "delete NAME")
-    profile.add_argument("action", choices=("create", "list", "delete"))
-    profile.add_argument("name", nargs="?", type=v.viewer_name, help="the viewer's name")
-    profile.add_argument("folder", nargs="?", type=Path,
-                         help="create: one sub-folder of that person's faces per emotion")
-    profile.add_argument("--detect", action="store_true",
-                         help="images are whole photos: find the face first")
-    profile.add_argument("--card", type=Path, help="another emotion model's card (JSON)")
+    # Sub-commands with required names, so a name after ``--`` (``-Ada``) is always read.
+    actions = profile.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = actions.add_parser("create", help="fit a viewer's profile from their faces",
+                                prog="python -m shortory_core profile create")
+    create.add_argument("name", type=v.viewer_name, help="the viewer's name")
+    create.add_argument("folder", type=Path,
+                        help="one sub-folder of that person's faces per emotion")
+    create.add_argument("--detect", action="store_true",
+                        help="images are whole photos: find the face first")
+    create.add_argument("--card", type=Path, help="another emotion model's card (JSON)")
+    create.add_argument("--replace", action="store_true",
+                        help="replace the viewer's existing profile for this model")
+    actions.add_parser("list", help="every stored profile",
+                       prog="python -m shortory_core profile list")
+    delete = actions.add_parser("delete", help="forget a viewer's profiles",
+                                prog="python -m shortory_core profile delete")
+    delete.add_argument("name", type=v.viewer_name, help="the viewer's name")
+    for action in actions.choices.values():
+        action.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                            help="print the result as JSON")
 
     highlights = add("highlights", cmd_highlights,
                      "peaks per emotion and of the fused interest score of a project")
@@ -529,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     react = add("react", cmd_react, "add a recorded reaction to a project and analyse it")
     react.add_argument("project", type=_project_ref, help=PROJECT_HELP)
     react.add_argument("recording", type=Path)
-    react.add_argument("--viewer", required=True, help="the viewer's name")
+    react.add_argument("--viewer", required=True, type=v.viewer_name,
+                       help="the viewer's name")
     react.add_argument("--offset", type=v.OFFSET_FORWARD, default=0.0,
                        help="video time at which the recording starts (s, m:ss or h:mm:ss)")
     react.add_argument("--group", default="", help="a panel group tag, e.g. A or B")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from shortory_core.errors import ShortoryError
+from shortory_core.names import InvalidName, normalise_name
 from shortory_core.timefmt import parse_seconds
 
 T = TypeVar("T")
@@ -117,9 +118,6 @@ def workers(text: str) -> int:
                      integer=True).parse(text))
 
 
-MAX_NAME = 120
-
-
 def actors(text: str) -> int:
     """Ray actors for a batch: at least one (a cluster may have more cores than this
     machine, so there is no upper bound here beyond a sane one)."""
@@ -127,13 +125,21 @@ def actors(text: str) -> int:
 
 
 def viewer_name(text: str) -> str:
-    """A viewer's name as profiles and sessions key it: trimmed, non-empty, one line."""
-    name = " ".join(text.split())
-    if not name:
-        raise argparse.ArgumentTypeError("a viewer's name cannot be empty")
-    if len(name) > MAX_NAME:
-        raise argparse.ArgumentTypeError(f"a viewer's name is at most {MAX_NAME} characters")
-    return name
+    """A viewer's name as profiles and sessions key it (``names.normalise_name``); an
+    argparse ``type``."""
+    return _name_argument(text, "A viewer's name")
+
+
+def project_name(text: str) -> str:
+    """A project's name (``names.normalise_name``); an argparse ``type``."""
+    return _name_argument(text, "A project's name")
+
+
+def _name_argument(text: str, what: str) -> str:
+    try:
+        return normalise_name(text, what)
+    except InvalidName as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 NAME_BYTES = 255  # the longest name one part of a path may have (Linux's NAME_MAX)

@@ -93,8 +93,9 @@ def test_a_profile_of_one_emotion_or_no_name_is_refused(
     data = str(tmp_path / "data")
     assert main(["--data-dir", data, "profile", "create", "Bo", str(folder), "--detect"]) == 2
     assert "at least 2 emotions" in capsys.readouterr().err
-    assert main(["--data-dir", data, "profile", "delete"]) == 2
-    assert "needs the viewer's name" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["--data-dir", data, "profile", "delete"])
+    assert refused.value.code == 2 and "required: name" in capsys.readouterr().err
     with pytest.raises(SystemExit) as refused:
         main(["--data-dir", data, "profile", "create", "  ", str(folder)])
     assert refused.value.code == 2 and "name cannot be empty" in capsys.readouterr().err
@@ -197,3 +198,34 @@ def test_the_smile_clip_segments_make_a_profile_that_keeps_every_reading(
                        "--profile", "Min")
     assert adapted["images"] == len(rest) >= 20
     assert adapted["product"]["accuracy"] >= max(plain["product"]["accuracy"], 0.95)
+
+
+def test_a_profile_is_replaced_only_when_asked_and_a_dashed_name_can_be_given(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    frames = labelled_frames("reaction_expressions_woman.mp4")
+    prompts = [f for label in ("neutral", "surprise") for f in
+               [g for g in frames if g[0] == label][:2]]
+    folder = str(write_faces(tmp_path / "faces", prompts))
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "profile", "create", "--detect", "--json", "--", "-Ada",
+                 folder]) == 0
+    assert json.loads(capsys.readouterr().out)["viewer"] == "-Ada"
+    assert main(["--data-dir", data, "profile", "create", "-Ada ", folder, "--detect"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["--data-dir", data, "profile", "create", "--detect", "--replace", "--",
+                 "-Ada", folder]) == 0
+    assert "Saved -Ada's profile" in capsys.readouterr().out
+    assert [p["viewer"] for p in Store(tmp_path / "data").profiles()] == ["-Ada"]
+    assert main(["--data-dir", data, "profile", "delete", "--", "-Ada"]) == 0
+
+
+def test_flat_faces_make_no_profile(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    for emotion in ("happy", "neutral"):
+        (tmp_path / "faces" / emotion).mkdir(parents=True)
+        for i in range(2):
+            cv2.imwrite(str(tmp_path / "faces" / emotion / f"{i}.png"),
+                        np.full((64, 64, 3), 128, np.uint8))
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "profile", "create", "Grey", str(tmp_path / "faces")]) == 2
+    assert "flat image" in capsys.readouterr().err
+    assert Store(tmp_path / "data").profiles() == []

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError, storage_faults
+from shortory_core.names import normalise_name
 from shortory_core.records import (
     Chapter,
     ClipRecord,
@@ -131,7 +132,7 @@ class Store:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO projects (name, created_at, is_demo) VALUES (?, ?, ?)",
-                (name.strip() or "Untitled", time.time(), int(is_demo)),
+                (project_name(name), time.time(), int(is_demo)),
             )
             return int(cur.lastrowid)
 
@@ -149,7 +150,7 @@ class Store:
             with self.transaction() as conn:
                 cur = conn.execute(
                     "INSERT INTO projects (name, created_at, is_demo) VALUES (?, ?, ?)",
-                    (draft.name.strip() or "Untitled", time.time(), int(draft.is_demo)))
+                    (project_name(draft.name), time.time(), int(draft.is_demo)))
                 project_id = int(cur.lastrowid)
                 folder = f"project-{project_id}"
                 if draft.video is not None:
@@ -200,7 +201,7 @@ class Store:
     def rename_project(self, project_id: int, name: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE projects SET name = ? WHERE id = ?",
-                         (name.strip()[:200] or "Untitled", project_id))
+                         (project_name(name), project_id))
 
     def projects_named(self, name: str) -> list[int]:
         """The ids of the projects with exactly this name, oldest first (without the counts
@@ -486,7 +487,8 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO viewer_profiles (viewer, model, data, "
                          "created_at) VALUES (?, ?, ?, ?)",
-                         (profile.name, profile.model, profile.to_json(), time.time()))
+                         (normalise_name(profile.name, "A viewer's name"), profile.model,
+                          profile.to_json(), time.time()))
 
     def profile(self, viewer: str, model: str) -> Profile | None:
         from shortory_core.vision.profiles import Profile  # the vision stack, only when asked
@@ -558,6 +560,11 @@ class Store:
         with self.reading() as conn:
             rows = conn.execute(query + " ORDER BY score DESC, id", args).fetchall()
         return [_clip(r) for r in rows]
+
+
+def project_name(name: str) -> str:
+    """A project's name as stored (``names.normalise_name``); blank is "Untitled"."""
+    return normalise_name(name if name.strip() else "Untitled", "A project's name")
 
 
 def _upsert_video(conn: sqlite3.Connection, project_id: int, video: VideoInfo) -> None:
@@ -646,8 +653,8 @@ def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind
           (project_id, viewer, kind, source_path, time_offset, status, started_at, meta)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (project_id, viewer, kind, source_path, time_offset, SessionStatus.PENDING,
-         time.time(), json.dumps(meta or {})),
+        (project_id, normalise_name(viewer, "A viewer's name"), kind, source_path,
+         time_offset, SessionStatus.PENDING, time.time(), json.dumps(meta or {})),
     )
     return int(cur.lastrowid)
 

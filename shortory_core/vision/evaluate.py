@@ -4,7 +4,8 @@ Class folders are matched to the model's labels case-insensitively, with common 
 (``anger``/``angry``, ``happiness``/``happy``…). Scores are reported for the model's own
 classes and for the five product emotions (through the card's mapping), with per-class
 precision, recall and F1 and a confusion matrix. Images are face crops by default; with
-detectors they are whole photos and the largest detected face is used.
+detectors they are whole photos and the largest detected face is used. Images larger than
+``images.MAX_PIXELS`` and flat images are skipped, with the reason, before they are decoded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shortory_core.errors import ShortoryError
 from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.vision.emotion import EmotionClassifier, EmotionScores
 from shortory_core.vision.face_detector import FaceDetector
+from shortory_core.vision.images import ImageRefused, read_rgb
 from shortory_core.vision.profiles import Example, Profile
 
 SYNONYMS = {
@@ -166,11 +168,11 @@ def read_labelled_folder(folder: Path, classifier: EmotionClassifier,
     for done, (path, label_index) in enumerate(items):
         if progress is not None and done % 16 == 0:
             progress(done / len(items))
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            skipped[f"{path.parent.name}/{path.name}"] = "not a readable image"
+        try:
+            rgb = read_rgb(path)
+        except ImageRefused as refused:
+            skipped[f"{path.parent.name}/{path.name}"] = str(refused)
             continue
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         if detectors:
             faces = next((found for d in detectors if (found := d.detect(rgb))), [])
             if not faces:
