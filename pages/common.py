@@ -23,6 +23,7 @@ from shortory_core.signals.stored_mentions import project_mentions as stored_men
 from shortory_core.store import Store
 from shortory_core.untrusted import for_markdown
 from shortory_core.uploads import new_upload_dir, save_upload
+from shortory_core.validate import id_in
 
 
 def open_store() -> Store:
@@ -117,7 +118,7 @@ def require_project(store: Store) -> OpenProject:
             st.info("No project yet: create one on the Projects page.")
             st.stop()
     else:
-        project_id = int(raw) if raw.isdigit() else None
+        project_id = id_in(raw)  # digits past SQLite's integers name no project
     project = store.get_project(project_id) if project_id is not None else None
     if project is None:
         st.error(f"There is no project {for_markdown(str(raw))} here: it was deleted, or the "

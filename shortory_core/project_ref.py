@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from shortory_core.errors import ShortoryError
 from shortory_core.store import Store
+from shortory_core.validate import id_in
 
 
 def resolve_project(store: Store, ref: str) -> int:
     """The id of the project ``ref`` names (an id or an exact name); a refusal that says why
     when there is none, or more than one."""
     text = ref.strip()
-    if text.isdigit() and store.get_project(int(text)) is not None:
-        return int(text)
+    number = id_in(text)  # digits past SQLite's integers are no id (and no OverflowError)
+    if number is not None and store.get_project(number) is not None:
+        return number
     ids = store.projects_named(text)
     if len(ids) == 1:
         return ids[0]

@@ -99,6 +99,18 @@ LIMIT = Range("--limit", 1, 1_000_000, integer=True)
 ID = Range("an id", 1, 2**62, integer=True)
 
 
+def id_in(text: str | None) -> int | None:
+    """``text`` as an id if it is one (digits, within ``ID``: SQLite holds 64-bit integers,
+    and a larger number raised OverflowError), else ``None``: for ids read from addresses and
+    files, where anything else names no record."""
+    if text is None or not text.isascii() or not text.isdigit():
+        return None
+    try:
+        return int(ID.parse(text))
+    except InvalidValue:
+        return None
+
+
 def as_argument(check: Callable[[str], T]) -> Callable[[str], T]:
     """``check`` as an argparse ``type``, its refusal message kept word for word."""
     def parse(text: str) -> T:

@@ -446,3 +446,141 @@ def test_the_real_cli_refuses_a_name_that_is_not_utf8(inputs: dict[str, Path],
             b"error: " + bad.replace(b"\xff\xfe", b"\\xff\\xfe")
             + b" (" + (b"video file" if argv[0] == b"import" else b"video")
             + b"): the name is not valid UTF-8; rename the file."]
+
+
+# -- refusals of issue 21: data folders, model cards, images, names, ids -------------------
+# (one block; render cases live elsewhere in this file)
+
+CARD = json.loads((ROOT / "models/emotion_fer_mini_xception.json").read_text())
+
+
+def write_card(folder: Path, model: bytes | None = None, **changes: object) -> Path:
+    """A copy of the mini-Xception card in ``folder`` with ``changes``, its model beside it
+    (``model`` bytes instead of the real one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx = folder / "model.onnx"
+    onnx.write_bytes(model if model is not None else
+                     (ROOT / "models" / CARD["file"]).read_bytes())
+    card = folder / "card.json"
+    card.write_text(json.dumps(CARD | {"file": onnx.name} | changes))
+    return card
+
+
+def huge_png(path: Path, side: int = 20_000) -> Path:
+    """A grey PNG that declares ``side``×``side`` pixels in a few hundred KB (the zeros are
+    compressed row block by row block, never held whole)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    packer, row, parts = zlib.compressobj(9), b"\0" * (side + 1), []
+    for _ in range(side // 1000):
+        parts.append(packer.compress(row * 1000))
+    parts.append(packer.flush())
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture(scope="module")
+def refusal_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("refusals")
+    (folder / "a-file").write_text("a file where a folder should be")
+    faces = folder / "faces"
+    for emotion in ("happy", "neutral"):
+        (faces / emotion).mkdir(parents=True)
+    huge_png(faces / "happy" / "huge.png")
+    huge_png(faces / "neutral" / "huge.png")
+    rng = random.Random(21)
+    return {
+        "a-file": folder / "a-file", "faces": faces, "video": write_demo_video(
+            folder / "v.mp4", duration=2.0),
+        "empty-model": write_card(folder / "empty", b""),
+        "junk-model": write_card(folder / "junk", bytes(rng.randrange(256)
+                                                        for _ in range(4096))),
+        "escaping-card": write_card(folder / "escape", file="../" * 40 + "etc/passwd"),
+        "zero-size": write_card(folder / "zero", input_size=[0, 0]),
+        "huge-size": write_card(folder / "huge", input_size=[100_000, 100_000]),
+        "two-labels": write_card(folder / "two", labels=["happy", "sad"],
+                                 product_mapping={"happy": "happy", "sad": "sad"}),
+        "wrong-input": write_card(folder / "input", input_size=[48, 48]),
+    }
+
+
+BIG = str(10**23)
+REFUSAL_CASES = [
+    (["--data-dir", "{a-file}", "projects"], "is a file, not a folder"),
+    (["--data-dir", "{a-file}/data", "jobs"], "is a file, not a folder"),
+    (["evaluate", "{faces}", "--card", "{empty-model}"], "model.onnx, which is empty"),
+    (["evaluate", "{faces}", "--card", "{junk-model}"], "not an onnx model"),
+    (["evaluate", "{faces}", "--card", "{escaping-card}"], "outside models/"),
+    (["evaluate", "{faces}", "--card", "{zero-size}"], "input_size [0, 0]"),
+    (["evaluate", "{faces}", "--card", "{huge-size}"], "input_size [100000, 100000]"),
+    (["evaluate", "{faces}", "--card", "{two-labels}"], "2 labels, but model.onnx gives 7"),
+    (["evaluate", "{faces}", "--card", "{wrong-input}"], "takes"),
+    (["profile", "create", "Ada", "{faces}", "--card", "{empty-model}"], "is empty"),
+    (["profile", "create", "Ada", "{faces}"], "larger than 40 megapixels"),
+    (["evaluate", "{faces}"], "larger than 40 megapixels"),
+    (["highlights", BIG], "an id"), (["panel", BIG], "an id"),
+    (["react", BIG, "{video}", "--viewer", "x"], "an id"),
+    (["jobs", "--cancel", BIG], "an id"), (["jobs", "--retry", BIG], "an id"),
+    (["import", "{video}", "--name", "a\nb\x1b[2J"], "control character"),
+    (["import", "{video}", "--name", "x" * 121], "at most 120"),
+    (["import", "{video}", "--name", "ok\u202eevil"], "control character"),
+    (["react", "1", "{video}", "--viewer", "Bo\x1b]0;t\x07"], "control character"),
+    (["profile", "create", " \u3000 ", "{faces}"], "cannot be empty"),
+    (["profile", "delete", "Ada\x00"], "control character"),
+]
+
+
+@pytest.mark.parametrize("argv, says", REFUSAL_CASES,
+                         ids=[" ".join(a)[:60] for a, _ in REFUSAL_CASES])
+def test_user_errors_are_refusals_not_bugs(argv: list[str], says: str,
+                                           refusal_inputs: dict[str, Path], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    names = {k: str(v) for k, v in refusal_inputs.items()}
+    argv = [re.sub(r"\{([^}]+)\}", lambda m: names[m.group(1)], a) for a in argv]
+    home = tmp_path / "home"
+    outcome = run(argv if argv[0] == "--data-dir" else ["--data-dir", str(home), *argv],
+                  capsys)
+    assert_refused(outcome, says)
+    assert "\x1b" not in outcome.err and "bug" not in outcome.err
+    assert_nothing_left(home)
+
+
+@pytest.mark.parametrize("card", ["empty-model", "two-labels", "escaping-card"])
+def test_a_bad_card_chosen_by_environment_is_refused_by_name(
+        card: str, refusal_inputs: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHORTORY_EMOTION_MODEL", str(refusal_inputs[card]))
+    outcome = run(["--data-dir", str(tmp_path / "home"), "evaluate",
+                   str(refusal_inputs["faces"])], capsys)
+    assert_refused(outcome, "model card card.json")
+
+
+def test_a_huge_image_is_refused_from_its_header(refusal_inputs: dict[str, Path]) -> None:
+    import resource
+
+    from shortory_core.vision.images import ImageRefused, read_rgb
+
+    image = refusal_inputs["faces"] / "happy" / "huge.png"
+    assert image.stat().st_size < 1_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ImageRefused, match="larger than 40 megapixels"):
+        read_rgb(image)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KB
+
+
+def test_a_huge_project_id_in_the_address_opens_no_project(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.setenv("SHORTORY_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/project.py"), default_timeout=60)
+    app.query_params["project"] = BIG
+    app.run()
+    assert not app.exception, app.exception
