@@ -101,10 +101,16 @@ def global_parser() -> argparse.ArgumentParser:
 
 def _subparsers(parser: argparse.ArgumentParser
                 ) -> Iterator[tuple[str, str, argparse.ArgumentParser]]:
+    """Every command, a command's own sub-commands (``profile create``) each as one."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for choice in action._choices_actions:
-                yield choice.dest, choice.help or "", action.choices[choice.dest]
+                sub = action.choices[choice.dest]
+                nested = list(_subparsers(sub))
+                if not nested:
+                    yield choice.dest, choice.help or "", sub
+                for name, help_text, inner in nested:
+                    yield f"{choice.dest} {name}", help_text, inner
 
 
 class MachineDefault:
