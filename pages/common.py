@@ -17,6 +17,7 @@ from shortory_core.errors import StoreError
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService
 from shortory_core.kinds import job_service
+from shortory_core.names import MAX_NAME, InvalidName
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
@@ -156,10 +157,14 @@ def confirm_delete(what: str, key: str, *, files: bool = True) -> bool:
 def manage_project(store: Store, project_id: int, name: str) -> None:
     """Rename or delete a project (its files go too), from a small menu."""
     with st.popover("Manage", icon="⚙️"):
-        new = st.text_input("Name", value=name, max_chars=200, key=f"name-{project_id}")
+        new = st.text_input("Name", value=name, max_chars=MAX_NAME, key=f"name-{project_id}")
         if st.button("Rename", key=f"rename-{project_id}") and new.strip():
-            store.rename_project(project_id, new)
-            st.rerun()
+            try:
+                store.rename_project(project_id, new)
+            except InvalidName as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
         if confirm_delete("this project, its comments, viewers and clips",
                           f"project-{project_id}"):
             store.delete_project(project_id)

@@ -10,6 +10,7 @@ from pages.common import confirm_delete, jobs, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.exports import csv_bytes
+from shortory_core.names import InvalidName
 from shortory_core.reactions.timeline import COLUMNS, smooth_emotions
 from shortory_core.reactions.uploads import COLUMNS as UPLOAD_COLUMNS
 from shortory_core.reactions.uploads import default_rows, queue_recordings, read_rows
@@ -69,9 +70,13 @@ with st.popover("Manage this session", icon="⚙️"):
     group = st.text_input("Panel group", value=current.meta.get("group", ""), max_chars=30,
                           key=f"group-{chosen}", help="e.g. A or B, to compare on the Panel")
     if st.button("Save", key=f"save-{chosen}"):
-        store.update_session(chosen, viewer=renamed.strip() or None,
-                             group=group.strip() or None)
-        st.rerun()
+        try:
+            store.update_session(chosen, viewer=renamed.strip() or None,
+                                 group=group.strip() or None)
+        except InvalidName as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
     if confirm_delete("this session, its samples and its recording", f"session-{chosen}"):
         store.delete_session(chosen)
         st.rerun()

@@ -451,7 +451,8 @@ class Store:
             merged = json.loads(row["meta"]) | meta
             merged = {k: v for k, v in merged.items() if v is not None}
             conn.execute("UPDATE reaction_sessions SET meta = ?, viewer = COALESCE(?, viewer) "
-                         "WHERE id = ?", (json.dumps(merged), viewer, session_id))
+                         "WHERE id = ?", (json.dumps(merged), viewer and normalise_name(
+                             viewer, "A viewer's name"), session_id))
 
     def replace_samples(self, session_id: int, samples: list[dict]) -> None:
         """All of a session's samples at once: the old ones go in the same transaction."""
