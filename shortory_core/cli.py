@@ -160,16 +160,17 @@ def _cancel(store: Store, job_id: int) -> dict[str, Any]:
         status = service.cancel(job_id)
         if status is None:
             raise ShortoryError(f"No job {job_id}.")
-        if status == "running":
+        if status == JobStatus.RUNNING:
             status = service.wait(job_id, timeout=CANCEL_WAIT_S).status
     finally:
         service.close()
-    if status == "running":
+    if status == JobStatus.RUNNING:
         return {"job": job_id, "status": "cancel requested",
                 "report": f"Job {job_id}: cancel requested; it stops at its next check "
                           "(`jobs` shows when)."}
-    said = {"cancelled": "cancelled"}.get(status, f"already {status}, nothing to cancel")
-    return {"job": job_id, "status": status, "report": f"Job {job_id}: {said}."}
+    said = "cancelled" if status == JobStatus.CANCELLED else \
+        f"already {status.value}, nothing to cancel"
+    return {"job": job_id, "status": status.value, "report": f"Job {job_id}: {said}."}
 
 
 def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from shortory_core.cli import CANCEL_WAIT_S, main
-from shortory_core.jobs.table import get
 from shortory_core.store import Store
-from tests.test_jobs import only_job, wait_for, worker
+from tests.test_jobs import only_job, worker
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -27,15 +27,15 @@ def test_cancelling_another_process_render_reports_it_cancelled(
     project_id = store.demo_project_id()
     clip = store.add_clip(project_id, "picked", 0.0, 80.0, label="long")
     other = worker(store, "render", {"clip_id": clip, "project_id": project_id})
-    wait_for(lambda: (j := only_job(store, "render")) is not None and j.status == "running"
-             and j.progress > 0.05, what="the other process's render")
+    wait_until(lambda: (j := only_job(store, "render")) is not None
+               and j.status == "running" and j.progress > 0.05, "the other process's render")
     job_id = only_job(store, "render").id
     asked = time.monotonic()
     assert main(["--data-dir", str(store.root), "jobs", "--cancel", str(job_id),
                  "--json"]) == 0
     took = time.monotonic() - asked
     said = json.loads(capsys.readouterr().out)
-    assert said["status"] == "cancelled" and get(store, job_id).status == "cancelled"
+    assert said["status"] == "cancelled" and store.jobs.get(job_id).status == "cancelled"
     assert took < CANCEL_WAIT_S + 2, took
     other.wait(60)
     assert json.loads(other.stdout.read())["status"] == "cancelled"

@@ -215,7 +215,7 @@ def test_a_profile_is_replaced_only_when_asked_and_a_dashed_name_can_be_given(
     assert main(["--data-dir", data, "profile", "create", "--detect", "--replace", "--",
                  "-Ada", folder]) == 0
     assert "Saved -Ada's profile" in capsys.readouterr().out
-    assert [p["viewer"] for p in Store(tmp_path / "data").profiles()] == ["-Ada"]
+    assert [p.viewer for p in Store(tmp_path / "data").profiles()] == ["-Ada"]
     assert main(["--data-dir", data, "profile", "delete", "--", "-Ada"]) == 0
 
 
