@@ -525,8 +525,8 @@ REFUSAL_CASES = [
     (["profile", "create", "Ada", "{faces}", "--card", "{empty-model}"], "is empty"),
     (["profile", "create", "Ada", "{faces}"], "larger than 40 megapixels"),
     (["evaluate", "{faces}"], "larger than 40 megapixels"),
-    (["highlights", BIG], "an id"), (["panel", BIG], "an id"),
-    (["react", BIG, "{video}", "--viewer", "x"], "an id"),
+    (["highlights", BIG], f"no project {BIG}"), (["panel", BIG], f"no project {BIG}"),
+    (["react", BIG, "{video}", "--viewer", "x"], f"no project {BIG}"),
     (["jobs", "--cancel", BIG], "an id"), (["jobs", "--retry", BIG], "an id"),
     (["import", "{video}", "--name", "a\nb\x1b[2J"], "control character"),
     (["import", "{video}", "--name", "x" * 121], "at most 120"),
@@ -575,12 +575,10 @@ def test_a_huge_image_is_refused_from_its_header(refusal_inputs: dict[str, Path]
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KB
 
 
-def test_a_huge_project_id_in_the_address_opens_no_project(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
-    monkeypatch.setenv("SHORTORY_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(ROOT)
-    app = AppTest.from_file(str(ROOT / "pages/project.py"), default_timeout=60)
+def test_a_huge_project_id_in_the_address_opens_no_project(demo_copy: Path) -> None:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.query_params["project"] = BIG
-    app.run()
+    app.switch_page("pages/project.py").run()
     assert not app.exception, app.exception
+    assert [e.value for e in app.error] == [
+        f"There is no project {BIG} here: it was deleted, or the link is wrong."]
