@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 from shortory_core.errors import ShortoryError
 from shortory_core.sources.media_urls import media_url
+from shortory_core.validate import id_in
 
 COLUMNS = ("project", "video", "comments", "recording", "viewer", "offset", "group")
 MAX_OFFSET_S = 7 * 86_400.0
@@ -56,7 +57,7 @@ class ProjectEntry:
 
     @property
     def project_id(self) -> int | None:
-        return int(self.key) if self.key.isdigit() else None
+        return id_in(self.key)
 
 
 @dataclass
