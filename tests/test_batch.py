@@ -112,6 +112,15 @@ def test_an_unusable_manifest_is_refused_whole(tmp_path: Path, content: str, why
         read_manifest(binary)
 
 
+def test_a_project_id_past_sqlites_integers_fails_its_row_not_the_batch(tmp_path: Path) -> None:
+    manifest = tmp_path / "big.csv"
+    manifest.write_text(f"project,recording,viewer\n{10**23},x.mp4,Ann\n", encoding="utf-8")
+    done = batch(tmp_path / "home", manifest)
+    assert done.returncode == 3, done.stderr  # a failed row, not a bug
+    assert "Unexpected" not in done.stderr + done.stdout
+    assert "no project of this name" in done.stdout
+
+
 def test_a_local_batch_runs_every_step_reports_failures_and_a_rerun_skips_it(
         inputs: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
