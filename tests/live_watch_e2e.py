@@ -54,10 +54,10 @@ def wait_played(store: Store, since: float, seconds: float, what: str) -> None:
     """Wait until the store holds the camera seen over ``seconds`` of the video playing from
     ``since`` on. A busy machine can stall the camera for a while: the page's clock runs on
     meanwhile, so only the samples say that the stretch the test reads is there."""
-    [session] = [s for s in store.sessions(1) if s["kind"] == "live"]
+    [session] = [s for s in store.sessions(1) if s.kind == "live"]
 
     def played() -> bool:
-        times = [r["video_time"] for r in store.samples(session["id"])
+        times = [r["video_time"] for r in store.samples(session.id)
                  if not r["paused"] and r["video_time"] >= since]
         return len(times) > 15 and max(times) >= since + seconds
 

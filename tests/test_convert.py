@@ -77,7 +77,8 @@ def test_a_card_pointing_at_a_missing_model_is_refused(tmp_path: Path) -> None:
     from shortory_core.errors import ShortoryError
 
     (tmp_path / "card.json").write_text(json.dumps({
-        "name": "x", "task": "emotion", "file": "missing.onnx", "input_size": [64, 64]}))
+        "name": "x", "task": "emotion", "file": "missing.onnx", "input_size": [64, 64],
+        "labels": ["happy", "sad"], "product_mapping": {"happy": "happy", "sad": "sad"}}))
     with pytest.raises(ShortoryError, match="missing"):
         load_card(tmp_path / "card.json")
 
