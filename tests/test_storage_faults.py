@@ -10,6 +10,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -160,29 +162,30 @@ def test_a_full_disk_is_one_line_naming_the_data_folder(small_disk: Path,
         assert_one_line(cli(home, *command), "is full", home)
 
 
+@contextmanager
+def read_only_mount(folder: Path) -> Iterator[None]:
+    """``folder`` mounted read-only over itself for the block (root only; skips otherwise)."""
+    if os.geteuid() != 0 or not mounted(["--bind", "-o", "ro", str(folder), str(folder)]):
+        pytest.skip("a read-only bind mount needs root")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 def test_a_read_only_media_folder_is_one_line_naming_the_data_folder(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert cli(home, "import", str(VIDEO), "--name", "ro").returncode == 0
-    media = home / "media"
-    if os.geteuid() != 0 or not mounted(["--bind", "-o", "ro", str(media), str(media)]):
-        pytest.skip("a read-only bind mount needs root")
-    try:
+    with read_only_mount(home / "media"):
         done = cli(home, "react", "1", str(VIDEO), "--viewer", "Bo")
-    finally:
-        subprocess.run(["umount", str(media)], check=True)
     assert_one_line(done, "cannot be written", home)
 
 
 def test_an_unwritable_log_prints_no_traceback(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert cli(home, "import", str(VIDEO), "--name", "log").returncode == 0
-    logs = home / "logs"
-    if os.geteuid() != 0 or not mounted(["--bind", "-o", "ro", str(logs), str(logs)]):
-        pytest.skip("a read-only bind mount needs root")
-    try:
+    with read_only_mount(home / "logs"):
         done = cli(home, "react", "1", str(ROOT / "README.md"), "--viewer", "Bo")
-    finally:
-        subprocess.run(["umount", str(logs)], check=True)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
