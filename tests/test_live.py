@@ -89,11 +89,11 @@ def test_video_and_audio_tracks_follow_the_clock(demo_home: Path) -> None:
     assert time.monotonic() - started >= 0.45  # paced in real time, not a burst
     assert [f.pts for f in frames] == sorted(f.pts for f in frames)
     assert (frames[0].width, frames[0].height) == (640, 360)
-    sent_at = video.sent.position_at(clock.now())
+    _, sent_at = video.sent.shown_at(clock.now())
     # the last frame came from after the jump, and from no later than where the clock paused
     # (how far past 42 s depends on how busy the machine was)
     assert 42.0 <= sent_at <= clock.position(), (sent_at, clock.position())
-    assert video.sent.position_at(0.0) is None  # nothing was sent before the clock began
+    assert video.sent.shown_at(0.0) is None  # nothing was sent before the clock began
     assert np.abs(sounds[5].to_ndarray()).max() > 100  # the show's sound while playing
     assert np.abs(sounds[-1].to_ndarray()).max() == 0  # silence while paused
     [expected] = frames_at(source, [sent_at])
@@ -186,25 +186,32 @@ def test_frames_are_stamped_with_the_video_time_on_screen_and_paused_flagged(
     clock.play()
     for _ in range(30):  # the server sends frames at 10 fps; the video plays from 0
         now.now += 0.1
-        sent.add(now.now, clock.position())
+        sent.add(now.now, clock.position(), now.now)
     deliver(analyser, frames[0], now.now)  # taken 0.2 s ago: the frame sent then was at 2.8 s
     clock.pause()
     now.now += 1.0
     deliver(analyser, frames[1], now.now)
+    read_before_seek = now.now
+    now.now += 0.05
     clock.seek(80.0)
     clock.play()
+    now.now += 0.3  # a busy machine: a frame read before the seek goes out only after it
+    sent.add(now.now - 0.25, 3.0, read_before_seek)
+    deliver(analyser, frames[3], now.now)
     for _ in range(20):  # the server streams on from the new position
         now.now += 0.1
-        sent.add(now.now, clock.position())
+        sent.add(now.now, clock.position(), now.now)
     deliver(analyser, frames[2], now.now)
     analyser.stop()
     writer.close()
     rows = store.samples(session_id)
-    assert [r["seq"] for r in rows] == [0, 1, 2]
+    assert [r["seq"] for r in rows] == [0, 1, 2, 3]
     assert rows[0]["video_time"] == pytest.approx(2.8, abs=0.11)  # within one frame sent
     assert rows[0]["paused"] == 0
     assert rows[1]["video_time"] == pytest.approx(3.0, abs=0.01) and rows[1]["paused"] == 1
-    assert rows[2]["video_time"] == pytest.approx(81.8, abs=0.11) and rows[2]["paused"] == 0
+    # playing again, but no frame read since has gone out yet: the old picture, standing still
+    assert rows[2]["video_time"] == pytest.approx(3.0, abs=0.01) and rows[2]["paused"] == 1
+    assert rows[3]["video_time"] == pytest.approx(82.1, abs=0.11) and rows[3]["paused"] == 0
     assert all(r["face_found"] for r in rows) and rows[0]["dominant"]
 
 

@@ -180,22 +180,33 @@ class LiveAnalyser:
                     self.error = describe(exc)
                     self.failed += 1
 
+    def _on_screen(self, seen_at: float) -> tuple[float, bool]:
+        """(video time, paused) of the picture on the viewer's screen at ``seen_at``.
+
+        Playing: the frame that was on the wire (once frames flow, only this source, so the
+        stamps cannot jitter between two). Until a frame read since the last play or seek has
+        gone out, the screen still holds an older frame, standing still: that is flagged
+        paused, so a stalled stream never puts a sample of the old picture on the playing
+        timeline. Paused: the paused position, so a pause never shows as advancing while the
+        last frames sent before it are still on their way."""
+        segment = self.clock.at(seen_at)
+        shown = self.sent.shown_at(seen_at) if segment.playing else None
+        if shown is None:
+            return segment.position, not segment.playing
+        read_at, position = shown
+        return position, read_at < self.clock.changed_at(seen_at)
+
     def _analyse(self, frame: av.VideoFrame | np.ndarray, arrived: float) -> None:
         rgb = frame if isinstance(frame, np.ndarray) else frame.to_ndarray(format="rgb24")
         if max(rgb.shape[:2]) > MAX_SIDE:
             scale = MAX_SIDE / max(rgb.shape[:2])
             rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         seen_at = arrived - self.transport_s
-        segment = self.clock.at(seen_at)
-        # Playing: the frame that was on the wire (once frames flow, only this source, so the
-        # stamps cannot jitter between two). Paused: the paused position, so a pause never
-        # shows as advancing while the last frames sent before it are still on their way.
-        sent = self.sent.position_at(seen_at) if segment.playing else None
-        video_time = segment.position if sent is None else sent
+        video_time, paused = self._on_screen(seen_at)
         analysis = self.engine.analyse(rgb, arrived - self._started_at, colour="rgb")
         analysis = self._calibrated(analysis, arrived)
         self.writer.add(sample_row(analysis, 0, video_time,  # the writer numbers samples
-                                   arrived - self._started_at, paused=not segment.playing))
+                                   arrived - self._started_at, paused=paused))
         done = self.clock.now()
         with self._ready:
             self._done_times.append(done)

@@ -97,6 +97,11 @@ class PlaybackClock:
         with self._lock:
             return self._at(t)
 
+    def changed_at(self, t: float) -> float:
+        """The clock time of the last play, pause, seek or restart at or before ``t``."""
+        with self._lock:
+            return self._starts[max(bisect.bisect_right(self._starts, t) - 1, 0)]
+
     def position(self) -> float:
         return self.at(self._now()).position
 

@@ -51,24 +51,26 @@ async def _pace(started: float, count: int, period: float) -> int:
 
 
 class SentLog:
-    """(clock time, video position) of every frame sent, for the last minute or so."""
+    """Every frame sent, for the last minute or so: when it left, the video position it
+    shows, and the clock time that position was read at (decoding takes a while: on a busy
+    machine a frame read before a seek can leave after it)."""
 
     def __init__(self, size: int = 2000) -> None:
         self._times: deque[float] = deque(maxlen=size)
-        self._positions: deque[float] = deque(maxlen=size)
+        self._frames: deque[tuple[float, float]] = deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def add(self, sent_at: float, position: float) -> None:
+    def add(self, sent_at: float, position: float, read_at: float) -> None:
         with self._lock:
             self._times.append(sent_at)
-            self._positions.append(position)
+            self._frames.append((read_at, position))
 
-    def position_at(self, t: float) -> float | None:
-        """The position of the last frame sent at or before ``t``: what the screen showed
-        then, even if the stream stalled (``None`` before the first frame)."""
+    def shown_at(self, t: float) -> tuple[float, float] | None:
+        """(read at, position) of the last frame sent at or before ``t``: what the screen
+        showed then, even if the stream stalled (``None`` before the first frame)."""
         with self._lock:
             index = bisect.bisect_right(self._times, t) - 1
-            return self._positions[index] if index >= 0 else None
+            return self._frames[index] if index >= 0 else None
 
 
 class VideoReader:
@@ -153,7 +155,8 @@ class MovieVideoTrack(MediaStreamTrack):
             self._started = time.monotonic()
             self.clock.begin()
         self._count = await _pace(self._started, self._count, 1.0 / self._fps)
-        position = self.clock.at(self.clock.now()).position
+        read_at = self.clock.now()
+        position = self.clock.at(read_at).position
         frame = await asyncio.to_thread(self._frame, position) or self._last
         if frame is None:
             raise av.error.EOFError(0, "the video has no frames")
@@ -161,7 +164,7 @@ class MovieVideoTrack(MediaStreamTrack):
         frame.pts = int(self._count * VIDEO_RATE / self._fps)
         frame.time_base = fractions.Fraction(1, VIDEO_RATE)
         self._count += 1
-        self.sent.add(self.clock.now(), position)
+        self.sent.add(self.clock.now(), position, read_at)
         return frame
 
     def stop(self) -> None:
