@@ -83,6 +83,7 @@ class StepStatus(StrEnum):
 
     DONE = "done"
     SKIPPED = "skipped"
+    MERGED = "merged"  # a manifest row that repeats one before it
     FAILED = "failed"
 
 
@@ -245,6 +246,7 @@ class ReactionSession:
     ended_at: float | None
     meta: dict[str, Any]
     n_samples: int
+    work_key: str | None = None  # a batch row's identity (``batch/manifest.py``)
 
 
 @dataclass(frozen=True)

@@ -73,14 +73,25 @@ def test_the_manifest_reads_csv_and_json_alike_and_names_bad_rows(inputs: Path,
         f"Show,,,{inputs}/{CLIPS['Cy']},Cy,inf,A",
         ",,,x.mp4,,,",
         "7,,,s3://bucket/viewer.mp4,Di,0,",
+        f"Show,,,{inputs}/{CLIPS['Cy']},Cy,1:02:03,A",  # long videos: offsets as h:mm:ss
+        "7,,,ftp://127.0.0.1:2121/x.mp4,Ed,0,",  # a host the egress guard cannot check
+        f"Show,,,{inputs}/{CLIPS['Cy']}, Cy ,1:02:03.0,A",  # row 8 again, written apart
+        f"Show,,,{inputs}/{CLIPS['Cy']},Cy,1:02:03,B",  # another group: another session
+        "Show,,,x.mp4,Eve\x1b[2J,,",
     ])
     manifest = read_manifest(csv_path)
-    assert manifest.problems == [(4, "a second video for 'Show' (row 2 gave one)"),
-                                 (5, "offset inf is outside 0–604800 s"), (6, "no project")]
+    problems = dict(manifest.problems)
+    assert problems.pop(4) == "a second video for 'Show' (row 2 gave one)"
+    assert problems.pop(5).startswith("offset: 'inf' is not a time: write seconds, m:ss")
+    assert problems.pop(6) == "no project"
+    assert problems.pop(9).startswith("ftp:// recordings are not read: give a path")
+    assert "control character" in problems.pop(12) and not problems
     show, seven = manifest.projects
-    assert show.video == (2, f"{inputs}/show.mp4") and show.rows == [2, 3]
+    assert show.video == (2, f"{inputs}/show.mp4") and show.rows == [2, 3, 8, 10, 11]
     assert [(r.viewer, r.offset, r.group) for r in show.recordings] == [
-        ("Ada", 2.5, "A"), ("reaction_expressions_woman", 0.0, "B")]
+        ("Ada", 2.5, "A"), ("reaction_expressions_woman", 0.0, "B"), ("Cy", 3723.0, "A"),
+        ("Cy", 3723.0, "B")]
+    assert show.repeats == [(10, 8)] and manifest.repeats == 1
     assert show.recordings[0].url == (inputs / CLIPS["Ada"]).as_uri()
     assert seven.project_id == 7 and seven.recordings[0].url == "s3://bucket/viewer.mp4"
 
@@ -92,7 +103,7 @@ def test_the_manifest_reads_csv_and_json_alike_and_names_bad_rows(inputs: Path,
     (tmp_path / "show.mp4").write_bytes(b"")  # relative paths are read from its folder
     again = read_manifest(as_json).projects[0]
     assert [(r.viewer, r.offset, r.group) for r in again.recordings] == [
-        (r.viewer, r.offset, r.group) for r in show.recordings]
+        (r.viewer, r.offset, r.group) for r in show.recordings[:2]]
     assert again.video == (1, str(tmp_path / "show.mp4"))
 
 
@@ -100,6 +111,9 @@ def test_the_manifest_reads_csv_and_json_alike_and_names_bad_rows(inputs: Path,
     ("video,recording\nx.mp4,y.mp4\n", "needs a header row with a 'project' column"),
     ("{\"rows\": 3}", "must hold a list of rows"),
     ("[{]", "is not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply to be a manifest"),
+    ('[{"project": "Show", "recording": "a.mp4", "offset": NaN}]',
+     "NaN is not a value a manifest may hold"),
 ])
 def test_an_unusable_manifest_is_refused_whole(tmp_path: Path, content: str, why: str) -> None:
     path = tmp_path / ("m.json" if content.startswith(("{", "[")) else "m.csv")
@@ -110,6 +124,15 @@ def test_an_unusable_manifest_is_refused_whole(tmp_path: Path, content: str, why
     binary.write_bytes(b"\xff\xfe\x00\x00garbage\x00\x81")
     with pytest.raises(ShortoryError, match="Cannot read the manifest"):
         read_manifest(binary)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252", "utf-32"])
+def test_a_manifest_is_read_in_every_encoding_a_comment_dump_is(tmp_path: Path,
+                                                               encoding: str) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes("project,recording,viewer\nCafé,a.mp4,José\n".encode(encoding))
+    [project] = read_manifest(path).projects
+    assert project.key == "Café" and project.recordings[0].viewer == "José"
 
 
 def test_a_project_id_past_sqlites_integers_fails_its_row_not_the_batch(tmp_path: Path) -> None:
@@ -299,5 +322,5 @@ def test_a_recording_on_another_filesystem_is_read_through_fsspec(demo_copy: Pat
     missing = link_recording(store, store.demo_project_id(), "Cy", "nosuchfs://bucket/cy.mp4",
                              time_offset=0.0)
     failed = run_job(store, "analyse", {"session_id": missing, "fps": 5.0})
-    assert failed.status == "failed" and "Cannot read nosuchfs://bucket/cy.mp4" in failed.error
+    assert failed.status == "failed" and "nosuchfs:// recordings are not read" in failed.error
     assert store.session(missing).status == "failed"

@@ -1,3 +1,4 @@
+import json
 import sqlite3
 import subprocess
 import sys
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from shortory_core.batch.manifest import RecordingEntry
 from shortory_core.errors import StoreError
 from shortory_core.records import Chapter, Comment, HeatPoint, ProjectDraft, VideoInfo
 from shortory_core.store import Store
@@ -81,6 +83,34 @@ def test_migration_from_first_schema_keeps_data(tmp_path: Path) -> None:
     assert store.get_project(1).name == "old"
     assert [c.text for c in store.top_comments(1, 1)] == ["0:42 wow"]
     assert store.create_session(1, "v", "live") == 1  # the new tables exist
+
+
+def test_sessions_an_older_batch_doubled_get_their_key_once(tmp_path: Path) -> None:
+    """Before migration 10 two runs of one manifest could make two sessions of one row; the
+    analysed one keeps the row's key, so the next run finds it and makes no third."""
+    db = tmp_path / "shortory.sqlite3"
+    conn = sqlite3.connect(db)
+    for migration in MIGRATIONS[:9]:
+        conn.executescript(migration)
+    conn.execute("INSERT INTO projects (name, created_at) VALUES ('old', 1.0)")
+    url = (tmp_path / "ada.mp4").as_uri()
+    for status, offset, group in [("pending", 0.0, None), ("analysed", 0.0, None),
+                                  ("analysed", 2.5, "B")]:
+        meta = {"media_url": url} | ({"group": group} if group else {})
+        conn.execute("INSERT INTO reaction_sessions (project_id, viewer, kind, time_offset, "
+                     "status, started_at, meta) VALUES (1, 'Ada', 'recording', ?, ?, 1.0, ?)",
+                     (offset, status, json.dumps(meta)))
+    conn.execute("PRAGMA user_version = 9")
+    conn.commit()
+    conn.close()
+
+    store = Store(tmp_path)
+    keys = [s.work_key for s in store.sessions(1)]
+    rows = [RecordingEntry(2, url, "Ada", 0.0, ""), RecordingEntry(3, url, "Ada", 2.5, "B")]
+    assert keys == [None, rows[0].work_key, rows[1].work_key]
+    assert [store.create_session(1, "Ada", "recording", work_key=r.work_key)
+            for r in rows] == [2, 3]
+    assert len(store.sessions(1)) == 3
 
 
 def test_newer_database_is_refused_clearly(tmp_path: Path) -> None:

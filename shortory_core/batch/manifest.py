@@ -9,12 +9,17 @@ CSV (a header row) or JSON (a list of rows, or ``{"rows": [...]}``), one row per
 | ``comments`` | comment dumps to import, ``;``-separated (a JSON list is fine too) |
 | ``recording`` | a reaction recording: a path or a ``file://``, ``s3://``, ``gs://``… URL |
 | ``viewer`` | the recording's viewer (default: the file's name) |
-| ``offset`` | video time (s) at which the recording starts (default 0) |
+| ``offset`` | video time at which the recording starts: seconds, ``m:ss`` or ``h:mm:ss`` (default 0) |
 | ``group`` | a panel group tag, e.g. ``A`` |
 
 In JSON a row may carry ``"recordings": [{"recording": …, "viewer": …}, …]`` instead of one.
 Rows of one project may be spread out; relative paths are read from the manifest's folder. A
-row with a bad value is reported with its number and left out; the other rows go on.
+row with a bad value is reported with its number and left out; the other rows go on. The file
+may be in any encoding a comment dump may be (UTF-8, UTF-16, UTF-32, Windows-1252 bytes).
+
+A recording's identity is its project, recording, viewer, offset and group
+(``RecordingEntry.work_key``): a row that repeats one before it is merged into it (and said to
+be), and a rerun of the manifest finds each row's own session by that key.
 """
 
 from __future__ import annotations
@@ -28,7 +33,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from shortory_core.errors import ShortoryError
+from shortory_core.names import normalise_name
+from shortory_core.sources.comment_files import open_text
 from shortory_core.sources.media_urls import media_url
+from shortory_core.timefmt import parse_seconds
 from shortory_core.validate import id_in
 
 COLUMNS = ("project", "video", "comments", "recording", "viewer", "offset", "group")
@@ -44,6 +52,13 @@ class RecordingEntry:
     offset: float
     group: str
 
+    @property
+    def work_key(self) -> str:
+        """What makes two rows one unit of work within a project; the store keeps it unique
+        per project (the same text as migration 10's ``json_array`` of a session)."""
+        return json.dumps([self.url, self.viewer, self.offset, self.group],
+                          ensure_ascii=False, separators=(",", ":"))
+
 
 @dataclass
 class ProjectEntry:
@@ -54,6 +69,7 @@ class ProjectEntry:
     video: tuple[int, str] | None = None  # (row, path or URL)
     comments: list[tuple[int, Path]] = field(default_factory=list)
     recordings: list[RecordingEntry] = field(default_factory=list)
+    repeats: list[tuple[int, int]] = field(default_factory=list)  # (row, the row it repeats)
 
     @property
     def project_id(self) -> int | None:
@@ -70,6 +86,11 @@ class Manifest:
     def recordings(self) -> int:
         return sum(len(p.recordings) for p in self.projects)
 
+    @property
+    def repeats(self) -> int:
+        """Rows merged into an identical row before them."""
+        return sum(len(p.repeats) for p in self.projects)
+
 
 def read_manifest(path: Path) -> Manifest:
     """Parse a manifest; ``ShortoryError`` when the file as a whole is unusable."""
@@ -78,9 +99,14 @@ def read_manifest(path: Path) -> Manifest:
         if path.stat().st_size > MAX_BYTES:
             raise ShortoryError(f"{path.name} is over {MAX_BYTES // 2**20} MB: is it a "
                                 "manifest?")
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        with path.open("rb") as raw:
+            stream, _ = open_text(raw)
+            text = stream.read()
+    except (OSError, UnicodeError) as exc:
         raise ShortoryError(f"Cannot read the manifest {path}: {exc}") from exc
+    if "\x00" in text or "\ufffd" in text:
+        raise ShortoryError(f"Cannot read the manifest {path}: it is not text in UTF-8, "
+                           "UTF-16, UTF-32 or Windows-1252.")
     rows = _json_rows(text, path) if path.suffix.lower() == ".json" else _csv_rows(text, path)
     projects: dict[str, ProjectEntry] = {}
     problems: list[tuple[int, str]] = []
@@ -105,9 +131,11 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
 
 def _json_rows(text: str, path: Path) -> list[tuple[int, dict]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
         raise ShortoryError(f"{path.name} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ShortoryError(f"{path.name} is nested too deeply to be a manifest.") from exc
     if isinstance(data, dict):
         data = data.get("rows")
     if not isinstance(data, list):
@@ -128,12 +156,18 @@ def _json_rows(text: str, path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
+def _no_constant(name: str) -> float:
+    """JSON's non-standard ``NaN`` and ``Infinity`` are refused where they stand (Python's
+    reader would take them as numbers, and an offset of NaN as no offset)."""
+    raise ValueError(f"{name} is not a value a manifest may hold")
+
+
 def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Path) -> None:
     """Add one row; every value is checked before anything is added, so a refused row leaves
     nothing behind."""
     if "_bad" in row:
         raise ValueError(row["_bad"])
-    key = _text(row.get("project"))
+    key = _name(row.get("project"), "", "The project's name")
     if not key:
         raise ValueError("no project")
     known = projects.get(key)
@@ -148,22 +182,39 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
     recording, entry = _text(row.get("recording")), None
     if recording:
         url = media_url(recording, base)
-        viewer = _text(row.get("viewer")) or Path(urlparse(url).path).stem or "Viewer"
-        entry = RecordingEntry(number, url, " ".join(viewer.split())[:120],
-                               _offset(row.get("offset")), _text(row.get("group"))[:40])
+        viewer = _name(row.get("viewer"), "", "The viewer's name") \
+            or _name(Path(urlparse(url).path).stem[:120], "Viewer", "The recording's name")
+        entry = RecordingEntry(number, url, viewer, _offset(row.get("offset")),
+                               _name(row.get("group"), "", "The group")[:40])
     project = projects.setdefault(key, ProjectEntry(key))
     project.rows.append(number)
     if video and project.video is None:
         project.video = (number, video)
     project.comments += [(number, _resolve(n, base)) for n in map(_text, names) if n]
     if entry is not None:
-        project.recordings.append(entry)
+        first = next((r for r in project.recordings if r.work_key == entry.work_key), None)
+        if first is None:
+            project.recordings.append(entry)
+        else:
+            project.repeats.append((number, first.row))
 
 
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
+
+
+def _name(value: object, default: str, what: str) -> str:
+    """A name as the store keeps it (``names.normalise_name``), so that a row's identity is
+    the same before and after it is stored; ``default`` when the cell is empty."""
+    text = _text(value)
+    if not text:
+        return default
+    try:
+        return normalise_name(text, what)
+    except ShortoryError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _resolve(name: str, base: Path) -> Path:
@@ -176,9 +227,9 @@ def _offset(value: object) -> float:
     if not text:
         return 0.0
     try:
-        offset = float(text)
-    except ValueError:
-        raise ValueError(f"offset {text!r} is not a number of seconds") from None
-    if not math.isfinite(offset) or not 0.0 <= offset <= MAX_OFFSET_S:
+        offset = parse_seconds(text)
+    except ValueError as exc:
+        raise ValueError(f"offset: {exc}") from None
+    if not 0.0 <= offset <= MAX_OFFSET_S:
         raise ValueError(f"offset {text} is outside 0–{MAX_OFFSET_S:g} s")
     return offset

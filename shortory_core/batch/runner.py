@@ -4,11 +4,18 @@ Each step is a job of the job service (``import``/``fetch``, ``comments``, ``ana
 ``highlights``, ``render``), so it shows on the pages, and a killed run leaves jobs that
 recovery marks ``interrupted``. A rerun of the same manifest skips what is done:
 
-- a project named in the manifest that exists is used as it is;
+- a project named in the manifest that exists is used as it is (a name that several projects
+  share is refused: give the id);
 - a comment file already imported into the project (by its path) is not imported again;
-- a recording whose session (same project, media and viewer) is analysed is not analysed again;
+- each recording row has its own session, found by the row's identity (project, recording,
+  viewer, offset, group: ``RecordingEntry.work_key``), which the store keeps unique; a row
+  that repeats an earlier one is merged into it. An analysed session is not analysed again;
   a session left unfinished by a killed run is analysed again, and its samples replace what
   is there (the key is ``(session, seq)``), so nothing is ever doubled.
+
+Two runs of one manifest at once do each piece of work once: a project is made under a claim
+on its name, and a session is analysed under a claim on the session (``JobService.submit``),
+each checked again by the job that holds the claim.
 
 A row that fails (a missing file, an unreadable recording) is reported with its row number;
 the batch goes on with everything that does not depend on it.
@@ -29,9 +36,8 @@ from shortory_core.batch.tasks import AnalysisTask, plan_tasks
 from shortory_core.errors import describe
 from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
-from shortory_core.reactions.sessions import link_recording
-from shortory_core.records import ClipStatus, JobStatus, SessionKind, SessionStatus, StepStatus
-from shortory_core.sources.media_urls import local_path
+from shortory_core.reactions.sessions import link_recording, recording_problem
+from shortory_core.records import ClipStatus, JobStatus, SessionStatus, StepStatus
 from shortory_core.store import Store
 
 Progress = Callable[[float, str], None]
@@ -86,6 +92,10 @@ class BatchRun:
     def run(self) -> list[Step]:
         for row, why in self.manifest.problems:
             self.steps.append(Step(str(row), "", "manifest", StepStatus.FAILED, why))
+        for entry in self.manifest.projects:
+            for row, first in entry.repeats:
+                self._step(str(row), entry.key, "manifest", StepStatus.MERGED,
+                           f"repeats row {first}: one session")
         entries = self.manifest.projects
         self._total = max(1.0, sum(3 + len(e.comments) + ANALYSIS_WEIGHT * len(e.recordings)
                                    for e in entries))
@@ -96,7 +106,7 @@ class BatchRun:
             for entry in entries:
                 if projects[entry.key] is not None:
                     self._comments(service, entry, projects[entry.key])
-                    pending += self._sessions(entry, projects[entry.key])
+                    pending += self.sessions_to_analyse(entry, projects[entry.key])
                 else:
                     self._advance(len(entry.comments) + ANALYSIS_WEIGHT * len(entry.recordings))
             if pending:
@@ -128,6 +138,12 @@ class BatchRun:
             self._advance(1)
             return entry.project_id if found else None
         same = self.store.projects_named(entry.key)
+        if len(same) > 1:
+            self._step(rows, entry.key, "project", StepStatus.FAILED,
+                       f"{len(same)} projects have this name (ids "
+                       f"{', '.join(map(str, same))}): give the id")
+            self._advance(1)
+            return None
         if same:
             self._step(rows, entry.key, "project", StepStatus.SKIPPED, f"exists (id {same[0]})")
             self._advance(1)
@@ -141,16 +157,20 @@ class BatchRun:
         self._report(self._done / self._total, f"{entry.key}: importing the video")
         kind = "fetch" if video.startswith(("http://", "https://")) else "import"
         params = ({"url": video, "with_comments": True} if kind == "fetch"
-                  else {"video": video, "name": entry.key})
-        job = self._job(service, kind, params)
+                  else {"video": video}) | {"name": entry.key, "unless_named": True}
+        job = self._job(service, kind, params, claim=f"project named {entry.key}")
         self._advance(1)
         if job.status != JobStatus.DONE:
             self._step(str(row), entry.key, "project", StepStatus.FAILED, job.error or job.message)
             return None
         project_id = int(job.result["project_id"])
-        if kind == "fetch":
-            self.store.rename_project(project_id, entry.key)
-        self._step(str(row), entry.key, "project", StepStatus.DONE, job.message)
+        if job.owner != service.owner:  # a concurrent run held the claim and made it
+            self._step(str(row), entry.key, "project", StepStatus.SKIPPED,
+                       f"made by another run at the same time (id {project_id})")
+        else:
+            self._step(str(row), entry.key, "project",
+                       StepStatus.SKIPPED if job.result.get("existed") else StepStatus.DONE,
+                       job.message)
         return project_id
 
     def _comments(self, service: JobService, entry: ProjectEntry, project_id: int) -> None:
@@ -170,31 +190,32 @@ class BatchRun:
 
     # -- recordings --------------------------------------------------------------------------
 
-    def _sessions(self, entry: ProjectEntry, project_id: int) -> list[Pending]:
-        """A session per recording (the one made by an earlier run of this manifest, if any);
-        the ones still to analyse."""
-        known = {(s.meta.get("media_url"), s.viewer): s
-                 for s in self.store.sessions(project_id) if s.kind == SessionKind.RECORDING}
+    def sessions_to_analyse(self, entry: ProjectEntry, project_id: int) -> list[Pending]:
+        """Each recording row's own session (made by an earlier or a concurrent run of this
+        manifest, or now); the ones still to analyse. A recording is checked before its
+        session is made."""
+        known = {s.work_key: s for s in self.store.sessions(project_id) if s.work_key}
         pending = []
         for rec in entry.recordings:
-            session = known.get((rec.url, rec.viewer))
+            session = known.get(rec.work_key)
             if session is not None and session.status == SessionStatus.ANALYSED \
                     and session.n_samples:
                 self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", StepStatus.SKIPPED,
                            f"analysed ({session.n_samples} samples)")
                 self._advance(ANALYSIS_WEIGHT)
                 continue
-            path = local_path(rec.url)
-            if path is not None and not path.is_file():
+            problem = recording_problem(rec.url)
+            if problem:
                 self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", StepStatus.FAILED,
-                           f"no recording at {path}")
+                           problem)
                 self._advance(ANALYSIS_WEIGHT)
                 continue
             if session is None:
                 meta = {"fps": self.options.fps, "detector": "short", "iris": True} | (
                     {"group": rec.group} if rec.group else {})
                 session_id = link_recording(self.store, project_id, rec.viewer, rec.url,
-                                            time_offset=rec.offset, meta=meta)
+                                            time_offset=rec.offset, meta=meta,
+                                            work_key=rec.work_key)
             else:
                 session_id = int(session.id)
             pending.append(Pending(session_id, rec, entry.key))
@@ -202,7 +223,8 @@ class BatchRun:
 
     def _analyse_locally(self, service: JobService, pending: list[Pending]) -> None:
         jobs = {p.session_id: service.submit("analyse", {"session_id": p.session_id,
-                                                         "fps": self.options.fps},
+                                                         "fps": self.options.fps,
+                                                         "unless_analysed": True},
                                              subject_id=p.session_id)
                 for p in pending}
         base = self._done
@@ -314,8 +336,9 @@ class BatchRun:
 
     # -- bookkeeping -------------------------------------------------------------------------
 
-    def _job(self, service: JobService, kind: str, params: dict, **where: int) -> Job:
-        job_id = service.submit(kind, params, **where)
+    def _job(self, service: JobService, kind: str, params: dict, *,
+             project_id: int | None = None, claim: str | None = None) -> Job:
+        job_id = service.submit(kind, params, project_id=project_id, claim=claim)
         while (job := service.wait(job_id, timeout=POLL_S)).active:
             self._report((self._done + job.progress) / self._total, job.message or kind)
         return job
@@ -361,6 +384,8 @@ def summary_table(steps: list[Step]) -> str:
                    + "  " + line[4])
     done = sum(s.status == StepStatus.DONE for s in steps)
     skipped = sum(s.status == StepStatus.SKIPPED for s in steps)
+    merged = sum(s.status == StepStatus.MERGED for s in steps)
     failed = sum(s.status == StepStatus.FAILED for s in steps)
-    out.append(f"{done} done, {skipped} skipped (done before), {failed} failed")
+    out.append(f"{done} done, {skipped} skipped (done before), "
+               + (f"{merged} repeated rows merged, " if merged else "") + f"{failed} failed")
     return "\n".join(out)

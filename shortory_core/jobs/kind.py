@@ -23,10 +23,13 @@ Settle = Callable[[Store, Job, JobStatus, str], None]
 @dataclass(frozen=True)
 class JobKind:
     """One kind of job: what runs it, in which lane, and how its subject is settled when the
-    job ends without finishing (``failed``, ``cancelled`` or ``interrupted``)."""
+    job ends without finishing (``failed``, ``cancelled`` or ``interrupted``). A kind that is
+    ``one_per_subject`` never runs twice at once on one subject (an analysis of one session),
+    in any process."""
 
     name: str
     lane: str
     run: Run
     settle: Settle | None = None
     title: str = ""
+    one_per_subject: bool = False

@@ -57,13 +57,21 @@ class JobService:
     # -- asking for work
 
     def submit(self, kind: str, params: dict[str, Any] | None = None, *,
-               project_id: int | None = None, subject_id: int | None = None) -> int:
-        """Queue a job; it runs on this process's worker for its lane. Returns its id."""
+               project_id: int | None = None, subject_id: int | None = None,
+               claim: str | None = None) -> int:
+        """Queue a job; it runs on this process's worker for its lane. Returns its id.
+
+        A job of a kind that is ``one_per_subject`` claims its subject, and any job may claim a
+        name: while an active job (of this process or another) holds the claim, that job's id
+        is returned instead and nothing new is queued. Wait on it like any other."""
         if kind not in self.kinds:
             raise ValueError(f"unknown job kind {kind!r}")
-        job_id = self.store.jobs.add(kind, params or {}, self.owner,
-                              project_id=project_id, subject_id=subject_id)
-        if self._workers:
+        if claim is None and self.kinds[kind].one_per_subject and subject_id is not None:
+            claim = f"{kind}:{subject_id}"
+        job_id, added = self.store.jobs.add(kind, params or {}, self.owner,
+                                            project_id=project_id, subject_id=subject_id,
+                                            claim=claim)
+        if added and self._workers:
             self._lane(self.kinds[kind].lane).put(job_id)
         return job_id
 
@@ -104,7 +112,11 @@ class JobService:
 
     def run(self, job_id: int,
             on_progress: Callable[[float, str | None], None] | None = None) -> Job:
-        """Run a queued job in the calling thread (the CLI's foreground), as a worker would."""
+        """Run a queued job in the calling thread (the CLI's foreground), as a worker would;
+        a job another process holds (``submit`` answered with its claim) is waited on."""
+        job = self.store.jobs.get(job_id)
+        if job is not None and job.owner != self.owner:
+            return self.wait(job_id)
         self._execute(job_id, on_progress)
         job = self.store.jobs.get(job_id)
         assert job is not None

@@ -33,6 +33,12 @@ def analyse_job(ctx: JobContext) -> dict[str, Any]:
 
     p = ctx.params
     session_id = int(p["session_id"])
+    session = ctx.store.session(session_id)
+    if p.get("unless_analysed") and session is not None \
+            and session.status == SessionStatus.ANALYSED and session.n_samples:
+        # checked while holding the session's claim: another run analysed it meanwhile
+        return {"summary": f"Analysed already ({session.n_samples} samples).",
+                "samples": session.n_samples, "session_id": session_id, "profile": ""}
     ctx.progress(0.0, "Loading the face models")
     with _engines_lock:
         engines = _engines(str(p.get("detector", "short")), bool(p.get("iris", True)))
@@ -71,6 +77,7 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
 
 
 KINDS = (
-    JobKind("analyse", "analysis", analyse_job, settle_session, "Analyse a reaction"),
+    JobKind("analyse", "analysis", analyse_job, settle_session, "Analyse a reaction",
+            one_per_subject=True),
     JobKind("evaluate", "analysis", evaluate_job, None, "Evaluate the model"),
 )

@@ -23,6 +23,8 @@ from shortory_core.projects import (
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """``import``: a new project from a video file and an optional comment dump."""
     p = ctx.params
+    if (existing := _named_already(ctx)) is not None:
+        return existing
     created = import_files(ctx.store, Path(p["video"]),
                            Path(p["comments"]) if p.get("comments") else None,
                            p.get("name") or None, work=ctx.staging(), progress=ctx.progress)
@@ -33,12 +35,26 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
 def fetch_job(ctx: JobContext) -> dict[str, Any]:
     """``fetch``: a new project downloaded from a URL, with its YouTube comments."""
     p = ctx.params
+    if (existing := _named_already(ctx)) is not None:
+        return existing
     created = create_from_url(
         ctx.store, str(p["url"]), work=ctx.staging(),
         with_comments=bool(p.get("with_comments", True)),
         comment_sort=p.get("sort", "popular"), comment_limit=p.get("limit", 5000),
         progress=ctx.progress)
+    if p.get("name"):
+        ctx.store.rename_project(created.project_id, str(p["name"]))
     return _created(created)
+
+
+def _named_already(ctx: JobContext) -> dict[str, Any] | None:
+    """With ``unless_named`` (a batch, which submits under a claim on the name), the project
+    of that name if one exists by the time this job runs: a concurrent run made it."""
+    p = ctx.params
+    same = ctx.store.projects_named(str(p["name"])) if p.get("unless_named") else []
+    if not same:
+        return None
+    return {"summary": f"exists (id {same[0]})", "project_id": same[0], "existed": True}
 
 
 def comments_job(ctx: JobContext) -> dict[str, Any]:

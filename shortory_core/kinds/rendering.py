@@ -83,6 +83,7 @@ def preview_job(ctx: JobContext) -> dict[str, Any]:
 
 
 KINDS = (
-    JobKind("render", "render", render_job, settle_clip, "Render a clip"),
+    JobKind("render", "render", render_job, settle_clip, "Render a clip",
+            one_per_subject=True),
     JobKind("preview", "render", preview_job, None, "Make the preview"),
 )

@@ -17,8 +17,8 @@ from shortory_core.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.records import ReactionSession, SessionKind, SessionStatus
-from shortory_core.sources.media_urls import readable_media
-from shortory_core.sources.video_file import VIDEO_SUFFIXES
+from shortory_core.sources.media_urls import local_path, readable_media
+from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.store import Store
 from shortory_core.vision.calibration import Calibration
 from shortory_core.vision.engine import VisionEngine
@@ -51,12 +51,30 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
 
 
 def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
-                   time_offset: float, meta: dict | None = None) -> int:
+                   time_offset: float, meta: dict | None = None,
+                   work_key: str | None = None) -> int:
     """A new recording session that *links* to its media by URL instead of holding a copy
     (a batch's recordings may be thousands of files on shared or object storage). Deleting
-    the session never touches the linked file."""
+    the session never touches the linked file. With a ``work_key``, the project's session of
+    that key if it has one (see ``Store.create_session``)."""
     return store.create_session(project_id, viewer.strip() or "Viewer", SessionKind.RECORDING,
-                                time_offset=time_offset, meta=(meta or {}) | {"media_url": url})
+                                time_offset=time_offset, meta=(meta or {}) | {"media_url": url},
+                                work_key=work_key)
+
+
+def recording_problem(url: str) -> str:
+    """Why a linked recording cannot be analysed, checked before its session is made; ""
+    when it can (or when it is remote, and only reading it will tell)."""
+    path = local_path(url)
+    if path is None:
+        return ""
+    if not path.is_file():
+        return f"no recording at {path}"
+    try:
+        probe_video(path)
+    except ShortoryError as exc:
+        return f"{path.name}: {exc}"
+    return ""
 
 
 def session_media(store: Store, session: ReactionSession) -> AbstractContextManager[Path]:

@@ -1,10 +1,13 @@
 """Media addressed by URL, so that a machine other than the one holding the store can read it.
 
 A batch names recordings by path or URL. Paths become ``file://`` URLs (absolute, so a worker
-on the same shared filesystem finds them). Other schemes (``s3://``, ``gs://``, ``az://``…) are
-read through fsspec, which needs its extra (``requirements-ray.txt``) and the scheme's own
-package (``s3fs``, ``gcsfs``…) on every machine that reads them: the file is copied to a
-temporary file first, because decoding seeks back and forth.
+on the same shared filesystem finds them). Object storage (``s3://``, ``gs://``, ``az://``…)
+is read through fsspec, which needs its extra (``requirements-ray.txt``) and the scheme's own
+package (``s3fs``, ``gcsfs``…) on every machine that reads them. ``http(s)://`` is fetched
+through the egress guard (``egress.py``), like every other download: no local address,
+redirects included. Any other scheme (``ftp://``, ``sftp://``, ``smb://``…) would reach hosts
+the guard cannot check, so it is refused. A remote file is copied to a temporary file first,
+because decoding seeks back and forth.
 """
 
 from __future__ import annotations
@@ -14,18 +17,27 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlparse
 
 from shortory_core.errors import SourceError
 
 LOCAL_SCHEMES = ("", "file")
+WEB_SCHEMES = ("http", "https")
+STORAGE_SCHEMES = ("s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl",
+                   "memory")  # memory://: fsspec's in-process store, no network
 COPY_CHUNK = 8 * 1024 * 1024
 
 
 def media_url(spec: str, base: Path) -> str:
-    """A manifest's path or URL as a URL; a relative path is taken from ``base``."""
-    scheme = urlparse(spec).scheme
+    """A manifest's path or URL as a URL; a relative path is taken from ``base``.
+    ``ValueError`` for a scheme Shortory does not read (see the module docstring)."""
+    scheme = urlparse(spec).scheme.lower()
     if scheme and len(scheme) > 1:  # "C:" is a drive, not a scheme
+        if scheme not in ("file", *WEB_SCHEMES, *STORAGE_SCHEMES):
+            raise ValueError(
+                f"{scheme}:// recordings are not read: give a path, a file://, http(s):// or "
+                f"object storage URL ({', '.join(s + '://' for s in STORAGE_SCHEMES[:5])}…)")
         return spec
     path = Path(spec).expanduser()
     return (path if path.is_absolute() else base / path).resolve().as_uri()
@@ -50,16 +62,46 @@ def readable_media(url: str) -> Iterator[Path]:
         yield path
         return
     try:
+        media_url(url, Path("."))
+    except ValueError as exc:  # a URL stored before the scheme was refused
+        raise SourceError(str(exc)) from exc
+    suffix = Path(urlparse(url).path).suffix or ".mp4"
+    with tempfile.NamedTemporaryFile(suffix=suffix, prefix="shortory-media-") as copy:
+        if urlparse(url).scheme.lower() in WEB_SCHEMES:
+            _download(url, copy)
+        else:
+            _copy_from_storage(url, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def _download(url: str, out: BinaryIO) -> None:
+    """``url`` into ``out`` through the egress guard's proxy, redirects included."""
+    import requests
+
+    from shortory_core.sources.egress import EgressGuard, Policy
+
+    policy = Policy.from_env()
+    with EgressGuard(policy) as guard:
+        try:
+            with requests.get(url, stream=True, timeout=policy.stall_s,
+                              proxies={"http": guard.url, "https": guard.url}) as response:
+                response.raise_for_status()
+                for chunk in response.iter_content(COPY_CHUNK):
+                    out.write(chunk)
+        except requests.RequestException as exc:
+            raise SourceError(f"Cannot read {url}: {guard.problem or exc}") from exc
+
+
+def _copy_from_storage(url: str, out: BinaryIO) -> None:
+    """An object store's file into ``out`` through fsspec."""
+    try:
         import fsspec
     except ImportError as exc:
         raise SourceError(f"{url} needs fsspec: pip install -r requirements-ray.txt (and the "
                           "package for its scheme, such as s3fs or gcsfs).") from exc
-    suffix = Path(urlparse(url).path).suffix or ".mp4"
-    with tempfile.NamedTemporaryFile(suffix=suffix, prefix="shortory-media-") as copy:
-        try:
-            with fsspec.open(url, "rb") as remote:
-                shutil.copyfileobj(remote, copy, COPY_CHUNK)
-        except (ImportError, ValueError, OSError) as exc:  # no package for the scheme, a
-            raise SourceError(f"Cannot read {url}: {exc}") from exc  # bad URL, no such file
-        copy.flush()
-        yield Path(copy.name)
+    try:
+        with fsspec.open(url, "rb") as remote:
+            shutil.copyfileobj(remote, out, COPY_CHUNK)
+    except (ImportError, ValueError, OSError) as exc:  # no package for the scheme, a
+        raise SourceError(f"Cannot read {url}: {exc}") from exc  # bad URL, no such file

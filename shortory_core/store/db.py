@@ -347,10 +347,14 @@ class Store:
         source_path: str = "",
         time_offset: float = 0.0,
         meta: dict | None = None,
+        work_key: str | None = None,
     ) -> int:
+        """A new session's id; with a ``work_key``, the id of the project's session of that
+        key, made only if there is none (the store's unique index decides, so two processes
+        asking at once get one session)."""
         with self.transaction() as conn:
             return _insert_session(conn, project_id, viewer, kind, source_path=source_path,
-                                   time_offset=time_offset, meta=meta)
+                                   time_offset=time_offset, meta=meta, work_key=work_key)
 
     def add_recording(self, project_id: int, viewer: str, upload: Path, suffix: str, *,
                       time_offset: float, meta: dict | None = None) -> int:
@@ -646,18 +650,22 @@ def _insert_samples(conn: sqlite3.Connection, session_id: int, samples: Iterable
 
 def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: SessionKind,
                     *, source_path: str = "", time_offset: float = 0.0,
-                    meta: dict | None = None) -> int:
-    """Add a session on an open transaction, to commit it with whatever comes with it."""
+                    meta: dict | None = None, work_key: str | None = None) -> int:
+    """Add a session on an open transaction, to commit it with whatever comes with it (with
+    a ``work_key`` the project already has, that session's id instead)."""
     cur = conn.execute(
         """
-        INSERT INTO reaction_sessions
-          (project_id, viewer, kind, source_path, time_offset, status, started_at, meta)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO reaction_sessions (project_id, viewer, kind, source_path, time_offset,
+                                       status, started_at, meta, work_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
         """,
         (project_id, normalise_name(viewer, "A viewer's name"), kind, source_path,
-         time_offset, SessionStatus.PENDING, time.time(), json.dumps(meta or {})),
+         time_offset, SessionStatus.PENDING, time.time(), json.dumps(meta or {}), work_key),
     )
-    return int(cur.lastrowid)
+    if cur.rowcount == 1:
+        return int(cur.lastrowid)
+    return int(conn.execute("SELECT id FROM reaction_sessions WHERE project_id = ? AND "
+                            "work_key = ?", (project_id, work_key)).fetchone()[0])
 
 
 def _session(row: sqlite3.Row) -> ReactionSession:
@@ -666,7 +674,8 @@ def _session(row: sqlite3.Row) -> ReactionSession:
         kind=SessionKind(row["kind"]), source_path=row["source_path"],
         time_offset=float(row["time_offset"]), status=SessionStatus(row["status"]),
         started_at=float(row["started_at"]), ended_at=row["ended_at"],
-        meta=json.loads(row["meta"]), n_samples=int(row["n_samples"]))
+        meta=json.loads(row["meta"]), n_samples=int(row["n_samples"]),
+        work_key=row["work_key"])
 
 
 def _clip(row: sqlite3.Row) -> ClipRecord:

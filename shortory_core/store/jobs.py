@@ -31,16 +31,24 @@ class JobTable:
         self._reading = reading
 
     def add(self, kind: str, params: dict[str, Any], owner: Owner, *,
-            project_id: int | None = None, subject_id: int | None = None) -> int:
-        """Queue a job owned by ``owner``; returns its id."""
+            project_id: int | None = None, subject_id: int | None = None,
+            claim: str | None = None) -> tuple[int, bool]:
+        """Queue a job owned by ``owner``: (its id, ``True``). With a ``claim`` that an active
+        job (of any process) already holds: (that job's id, ``False``), and nothing is added;
+        the store's unique index decides, so two processes asking at once get one job."""
         now = time.time()
         with self._transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO jobs (kind, project_id, subject_id, params, owner_host, owner_pid, "
-                "owner_start, heartbeat, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "owner_start, heartbeat, created_at, claim) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (kind, project_id, subject_id, json.dumps(params), owner.host, owner.pid,
-                 owner.start, now, now))
-            return int(cur.lastrowid)
+                 owner.start, now, now, claim))
+            if cur.rowcount == 1:
+                return int(cur.lastrowid), True
+            row = conn.execute(f"SELECT id FROM jobs WHERE claim = ? AND status IN {ACTIVE_SQL}",
+                               (claim,)).fetchone()
+            return int(row[0]), False
 
     def get(self, job_id: int) -> Job | None:
         with self._reading() as conn:
@@ -120,8 +128,14 @@ class JobTable:
                 (time.time(), owner.host, owner.pid, owner.start))
 
     def requeue(self, job_id: int, owner: Owner) -> bool:
-        """Queue an ended job again under ``owner`` (a retry); ``False`` unless it could be."""
+        """Queue an ended job again under ``owner`` (a retry); ``False`` unless it could be
+        (another active job holds its claim: the same work is under way)."""
         with self._transaction() as conn:
+            if conn.execute(
+                    f"SELECT 1 FROM jobs AS other JOIN jobs AS this ON other.claim = this.claim "
+                    f"WHERE this.id = ? AND other.id != this.id AND other.status IN {ACTIVE_SQL}",
+                    (job_id,)).fetchone():
+                return False
             cur = conn.execute(
                 "UPDATE jobs SET status = ?, progress = 0, message = 'Queued again.', "
                 "error = '', result = '{}', cancel_requested = 0, attempts = attempts + 1, "

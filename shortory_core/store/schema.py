@@ -178,6 +178,30 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE moments;
     """,
+    # 10: one unit of work, once. A batch row's session has a work key (its recording, viewer,
+    # offset and group), unique per project, so two runs of one manifest, or a resumed one,
+    # find the same session instead of making another. A job may hold a claim (an analysis of
+    # session 7) that no other active job holds, so two processes never do the same work at
+    # once. Sessions that batches made before get their key; of a key's duplicates the
+    # analysed one, else the oldest, keeps it.
+    """
+    ALTER TABLE reaction_sessions ADD COLUMN work_key TEXT;
+    UPDATE reaction_sessions SET work_key = keyed.work_key FROM (
+        SELECT id, work_key, ROW_NUMBER() OVER (
+            PARTITION BY project_id, work_key
+            ORDER BY status = 'analysed' DESC, id) AS rank
+        FROM (SELECT id, project_id, status, json_array(
+                  json_extract(meta, '$.media_url'), viewer, time_offset,
+                  COALESCE(json_extract(meta, '$.group'), '')) AS work_key
+              FROM reaction_sessions
+              WHERE kind = 'recording' AND json_extract(meta, '$.media_url') IS NOT NULL)
+    ) AS keyed WHERE reaction_sessions.id = keyed.id AND keyed.rank = 1;
+    CREATE UNIQUE INDEX reaction_sessions_work ON reaction_sessions(project_id, work_key)
+        WHERE work_key IS NOT NULL;
+    ALTER TABLE jobs ADD COLUMN claim TEXT;
+    CREATE UNIQUE INDEX jobs_claim ON jobs(claim)
+        WHERE claim IS NOT NULL AND status IN ('queued', 'running');
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
