@@ -16,7 +16,7 @@ from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
 from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService
-from shortory_core.kinds import job_service
+from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.names import MAX_NAME, InvalidName
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
@@ -32,7 +32,9 @@ def open_store() -> Store:
     folder that cannot be used (read-only, full, damaged) stops the page with the reason and
     what to do, instead of a traceback; the next rerun tries again."""
     try:
-        return _store_at(str(data_dir()))
+        store = _store_at(str(data_dir()))
+        settle_dead_work(store)  # a killed process's jobs never show as running
+        return store
     except StoreError as exc:
         st.error(for_markdown(str(exc)), icon="💾")
         st.stop()

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from shortory_core import validate as v
 from shortory_core.config import data_path
 from shortory_core.errors import ShortoryError, SourceError, describe, user_error
-from shortory_core.jobs import Job
-from shortory_core.kinds import job_service
+from shortory_core.jobs import Job, JobService
+from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
@@ -87,13 +87,16 @@ class ProgressBar:
 
 
 def run_job(store: Store, kind: str, params: dict[str, Any], as_json: bool, *,
-            retry: int | None = None) -> Job:
+            retry: int | None = None, queue: Callable[[JobService], int] | None = None) -> Job:
     """Run one job in the foreground, as the app's workers would; a job that did not finish
-    is a user error (exit 2) carrying the job's one-line reason."""
+    is a user error (exit 2) carrying the job's one-line reason. ``queue`` adds the job
+    itself (with its subject, in one transaction) and returns its id."""
     service = job_service(store, workers=False)
     bar = ProgressBar(not as_json)
     try:
-        if retry is None:
+        if queue is not None:
+            job_id = queue(service)
+        elif retry is None:
             job_id = service.submit(kind, params)
         elif service.retry(retry):
             job_id = retry
@@ -256,21 +259,44 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
 
 def cmd_react(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     """Add a recorded reaction to a project and analyse it (the Reactions page's upload)."""
+    from shortory_core.kinds.analysis import check_engines
     from shortory_core.reactions.sessions import add_recording
+    from shortory_core.sources.video_file import probe_video
 
     recording = v.input_file(args.recording, "recording")
     video = store.get_video(args.project)
     if video is not None and args.offset > video.duration:
         raise v.InvalidValue(f"--offset {args.offset:g} s is past the video's end "
                              f"({video.duration:.1f} s).")
+    # Checked before anything is made: a file that is no video, or models that cannot load,
+    # leave no session, no copy and no job behind.
+    try:
+        length = probe_video(recording).duration
+    except ShortoryError as exc:
+        raise ShortoryError(f"{recording.name} cannot be analysed: {exc}") from exc
+    check_engines("short", True)
+    past = args.offset + length - video.duration if video is not None else 0.0
+    if past > 0.5:
+        print(for_terminal(
+            f"warning: {recording.name} ({length:.1f} s) from {args.offset:g} s runs "
+            f"{past:.1f} s past the video's end ({video.duration:.1f} s); the samples after "
+            "the end are kept, and no chart shows them."), file=sys.stderr)
     meta = {"fps": args.fps, "detector": "short", "iris": True} | (
         {"group": args.group} if args.group else {})
-    with recording.open("rb") as data:
-        session_id = add_recording(store, args.project, args.viewer, data, recording.suffix,
-                                   time_offset=args.offset, meta=meta)
-    job = run_job(store, "analyse", {"session_id": session_id, "fps": args.fps},
-                  args.json)
-    return {"session_id": session_id, "viewer": args.viewer, "group": args.group or "",
+    made: list[int] = []
+
+    def queue(service: JobService) -> int:
+        with recording.open("rb") as data:
+            session_id, job_id = add_recording(
+                store, args.project, args.viewer, data, recording.suffix,
+                time_offset=args.offset, meta=meta,
+                job=service.request("analyse", {"fps": args.fps}, project_id=args.project))
+        made.append(session_id)
+        assert job_id is not None
+        return job_id
+
+    job = run_job(store, "analyse", {}, args.json, queue=queue)
+    return {"session_id": made[0], "viewer": args.viewer, "group": args.group or "",
             "samples": job.result.get("samples", 0)}
 
 
@@ -644,6 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = None
         if args.needs_store:
             store = _open_store(args)
+            settle_dead_work(store)  # what every command shows is settled first
             if getattr(args, "project", None) is not None:
                 args.project = resolve_project(store, args.project)
         result = args.func(args, store)

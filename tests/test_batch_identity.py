@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shortory_core.batch.manifest import read_manifest
-from shortory_core.batch.runner import BatchOptions, BatchRun
+from shortory_core.batch.runner import BatchRun
 from shortory_core.kinds import job_service
 from shortory_core.records import SessionStatus
 from shortory_core.store import Store
@@ -70,7 +70,7 @@ def test_repeated_rows_are_one_session_and_a_resume_finds_each_rows_own(
     store.set_session_status(sessions[1].id, SessionStatus.INTERRUPTED)
     before = analyses_that_ran(store)
     again = BatchRun(store, read_manifest(path)).run()
-    assert analyses_that_ran(store) == sorted(before + [sessions[1].id])  # that one alone
+    assert analyses_that_ran(store) == sorted([*before, sessions[1].id])  # that one alone
     status = {s.step + " " + s.rows: s.status for s in again if s.step.startswith("analyse")}
     assert status == {"analyse Ada 2": "skipped", "analyse Bo 7": "done",
                       "analyse Ada 8": "skipped"}

@@ -247,11 +247,15 @@ def test_an_import_killed_midway_leaves_nothing_and_retries(
                moment, every=0.005)
     killed(process)
     assert store.list_projects() == []  # nothing visible, even before any restart
-    service = job_service(store)
-    job = only_job(store, "import")
+    assert only_job(store, "import").status == "running"  # as the kill left it
+    listed = subprocess.run([sys.executable, "-m", "shortory_core", "--data-dir",
+                             str(store.root), "projects", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == {"projects": []}
+    job = only_job(store, "import")  # a command that only reads settled it, and swept
     assert job.status == "interrupted" and "retry" in job.message
-    assert store.list_projects() == []
     assert_clean(store)
+    service = job_service(store)
     assert service.retry(job.id)
     job = service.wait(job.id, 300)
     assert job.status == "done", job.error

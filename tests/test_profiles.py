@@ -132,8 +132,8 @@ def test_recording_analysis_reads_the_viewers_frown_through_their_profile(
     store.save_profile(fit_profile("Ada", engine.emotion.card.name, examples))
     angry_share = {}
     for viewer in ("Ada", "Someone else"):
-        session_id = add_recording(store, project_id, viewer, WOMAN.read_bytes(), ".mp4",
-                                   time_offset=0.0, meta={"iris": False})
+        session_id, _ = add_recording(store, project_id, viewer, WOMAN.read_bytes(), ".mp4",
+                                      time_offset=0.0, meta={"iris": False})
         job = run_job(store, "analyse", {"session_id": session_id, "fps": 5.0, "iris": False})
         assert job.result["profile"] == ("Ada" if viewer == "Ada" else "")
         frown = [s for s in store.samples(session_id) if 4.0 <= s["video_time"] <= 5.0

@@ -43,8 +43,8 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     store = Store(demo_copy)
     project_id = store.demo_project_id()
     with (FACE_CLIPS / "reaction_smile_man.mp4").open("rb") as upload:
-        session_id = add_recording(store, project_id, "  Ann ", upload, ".MP4",
-                                   time_offset=60.0)
+        session_id, _ = add_recording(store, project_id, "  Ann ", upload, ".MP4",
+                                      time_offset=60.0)
     saved = store.session(session_id)
     assert saved.viewer == "Ann" and saved.source_path.endswith(f"session-{session_id}.mp4")
     assert store.media_path(saved.source_path).is_file()

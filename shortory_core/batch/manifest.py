@@ -9,7 +9,7 @@ CSV (a header row) or JSON (a list of rows, or ``{"rows": [...]}``), one row per
 | ``comments`` | comment dumps to import, ``;``-separated (a JSON list is fine too) |
 | ``recording`` | a reaction recording: a path or a ``file://``, ``s3://``, ``gs://``… URL |
 | ``viewer`` | the recording's viewer (default: the file's name) |
-| ``offset`` | video time at which the recording starts: seconds, ``m:ss`` or ``h:mm:ss`` (default 0) |
+| ``offset`` | video time the recording starts at: seconds, ``m:ss`` or ``h:mm:ss`` (0) |
 | ``group`` | a panel group tag, e.g. ``A`` |
 
 In JSON a row may carry ``"recordings": [{"recording": …, "viewer": …}, …]`` instead of one.
@@ -27,20 +27,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 from shortory_core.errors import ShortoryError
 from shortory_core.names import normalise_name
+from shortory_core.reactions.uploads import group_tag, recording_offset, text, viewer_name
 from shortory_core.sources.comment_files import open_text
 from shortory_core.sources.media_urls import media_url
-from shortory_core.timefmt import parse_seconds
 from shortory_core.validate import id_in
 
 COLUMNS = ("project", "video", "comments", "recording", "viewer", "offset", "group")
-MAX_OFFSET_S = 7 * 86_400.0
 MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -101,13 +99,14 @@ def read_manifest(path: Path) -> Manifest:
                                 "manifest?")
         with path.open("rb") as raw:
             stream, _ = open_text(raw)
-            text = stream.read()
+            content = stream.read()
     except (OSError, UnicodeError) as exc:
         raise ShortoryError(f"Cannot read the manifest {path}: {exc}") from exc
-    if "\x00" in text or "\ufffd" in text:
+    if "\x00" in content or "\ufffd" in content:
         raise ShortoryError(f"Cannot read the manifest {path}: it is not text in UTF-8, "
                            "UTF-16, UTF-32 or Windows-1252.")
-    rows = _json_rows(text, path) if path.suffix.lower() == ".json" else _csv_rows(text, path)
+    rows = (_json_rows(content, path) if path.suffix.lower() == ".json"
+            else _csv_rows(content, path))
     projects: dict[str, ProjectEntry] = {}
     problems: list[tuple[int, str]] = []
     for number, row in rows:
@@ -118,8 +117,8 @@ def read_manifest(path: Path) -> Manifest:
     return Manifest(path, list(projects.values()), problems)
 
 
-def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+def _csv_rows(content: str, path: Path) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(content, newline=""))
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     if "project" not in header:
         raise ShortoryError(f"{path.name} needs a header row with a 'project' column (columns: "
@@ -129,9 +128,9 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
             if any((v or "").strip() for k, v in row.items() if k is not None)]
 
 
-def _json_rows(text: str, path: Path) -> list[tuple[int, dict]]:
+def _json_rows(content: str, path: Path) -> list[tuple[int, dict]]:
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(content, parse_constant=_no_constant)
     except ValueError as exc:
         raise ShortoryError(f"{path.name} is not valid JSON: {exc}") from exc
     except RecursionError as exc:
@@ -167,30 +166,27 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
     nothing behind."""
     if "_bad" in row:
         raise ValueError(row["_bad"])
-    key = _name(row.get("project"), "", "The project's name")
-    if not key:
-        raise ValueError("no project")
+    key = _project_key(row.get("project"))
     known = projects.get(key)
-    video = _text(row.get("video"))
+    video = text(row.get("video"))
     if video:
         if urlparse(video).scheme not in ("http", "https"):
             video = str(_resolve(video, base))
         if known is not None and known.video is not None and known.video[1] != video:
             raise ValueError(f"a second video for {key!r} (row {known.video[0]} gave one)")
     comments = row.get("comments")
-    names = comments if isinstance(comments, list) else _text(comments).split(";")
-    recording, entry = _text(row.get("recording")), None
+    names = comments if isinstance(comments, list) else text(comments).split(";")
+    recording, entry = text(row.get("recording")), None
     if recording:
         url = media_url(recording, base)
-        viewer = _name(row.get("viewer"), "", "The viewer's name") \
-            or _name(Path(urlparse(url).path).stem[:120], "Viewer", "The recording's name")
-        entry = RecordingEntry(number, url, viewer, _offset(row.get("offset")),
-                               _name(row.get("group"), "", "The group")[:40])
+        entry = RecordingEntry(number, url,
+                               viewer_name(row.get("viewer"), Path(urlparse(url).path).stem),
+                               _offset(row.get("offset")), group_tag(row.get("group")))
     project = projects.setdefault(key, ProjectEntry(key))
     project.rows.append(number)
     if video and project.video is None:
         project.video = (number, video)
-    project.comments += [(number, _resolve(n, base)) for n in map(_text, names) if n]
+    project.comments += [(number, _resolve(n, base)) for n in map(text, names) if n]
     if entry is not None:
         first = next((r for r in project.recordings if r.work_key == entry.work_key), None)
         if first is None:
@@ -199,37 +195,24 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
             project.repeats.append((number, first.row))
 
 
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _name(value: object, default: str, what: str) -> str:
-    """A name as the store keeps it (``names.normalise_name``), so that a row's identity is
-    the same before and after it is stored; ``default`` when the cell is empty."""
-    text = _text(value)
-    if not text:
-        return default
+def _project_key(value: object) -> str:
+    """The project's id or name as the store keeps names (``names.normalise_name``)."""
+    typed = text(value)
+    if not typed:
+        raise ValueError("no project")
     try:
-        return normalise_name(text, what)
+        return normalise_name(typed, "The project's name")
     except ShortoryError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _offset(value: object) -> float:
+    try:
+        return recording_offset(value)
+    except ValueError as exc:
+        raise ValueError(f"offset: {exc}") from None
 
 
 def _resolve(name: str, base: Path) -> Path:
     path = Path(name).expanduser()
     return path if path.is_absolute() else base / path
-
-
-def _offset(value: object) -> float:
-    text = _text(value)
-    if not text:
-        return 0.0
-    try:
-        offset = parse_seconds(text)
-    except ValueError as exc:
-        raise ValueError(f"offset: {exc}") from None
-    if not 0.0 <= offset <= MAX_OFFSET_S:
-        raise ValueError(f"offset {text} is outside 0–{MAX_OFFSET_S:g} s")
-    return offset

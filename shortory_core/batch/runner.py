@@ -36,6 +36,7 @@ from shortory_core.batch.tasks import AnalysisTask, plan_tasks
 from shortory_core.errors import describe
 from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
+from shortory_core.kinds.analysis import check_engines
 from shortory_core.reactions.sessions import link_recording, recording_problem
 from shortory_core.records import ClipStatus, JobStatus, SessionStatus, StepStatus
 from shortory_core.store import Store
@@ -97,6 +98,8 @@ class BatchRun:
                 self._step(str(row), entry.key, "manifest", StepStatus.MERGED,
                            f"repeats row {first}: one session")
         entries = self.manifest.projects
+        if self.manifest.recordings:  # models that cannot load refuse the run, making nothing
+            check_engines("short", True)
         self._total = max(1.0, sum(3 + len(e.comments) + ANALYSIS_WEIGHT * len(e.recordings)
                                    for e in entries))
         service = job_service(self.store, workers=True)

@@ -34,6 +34,7 @@ from shortory_core.logs import setup_logging
 from shortory_core.owner import HEARTBEAT_S, Owner
 from shortory_core.records import Job, JobStatus
 from shortory_core.store import Store
+from shortory_core.store.jobs import JobRequest
 
 WATCH_S = 0.2
 log = logging.getLogger(__name__)
@@ -74,6 +75,21 @@ class JobService:
         if added and self._workers:
             self._lane(self.kinds[kind].lane).put(job_id)
         return job_id
+
+    def request(self, kind: str, params: dict[str, Any], *,
+                project_id: int | None = None) -> JobRequest:
+        """A job of this process to add together with its subject, in the store's transaction
+        that makes the subject (``Store.add_recording``); then ``enqueue`` it."""
+        if kind not in self.kinds:
+            raise ValueError(f"unknown job kind {kind!r}")
+        return JobRequest(kind, params, self.owner, project_id,
+                          claim_subject=self.kinds[kind].one_per_subject)
+
+    def enqueue(self, job_id: int) -> None:
+        """Hand a job added through ``request`` to this process's worker for its lane."""
+        job = self.store.jobs.get(job_id)
+        if job is not None and self._workers and job.owner == self.owner:
+            self._lane(self.kinds[job.kind].lane).put(job_id)
 
     def cancel(self, job_id: int) -> JobStatus | None:
         """Cancel a job of any process: queued ones at once, running ones within a second."""

@@ -27,6 +27,13 @@ def _engines(detector: str, iris: bool) -> list:
     return [VisionEngine(detector=detector, use_iris=iris) for _ in range(2)]
 
 
+def check_engines(detector: str, iris: bool) -> None:
+    """Load the analysis engines now (this process's jobs then use them): a model that is
+    missing, empty or not a model is refused before any work is made for it."""
+    with _engines_lock:
+        _engines(detector, iris)
+
+
 def analyse_job(ctx: JobContext) -> dict[str, Any]:
     """``analyse``: a recorded reaction session's samples, replacing its old ones."""
     from shortory_core.reactions.sessions import analyse_session, viewer_profile

@@ -20,19 +20,22 @@ from shortory_core.records import ReactionSession, SessionKind, SessionStatus
 from shortory_core.sources.media_urls import local_path, readable_media
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.store import Store
+from shortory_core.store.jobs import JobRequest
 from shortory_core.vision.calibration import Calibration
 from shortory_core.vision.engine import VisionEngine
 from shortory_core.vision.profiles import Profile
 
 
 def add_recording(store: Store, project_id: int, viewer: str, data: bytes | BinaryIO,
-                  suffix: str, *, time_offset: float, meta: dict | None = None) -> int:
-    """A new recording session holding an uploaded reaction video; returns its id.
+                  suffix: str, *, time_offset: float, meta: dict | None = None,
+                  job: JobRequest | None = None) -> tuple[int, int | None]:
+    """A new recording session holding an uploaded reaction video, and the ``job`` (an
+    ``analyse`` request, ``JobService.request``) that analyses it: (session id, job id).
 
     The upload is written in chunks under a ``.part`` name that names this process (recovery
     in another process leaves it alone while this one lives) and renamed to the session's
-    file in the transaction that creates the session (``Store.add_recording``). Analyse it
-    with an ``analyse`` job.
+    file in the transaction that creates the session and its job (``Store.add_recording``):
+    a kill at any point leaves either nothing or a session whose job recovery settles.
     """
     suffix = suffix.lower() if suffix.lower() in VIDEO_SUFFIXES else ".mp4"
     folder = store.project_media_dir(project_id) / "reactions"
@@ -45,7 +48,7 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
             else:
                 shutil.copyfileobj(data, out, 8 * 1024 * 1024)
         return store.add_recording(project_id, viewer.strip() or "Viewer", partial, suffix,
-                                   time_offset=time_offset, meta=meta)
+                                   time_offset=time_offset, meta=meta, job=job)
     finally:
         partial.unlink(missing_ok=True)
 

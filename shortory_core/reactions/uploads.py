@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from shortory_core.names import MAX_NAME, InvalidName, normalise_name
 from shortory_core.reactions.sessions import add_recording
 from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds, parse_seconds
@@ -42,13 +43,28 @@ def text(value: object) -> str:
 
 
 def viewer_name(value: object, fallback: str) -> str:
-    """A viewer's name on one line, at most 120 characters (``fallback`` when blank)."""
-    return " ".join((text(value) or fallback or "Viewer").split())[:120]
+    """A viewer's name as the store keeps it (``names.normalise_name``), so that a row means
+    the same before and after it is stored; ``fallback`` (a file's name, shortened) when
+    blank. ``ValueError`` for a name that cannot be kept (a control character)."""
+    typed = text(value)
+    if not typed:
+        try:
+            return normalise_name(" ".join(fallback.split())[:MAX_NAME])
+        except InvalidName:
+            return "Viewer"
+    try:
+        return normalise_name(typed, "A viewer's name")
+    except InvalidName as exc:
+        raise ValueError(str(exc)) from None
 
 
 def group_tag(value: object) -> str:
-    """A panel group tag, at most 40 characters (blank: no group)."""
-    return text(value)[:40]
+    """A panel group tag, at most 40 characters (blank: no group), normalised as names are."""
+    typed = text(value)
+    try:
+        return normalise_name(typed, "A group")[:40] if typed else ""
+    except InvalidName as exc:
+        raise ValueError(str(exc)) from None
 
 
 def recording_offset(value: object, duration: float | None = None) -> float:
@@ -94,9 +110,11 @@ def queue_recordings(store: Store, service: JobService, project_id: int,
     one ``analyse`` job for it, as a single upload does; returns the jobs' ids."""
     jobs = []
     for (name, data), plan in zip(files, plans, strict=True):
-        session_id = add_recording(
+        _, job_id = add_recording(
             store, project_id, plan.viewer, data, Path(name).suffix, time_offset=plan.offset,
-            meta=dict(settings) | ({"group": plan.group} if plan.group else {}))
-        jobs.append(service.submit("analyse", {"session_id": session_id} | dict(settings),
-                                   project_id=project_id, subject_id=session_id))
+            meta=dict(settings) | ({"group": plan.group} if plan.group else {}),
+            job=service.request("analyse", dict(settings), project_id=project_id))
+        assert job_id is not None
+        service.enqueue(job_id)
+        jobs.append(job_id)
     return jobs

@@ -44,7 +44,7 @@ from shortory_core.records import (
     SessionStatus,
     VideoInfo,
 )
-from shortory_core.store.jobs import JobTable
+from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -357,19 +357,22 @@ class Store:
                                    time_offset=time_offset, meta=meta, work_key=work_key)
 
     def add_recording(self, project_id: int, viewer: str, upload: Path, suffix: str, *,
-                      time_offset: float, meta: dict | None = None) -> int:
+                      time_offset: float, meta: dict | None = None,
+                      job: JobRequest | None = None) -> tuple[int, int | None]:
         """A new ``recording`` session holding the written file ``upload``, which becomes
         the session's file (named by the session's id, never by the upload's name) in the
-        transaction that creates the session: a session never exists without its file.
-        ``upload`` lies in the project's media folder, where the file stays."""
+        transaction that creates the session, with the ``job`` that will analyse it: a
+        session never exists without its file, nor without its job. ``upload`` lies in the
+        project's media folder, where the file stays. Returns (session id, job id)."""
         with self.transaction() as conn:
             session_id = _insert_session(conn, project_id, viewer, SessionKind.RECORDING,
                                          time_offset=time_offset, meta=meta)
+            job_id = job.add_on(conn, session_id, "session_id") if job is not None else None
             target = upload.with_name(f"session-{session_id}{suffix}")
             conn.execute("UPDATE reaction_sessions SET source_path = ? WHERE id = ?",
                          (self.relative_media_path(target), session_id))
             os.replace(upload, target)
-        return session_id
+        return session_id, job_id
 
     def sessions(self, project_id: int) -> list[ReactionSession]:
         with self.reading() as conn:

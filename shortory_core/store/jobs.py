@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from shortory_core.owner import Owner
@@ -21,6 +22,47 @@ Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 ACTIVE_SQL = f"('{JobStatus.QUEUED}', '{JobStatus.RUNNING}')"
 RETRYABLE_SQL = "(" + ", ".join(f"'{s}'" for s in JobStatus if s.retryable) + ")"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job to add in the same transaction as the subject it works on (``Store.add_recording``):
+    the subject never exists without its job. ``claim_subject``: the job claims its subject
+    (``JobKind.one_per_subject``)."""
+
+    kind: str
+    params: dict[str, Any]
+    owner: Owner
+    project_id: int | None = None
+    claim_subject: bool = False
+
+    def add_on(self, conn: sqlite3.Connection, subject_id: int, key: str) -> int:
+        """Insert it on an open transaction, for subject ``subject_id`` (also its ``key``
+        parameter); returns the job's id."""
+        job_id, _ = insert_job(conn, self.kind, self.params | {key: subject_id}, self.owner,
+                               project_id=self.project_id, subject_id=subject_id,
+                               claim=f"{self.kind}:{subject_id}" if self.claim_subject
+                               else None)
+        return job_id
+
+
+def insert_job(conn: sqlite3.Connection, kind: str, params: dict[str, Any], owner: Owner, *,
+               project_id: int | None, subject_id: int | None, claim: str | None
+               ) -> tuple[int, bool]:
+    """Queue a job on an open transaction: (its id, ``True``), or, when an active job already
+    holds ``claim``, (that job's id, ``False``) and nothing is added."""
+    now = time.time()
+    cur = conn.execute(
+        "INSERT INTO jobs (kind, project_id, subject_id, params, owner_host, owner_pid, "
+        "owner_start, heartbeat, created_at, claim) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (kind, project_id, subject_id, json.dumps(params), owner.host, owner.pid,
+         owner.start, now, now, claim))
+    if cur.rowcount == 1:
+        return int(cur.lastrowid), True
+    row = conn.execute(f"SELECT id FROM jobs WHERE claim = ? AND status IN {ACTIVE_SQL}",
+                       (claim,)).fetchone()
+    return int(row[0]), False
 
 
 class JobTable:
@@ -36,19 +78,9 @@ class JobTable:
         """Queue a job owned by ``owner``: (its id, ``True``). With a ``claim`` that an active
         job (of any process) already holds: (that job's id, ``False``), and nothing is added;
         the store's unique index decides, so two processes asking at once get one job."""
-        now = time.time()
         with self._transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO jobs (kind, project_id, subject_id, params, owner_host, owner_pid, "
-                "owner_start, heartbeat, created_at, claim) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (kind, project_id, subject_id, json.dumps(params), owner.host, owner.pid,
-                 owner.start, now, now, claim))
-            if cur.rowcount == 1:
-                return int(cur.lastrowid), True
-            row = conn.execute(f"SELECT id FROM jobs WHERE claim = ? AND status IN {ACTIVE_SQL}",
-                               (claim,)).fetchone()
-            return int(row[0]), False
+            return insert_job(conn, kind, params, owner, project_id=project_id,
+                              subject_id=subject_id, claim=claim)
 
     def get(self, job_id: int) -> Job | None:
         with self._reading() as conn:
@@ -143,6 +175,14 @@ class JobTable:
                 f"started_at = NULL, ended_at = NULL WHERE id = ? AND status IN {RETRYABLE_SQL}",
                 (JobStatus.QUEUED, owner.host, owner.pid, owner.start, time.time(), job_id))
             return cur.rowcount == 1
+
+    def orphans(self) -> bool:
+        """Whether any active job's owner process is gone (a read: the pages ask on every
+        run, and recovery's write transaction is taken only when there is work for it)."""
+        now = time.time()
+        with self._reading() as conn:
+            rows = conn.execute(f"SELECT * FROM jobs WHERE status IN {ACTIVE_SQL}").fetchall()
+        return any(not j.owner.is_alive(j.heartbeat, now) for j in map(_job, rows))
 
     def interrupt_orphans(self, message: Callable[[Job], str],
                           sweep: Callable[[JobsLeft], None]) -> list[Job]:
