@@ -508,7 +508,19 @@ def refusal_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "two-labels": write_card(folder / "two", labels=["happy", "sad"],
                                  product_mapping={"happy": "happy", "sad": "sad"}),
         "wrong-input": write_card(folder / "input", input_size=[48, 48]),
+        "nan-manifest": written(folder / "nan.json", '[{"project": "P", "recording": '
+                                '"a.mp4", "offset": NaN}]'),
+        "deep-manifest": written(folder / "deep.json", "[" * 100_000 + "]" * 100_000),
+        "no-comments-manifest": written(folder / "nc.csv", "project,video,comments\n"
+                                        f"P,{folder}/v.mp4,{folder}/none.json\n"),
+        "ftp-manifest": written(folder / "ftp.csv",
+                                "project,video,recording\nP,v.mp4,ftp://127.0.0.1:1/x.mp4\n"),
     }
+
+
+def written(path: Path, content: str) -> Path:
+    path.write_text(content)
+    return path
 
 
 BIG = str(10**23)
@@ -534,6 +546,13 @@ REFUSAL_CASES = [
     (["react", "1", "{video}", "--viewer", "Bo\x1b]0;t\x07"], "control character"),
     (["profile", "create", " \u3000 ", "{faces}"], "cannot be empty"),
     (["profile", "delete", "Ada\x00"], "control character"),
+    (["batch", "{nan-manifest}"], "NaN is not a value a manifest may hold"),
+    (["batch", "{deep-manifest}"], "nested too deeply to be a manifest"),
+]
+# A manifest whose rows are each refused: the batch says why per row and exits 3.
+ROW_REFUSALS = [
+    ("{no-comments-manifest}", "no comment file at"),
+    ("{ftp-manifest}", "ftp:// recordings are not read"),
 ]
 
 
@@ -549,6 +568,20 @@ def test_user_errors_are_refusals_not_bugs(argv: list[str], says: str,
                   capsys)
     assert_refused(outcome, says)
     assert "\x1b" not in outcome.err and "bug" not in outcome.err
+    assert_nothing_left(home)
+
+
+@pytest.mark.parametrize("manifest, says", ROW_REFUSALS, ids=[m for m, _ in ROW_REFUSALS])
+def test_a_manifest_row_that_cannot_work_is_refused_before_anything_is_made(
+        manifest: str, says: str, refusal_inputs: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    path = refusal_inputs[manifest.strip("{}")]
+    outcome = run(["--data-dir", str(home), "batch", str(path), "--json"], capsys)
+    assert outcome.code == 3, outcome.err
+    [step] = json.loads(outcome.out)["steps"]
+    assert step["step"] == "manifest" and says in step["detail"]
+    assert Store(home).list_projects() == []
     assert_nothing_left(home)
 
 

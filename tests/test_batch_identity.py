@@ -160,3 +160,13 @@ def finished_with_failures(process: subprocess.Popen) -> dict:
     out, err = process.communicate(timeout=600)
     assert process.returncode == 3, err[-3000:]
     return json.loads(out)
+
+
+def test_a_name_that_several_projects_share_is_refused_with_their_ids(tmp_path: Path) -> None:
+    store = Store(tmp_path / "home")
+    ids = [store.create_project("Show") for _ in range(2)]
+    path = manifest(tmp_path, [f"Show,,{SMILE},Ada,0,A"])
+    [step] = BatchRun(store, read_manifest(path)).run()
+    assert step.status == "failed" and step.detail == (
+        f"2 projects have this name (ids {ids[0]}, {ids[1]}): give the id")
+    assert all(not store.sessions(i) for i in ids)  # neither was guessed at

@@ -176,6 +176,10 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
             raise ValueError(f"a second video for {key!r} (row {known.video[0]} gave one)")
     comments = row.get("comments")
     names = comments if isinstance(comments, list) else text(comments).split(";")
+    comment_files = [(number, _resolve(n, base)) for n in map(text, names) if n]
+    missing = next((path for _, path in comment_files if not path.is_file()), None)
+    if missing is not None:
+        raise ValueError(f"no comment file at {missing}")
     recording, entry = text(row.get("recording")), None
     if recording:
         url = media_url(recording, base)
@@ -186,7 +190,7 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
     project.rows.append(number)
     if video and project.video is None:
         project.video = (number, video)
-    project.comments += [(number, _resolve(n, base)) for n in map(text, names) if n]
+    project.comments += comment_files
     if entry is not None:
         first = next((r for r in project.recordings if r.work_key == entry.work_key), None)
         if first is None:
