@@ -42,8 +42,10 @@ with st.expander("➕ New project", expanded=False):
             except ShortoryError as exc:
                 st.error(for_markdown(str(exc)))
             else:
+                # one download of a URL at a time: a second press joins the first
                 service.submit("fetch", {"url": checked, "with_comments": fetch_comments,
-                                         "sort": sort, "limit": int(limit)})
+                                         "sort": sort, "limit": int(limit)},
+                               claim=f"fetch {checked}")
     with from_files:
         with st.form("new_from_files"):
             video = st.file_uploader("Video file", type=["mp4", "mov", "mkv", "webm", "m4v"])
@@ -57,12 +59,20 @@ with st.expander("➕ New project", expanded=False):
         if submitted and video is None:
             st.error("Choose a video file first.")
         elif submitted and video is not None:
-            video_file = keep_upload(store, video)
-            params = {"video": str(video_file), "name": name or Path(video.name).stem,
-                      "upload_dir": str(video_file.parent)}
-            if comments is not None:
-                params["comments"] = str(keep_upload(store, comments, video_file.parent))
-            service.submit("import", params)
+            # Enter in the name field submits too, and the files stay chosen: the same
+            # upload submitted again is one project, not two.
+            asked = (video.file_id, comments.file_id if comments else "", name)
+            imported = st.session_state.setdefault("imports_asked", {})
+            if asked in imported:
+                st.info(f"These files are already imported (job {imported[asked]}). To make "
+                        "a second project from them, choose the files again.")
+            else:
+                video_file = keep_upload(store, video)
+                params = {"video": str(video_file), "name": name or Path(video.name).stem,
+                          "upload_dir": str(video_file.parent)}
+                if comments is not None:
+                    params["comments"] = str(keep_upload(store, comments, video_file.parent))
+                imported[asked] = service.submit("import", params)
 
 
 def open_button(job: Job) -> None:

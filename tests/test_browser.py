@@ -260,3 +260,30 @@ def test_a_shared_link_opens_its_page_on_a_fresh_server(demo_home: Path, tmp_pat
         settled(page)
         assert page.get_by_text("Page not found").count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_same_upload_submitted_twice_makes_one_project(home_page, tmp_path: Path) -> None:
+    """Enter in the name field submits the form, and the files stay chosen: pressing
+    Create project after it must not import them a second time."""
+    url, page = home_page
+    store = Store(tmp_path / "home")
+    before = len(store.list_projects())
+    page.get_by_text("➕ New project").click()
+    page.get_by_role("tab", name="Import files").click()
+    page.locator('input[type="file"]').first.set_input_files(str(FACE_RECORDING))
+    chip = page.get_by_test_id("stFileChip").first
+    chip.wait_for(timeout=30_000)
+    chip.get_by_test_id("stFileChipIconSpinner").wait_for(state="detached", timeout=60_000)
+    name = page.get_by_label("Project name (optional)")
+    name.fill("Twice")
+    name.press("Enter")
+    wait_until(lambda: store.jobs.listing(kinds=("import",)), "the import job", every=0.2)
+    settled(page)
+    page.get_by_role("button", name="Create project").click()
+    page.get_by_text("These files are already imported").wait_for(timeout=30_000)
+    wait_until(lambda: all(not j.active for j in store.jobs.listing(kinds=("import",))),
+               "the import to end", timeout=120, every=0.2)
+    assert len(store.jobs.listing(kinds=("import",))) == 1
+    assert [s.project.name for s in store.list_projects()].count("Twice") == 1
+    assert len(store.list_projects()) == before + 1
+    assert page.locator('[data-testid="stException"]').count() == 0
