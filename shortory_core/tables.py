@@ -4,7 +4,7 @@ A command's result is a dict. Without ``--json`` its scalars print as ``key: val
 and each list of records (projects, jobs, moments, peaks…) as a table under its key, instead
 of Python's dict text. Every cell is one line: text from others (titles, comments) is
 flattened and stripped of control characters, long cells are cut at ``MAX_CELL`` characters,
-and numbers align right.
+numbers align right, and video times read as m:ss or h:mm:ss.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shortory_core.timefmt import format_exact
 from shortory_core.untrusted import for_terminal
 
 MAX_CELL = 48
 GAP = "  "
+# Columns that hold video times or lengths in seconds: shown as m:ss or h:mm:ss, the way
+# people read and type them (``--json`` keeps the seconds).
+TIME_COLUMNS = frozenset({"time", "start", "end", "centre", "duration", "offset",
+                          "peak_time"})
 
 
 def format_result(result: Mapping[str, Any]) -> str:
@@ -30,14 +35,16 @@ def format_result(result: Mapping[str, Any]) -> str:
         elif isinstance(value, Mapping) and value:
             lines += [f"{key}:", *(f"  {k}: {cell(v)}" for k, v in value.items())]
         else:
-            lines.append(f"{key}: {cell(value) if value != [] else '(none)'}")
+            shown = time_cell(value) if key in TIME_COLUMNS else cell(value)
+            lines.append(f"{key}: {shown if value != [] else '(none)'}")
     return "\n".join(lines)
 
 
 def format_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """Rows as columns under a header (the keys in the order they first appear)."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[time_cell(row.get(c)) if c in TIME_COLUMNS else cell(row.get(c))
+              for c in columns] for row in rows]
     numeric = [all(_is_number(row.get(c)) for row in rows if row.get(c) is not None)
                for c in columns]
     widths = [max(_width(text) for text in (c, *(r[i] for r in cells)))
@@ -66,6 +73,11 @@ def cell(value: Any) -> str:
         text = str(value)
     flat = " ".join(for_terminal(text).split())
     return flat if len(flat) <= MAX_CELL else flat[:MAX_CELL - 1] + "…"
+
+
+def time_cell(value: Any) -> str:
+    """Seconds as ``m:ss`` or ``h:mm:ss`` (hundredths kept when there are any)."""
+    return format_exact(float(value)) if _is_number(value) else cell(value)
 
 
 def _number(value: float) -> str:

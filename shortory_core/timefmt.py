@@ -36,6 +36,17 @@ def format_seconds(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def format_exact(seconds: float) -> str:
+    """``19.55`` → ``"0:19.55"``, ``120`` → ``"2:00"``: ``format_seconds`` keeping up to two
+    decimals, for tables where a span's edges must read back as they are."""
+    if not math.isfinite(seconds):
+        return "–"
+    hundredths = round(max(seconds, 0.0) * 100)
+    whole, fraction = divmod(hundredths, 100)
+    text = format_seconds(whole)
+    return f"{text}.{fraction:02d}".rstrip("0") if fraction else text
+
+
 def parse_seconds(text: str) -> float:
     """``"73.5"`` → ``73.5``, ``"1:13"`` → ``73.0``, ``"1:02:33.5"`` → ``3753.5``: what people
     type into a time field; ``ValueError`` saying what to write for anything else (negative,

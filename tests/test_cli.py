@@ -162,7 +162,7 @@ def test_plain_output_is_an_aligned_table(demo_home: Path) -> None:
     header, row = lines[1], lines[2]
     assert header.split() == ["id", "name", "demo", "duration", "comments", "sessions",
                               "clips"]
-    assert "Demo: the Shortory show" in row and row.split()[-4:] == ["120", "462", "9", "0"]
+    assert "Demo: the Shortory show" in row and row.split()[-4:] == ["2:00", "462", "9", "0"]
     # each column's cells end (numbers) or start (text) under its header
     assert row.index("Demo") == header.index("name")
     assert row.index("462") + 3 == header.index("comments") + len("comments")

@@ -26,3 +26,13 @@ def test_a_result_prints_scalars_nested_dicts_and_tables() -> None:
                           "peaks": [], "moments": [{"rank": 1}]})
     assert text.splitlines() == ["project_id: 1", "video:", "  path: v.mp4", "  fps: 25",
                                  "peaks: (none)", "", "moments:", "  rank", "     1"]
+
+
+def test_video_times_read_as_people_write_them() -> None:
+    text = format_result({"duration": 13_810.0, "peaks": [
+        {"time": 19.55, "start": 9.55, "end": 29.55, "score": 0.9},
+        {"time": 3723.5, "start": 3713.5, "end": 3733.5, "score": 0.5}]})
+    lines = text.splitlines()
+    assert lines[0] == "duration: 3:50:10"
+    assert lines[4].split() == ["0:19.55", "0:09.55", "0:29.55", "0.9"]
+    assert lines[5].split() == ["1:02:03.5", "1:01:53.5", "1:02:13.5", "0.5"]
