@@ -89,7 +89,9 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
     if not was_pending:  # not on the once-a-second refresh while clips render
         show_recommendations(store, project_id, done, key=f"rec-{title}")
     left, right = st.columns(2)
-    left.download_button(f"Download all {len(done)} clips (zip)",
+    label = f"Download all {len(done)} clips (zip)" if len(done) > 1 else \
+        "Download the clip (zip)"
+    left.download_button(label,
                          lambda: clips_zip(store, done), file_name="shortory-clips.zip",
                          mime="application/zip", disabled=not done, key=f"zip-{title}")
     right.download_button("Clip metadata (CSV)", csv_bytes(clips_table(clips)),

@@ -147,9 +147,15 @@ st.plotly_chart(heatmap_figure(grid_frame, emotion, revision=f"panel-heatmap-{pr
 
 groups = sorted({q.group for q in included.quality if q.group})
 st.subheader("Groups")
+tagged = sorted({q.group for q in grids.quality if q.group})
 if len(groups) < 2:
-    st.info("Tag viewers with a group (the table's group column, e.g. A and B) to compare two "
-            "groups' curves.")
+    if len(tagged) >= 2:  # the tags are there; the verdicts left one group (or none) in
+        st.info(f"Groups {', '.join(for_markdown(g) for g in tagged)} are tagged, but only "
+                f"{len(groups)} has viewers included in the aggregates: include more viewers "
+                "above to compare groups.")
+    else:
+        st.info("Tag viewers with a group (the table's group column, e.g. A and B) to "
+                "compare two groups' curves.")
     difference = None
 else:
     pick = st.columns(2)

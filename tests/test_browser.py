@@ -265,7 +265,7 @@ def test_a_shared_link_opens_its_page_on_a_fresh_server(demo_home: Path, tmp_pat
 def test_the_same_upload_submitted_twice_makes_one_project(home_page, tmp_path: Path) -> None:
     """Enter in the name field submits the form, and the files stay chosen: pressing
     Create project after it must not import them a second time."""
-    url, page = home_page
+    _, page = home_page
     store = Store(tmp_path / "home")
     before = len(store.list_projects())
     page.get_by_text("➕ New project").click()

@@ -79,3 +79,21 @@ def test_the_registry_refuses_a_name_twice_and_checks_values() -> None:
     source = SignalSource(None, 1, None, np.arange(10.0), 1.0, lambda c: np.zeros((0, 10)))
     with pytest.raises(ValueError, match="gave"):
         wrong.values(source)
+
+
+def test_a_row_with_nothing_to_show_is_left_off_the_chart(demo_home: Path,
+                                                         tmp_path: Path) -> None:
+    """A project whose viewers are all deleted keeps its comment rows, and gets no rows of
+    zero viewers or empty emotions."""
+    import shutil
+
+    shutil.copytree(demo_home, tmp_path / "home")
+    store = Store(tmp_path / "home")
+    project = store.demo_project_id()
+    for session in store.sessions(project):
+        store.delete_session(session.id)
+    timeline = build_timeline(store, project)
+    figure = studio_figure(timeline, fused_score(timeline, PeakOptions().weights, 20), [], 20)
+    titles = [a.text for a in figure.layout.annotations]
+    assert not {"viewers", "emotions", "attention"} & set(titles)
+    assert any("comment" in t.lower() for t in titles), titles

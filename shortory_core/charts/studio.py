@@ -45,10 +45,12 @@ def bucket_max(t: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
 
 
 def signal_rows(timeline: ProjectTimeline) -> dict[str, list[Signal]]:
-    """The chart's rows (each signal's ``row``, in registry order) that have any data."""
+    """The chart's rows (each signal's ``row``, in registry order) that have any data: a
+    value somewhere that is not missing and not zero (a project with no viewers gets no
+    "viewers" row of zeros)."""
     rows: dict[str, list[Signal]] = {}
     for signal in timeline.signals:
-        if np.isfinite(timeline[signal.name]).any():
+        if np.nan_to_num(timeline[signal.name]).any():
             rows.setdefault(signal.row, []).append(signal)
     return rows
 
