@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from shortory_core.charts.crowd import crowd_figure
-from shortory_core.charts.panel import heatmap_figure, panel_figure
+from shortory_core.charts.panel import band_outlines, heatmap_figure, panel_figure
 from shortory_core.charts.reactions import reaction_figure
 from shortory_core.panel.stats import PanelCurves
 from shortory_core.records import PRODUCT_EMOTIONS, Comment, HeatPoint
@@ -123,3 +123,13 @@ def test_the_reaction_chart_opens_on_its_session_with_the_whole_video_under_it()
     assert [round(seconds_of(x)) for x in axes["xaxis"]["range"]] == [8999, 9030]
     assert axes["xaxis2"]["rangeslider"]["visible"]
     assert figure["layout"]["uirevision"] == "reaction-3"
+
+
+def test_a_band_with_a_gap_is_two_outlines_not_a_triangle_across_it() -> None:
+    t = np.arange(10.0)
+    low = np.array([0, 0, 0, np.nan, np.nan, np.nan, 1, 1, 1, 1], float)
+    x, y = band_outlines(t, low, low + 0.5)
+    assert x.count(None) == y.count(None) == 2
+    first, second = x[:x.index(None)], x[x.index(None) + 1:-1]
+    assert sorted(set(first)) == [0, 1, 2] and sorted(set(second)) == [6, 7, 8, 9]
+    assert band_outlines(t, np.full(10, np.nan), np.full(10, np.nan)) == ([], [])

@@ -101,11 +101,28 @@ def difference_figure(diff: GroupDifference, revision: str = "panel-groups") -> 
 
 def _band(figure: go.Figure, t: np.ndarray, low: np.ndarray, high: np.ndarray, emotion: str,
           **where: int) -> None:
-    """A 95% band as a filled outline in the emotion's colour, grouped with its line."""
-    figure.add_scatter(x=np.concatenate([t, t[::-1]]), y=np.concatenate([high, low[::-1]]),
-                       fill="toself", fillcolor=translucent(SIGNAL_COLOURS[emotion], 0.18),
+    """A 95% band as a filled outline in the emotion's colour, grouped with its line: one
+    closed outline per stretch with data, so a gap (nobody watching) is a gap, not a
+    triangle drawn across it."""
+    x, y = band_outlines(t, low, high)
+    figure.add_scatter(x=x, y=y, fill="toself",
+                       fillcolor=translucent(SIGNAL_COLOURS[emotion], 0.18),
                        line={"width": 0}, hoverinfo="skip", showlegend=False,
                        legendgroup=emotion, **where)
+
+
+def band_outlines(t: np.ndarray, low: np.ndarray, high: np.ndarray
+                  ) -> tuple[list[float | None], list[float | None]]:
+    """The outline of a band around each run where both edges are known (up the high edge,
+    back down the low one), runs separated by ``None``, which Plotly fills apart."""
+    known = np.isfinite(low) & np.isfinite(high)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], known.astype(int), [0]])))
+    x: list[float | None] = []
+    y: list[float | None] = []
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        x += [*t[start:stop], *t[start:stop][::-1], None]
+        y += [*high[start:stop], *low[start:stop][::-1], None]
+    return x, y
 
 
 def _duration(t: np.ndarray) -> float | None:
