@@ -101,6 +101,7 @@ def test_the_manifest_reads_csv_and_json_alike_and_names_bad_rows(inputs: Path,
          "recordings": [{"recording": CLIPS["Ada"], "viewer": "Ada", "offset": 2.5,
                          "group": "A"}, {"recording": CLIPS["Bo"], "group": "B"}]}]}))
     (tmp_path / "show.mp4").write_bytes(b"")  # relative paths are read from its folder
+    (tmp_path / "comments.json").write_bytes((inputs / "comments.json").read_bytes())
     again = read_manifest(as_json).projects[0]
     assert [(r.viewer, r.offset, r.group) for r in again.recordings] == [
         (r.viewer, r.offset, r.group) for r in show.recordings[:2]]

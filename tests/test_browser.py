@@ -103,7 +103,7 @@ def test_studio_picks_a_peak_on_the_chart_and_renders_it_vertical(home_page) -> 
     page.get_by_role("button", name="Render 1 short").wait_for(timeout=30_000)
     page.get_by_text("Vertical 9:16, follows the face").click()
     page.get_by_role("button", name="Render 1 short").click()
-    page.get_by_text("Download all 1 clips (zip)").wait_for(timeout=120_000)
+    page.get_by_text("Download the clip (zip)").wait_for(timeout=120_000)
     settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "studio")
