@@ -170,3 +170,19 @@ def test_a_name_that_several_projects_share_is_refused_with_their_ids(tmp_path: 
     assert step.status == "failed" and step.detail == (
         f"2 projects have this name (ids {ids[0]}, {ids[1]}): give the id")
     assert all(not store.sessions(i) for i in ids)  # neither was guessed at
+
+
+def test_a_recording_past_the_videos_end_is_refused_or_said_to_run_over(
+        demo_home: Path, tmp_path: Path) -> None:
+    store = Store(demo_home)
+    source = store.media_path(store.get_video(store.demo_project_id()).path)  # 2:00 long
+    path = manifest(tmp_path, [f"Show,{source},{SMILE},Ada,2:30,A",
+                               f"Show,,{SMILE},Bo,1:59,A"])  # 3.1 s long
+    home = Store(tmp_path / "home")
+    steps = {s.step: s for s in BatchRun(home, read_manifest(path)).run()}
+    assert steps["analyse Ada"].status == "failed"
+    assert steps["analyse Ada"].detail == "offset 2:30 is past the video's end (2:00)"
+    assert steps["analyse Bo"].status == "done"
+    assert "s run past the video's end" in steps["analyse Bo"].detail
+    [project] = home.list_projects()
+    assert [s.viewer for s in home.sessions(project.project.id)] == ["Bo"]  # none for Ada

@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 
 from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
 from shortory_core.batch.tasks import AnalysisTask, plan_tasks
-from shortory_core.errors import describe
+from shortory_core.errors import ShortoryError, describe
 from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
 from shortory_core.kinds.analysis import check_engines
-from shortory_core.reactions.sessions import link_recording, recording_problem
-from shortory_core.records import ClipStatus, JobStatus, SessionStatus, StepStatus
+from shortory_core.reactions.sessions import check_recording, link_recording
+from shortory_core.records import ClipStatus, JobStatus, SessionStatus, StepStatus, VideoInfo
 from shortory_core.store import Store
+from shortory_core.timefmt import format_seconds
 
 Progress = Callable[[float, str], None]
 POLL_S = 0.2
@@ -72,11 +73,13 @@ class Step:
 
 @dataclass
 class Pending:
-    """A recording to analyse: its session and manifest entry."""
+    """A recording to analyse: its session and manifest entry (``note``: said with its
+    result, such as how far it runs past the video's end)."""
 
     session_id: int
     entry: RecordingEntry
     project: str
+    note: str = ""
 
 
 @dataclass
@@ -198,6 +201,7 @@ class BatchRun:
         manifest, or now); the ones still to analyse. A recording is checked before its
         session is made."""
         known = {s.work_key: s for s in self.store.sessions(project_id) if s.work_key}
+        video = self.store.get_video(project_id)
         pending = []
         for rec in entry.recordings:
             session = known.get(rec.work_key)
@@ -207,10 +211,11 @@ class BatchRun:
                            f"analysed ({session.n_samples} samples)")
                 self._advance(ANALYSIS_WEIGHT)
                 continue
-            problem = recording_problem(rec.url)
-            if problem:
+            try:
+                note = _past_the_end(rec.offset, check_recording(rec.url), video)
+            except ShortoryError as exc:
                 self._step(str(rec.row), entry.key, f"analyse {rec.viewer}", StepStatus.FAILED,
-                           problem)
+                           str(exc))
                 self._advance(ANALYSIS_WEIGHT)
                 continue
             if session is None:
@@ -221,7 +226,7 @@ class BatchRun:
                                             work_key=rec.work_key)
             else:
                 session_id = int(session.id)
-            pending.append(Pending(session_id, rec, entry.key))
+            pending.append(Pending(session_id, rec, entry.key, note))
         return pending
 
     def _analyse_locally(self, service: JobService, pending: list[Pending]) -> None:
@@ -302,7 +307,7 @@ class BatchRun:
     def _step_for(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
         self._step(str(pending.entry.row), pending.project, f"analyse {pending.entry.viewer}",
                    StepStatus.DONE if ok else StepStatus.FAILED,
-                   f"{samples} samples" if ok else why)
+                   f"{samples} samples{pending.note}" if ok else why)
 
     # -- aggregates and renders --------------------------------------------------------------
 
@@ -364,6 +369,18 @@ class BatchRun:
     def _report(self, fraction: float, message: str) -> None:
         if self.progress is not None:
             self.progress(min(fraction, 1.0), message)
+
+
+def _past_the_end(offset: float, length: float | None, video: VideoInfo | None) -> str:
+    """How far a recording runs past the video's end from its offset ("" when it does not);
+    ``ShortoryError`` when it starts after the end: nothing of it could be charted."""
+    if video is None:
+        return ""
+    if offset >= video.duration:
+        raise ShortoryError(f"offset {format_seconds(offset)} is past the video's end "
+                            f"({format_seconds(video.duration)})")
+    past = offset + (length or 0.0) - video.duration
+    return f"; its last {past:.1f} s run past the video's end" if past > 0.5 else ""
 
 
 def _job_progress(service: JobService, job_id: int) -> float:

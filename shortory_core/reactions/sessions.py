@@ -65,19 +65,19 @@ def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
                                 work_key=work_key)
 
 
-def recording_problem(url: str) -> str:
-    """Why a linked recording cannot be analysed, checked before its session is made; ""
-    when it can (or when it is remote, and only reading it will tell)."""
+def check_recording(url: str) -> float | None:
+    """The length (s) of a linked recording, checked before its session is made (``None``
+    for a remote one: only reading it will tell); ``ShortoryError`` saying why it cannot be
+    analysed, naming the user's file."""
     path = local_path(url)
     if path is None:
-        return ""
+        return None
     if not path.is_file():
-        return f"no recording at {path}"
+        raise ShortoryError(f"no recording at {path}")
     try:
-        probe_video(path)
+        return probe_video(path).duration
     except ShortoryError as exc:
-        return f"{path.name}: {exc}"
-    return ""
+        raise ShortoryError(f"{path.name}: {exc}") from exc
 
 
 def session_media(store: Store, session: ReactionSession) -> AbstractContextManager[Path]:
