@@ -87,7 +87,7 @@ def test_the_manifest_reads_csv_and_json_alike_and_names_bad_rows(inputs: Path,
     assert problems.pop(9).startswith("ftp:// recordings are not read: give a path")
     assert "control character" in problems.pop(12) and not problems
     show, seven = manifest.projects
-    assert show.video == (2, f"{inputs}/show.mp4") and show.rows == [2, 3, 8, 10, 11]
+    assert show.video == (2, f"{inputs}/show.mp4") and show.rows == [2, 3, 5, 8, 10, 11, 12]
     assert [(r.viewer, r.offset, r.group) for r in show.recordings] == [
         ("Ada", 2.5, "A"), ("reaction_expressions_woman", 0.0, "B"), ("Cy", 3723.0, "A"),
         ("Cy", 3723.0, "B")]

@@ -120,6 +120,9 @@ def test_two_runs_of_one_manifest_at_once_do_each_piece_of_work_once(
     assert analyses_that_ran(store) == sorted(s.id for s in sessions)  # each read once
     projects = [s for r in reports for s in r["steps"] if s["step"] == "project"]
     assert sorted(s["status"] for s in projects) == ["done", "skipped"]
+    # the two reports together claim each analysis once; the other run says it waited
+    analysed = [s for r in reports for s in r["steps"] if s["step"].startswith("analyse")]
+    assert sorted(s["status"] for s in analysed) == ["done"] * 3 + ["skipped"] * 3, analysed
 
 
 def test_a_claimed_piece_of_work_is_handed_to_whoever_asks_while_it_runs(
@@ -148,12 +151,17 @@ def test_a_batch_recording_never_reaches_a_local_address(tmp_path: Path, scheme:
     path = manifest(tmp_path, [f"Show,{SMILE},{scheme}://127.0.0.1:{port}/x.mp4,Ada,0,A"])
     report = finished_with_failures(batch(tmp_path / "home", path))
     [step] = [s for s in report["steps"] if s["step"].startswith(("analyse", "manifest"))]
-    assert step["status"] == "failed"
+    assert step["status"] == "failed" and step["project"] == "Show"
     assert ("ftp:// recordings are not read" if scheme == "ftp"
             else "127.0.0.1 is a loopback address") in step["detail"], step
     with pytest.raises(TimeoutError):
         listener.accept()  # nobody ever connected
     listener.close()
+    # the row's video still made its project; the refused recording made no session
+    store = Store(tmp_path / "home")
+    [project] = store.list_projects()
+    assert project.project.name == "Show" and store.sessions(project.project.id) == []
+    assert not store.jobs.listing(kinds=("analyse",))
 
 
 def finished_with_failures(process: subprocess.Popen) -> dict:

@@ -111,7 +111,8 @@ def read_manifest(path: Path) -> Manifest:
     problems: list[tuple[int, str]] = []
     for number, row in rows:
         try:
-            _add_row(projects, number, row, path.parent)
+            if left_out := _add_row(projects, number, row, path.parent):
+                problems.append((number, left_out))
         except ValueError as exc:
             problems.append((number, str(exc)))
     return Manifest(path, list(projects.values()), problems)
@@ -161,9 +162,10 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a value a manifest may hold")
 
 
-def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Path) -> None:
+def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Path) -> str:
     """Add one row; every value is checked before anything is added, so a refused row leaves
-    nothing behind."""
+    nothing behind (``ValueError``). A bad recording is left out alone, and said so in the
+    returned text: it never takes the row's project, video or comments with it."""
     if "_bad" in row:
         raise ValueError(row["_bad"])
     key = _project_key(row.get("project"))
@@ -180,12 +182,15 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
     missing = next((path for _, path in comment_files if not path.is_file()), None)
     if missing is not None:
         raise ValueError(f"no comment file at {missing}")
-    recording, entry = text(row.get("recording")), None
+    recording, entry, left_out = text(row.get("recording")), None, ""
     if recording:
-        url = media_url(recording, base)
-        entry = RecordingEntry(number, url,
-                               viewer_name(row.get("viewer"), Path(urlparse(url).path).stem),
-                               _offset(row.get("offset")), group_tag(row.get("group")))
+        try:
+            url = media_url(recording, base)
+            entry = RecordingEntry(number, url,
+                                   viewer_name(row.get("viewer"), Path(urlparse(url).path).stem),
+                                   _offset(row.get("offset")), group_tag(row.get("group")))
+        except ValueError as exc:
+            left_out = str(exc)
     project = projects.setdefault(key, ProjectEntry(key))
     project.rows.append(number)
     if video and project.video is None:
@@ -197,6 +202,7 @@ def _add_row(projects: dict[str, ProjectEntry], number: int, row: dict, base: Pa
             project.recordings.append(entry)
         else:
             project.repeats.append((number, first.row))
+    return left_out
 
 
 def _project_key(value: object) -> str:

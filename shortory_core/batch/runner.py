@@ -94,8 +94,10 @@ class BatchRun:
     _total: float = 1.0
 
     def run(self) -> list[Step]:
+        project_of = {row: p.key for p in self.manifest.projects for row in p.rows}
         for row, why in self.manifest.problems:
-            self.steps.append(Step(str(row), "", "manifest", StepStatus.FAILED, why))
+            self.steps.append(Step(str(row), project_of.get(row, ""), "manifest",
+                                   StepStatus.FAILED, why))
         for entry in self.manifest.projects:
             for row, first in entry.repeats:
                 self._step(str(row), entry.key, "manifest", StepStatus.MERGED,
@@ -233,6 +235,8 @@ class BatchRun:
         jobs = {p.session_id: service.submit("analyse", {"session_id": p.session_id,
                                                          "fps": self.options.fps,
                                                          "unless_analysed": True},
+                                             project_id=self.store.session(
+                                                 p.session_id).project_id,
                                              subject_id=p.session_id)
                 for p in pending}
         base = self._done
@@ -241,6 +245,12 @@ class BatchRun:
                 running = sum(_job_progress(service, j) for j in jobs.values())
                 self._report((base + ANALYSIS_WEIGHT * running) / self._total,
                              f"analysing {p.entry.viewer}")
+            if job.owner != service.owner and job.status == JobStatus.DONE:
+                self._step(str(p.entry.row), p.project, f"analyse {p.entry.viewer}",
+                           StepStatus.SKIPPED, f"analysed by another run at the same time "
+                           f"({int(job.result.get('samples', 0))} samples)")
+                self._advance(ANALYSIS_WEIGHT)
+                continue
             self._analysed(p, job.status == JobStatus.DONE, job.error or job.message,
                            int(job.result.get("samples", 0)))
 
@@ -406,6 +416,6 @@ def summary_table(steps: list[Step]) -> str:
     skipped = sum(s.status == StepStatus.SKIPPED for s in steps)
     merged = sum(s.status == StepStatus.MERGED for s in steps)
     failed = sum(s.status == StepStatus.FAILED for s in steps)
-    out.append(f"{done} done, {skipped} skipped (done before), "
+    out.append(f"steps: {done} done, {skipped} skipped (done before or by another run), "
                + (f"{merged} repeated rows merged, " if merged else "") + f"{failed} failed")
     return "\n".join(out)

@@ -49,7 +49,7 @@ def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[Job]:
             except Exception:  # recovery must not stop a start
                 log.exception("settling interrupted job %s", job.id)
     if dead:
-        log.warning("marked %d job(s) interrupted: %s", len(dead), [j.id for j in dead])
+        log.info("marked %d job(s) interrupted: %s", len(dead), [j.id for j in dead])
     return dead
 
 

@@ -17,7 +17,7 @@ from shortory_core.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
 from shortory_core.reactions.timeline import sample_rows
 from shortory_core.records import ReactionSession, SessionKind, SessionStatus
-from shortory_core.sources.media_urls import local_path, readable_media
+from shortory_core.sources.media_urls import check_remote, local_path, readable_media
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.store import Store
 from shortory_core.store.jobs import JobRequest
@@ -67,17 +67,19 @@ def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
 
 def check_recording(url: str) -> float | None:
     """The length (s) of a linked recording, checked before its session is made (``None``
-    for a remote one: only reading it will tell); ``ShortoryError`` saying why it cannot be
-    analysed, naming the user's file."""
+    for a remote one, whose address is checked: only reading it will tell the rest);
+    ``ShortoryError`` saying why it cannot be analysed, naming the user's file."""
     path = local_path(url)
     if path is None:
+        check_remote(url)
         return None
     if not path.is_file():
         raise ShortoryError(f"no recording at {path}")
     try:
         return probe_video(path).duration
     except ShortoryError as exc:
-        raise ShortoryError(f"{path.name}: {exc}") from exc
+        said = str(exc)
+        raise ShortoryError(said if path.name in said else f"{path.name}: {said}") from exc
 
 
 def session_media(store: Store, session: ReactionSession) -> AbstractContextManager[Path]:

@@ -51,6 +51,26 @@ def local_path(url: str) -> Path | None:
     return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
 
 
+def check_remote(url: str) -> None:
+    """Refuse, before any work is made for it, a remote URL that could never be read: a
+    scheme Shortory does not read, or an http(s) host the egress guard would refuse (the
+    guard checks again when the file is fetched, so a DNS answer that changes meanwhile is
+    still caught)."""
+    from shortory_core.sources.egress import Policy, Refused
+
+    try:
+        media_url(url, Path("."))
+    except ValueError as exc:
+        raise SourceError(str(exc)) from exc
+    parts = urlparse(url)
+    if parts.scheme.lower() in WEB_SCHEMES:
+        try:
+            Policy.from_env().check(parts.hostname or "",
+                                    parts.port or (443 if parts.scheme == "https" else 80))
+        except (Refused, ValueError) as exc:
+            raise SourceError(f"Cannot read {url}: {exc}") from exc
+
+
 @contextmanager
 def readable_media(url: str) -> Iterator[Path]:
     """A local file holding the media at ``url``: the file itself when local, else a
@@ -61,10 +81,7 @@ def readable_media(url: str) -> Iterator[Path]:
             raise SourceError(f"No media at {path}.")
         yield path
         return
-    try:
-        media_url(url, Path("."))
-    except ValueError as exc:  # a URL stored before the scheme was refused
-        raise SourceError(str(exc)) from exc
+    check_remote(url)  # a URL stored before its scheme was refused
     suffix = Path(urlparse(url).path).suffix or ".mp4"
     with tempfile.NamedTemporaryFile(suffix=suffix, prefix="shortory-media-") as copy:
         if urlparse(url).scheme.lower() in WEB_SCHEMES:
