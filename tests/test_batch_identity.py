@@ -194,3 +194,24 @@ def test_a_recording_past_the_videos_end_is_refused_or_said_to_run_over(
     assert "s run past the video's end" in steps["analyse Bo"].detail
     [project] = home.list_projects()
     assert [s.viewer for s in home.sessions(project.project.id)] == ["Bo"]  # none for Ada
+
+
+def test_a_batch_session_is_never_without_its_job(tmp_path: Path) -> None:
+    """Made together in one transaction: a kill right after finds each session with a job
+    that recovery settles, and the next command shows it interrupted, not pending."""
+    store = Store(tmp_path / "home")
+    project_id = store.create_project("Panel")
+    path = manifest(tmp_path, [f"{project_id},,{GLASSES},V{k},0,A" for k in range(3)])
+    [entry] = read_manifest(path).projects
+    service = job_service(store, workers=False)  # queues nothing: as if killed right away
+    try:
+        made = BatchRun(store, read_manifest(path)).sessions_to_analyse(entry, project_id,
+                                                                       service)
+    finally:
+        service.close()
+    jobs = store.jobs.listing(kinds=("analyse",))
+    assert sorted(j.subject_id for j in jobs) == sorted(p.session_id for p in made)
+    assert all(j.status == "queued" and j.project_id == project_id for j in jobs)
+    again = BatchRun(store, read_manifest(path)).sessions_to_analyse(entry, project_id)
+    assert [p.session_id for p in again] == [p.session_id for p in made]
+    assert len(store.jobs.listing(kinds=("analyse",))) == 3  # found again, nothing added

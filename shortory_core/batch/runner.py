@@ -74,12 +74,14 @@ class Step:
 @dataclass
 class Pending:
     """A recording to analyse: its session and manifest entry (``note``: said with its
-    result, such as how far it runs past the video's end)."""
+    result, such as how far it runs past the video's end; ``with_job``: the session was made
+    with its ``analyse`` job, which waits to be handed to a worker)."""
 
     session_id: int
     entry: RecordingEntry
     project: str
     note: str = ""
+    with_job: bool = False
 
 
 @dataclass
@@ -114,7 +116,9 @@ class BatchRun:
             for entry in entries:
                 if projects[entry.key] is not None:
                     self._comments(service, entry, projects[entry.key])
-                    pending += self.sessions_to_analyse(entry, projects[entry.key])
+                    pending += self.sessions_to_analyse(
+                        entry, projects[entry.key],
+                        service if self.options.engine == "local" else None)
                 else:
                     self._advance(len(entry.comments) + ANALYSIS_WEIGHT * len(entry.recordings))
             if pending:
@@ -198,10 +202,12 @@ class BatchRun:
 
     # -- recordings --------------------------------------------------------------------------
 
-    def sessions_to_analyse(self, entry: ProjectEntry, project_id: int) -> list[Pending]:
+    def sessions_to_analyse(self, entry: ProjectEntry, project_id: int,
+                            analyses: JobService | None = None) -> list[Pending]:
         """Each recording row's own session (made by an earlier or a concurrent run of this
         manifest, or now); the ones still to analyse. A recording is checked before its
-        session is made."""
+        session is made; with ``analyses`` (the local engine) a new session is made in one
+        transaction with its ``analyse`` job, so a kill never leaves it without one."""
         known = {s.work_key: s for s in self.store.sessions(project_id) if s.work_key}
         video = self.store.get_video(project_id)
         pending = []
@@ -223,22 +229,28 @@ class BatchRun:
             if session is None:
                 meta = {"fps": self.options.fps, "detector": "short", "iris": True} | (
                     {"group": rec.group} if rec.group else {})
+                job = analyses.request("analyse", self._analysis_params(),
+                                       project_id=project_id) if analyses else None
                 session_id = link_recording(self.store, project_id, rec.viewer, rec.url,
                                             time_offset=rec.offset, meta=meta,
-                                            work_key=rec.work_key)
+                                            work_key=rec.work_key, job=job)
             else:
-                session_id = int(session.id)
-            pending.append(Pending(session_id, rec, entry.key, note))
+                session_id, job = int(session.id), None
+            pending.append(Pending(session_id, rec, entry.key, note, with_job=job is not None))
         return pending
 
+    def _analysis_params(self) -> dict:
+        return {"fps": self.options.fps, "unless_analysed": True}
+
     def _analyse_locally(self, service: JobService, pending: list[Pending]) -> None:
-        jobs = {p.session_id: service.submit("analyse", {"session_id": p.session_id,
-                                                         "fps": self.options.fps,
-                                                         "unless_analysed": True},
-                                             project_id=self.store.session(
-                                                 p.session_id).project_id,
-                                             subject_id=p.session_id)
-                for p in pending}
+        jobs = {}
+        for p in pending:  # a session's job: made with it, running in another run, or new
+            jobs[p.session_id] = service.submit(
+                "analyse", self._analysis_params() | {"session_id": p.session_id},
+                project_id=self.store.session(p.session_id).project_id,
+                subject_id=p.session_id)
+            if p.with_job:
+                service.enqueue(jobs[p.session_id])
         base = self._done
         for p in pending:
             while (job := service.wait(jobs[p.session_id], timeout=POLL_S)).active:

@@ -55,14 +55,14 @@ def add_recording(store: Store, project_id: int, viewer: str, data: bytes | Bina
 
 def link_recording(store: Store, project_id: int, viewer: str, url: str, *,
                    time_offset: float, meta: dict | None = None,
-                   work_key: str | None = None) -> int:
+                   work_key: str | None = None, job: JobRequest | None = None) -> int:
     """A new recording session that *links* to its media by URL instead of holding a copy
     (a batch's recordings may be thousands of files on shared or object storage). Deleting
     the session never touches the linked file. With a ``work_key``, the project's session of
-    that key if it has one (see ``Store.create_session``)."""
+    that key if it has one; a new one comes with its ``job`` (see ``Store.create_session``)."""
     return store.create_session(project_id, viewer.strip() or "Viewer", SessionKind.RECORDING,
                                 time_offset=time_offset, meta=(meta or {}) | {"media_url": url},
-                                work_key=work_key)
+                                work_key=work_key, job=job)
 
 
 def check_recording(url: str) -> float | None:

@@ -348,13 +348,19 @@ class Store:
         time_offset: float = 0.0,
         meta: dict | None = None,
         work_key: str | None = None,
+        job: JobRequest | None = None,
     ) -> int:
         """A new session's id; with a ``work_key``, the id of the project's session of that
         key, made only if there is none (the store's unique index decides, so two processes
-        asking at once get one session)."""
+        asking at once get one session). A ``job`` (its analysis) is added in the same
+        transaction when the session is new: a session never exists without its job."""
         with self.transaction() as conn:
-            return _insert_session(conn, project_id, viewer, kind, source_path=source_path,
-                                   time_offset=time_offset, meta=meta, work_key=work_key)
+            session_id, new = _keyed_session(
+                conn, project_id, viewer, kind, source_path=source_path,
+                time_offset=time_offset, meta=meta, work_key=work_key)
+            if new and job is not None:
+                job.add_on(conn, session_id, "session_id")
+            return session_id
 
     def add_recording(self, project_id: int, viewer: str, upload: Path, suffix: str, *,
                       time_offset: float, meta: dict | None = None,
@@ -653,9 +659,17 @@ def _insert_samples(conn: sqlite3.Connection, session_id: int, samples: Iterable
 
 def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: SessionKind,
                     *, source_path: str = "", time_offset: float = 0.0,
-                    meta: dict | None = None, work_key: str | None = None) -> int:
-    """Add a session on an open transaction, to commit it with whatever comes with it (with
-    a ``work_key`` the project already has, that session's id instead)."""
+                    meta: dict | None = None) -> int:
+    """Add a session on an open transaction, to commit it with whatever comes with it."""
+    return _keyed_session(conn, project_id, viewer, kind, source_path=source_path,
+                          time_offset=time_offset, meta=meta, work_key=None)[0]
+
+
+def _keyed_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: SessionKind,
+                   *, source_path: str, time_offset: float, meta: dict | None,
+                   work_key: str | None) -> tuple[int, bool]:
+    """(id, ``True``) of a session added on an open transaction, or (id, ``False``) of the
+    project's session that already has ``work_key``."""
     cur = conn.execute(
         """
         INSERT INTO reaction_sessions (project_id, viewer, kind, source_path, time_offset,
@@ -666,9 +680,9 @@ def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind
          time_offset, SessionStatus.PENDING, time.time(), json.dumps(meta or {}), work_key),
     )
     if cur.rowcount == 1:
-        return int(cur.lastrowid)
+        return int(cur.lastrowid), True
     return int(conn.execute("SELECT id FROM reaction_sessions WHERE project_id = ? AND "
-                            "work_key = ?", (project_id, work_key)).fetchone()[0])
+                            "work_key = ?", (project_id, work_key)).fetchone()[0]), False
 
 
 def _session(row: sqlite3.Row) -> ReactionSession:
