@@ -34,11 +34,12 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("vision",),  # the ONNX models
     ("store",),  # the database and media folder
     ("sources", "uploads", "project_ref"),  # inputs from the network and from files; names
+    ("speech",),  # transcripts: the words spoken, cached per project
     ("jobs", "signals"),  # the generic job service; the signal registry and grid
     ("reactions", "panel", "projects"),
     ("clips", "live", "demo"),
     ("highlights",),  # the timeline, peaks, shorts
-    ("charts", "kinds"),  # figures; the app's job kinds
+    ("charts", "kinds", "editor"),  # figures; the app's job kinds; timelines for editors
     ("batch",),
     ("bench",),
     ("cli",),
