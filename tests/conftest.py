@@ -34,6 +34,35 @@ def short_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_demo_video(tmp_path_factory.mktemp("media") / "short.mp4", duration=3.0)
 
 
+SPEECH = FIXTURES / "speech"
+TALK_CUT_S = 21.5  # where ``talk_video`` cuts from one person to the other
+
+
+@pytest.fixture(scope="session")
+def talk_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real 60 s talk: a person's face (the demo's woman, looped) until ``TALK_CUT_S``, then a
+    hard cut to another person (the webcam recording), 1280×720 at 25 fps, H.264 with a
+    keyframe every 2 s; the sound is real speech (``fixtures/speech/multilingual.mp3``: the
+    MIT license read in English, then in German)."""
+    from shortory_core.clips.render import ffmpeg_exe, path_arg, run_ffmpeg
+
+    out = tmp_path_factory.mktemp("talk") / "talk.mp4"
+    frame = ("scale=1280:720:force_original_aspect_ratio=decrease,"
+             "pad=1280:720:(ow-iw)/2:(oh-ih)/2,fps=25")
+    return run_ffmpeg([
+        ffmpeg_exe(), "-v", "error", "-y",
+        "-stream_loop", "-1", "-i", path_arg(FACE_CLIPS / "reaction_expressions_woman.mp4"),
+        "-stream_loop", "-1", "-i", path_arg(FACE_CLIPS / "reaction_webcam_glasses.mp4"),
+        "-i", path_arg(SPEECH / "multilingual.mp3"),
+        "-filter_complex",
+        f"[0:v]{frame},trim=0:{TALK_CUT_S},setpts=PTS-STARTPTS[a];"
+        f"[1:v]{frame},trim=0:{60 - TALK_CUT_S},setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1[v]",
+        "-map", "[v]", "-map", "2:a", "-t", "60", "-c:v", "libx264", "-preset", "veryfast",
+        "-g", "50", "-crf", "24", "-c:a", "aac", "-progress", "pipe:1", "-nostats",
+        "-f", "mp4", path_arg(out.with_name(out.name + ".part"))], out, 60.0,
+        what="making the talk fixture")
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the built demo project, built once per test run."""
