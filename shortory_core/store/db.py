@@ -553,13 +553,25 @@ class Store:
                 (status, path, error, json.dumps(meta), clip_id),
             )
 
+    def cut_clip(self, clip_id: int, start: float, end: float, meta: dict) -> None:
+        """Set where a clip is cut once its render has chosen the edges (snapped to a pause or
+        a scene cut), and add ``meta`` (why each edge moved) to what the clip records."""
+        with self.transaction() as conn:
+            stored = json.loads(conn.execute("SELECT meta FROM clips WHERE id = ?",
+                                             (clip_id,)).fetchone()[0])
+            conn.execute("UPDATE clips SET start_time = ?, end_time = ?, meta = ? WHERE id = ?",
+                         (start, end, json.dumps(stored | meta), clip_id))
+
     def delete_clip(self, clip_id: int) -> None:
-        """Delete a clip and its file."""
+        """Delete a clip, its file and the files beside it (its captions: same name, other
+        extension)."""
         with self.transaction() as conn:
             row = conn.execute("DELETE FROM clips WHERE id = ? RETURNING path",
                                (clip_id,)).fetchone()
         if row is not None and row["path"]:
-            self.media_path(row["path"]).unlink(missing_ok=True)
+            video = self.media_path(row["path"])
+            for path in (video, *video.parent.glob(f"{video.stem}.*")):
+                path.unlink(missing_ok=True)
 
     def clip(self, clip_id: int) -> ClipRecord | None:
         with self.reading() as conn:
