@@ -152,6 +152,10 @@ class _Box:
     right: float
     bottom: float
 
+    @property
+    def middle(self) -> float:
+        return (self.left + self.right) / 2
+
     @classmethod
     def of(cls, frame: tuple[int, int], layout: Layout) -> _Box:
         width, height = frame
@@ -312,7 +316,7 @@ def ass_document(cues: Sequence[Cue], frame: tuple[int, int], layout: Layout,
     top of the safe area for the whole short."""
     style = STYLES[style] if isinstance(style, str) else style
     font = font or caption_font()
-    width, height = frame
+    height = frame[1]
     box = _Box.of(frame, layout)
     events: list[str] = []
     top = box.top
@@ -321,7 +325,7 @@ def ass_document(cues: Sequence[Cue], frame: tuple[int, int], layout: Layout,
         size = max(height * style.title_size, 12.0)
         edge = size * (TITLE_OUTLINE + TITLE_SHADOW)
         lines = _title_lines(title, size, (box.right - box.left - 2 * edge) * SAFETY, font)
-        events.append(_event(0, duration, "Title", (width / 2, box.top + edge), 8,
+        events.append(_event(0, duration, "Title", (box.middle, box.top + edge), 8,
                              _render(lines, -1, style)))
         top = box.top + len(lines) * size + 2 * edge
     if style.speech:
@@ -338,14 +342,13 @@ def _cue_events(cue: Cue, style: CaptionStyle, box: _Box, top: float, height: in
     if not any(words):
         return []
     setting = _set(words, style, height * style.size, box, box.bottom - top, font)
-    middle = (box.left + box.right) / 2
     if style.centre is None:
-        anchor, alignment = (middle, box.bottom - setting.edge), 2
+        anchor, alignment = (box.middle, box.bottom - setting.edge), 2
     else:
         centre = box.top + (box.bottom - box.top) * style.centre
         half = setting.height / 2
         centre = max(min(centre, box.bottom - half), top + half)
-        anchor, alignment = (middle, centre), 5
+        anchor, alignment = (box.middle, centre), 5
     starts = [cue.start] + [w.start for w in cue.words[1:]] + [cue.end]
     tag = f"\\fs{setting.size:.1f}\\bord{setting.size * style.outline:.1f}" \
           f"\\shad{setting.size * style.shadow:.1f}"
