@@ -26,6 +26,7 @@ import pyarrow.json as pj
 
 from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
+from shortory_core.sources.comment_html import clean_column
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
@@ -62,6 +63,7 @@ def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
     del table
     if pc.any(pc.match_substring(columns["text"], "\x00")).as_py():
         columns["text"] = pc.replace_substring(columns["text"], "\x00", " ")
+    columns["text"] = clean_column(columns["text"])  # the rare one written as HTML
     usable = pc.fill_null(pc.match_substring_regex(columns["text"], r"\S"), False)
     no_text = records - pc.sum(usable).as_py() if records else 0
     if no_text:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, TextIO
 
 from shortory_core.errors import SourceError
 from shortory_core.records import Comment
+from shortory_core.sources.comment_html import comment_text, html_to_text
 
 MAX_PROBLEMS_KEPT = 20
 TEXT_COLUMNS = ("textoriginal", "textdisplay", "text", "comment", "content", "body", "message")
@@ -256,7 +257,7 @@ def comment_from_downloader(item: dict[str, Any]) -> Comment:
     is_reply = bool(item.get("reply")) or "." in cid
     return Comment(
         cid=cid,
-        text=text,
+        text=comment_text(text),
         author=str(item.get("author") or ""),
         likes=parse_likes(item.get("votes")),
         is_reply=is_reply,
@@ -378,13 +379,14 @@ def _comments_from_item(item: Any) -> Iterator[Comment]:
 
 def _api_comment(resource: dict[str, Any], parent_id: str | None) -> Comment:
     snippet = resource["snippet"]
-    text = snippet.get("textDisplay") or snippet.get("textOriginal")
+    markup = snippet.get("textDisplay")
+    text = html_to_text(markup) if isinstance(markup, str) else snippet.get("textOriginal")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("no textDisplay")
     author = str(snippet.get("authorDisplayName") or "")
     parent = parent_id or snippet.get("parentId")
     return Comment(
-        cid=str(resource.get("id") or _synthetic_id(text, author)),
+        cid=str(resource.get("id") or _synthetic_id(markup or text, author)),
         text=text,
         author=author,
         likes=parse_likes(snippet.get("likeCount")),
@@ -423,8 +425,9 @@ def _read_csv(stream: TextIO, sample: str) -> ImportReport:
             "This CSV has no text column. Name the comment column one of: "
             + ", ".join(TEXT_COLUMNS) + f" (found: {', '.join(header[:12]) or 'nothing'})."
         )
-    if is_api and "textdisplay" in columns:
-        text_col = columns["textdisplay"]  # HTML kept: its anchors carry the exact second
+    as_text = comment_text
+    if is_api and "textdisplay" in columns:  # HTML, whose anchors' labels are the times
+        text_col, as_text = columns["textdisplay"], html_to_text
     author_col, like_col = pick(AUTHOR_COLUMNS), pick(LIKE_COLUMNS)
     id_col, parent_col, time_col = pick(ID_COLUMNS), pick(PARENT_COLUMNS), pick(TIME_COLUMNS)
     problems = _Problems()
@@ -440,14 +443,15 @@ def _read_csv(stream: TextIO, sample: str) -> ImportReport:
                              "wrong number of fields")
                 continue
             body = row[text_col]
-            if not body.strip():
+            text = as_text(body)
+            if not text.strip():
                 problems.add(f"row {number}", "empty text")
                 continue
             author = _cell(row, author_col)
             parent = _cell(row, parent_col) or None
             comments.append(Comment(
                 cid=_cell(row, id_col) or _synthetic_id(body, author, str(number)),
-                text=body,
+                text=text,
                 author=author,
                 likes=parse_likes(_cell(row, like_col)),
                 is_reply=parent is not None,
