@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from shortory_core.records import Comment
 from shortory_core.signals.comment_moments import extract_mentions
-from shortory_core.signals.timestamps import plain_text
 
 
 def found(text: str, duration: float | None = None) -> list[tuple[int, int | None, str]]:
@@ -94,10 +93,6 @@ def test_pathological_inputs_stay_fast_and_sane() -> None:
         small, large = cpu_seconds(make(10_000)), cpu_seconds(make(40_000))
         assert small < 50 * baseline, (name, small, baseline)
         assert large < 8 * small, (name, small, large)
-
-
-def test_plain_text_drops_tags_and_entities() -> None:
-    assert plain_text('<a href="x">1:05</a> fall &amp; <b>win</b>') == "1:05 fall & win"
 
 
 def format_colon(seconds: int) -> str:

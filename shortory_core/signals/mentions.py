@@ -11,6 +11,7 @@ offsets when a ``Mention`` is made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, overload
 
@@ -24,10 +25,12 @@ from shortory_core.signals.timestamps import (
     find_korean_times,
     find_times,
     normalise,
-    plain_text,
 )
 
 SNIPPET_CHARS = 60
+MAX_WORD_CHARS = 20  # a longer "word" (a link) is cut off rather than shown whole
+LINE_BREAK = " / "
+_BREAKS = re.compile(r"\s*\n\s*")
 
 
 class Mention(NamedTuple):
@@ -99,12 +102,15 @@ class Mentions(Sequence[Mention]):
         if not duration or duration <= 0 or not len(self) or (
                 self.seconds.max() <= duration and self.end.max() <= duration):
             return self
-        keep = self.seconds <= duration
-        end, form = self.end[keep], self.form[keep]
-        past = end > duration
-        end[past], form[past] = -1, FORMS.index("colon")
-        return Mentions(self.comments, self.owner[keep], self.seconds[keep], end, form,
-                        self.start[keep], self.stop[keep])
+        kept = self.subset(self.seconds <= duration)
+        past = kept.end > duration
+        kept.end[past], kept.form[past] = -1, FORMS.index("colon")
+        return kept
+
+    def subset(self, keep: np.ndarray) -> Mentions:
+        """The references where ``keep`` (a mask or indices) says, in their order, as copies."""
+        return Mentions(self.comments, self.owner[keep], self.seconds[keep], self.end[keep],
+                        self.form[keep], self.start[keep], self.stop[keep])
 
     def author_codes(self) -> np.ndarray:
         """One integer per distinct author, per reference (for counting authors)."""
@@ -174,12 +180,34 @@ def _by_rule(texts: pa.Array, rows: np.ndarray, rule: object) -> tuple[np.ndarra
 
 
 def _snippet(text: str, start: int, stop: int) -> str:
-    """The words around a reference, for the moments table."""
-    plain = plain_text(text)
-    if len(plain) <= SNIPPET_CHARS:
-        return plain
-    centre = (start + stop) // 2
-    lo = max(0, min(centre - SNIPPET_CHARS // 2, len(plain) - SNIPPET_CHARS))
-    head = "…" if lo else ""
-    tail = "…" if lo + SNIPPET_CHARS < len(plain) else ""
-    return head + plain[lo:lo + SNIPPET_CHARS] + tail
+    """The words around a reference, for the moments table, on one line: line breaks become
+    ``LINE_BREAK`` (never two lines glued into one word), and a long text is cut at word
+    boundaries with the reference whole, so "…45:32" never shows half a time."""
+    if len(text) > SNIPPET_CHARS:
+        centre = (start + stop) // 2
+        lo = max(0, min(centre - SNIPPET_CHARS // 2, len(text) - SNIPPET_CHARS))
+        lo = min(_word_edge(text, min(lo, start), -1), start)
+        hi = max(_word_edge(text, max(lo + SNIPPET_CHARS, stop), 1), stop)
+        head, tail = "… " * (lo > 0), " …" * (hi < len(text))
+        text = head + text[lo:hi].strip() + tail
+    return _BREAKS.sub(LINE_BREAK, text.strip())
+
+
+def _word_edge(text: str, at: int, direction: int) -> int:
+    """``at`` moved out of the word it falls in (``direction`` -1: to the word's start, 1:
+    to its end), or, when that word is too long to show whole, into the gap on its other
+    side."""
+    if at <= 0 or at >= len(text) or text[at - 1].isspace() or text[at].isspace():
+        return at
+    outward = _gap(text, at, direction)
+    if abs(outward - at) <= MAX_WORD_CHARS:
+        return outward
+    return _gap(text, at, -direction)
+
+
+def _gap(text: str, at: int, direction: int) -> int:
+    """The nearest word boundary from ``at`` going ``direction`` (the text's ends count)."""
+    if direction < 0:
+        return max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+    found = [i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0]
+    return min(found, default=len(text))

@@ -67,7 +67,6 @@ _KOREAN_CLOCK_BEFORE = re.compile(r"\d\s*시\s*$")
 _ANCHOR = re.compile(r"<a\b[^>\x00]*?href=\"([^\"\x00]*)\"[^>\x00]*>[^\x00]*?</a>",
                      re.IGNORECASE)
 _ANCHOR_T = re.compile(r"[?&#](?:amp;)?t=(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?(?=$|[&#\"])")
-_TAG = re.compile(r"<[^>]+>")
 
 
 SEPARATOR = "\x00"  # joins many comments into one text; no rule looks across it
@@ -113,11 +112,6 @@ def find_korean_times(text: str) -> list[TimeRef]:
     if "분" in text:
         _take_korean(text, refs)
     return refs
-
-
-def plain_text(text: str) -> str:
-    """Comment text for display: tags dropped, entities decoded, full-width folded."""
-    return html.unescape(_TAG.sub("", normalise(text))).strip()
 
 
 def _context_before(text: str, start: int, width: int) -> str:
