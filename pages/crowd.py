@@ -10,8 +10,10 @@ from pages.common import jobs, open_store, project_mentions, require_project
 from pages.settings import PageSettings
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.comment_clips import render_comment_moments
+from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
 from shortory_core.signals.heatmap import heatmap_peaks
+from shortory_core.signals.stored_mentions import project_chapters
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -21,8 +23,17 @@ project_id, project, video = opened.id, opened.project, opened.video
 duration = video.duration if video else None
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def chapters_of(root: str, project_id: int, n_comments: int, duration: float | None
+                ) -> list[ChapterMarker]:
+    """The project's chapter markers, read once per data folder and comment count."""
+    del root, n_comments  # part of the cache key only
+    return project_chapters(open_store(), project_id, duration)
+
+
 n_comments = store.comment_count(project_id)
 mentions = project_mentions(store, project_id, duration)
+chapters = chapters_of(str(store.root), project_id, n_comments, duration)
 
 st.title(f"Crowd moments · {for_markdown(project.name)}")
 settings = PageSettings(store, project_id, "crowd", {
@@ -47,7 +58,8 @@ peaks = heatmap_peaks(video.heatmap) if video and video.heatmap else []
 
 stats = st.columns(4)
 stats[0].metric("Comments", n_comments)
-stats[1].metric("Time mentions", len(mentions))
+stats[1].metric("Time mentions", len(mentions),
+                help="Timestamps that vote for a moment; a chapter list's times are chapters")
 stats[2].metric("Moments shown", len(moments))
 stats[3].metric("Replay peaks", len(peaks) if video and video.heatmap else "—")
 
@@ -59,7 +71,7 @@ if not mentions:
 st.plotly_chart(
     crowd_figure(mentions, moments, bin_seconds=bin_seconds, duration=duration,
                  heatmap=video.heatmap if video else None, heat_peaks=peaks,
-                 revision=f"crowd-{project_id}"),
+                 chapters=chapters, revision=f"crowd-{project_id}"),
     key="crowd_chart",
 )
 
@@ -73,6 +85,9 @@ table = pd.DataFrame(
     } for m in moments]
 )
 st.dataframe(table, hide_index=True, width="stretch")
+if chapters:
+    st.caption(f"{len(chapters)} chapters (dotted lines), from the video and the viewers' "
+               "chapter lists; a chapter list counts as no mention.")
 if peaks:
     st.caption("Most-replayed peaks: " + ", ".join(
         f"{format_seconds(p.time)} ({p.value:.2f})" for p in peaks))

@@ -1,4 +1,8 @@
-"""The crowd chart: comment mentions over video time, moments marked, heatmap overlaid."""
+"""The crowd chart: comment mentions over video time, moments marked, chapters and the
+heatmap overlaid.
+
+Bars read in mentions per second (a bin's count over its width), so the height of a moment
+does not change with the bin slider and reads like every other rate of the app."""
 
 from __future__ import annotations
 
@@ -6,11 +10,13 @@ import plotly.graph_objects as go
 
 from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.records import HeatPoint
+from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.comment_moments import Mentions, Moment, mention_histogram
 from shortory_core.signals.heatmap import HeatPeak
 from shortory_core.timefmt import format_seconds
 
 MOMENT_COLOUR = "rgba(255, 90, 95, 0.18)"
+CHAPTER_COLOUR = "#9aa5ce"
 
 
 def crowd_figure(
@@ -21,24 +27,42 @@ def crowd_figure(
     duration: float | None,
     heatmap: list[HeatPoint] | None = None,
     heat_peaks: list[HeatPeak] | None = None,
+    chapters: list[ChapterMarker] | None = None,
     revision: str = "crowd",
 ) -> go.Figure:
-    """Mention counts per bin, moments shaded and numbered, "Most replayed" on a right axis;
-    opened on where the mentions are (``revision``: see ``video_time_axis``)."""
+    """Mentions per second in each bin, moments shaded and numbered, chapter starts as dotted
+    lines, "Most replayed" on a right axis; opened on where the mentions are (``revision``:
+    see ``video_time_axis``)."""
     counts, lefts = mention_histogram(mentions, bin_seconds, duration)
+    rates = counts / bin_seconds
     figure = go.Figure()
     figure.add_bar(
-        x=lefts + bin_seconds / 2, y=counts, width=bin_seconds * 0.95, name="mentions",
+        x=lefts + bin_seconds / 2, y=rates, width=bin_seconds * 0.95, name="mentions / s",
         marker_color="#8ab4f8",
-        customdata=[f"{format_seconds(x)}–{format_seconds(x + bin_seconds)}" for x in lefts],
-        hovertemplate="%{customdata}: %{y} mentions<extra></extra>",
+        customdata=[[f"{format_seconds(x)}–{format_seconds(x + bin_seconds)}", n]
+                    for x, n in zip(lefts, counts.tolist(), strict=True)],
+        hovertemplate="%{customdata[0]}: %{customdata[1]} mentions (%{y:.2f}/s)<extra></extra>",
     )
+    top = max(float(rates.max(initial=0)), 1 / bin_seconds) * 1.08
+    for chapter in chapters or []:
+        figure.add_vline(x=chapter.seconds, line={"color": CHAPTER_COLOUR, "width": 1,
+                                                  "dash": "dot"}, layer="below")
+    if chapters:
+        figure.add_scatter(
+            x=[c.seconds for c in chapters], y=[0.0] * len(chapters), mode="markers",
+            marker={"symbol": "line-ns-open", "size": 14, "color": CHAPTER_COLOUR},
+            name="chapters", text=[c.title for c in chapters],
+            customdata=[[format_seconds(c.seconds), "video" if c.source == "video" else
+                         "a viewer's chapter list"] for c in chapters],
+            hovertemplate="chapter at %{customdata[0]}: %{text}<br>"
+                          "from %{customdata[1]}<extra></extra>",
+        )
     for moment in moments:
         figure.add_vrect(x0=moment.start, x1=moment.end, fillcolor=MOMENT_COLOUR, line_width=0,
                          layer="below")
     if moments:
         figure.add_scatter(
-            x=[m.centre for m in moments], y=[max(counts.max(initial=0), 1) * 1.08] * len(moments),
+            x=[m.centre for m in moments], y=[top] * len(moments),
             mode="markers+text", text=[f"#{m.rank}" for m in moments], textposition="top center",
             marker={"symbol": "triangle-down", "size": 12, "color": "#ff5a5f"}, name="moments",
             customdata=[[format_seconds(m.centre), m.mentions, m.unique_authors] for m in moments],
@@ -60,7 +84,7 @@ def crowd_figure(
     figure.update_layout(
         height=360, margin={"l": 40, "r": 40, "t": 30, "b": 40}, bargap=0,
         xaxis={"title": "video time"},
-        yaxis={"title": "mentions"},
+        yaxis={"title": f"mentions / s ({bin_seconds:g} s bins)"},
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "showgrid": False,
                 "title": "replayed", "visible": bool(heatmap)},
         legend={"orientation": "h", "y": 1.12},
