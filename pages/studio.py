@@ -93,7 +93,7 @@ with st.sidebar:
 
 options = PeakOptions(smoothing_s=smoothing, prominence=prominence, min_gap_s=float(min_gap),
                       top_k=top_k, pad_s=float(pad), emotions=tuple(emotions), weights=weights)
-peaks = find_highlights(timeline, options)
+peaks = find_highlights(timeline, options, mentions.mentions)
 window = max(round(smoothing / timeline.step), 1)
 fused = fused_score(timeline, weights, window)
 
@@ -170,4 +170,4 @@ with st.expander("Export the timeline"):
                               file_name=f"timeline-project-{project_id}.parquet",
                               mime="application/vnd.apache.parquet")
 
-show_library(jobs(store), project_id, "Shorts", (*EXPRESSIVE, "fused", "picked"))
+show_library(jobs(store), project_id, "Shorts", (*EXPRESSIVE, "fused", "picked", "comments"))

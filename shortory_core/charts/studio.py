@@ -80,7 +80,8 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
             index)
     for row, indices in sorted(starred.items()):
         figure.add_scatter(
-            x=[peaks[i].time for i in indices], y=[peaks[i].score for i in indices],
+            x=[peaks[i].time for i in indices],
+            y=[_star_height(timeline, peaks[i]) for i in indices],
             name=PEAK_TRACE, mode="markers", row=row, col=1, showlegend=row == min(starred),
             marker={"symbol": "star", "size": 14, "line": {"width": 1, "color": "#1a1b26"},
                     "color": [SIGNAL_COLOURS.get(peaks[i].kind, FUSED_COLOUR)
@@ -118,6 +119,15 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
                          hovermode="closest")
     return video_time_axis(figure, duration=len(timeline.t) * timeline.step, revision=revision)
+
+
+def _star_height(timeline: ProjectTimeline, peak: Peak) -> float:
+    """Where a peak's star sits: on its row's line. A comment peak's row is a rate (mentions
+    / s), which its 0–1 score is not, so its star sits on the rate at its time."""
+    signal = next((s for s in timeline.signals if s.name == peak.kind), None)
+    if signal is None or signal.scale != "rate":
+        return peak.score
+    return float(timeline[peak.kind][int(np.argmin(np.abs(timeline.t - peak.time)))])
 
 
 def shade_picks(figure: go.Figure, picked: tuple[Peak, ...] | list[Peak]) -> None:

@@ -8,20 +8,28 @@ Fused interest: a weighted mean of the registered signals that have a weight, ea
 0..1 by its own ``Signal.interest`` (emotional intensity is 1 − neutral, comment density is
 divided by its maximum…). A signal with no data at a time drops out of the mean there rather
 than counting as zero, so a part nobody watched can still rank by its comments.
+
+Comments: the moments viewers point at are ranked by ``comment_moments.find_moments``, the
+one ranking the Crowd moments page shows too (same grouping window, same votes, one vote per
+author when chosen), and become peaks of kind ``"comments"``. Peaks found on a smoothed rate
+would rank a moment whose mentions are spread over a few seconds below one whose mentions sit
+on one second, and the crowd's top moment could then be missing from the studio.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.signal import find_peaks
 
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.signals.comment_moments import MomentOptions, find_moments
 from shortory_core.signals.grid import smooth
+from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.registry import SIGNALS
 
 EXPRESSIVE = tuple(e for e in PRODUCT_EMOTIONS if e != "neutral")
@@ -36,6 +44,9 @@ class PeakOptions:
     pad_s: float = 10.0  # clip = peak ± pad (a preset of 15/30/60 s sets pad to half)
     emotions: tuple[str, ...] = EXPRESSIVE
     weights: Mapping[str, float] = field(default_factory=SIGNALS.default_weights)
+    # How comment moments are grouped and voted (window, one vote per author, likes); their
+    # number and padding are ``top_k`` and ``pad_s``.
+    comment_votes: MomentOptions = field(default_factory=MomentOptions)
 
 
 @dataclass(frozen=True)
@@ -91,15 +102,37 @@ def _peaks(values: np.ndarray, kind: str, timeline: ProjectTimeline, options: Pe
     return peaks
 
 
-def find_highlights(timeline: ProjectTimeline, options: PeakOptions | None = None
-                    ) -> list[Peak]:
-    """Peaks of every chosen emotion and of the fused score, each list best first."""
+def find_highlights(timeline: ProjectTimeline, options: PeakOptions | None = None,
+                    mentions: Mentions | None = None) -> list[Peak]:
+    """Peaks of every chosen emotion, of the fused score and, given the project's
+    ``mentions``, of the comments (``comment_peaks``), each list best first."""
     options = options or PeakOptions()
     peaks = []
     for emotion in options.emotions:
         peaks += _peaks(timeline.emotions[emotion], emotion, timeline, options)
     window = max(round(options.smoothing_s / timeline.step), 1)
     peaks += _peaks(fused_score(timeline, options.weights, window), "fused", timeline, options)
+    if mentions is not None:
+        peaks += comment_peaks(mentions, timeline, options)
+    return peaks
+
+
+def comment_peaks(mentions: Mentions, timeline: ProjectTimeline, options: PeakOptions
+                  ) -> list[Peak]:
+    """The top ``options.top_k`` comment moments as peaks of kind ``"comments"``, best first,
+    ranked exactly as the Crowd moments page ranks them; a peak's score is its votes as a
+    share of the top moment's (0–1, like the other peaks' scores)."""
+    duration = float(timeline.t[-1] + timeline.step / 2)
+    votes = replace(options.comment_votes, top_k=options.top_k, pad=options.pad_s)
+    moments = find_moments(mentions, duration, votes)
+    peaks = []
+    for moment in moments:
+        near = int(np.argmin(np.abs(timeline.t - moment.centre)))
+        attention = timeline.attention[near]
+        peaks.append(Peak(
+            time=moment.centre, kind="comments", score=moment.score / moments[0].score,
+            prominence=0.0, attention=float(attention) if np.isfinite(attention) else None,
+            start=moment.start, end=moment.end))
     return peaks
 
 
