@@ -10,6 +10,7 @@ from pages.job_panel import job_panel
 from shortory_core.clips.preview import shown_file
 from shortory_core.projects import import_summary
 from shortory_core.records import JobStatus
+from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -78,7 +79,7 @@ if n_comments:
     if n_comments > len(shown):
         st.caption(f"The {len(shown):,} most-liked comments.")
     st.dataframe(
-        pd.DataFrame([(c.author, c.text, c.likes, "reply" if c.is_reply else "")
+        pd.DataFrame([(c.author, comment_text(c.text), c.likes, "reply" if c.is_reply else "")
                       for c in shown], columns=["author", "text", "likes", "reply"]),
         hide_index=True, width="stretch", height=260,
     )

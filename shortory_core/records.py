@@ -91,9 +91,9 @@ class StepStatus(StrEnum):
 class Comment:
     """One viewer comment, whatever it was imported from.
 
-    ``text`` is kept as the source gave it (YouTube Data API ``textDisplay`` is HTML, and its
-    timestamp anchors carry the exact second in ``&t=``). ``parent_cid`` links a reply to the
-    comment it answers.
+    ``text`` is plain text (the Data API's ``textDisplay`` HTML is converted where comments
+    enter: ``sources.comment_html``). ``parent_cid`` links a reply to the comment it
+    answers.
     """
 
     cid: str

@@ -39,8 +39,8 @@ def test_crowd_figure_draws_mentions_moments_and_the_heatmap() -> None:
                                      heatmap=heat, heat_peaks=heatmap_peaks(heat)).to_json())
     traces = {t["name"]: t for t in figure["data"]}
     assert set(traces) == {"mentions", "moments", "most replayed", "replay peaks"}
-    counts = values(traces["mentions"]["y"])
-    assert counts.sum() == 5 and counts.max() == 3
+    rates = values(traces["mentions"]["y"])  # per second: a 5 s bin's count over 5
+    assert rates.sum() * 5 == 5 and rates.max() == 3 / 5
     assert seconds(traces["moments"]["x"]) == [43.0, 90.5]
     assert seconds(traces["replay peaks"]["x"]) == [45.0, 93.0]
     assert traces["most replayed"]["yaxis"] == "y2" and figure["layout"]["yaxis2"]["visible"]
@@ -112,7 +112,7 @@ def test_a_short_video_reads_m_ss_and_keeps_sub_second_ticks_apart() -> None:
     assert 10 < start < 42 and 752 < end < 800  # the mentions, not 0–15:00
     [bar] = figure["data"]
     assert bar["width"] == 2 * 0.95 * 1000  # milliseconds on a date axis
-    assert seconds(bar["x"]) == [43.0, 751.0] and list(values(bar["y"])) == [2, 1]
+    assert seconds(bar["x"]) == [43.0, 751.0] and list(values(bar["y"])) == [1, 0.5]  # per second
 
 
 def test_the_reaction_chart_opens_on_its_session_with_the_whole_video_under_it() -> None:

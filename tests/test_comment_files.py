@@ -63,7 +63,7 @@ def _api_thread(thread_id: str, text: str, likes: int, replies: list[tuple[str, 
     }
 
 
-def test_youtube_api_json_keeps_html_and_links_replies() -> None:
+def test_youtube_api_json_turns_html_into_text_and_links_replies() -> None:
     anchor = ('<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=754">12:34</a> '
               "the drop")
     page = {"kind": "youtube#commentThreadListResponse",
@@ -75,12 +75,12 @@ def test_youtube_api_json_keeps_html_and_links_replies() -> None:
     assert report.format == "YouTube Data API JSON"
     assert [c.cid for c in report.comments] == ["T1", "T1.r1", "T2"]  # pages deduplicated
     top, reply, _ = report.comments
-    assert top.text == anchor and top.likes == 42
+    assert top.text == "12:34 the drop" and top.likes == 42
     assert reply.is_reply and reply.parent_cid == "T1"
     assert report.bad_records == 2  # the broken thread, once per page
 
 
-def test_youtube_api_csv_uses_html_text_display() -> None:
+def test_youtube_api_csv_reads_the_html_text_display_as_text() -> None:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "parentId", "authorDisplayName", "textDisplay", "textOriginal",
@@ -91,7 +91,7 @@ def test_youtube_api_csv_uses_html_text_display() -> None:
     writer.writerow(["broken", "row"])
     report = read_comment_file(out.getvalue().encode("utf-8-sig"), "comments.csv")
     assert report.format == "YouTube Data API CSV"
-    assert report.comments[0].text.startswith("<a href=")
+    assert report.comments[0].text == "1:05 fall"
     assert report.comments[1].parent_cid == "C1" and report.comments[1].is_reply
     assert report.bad_records == 1
 
@@ -181,7 +181,10 @@ def test_a_data_api_csv_with_line_breaks_inside_fields_imports_every_comment(
     path.write_bytes(api_csv(rows).encode("utf-8"))
     report = read_comment_file(path, path.name)
     assert len(report.comments) == report.records == 4745 and report.bad_records == 0
-    assert [c.text for c in report.comments] == [r[3] for r in rows]  # kept exactly
+    texts = [c.text for c in report.comments]
+    assert texts[:2] == ['Line one 0:00\nsecond line\nthird "quoted" line',
+                         "multi\nline with a lone CR at 0:01"]  # every line kept, as text
+    assert texts[4::5] == ["emoji 😂\n\nparagraph"] * (len(rows) // 5)
     assert report.replies == sum(1 for r in rows if r[1])
     assert report.comments[8].parent_cid == "Ugx7" and report.format == "YouTube Data API CSV"
 

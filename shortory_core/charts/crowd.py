@@ -37,7 +37,7 @@ def crowd_figure(
     rates = counts / bin_seconds
     figure = go.Figure()
     figure.add_bar(
-        x=lefts + bin_seconds / 2, y=rates, width=bin_seconds * 0.95, name="mentions / s",
+        x=lefts + bin_seconds / 2, y=rates, width=bin_seconds * 0.95, name="mentions",
         marker_color="#8ab4f8",
         customdata=[[f"{format_seconds(x)}–{format_seconds(x + bin_seconds)}", n]
                     for x, n in zip(lefts, counts.tolist(), strict=True)],

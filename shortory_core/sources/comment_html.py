@@ -27,15 +27,16 @@ HTML_HINT = (r"(?i)</?(?:a|b|i|s|u|br|span|strong|em|strike|del|p)\b[^<>]*>"
 _HINT = re.compile(HTML_HINT)
 _BREAK = re.compile(r"(?i)<br\s*/?>|</p\s*>|<p\b[^<>]*>")
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
-_NBSP = str.maketrans({"\u00a0": " ", "\r": ""})
+_CARRIAGE = re.compile(r"\r\n?")
 
 
 def html_to_text(markup: str) -> str:
     """``textDisplay`` HTML as plain text: ``<br>`` (and paragraphs) become line breaks, every
     other tag is dropped with its words kept (an anchor becomes its label), entities are
-    decoded, no-break spaces become spaces."""
-    text = _TAG.sub("", _BREAK.sub("\n", markup))
-    return html.unescape(text).translate(_NBSP).strip()
+    decoded, no-break spaces become spaces, and a carriage return (alone or before a line
+    feed, as CSV exports hold them) is a line break."""
+    text = _TAG.sub("", _BREAK.sub("\n", _CARRIAGE.sub("\n", markup)))
+    return html.unescape(text).replace("\u00a0", " ").strip()
 
 
 def comment_text(text: str) -> str:
