@@ -188,6 +188,7 @@ def cmd_projects(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 
 def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
+    from shortory_core.signals.chapters import votes
     from shortory_core.signals.comment_moments import (
         MomentOptions,
         extract_mentions,
@@ -203,11 +204,13 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     mentions = extract_mentions(read.columns, args.duration)
     options = MomentOptions(window=args.window, top_k=args.top, pad=args.pad,
                             unique_authors=args.unique_authors, like_weighted=args.like_weighted)
-    moments = find_moments(mentions, args.duration, options)
+    counted = votes(mentions)  # a chapter list's lines are chapters, not votes
+    moments = find_moments(counted, args.duration, options)
     return {
         "comments": read.comments,
         "bad_records": read.report.bad_records,
         "mentions": len(mentions),
+        "votes": len(counted),
         "moments": [
             {"rank": m.rank, "start": m.start, "end": m.end, "centre": m.centre,
              "mentions": m.mentions, "unique_authors": m.unique_authors, "likes": m.likes,

@@ -68,6 +68,20 @@ def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
     assert not (tmp_path / "unused").exists()  # moments needs no data folder
 
 
+def test_moments_counts_a_chapter_list_as_chapters_not_votes(tmp_path: Path) -> None:
+    chapters = "\\n".join(f"{m}:{s:02d} part {i}" for i, (m, s) in enumerate(
+        [(0, 0), (1, 23), (3, 5), (5, 40), (8, 2), (10, 30), (12, 0)]))
+    lines = [f'{{"cid": "list", "text": "{chapters}", "author": "@editor", "votes": "90"}}']
+    lines += [f'{{"cid": "f{i}", "text": "5:41 lol", "author": "@u{i}"}}' for i in range(3)]
+    dump = tmp_path / "comments.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    done = run_cli("moments", str(dump), "--json", home=tmp_path / "unused")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["mentions"], result["votes"]) == (10, 3)
+    assert [(m["centre"], m["mentions"]) for m in result["moments"]] == [(341.0, 3)]
+
+
 def test_moments_on_a_missing_or_empty_file(tmp_path: Path) -> None:
     missing = run_cli("moments", str(tmp_path / "none.csv"), home=tmp_path)
     assert missing.returncode == 2 and "No comment file at" in missing.stderr
