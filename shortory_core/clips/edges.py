@@ -25,6 +25,7 @@ from shortory_core.clips.pauses import (
     word_gaps,
 )
 from shortory_core.clips.scenes import scene_cuts
+from shortory_core.errors import ShortoryError
 from shortory_core.speech.words import Word
 
 LEAD_S = 0.15  # a start this long before the first word's sound: the breath before it
@@ -85,8 +86,11 @@ def snap_edges(source: Path, start: float, end: float, words: Sequence[Word], *,
 
 def video_duration(source: Path) -> float:
     """The video's length in seconds as its container states it (0 when it states none)."""
-    with av.open(str(source)) as container:
-        return max(float(container.duration or 0) / 1_000_000, 0.0)
+    try:
+        with av.open(str(source)) as container:
+            return max(float(container.duration or 0) / 1_000_000, 0.0)
+    except (av.error.FFmpegError, OSError) as error:
+        raise ShortoryError(f"Cannot read {Path(source).name}: {error}") from None
 
 
 def _snap(source: Path, asked: float, side: Side, words: Sequence[Word], tolerance: float,
@@ -115,7 +119,7 @@ def _snap(source: Path, asked: float, side: Side, words: Sequence[Word], toleran
             return _moved(asked, *nearest([point for point in points if point]), "pause")
 
     if level is None:
-        return Edge(asked, asked, "kept", "kept: the video has no sound to find a pause in")
+        return Edge(asked, asked, "kept", "kept: no sound to find a pause in")
     if inside_word(asked, near, pauses):  # no pause: the breath between two words, at least
         gaps = word_gaps(level, near, lo, hi)
         if gaps:

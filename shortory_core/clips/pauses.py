@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from shortory_core.speech.audio import SPEECH_RATE, NoAudio, read_audio
+from shortory_core.errors import ShortoryError
+from shortory_core.speech.audio import SPEECH_RATE, read_audio
 from shortory_core.speech.words import Word
 
 STEP_S = 0.01  # the level's time grid
@@ -88,11 +89,12 @@ class Level:
 
 
 def sound_level(source: Path, start: float, end: float) -> Level | None:
-    """The level of ``[start, end)`` of ``source``'s sound, or None for a video without sound."""
+    """The level of ``[start, end)`` of ``source``'s sound, or None for a video without sound
+    or with sound that cannot be decoded: a short still renders, only unsnapped."""
     start = max(start, 0.0)
     try:
         samples = read_audio(source, start, end)
-    except NoAudio:
+    except ShortoryError:  # NoAudio included
         return None
     step, frame = round(STEP_S * SPEECH_RATE), round(FRAME_S * SPEECH_RATE)
     if len(samples) < frame:
