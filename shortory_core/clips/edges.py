@@ -1,9 +1,10 @@
 """Clean cuts: each edge of a short moved to the nearest point where nobody is mid-word.
 
 An edge asked at ``t`` may move up to ``tolerance`` seconds, to (in this order of preference)
-a scene cut that falls outside any word (or the video's own first or last frame), the nearest
-pause in speech (a start just before the
-next word begins, an end just after the last word), or, with no words to go by, the quietest
+a scene cut that falls outside any word (or the video's own first or last frame); the nearest
+pause in speech (a start just before the next word begins, an end just after the last word),
+first those the words' gaps confirm, then those the sound alone shows; when the edge is in a
+word and no pause is near, the breath between two words; with no words to go by, the quietest
 point nearby. Otherwise it stays. Each edge records the asked time, the chosen one and why, in
 words: the render job keeps this in the clip's metadata and the studio shows it.
 """
