@@ -9,6 +9,7 @@ times run early and it stretched one word over five seconds of speech.
 from __future__ import annotations
 
 import json
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,27 @@ def test_an_edge_asked_mid_word_moves_into_the_pause_and_low_sound(
     assert after_start.start - edges.start.chosen < 0.4
     before_end = [w for w in words if w.end < edges.end.chosen][-1]
     assert edges.end.chosen - before_end.end < 0.5
+
+
+@pytest.mark.parametrize("with_words", [True, False])
+def test_a_noisy_recording_still_has_its_pauses(
+        tmp_path: Path, words: list[Word], with_words: bool) -> None:
+    """The reading under steady noise 20 dB below the speech (a fan, a street): no stretch is
+    as quiet as a clean recording's pause, yet the pauses stand out above the noise."""
+    speech = read_audio(SPEECH / "multilingual.mp3", 0.0, 30.0)
+    loud = np.sqrt(np.mean(speech[np.abs(speech) > 0.02] ** 2))
+    noise = np.random.default_rng(7).normal(0.0, loud / 10, len(speech))
+    noisy = tmp_path / "noisy.wav"
+    with wave.open(str(noisy), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SPEECH_RATE)
+        out.writeframes((np.clip(speech + noise, -1, 1) * 32767).astype("<i2").tobytes())
+    edges = snap_edges(noisy, 2.2, 8.5, words if with_words else [])
+    for edge in (edges.start, edges.end):
+        assert edge.kind == "pause"
+        assert below_speech_db(SPEECH / "multilingual.mp3", edge.chosen) >= 20  # quiet, clean
+        assert not spoken_at(edge.chosen, words)
 
 
 def test_without_words_a_silence_is_found_by_the_sound(talk_video: Path) -> None:

@@ -24,6 +24,8 @@ STEP_S = 0.01  # the level's time grid
 FRAME_S = 0.03  # each level value is the RMS of this much sound
 PAUSE_DB = 25.0  # a pause is this far below the span's speech level…
 SILENCE_DBFS = -55.0  # …or below this, whatever the speech level (a silent span is all pause)
+FLOOR_DB = 6.0  # in a noisy recording: this much above the noise floor…
+MIN_DEPTH_DB = 12.0  # …yet at least this far below the speech
 MIN_PAUSE_S = 0.2  # quieter than a stop consonant inside a word ever lasts
 MIN_GAP_S = 0.25  # a gap between two words that marks a pause, not a word boundary
 EARLY_S = 0.4  # how much earlier than the sound Whisper may place a word
@@ -49,10 +51,15 @@ class Level:
 
     @property
     def quiet_below(self) -> float:
-        """The level under which the sound counts as a pause: relative to the speech level
-        (the loud tenth of the span), with an absolute floor so that silence is a pause."""
-        speech = float(np.percentile(self.db, 90)) if len(self.db) else SILENCE_DBFS
-        return max(speech - PAUSE_DB, SILENCE_DBFS)
+        """The level under which the sound counts as a pause: ``PAUSE_DB`` under the speech
+        level (the span's loud tenth), raised to just above a noise floor that never gets that
+        quiet (a fan, a street: the span's quietest twentieth) while staying ``MIN_DEPTH_DB``
+        under the speech, and never under ``SILENCE_DBFS``, so that silence is a pause."""
+        if not len(self.db):
+            return SILENCE_DBFS
+        speech, floor = (float(v) for v in np.percentile(self.db, [90, 5]))
+        noisy = min(floor + FLOOR_DB, speech - MIN_DEPTH_DB)
+        return max(speech - PAUSE_DB, noisy, SILENCE_DBFS)
 
     def quiet_runs(self, min_s: float = MIN_PAUSE_S) -> list[tuple[float, float]]:
         """The stretches that stay below ``quiet_below`` for at least ``min_s``."""
