@@ -45,6 +45,8 @@ def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str)
                 st.columns([1, 2])[0].video(str(path))
             else:
                 st.video(str(path))
+            if score := clip.meta.get("score"):
+                st.caption(f"Score {score['total']}/100 · {for_markdown(score['why'])}")
             if clip.meta.get("top_comment"):
                 st.caption(f"Top comment: {for_markdown(clip.meta['top_comment'])}")
             st.download_button("Download", lambda: path.read_bytes(),

@@ -21,18 +21,33 @@ def clip_file_name(clip: ClipRecord) -> str:
             f"{'-vertical' if clip.vertical else ''}.mp4").replace(" ", "_")
 
 
+# The parts of a short's 0–100 score (``highlights.score``), kept here, on the lower floor, so
+# that the score and the CSV's columns are one list.
+SCORE_PARTS = ("comments", "authors", "replays", "expressing", "attention")
+
+
 def clips_table(clips: list[ClipRecord]) -> pd.DataFrame:
-    """One row per clip: source span, what it was cut for, scores, how it was rendered."""
+    """One row per clip: source span, what it was cut for, scores (the 0–100 score, each of its
+    parts' points and its reason, empty where a clip has none), how it was rendered."""
     return pd.DataFrame([{
         "file": clip_file_name(clip), "kind": clip.kind, "label": clip.label,
         "start_s": round(clip.start, 3), "end_s": round(clip.end, 3),
         "duration_s": round(clip.end - clip.start, 3), "score": clip.score,
+        **_score_columns(clip.meta.get("score") or {}),
         "peak_time_s": clip.meta.get("peak_time"), "attention": clip.meta.get("attention"),
         "top_comment": clip.meta.get("top_comment", ""), "mode": clip.mode,
         "vertical": clip.vertical, "status": clip.status,
     } for clip in clips], columns=[
-        "file", "kind", "label", "start_s", "end_s", "duration_s", "score", "peak_time_s",
+        "file", "kind", "label", "start_s", "end_s", "duration_s", "score", "score_100",
+        *(f"score_{part}" for part in SCORE_PARTS), "score_why", "peak_time_s",
         "attention", "top_comment", "mode", "vertical", "status"])
+
+
+def _score_columns(score: dict) -> dict:
+    """A clip's ``meta["score"]`` as flat columns (None where a part had no data)."""
+    parts = score.get("parts", {})
+    return {"score_100": score.get("total"), "score_why": score.get("why", ""),
+            **{f"score_{part}": parts.get(part, {}).get("points") for part in SCORE_PARTS}}
 
 
 def clips_zip(store: Store, clips: list[ClipRecord]) -> bytes:
