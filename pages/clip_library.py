@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import confirm_delete
 from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
+from shortory_core.editor.formats import FORMATS, timeline_bytes
 from shortory_core.exports import csv_bytes
 from shortory_core.highlights.recommend import measure_mood, recommend
 from shortory_core.jobs import Job, JobService
@@ -16,6 +17,8 @@ from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
 KIND_ORDER = ("happy", "surprise", "sad", "angry", "fused", "picked", "comments")
+EDITOR_LABELS = {"otio": "OpenTimelineIO", "fcpxml": "Final Cut / Resolve",
+                 "fcp7": "Premiere (FCP 7 XML)", "edl": "EDL (CMX 3600)"}
 
 
 def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str) -> None:
@@ -98,8 +101,23 @@ def _library(service: JobService, project_id: int, title: str, kinds: tuple[str,
                          mime="application/zip", disabled=not done, key=f"zip-{title}")
     right.download_button("Clip metadata (CSV)", csv_bytes(clips_table(clips)),
                           file_name="shortory-clips.csv", mime="text/csv", key=f"csv-{title}")
+    if done:
+        show_editor_export(store, project_id, title)
     if was_pending and not any(c.status.pending for c in clips):
         st.rerun(scope="app")  # all rendered: the page drops its refresh
+
+
+def show_editor_export(store: Store, project_id: int, title: str) -> None:
+    """The project's finished shorts as a timeline for an editor, one button per format; each
+    file is made when its button is pressed."""
+    st.caption("The project's rendered shorts as an editor timeline, cut from the source "
+               "video, best score first, a marker at each peak:")
+    for column, (fmt, (_, suffix, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(),
+                                                 strict=True):
+        column.download_button(
+            f"{EDITOR_LABELS[fmt]} ({suffix})",
+            lambda fmt=fmt: timeline_bytes(store, project_id, fmt),
+            file_name=f"shortory-shorts{suffix}", mime=mime, key=f"editor-{fmt}-{title}")
 
 
 def show_recommendations(store: Store, project_id: int, clips: list[ClipRecord],

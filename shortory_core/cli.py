@@ -443,6 +443,16 @@ def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
             "width": made.width, "height": made.height, "has_audio": made.has_audio}
 
 
+def cmd_export(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """The project's finished shorts as an editor timeline (``editor/``)."""
+    from shortory_core.editor.formats import FORMATS, export_timeline
+
+    out = _output(args, args.out, (FORMATS[args.format][1],), {})
+    with written_atomically(out) as work:
+        export_timeline(store, args.project, args.format, work / out.name)
+    return {"project_id": args.project, "format": args.format, "out": str(out)}
+
+
 def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     """Run a manifest's imports, analyses, panels, highlights and renders (``batch/``)."""
     from shortory_core.batch.manifest import read_manifest
@@ -609,6 +619,16 @@ def build_parser() -> argparse.ArgumentParser:
     panel.add_argument("--min-face-rate", type=v.SHARE, default=0.6)
     panel.add_argument("--min-face-seconds", type=v.MIN_GAP, default=10.0)
     panel.add_argument("--top", type=v.TOP, default=10, help="peaks and windows listed")
+
+    export = add("export", cmd_export, "the project's rendered shorts as a timeline for an "
+                 "editor (cut from the source video, markers at the peaks)")
+    export.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    export.add_argument("--format", choices=("otio", "fcpxml", "fcp7", "edl"), required=True,
+                        help="otio: OpenTimelineIO (Resolve); fcpxml: Final Cut Pro, Resolve; "
+                             "fcp7: FCP 7 XML (Premiere Pro); edl: CMX 3600")
+    export.add_argument("--out", type=Path, required=True,
+                        help="the file to write (.otio, .fcpxml, .xml or .edl)")
+    _add_force(export)
 
     batch = add("batch", cmd_batch, "run a manifest of projects and recordings (resumable)")
     batch.add_argument("manifest", type=Path, help="CSV or JSON, one row per input")
