@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ from pages.common import (
     require_video,
 )
 from pages.settings import PageSettings
-from shortory_core.charts.studio import PEAK_TRACE, shade_picks, studio_figure, trace_names
+from shortory_core.charts.studio import PEAK_TRACE, studio_figure, trace_names
+from shortory_core.clips.preview import shown_file
 from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.highlights.peaks import (
     EXPRESSIVE,
@@ -23,15 +26,16 @@ from shortory_core.highlights.peaks import (
     find_highlights,
     fused_score,
 )
-from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import ShortOptions, merge_overlapping, render_peaks
+from shortory_core.highlights.picking import session_picks
+from shortory_core.highlights.shorts import ShortOptions, plan_shorts, render_shorts
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.panel.grids import viewer_verdicts
+from shortory_core.records import VideoInfo
 from shortory_core.signals.registry import SIGNALS
+from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
-CHART_KEY = "studio_chart"
 LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
 
 store = open_store()
@@ -70,6 +74,7 @@ mentions = mentions_by_time(store, project_id, video.duration)
 settings = PageSettings(store, project_id, "studio", {
     "smoothing": 2.0, "prominence": 0.1, "min_gap": 10, "top_k": 3,
     "emotions": list(EXPRESSIVE), "preset": next(iter(LENGTH_PRESETS)), "pad": 10,
+    "max_short_s": 60, "separate": False,
     **{f"w_{name}": weight for name, weight in SIGNALS.default_weights().items()}})
 key = settings.key
 with st.sidebar:
@@ -108,14 +113,46 @@ if not chosen and not mentions:
     st.stop()
 
 figure = studio_figure(timeline, fused, peaks, window, revision=f"studio-{project_id}")
-previous = st.session_state.get(CHART_KEY)
-picks = read_picks(previous.get("selection") if previous else None, trace_names(figure),
-                   PEAK_TRACE, peaks, timeline, pad)
-shade_picks(figure, picks.spans)
-st.plotly_chart(figure, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box"))
-st.caption("Click a star to pick that peak, click anywhere else to pick the moment there, or "
-           "drag a box over a span. A pick ticks its row below and unticks the others (tick any "
-           "row to keep it too); clear picks with a double click on the chart.")
+names = trace_names(figure)
+picking = session_picks(st.session_state, project_id)
+chart_key = picking.chart_key(project_id)
+chart_state = st.session_state.get(chart_key)
+picking.take(chart_state.get("selection") if chart_state else None, names, PEAK_TRACE, peaks,
+             timeline, pad)
+picks = picking.resolve(peaks)
+
+
+def deselected(project_id: int, chart_key: str) -> None:
+    """The chart's select callback, run on the user's own selection changes only: an empty
+    selection then is a double click on the chart, which clears the picks."""
+    selection = (st.session_state.get(chart_key) or {}).get("selection") or {}
+    if not (selection.get("points") or selection.get("box")):
+        session_picks(st.session_state, project_id).clear()
+
+
+def player(store: Store, video: VideoInfo, seek_s: float | None) -> None:
+    """The project's video (its small preview), started where the last pick is."""
+    shown = shown_file(store, video)
+    if shown is None:
+        st.caption("The player shows the video's preview once the Project page has made it.")
+        return
+    st.video(str(shown), start_time=int(seek_s or 0))
+    st.caption(f"Plays from the last pick, {format_seconds(seek_s)}." if seek_s is not None
+               else "Pick on the chart to play from that moment.")
+
+
+chart_column, player_column = st.columns([3, 1])
+chart_column.plotly_chart(figure, key=chart_key,
+                          on_select=partial(deselected, project_id, chart_key),
+                          selection_mode=("points", "box"))
+with player_column:
+    player(store, video, picking.seek_s)
+hint, clear = st.columns([5, 1], vertical_alignment="center")
+hint.caption("Click a star to pick that peak, click anywhere else to pick the moment there, or "
+             "drag a box over a span. A pick ticks its row below and unticks the others (tick "
+             "any row to keep it too). Picks stay until you clear them: a double click on the "
+             "chart, or Clear picks.")
+clear.button("Clear picks", on_click=picking.clear, disabled=not picking.picked)
 
 
 def peak_rows(found: list[Peak], picked: tuple[Peak, ...]) -> pd.DataFrame:
@@ -146,20 +183,31 @@ edited = st.data_editor(
 )
 selected = [peak for peak, keep in zip(candidates, edited["render"], strict=True) if keep]
 
-left, middle, right = st.columns([2, 2, 2], vertical_alignment="bottom")
-vertical = middle.toggle("Vertical 9:16, follows the face")
-captions = middle.toggle("Caption: emotion and top comment")
-mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical or captions,
-                  captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
-shorts = merge_overlapping(selected)
-for short in shorts:
-    if short.why():
-        st.caption(f"Merged: {short.why()}")
-if right.button(f"Render {len(shorts)} short{'s' * (len(shorts) != 1)}", type="primary",
-                disabled=not selected):
-    render_peaks(jobs(store), project_id, selected, mentions,
-                 ShortOptions(mode="exact" if vertical or captions else mode,
-                              vertical=vertical, captions=captions))
+# -- the render controls: every option of the cut, and the button, in this one block ---------
+with st.container(border=True):
+    left, middle, right = st.columns([2, 2, 2], vertical_alignment="bottom")
+    vertical = middle.toggle("Vertical 9:16, follows the face")
+    captions = middle.toggle("Caption: emotion and top comment")
+    mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical or captions,
+                      captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
+    max_length = left.number_input(
+        "Longest short (s)", min_value=5, max_value=600, step=5, key=key("max_short_s"),
+        help="60 s is the most YouTube Shorts and Reels take. Picks merge only while the "
+             "merged short fits; a longer pick is cut around its peak.")
+    separate = middle.checkbox("Don't merge", key=key("separate"),
+                               help="Each pick its own short, even where their clips overlap")
+    short_options = ShortOptions(mode="exact" if vertical or captions else mode,
+                                 vertical=vertical, captions=captions,
+                                 max_length_s=float(max_length), merge=not separate)
+    shorts = plan_shorts(selected, short_options)
+    for short in shorts:
+        if short.why():
+            st.caption(f"Merged: {short.why()}")
+        if short.trim_note():
+            st.caption(f"Trimmed: {short.trim_note()}")
+    if right.button(f"Render {len(shorts)} short{'s' * (len(shorts) != 1)}", type="primary",
+                    disabled=not shorts):
+        render_shorts(jobs(store), project_id, shorts, mentions, short_options)
 
 with st.expander("Export the timeline"):
     export = st.columns(2)

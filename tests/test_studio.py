@@ -21,9 +21,15 @@ from shortory_core.clips.library import METADATA_NAME, clips_zip
 from shortory_core.clips.reframe import crop_path, follow_face, window_size
 from shortory_core.clips.render import RenderError, render_clip
 from shortory_core.demo import ASSETS
-from shortory_core.highlights.peaks import PeakOptions, find_highlights, fused_score, peak_at
-from shortory_core.highlights.picking import read_picks
-from shortory_core.highlights.shorts import MentionsByTime, ShortOptions, render_peaks
+from shortory_core.highlights.peaks import Peak, PeakOptions, find_highlights, fused_score, peak_at
+from shortory_core.highlights.picking import StudioPicks, read_picks, session_picks
+from shortory_core.highlights.shorts import (
+    MentionsByTime,
+    ShortOptions,
+    merge_overlapping,
+    plan_shorts,
+    render_peaks,
+)
 from shortory_core.highlights.timeline import build_timeline
 from shortory_core.kinds import job_service
 from shortory_core.signals.grid import bin_means, grid
@@ -223,6 +229,69 @@ def test_peak_at_a_span_nobody_watched_is_kept_as_picked(demo_home: Path) -> Non
     timeline = build_timeline(store, store.demo_project_id())
     peak = peak_at(timeline, 100.0, 110.0)
     assert peak.kind == "picked" and peak.attention is None and peak.end == 110.0
+
+
+def test_picks_outlive_the_selection_they_were_read_from(demo_home: Path) -> None:
+    """A pick is taken from the chart's selection once; the empty selection of a chart
+    widget made afresh (its figure changed) leaves it; only ``clear`` drops it."""
+    timeline, peaks, names = demo_picking(demo_home)
+    state: dict = {}
+    picking = session_picks(state, 1)
+    assert session_picks(state, 1) is picking and session_picks(state, 2) is not picking
+    box = {"points": [], "box": [{"x": ["1970-01-01 00:00:17.5", "1970-01-01 00:00:22"]}]}
+    picking.take(box, names, PEAK_TRACE, peaks, timeline, 10.0)
+    [span] = picking.picked
+    assert (span.start, span.end, picking.seek_s) == (17.5, 22.0, 17.5)
+    picking.take({"points": [], "box": []}, names, PEAK_TRACE, peaks, timeline, 10.0)
+    assert picking.picked == (span,)
+    assert picking.resolve(peaks).spans == (span,) and not picking.resolve(peaks).peak_indices
+
+    star = names.index(PEAK_TRACE)
+    happy = next(i for i, p in enumerate(peaks) if p.kind == "happy")
+    click = {"points": [{"curve_number": star, "customdata": happy, "x": peaks[happy].time}]}
+    picking.take(click, names, PEAK_TRACE, peaks, timeline, 10.0)  # a new pick replaces
+    assert picking.resolve(peaks).peak_indices == {happy} and not picking.resolve(peaks).spans
+    assert picking.seek_s == peaks[happy].time
+    assert picking.resolve(peaks[happy + 1:]).spans == (peaks[happy],)  # a slider moved it
+
+    key = picking.chart_key(1)
+    picking.clear()
+    assert not picking.picked and picking.chart_key(1) != key  # a fresh, empty chart
+    picking.take(click, names, PEAK_TRACE, peaks, timeline, 10.0)  # the same click is new
+    assert picking.resolve(peaks).peak_indices == {happy}
+    assert isinstance(state["studio-picks-1"], StudioPicks)
+
+
+def peak(kind: str, time: float, start: float, end: float, score: float = 0.5) -> Peak:
+    return Peak(time, kind, score, 0.2, 0.8, start, end)
+
+
+def test_no_merged_short_passes_the_cap() -> None:
+    """Ten overlapping ±60 s moments (the 6 min 19 s "short" of a real debate) stay shorts
+    of at most 60 s each; ones that fit together still merge."""
+    moments = [peak("happy", t, t - 60, t + 60) for t in range(600, 1000, 40)]
+    shorts = merge_overlapping(moments)
+    assert len(shorts) == 10 and all(s.end - s.start <= 60.0 for s in shorts)
+    assert all(s.trim_note() and s.why() == "" for s in shorts)
+    assert [(s.start, s.end) for s in shorts[:2]] == [(570, 630), (610, 670)]  # on each peak
+
+    close = [peak("happy", 30, 20, 40), peak("surprise", 34, 24, 44)]
+    [both] = merge_overlapping(close)
+    assert (both.start, both.end) == (20, 44) and both.trim_note() == ""
+    assert len(merge_overlapping(close, max_length_s=20.0)) == 2  # 24 s would pass the cap
+    assert [(s.start, s.end) for s in merge_overlapping(close, merge=False)] == [(20, 40),
+                                                                                (24, 44)]
+
+
+def test_a_long_pick_is_trimmed_around_its_peak_inside_the_pick() -> None:
+    [middle] = merge_overlapping([peak("picked", 100, 0, 300)], max_length_s=60.0)
+    assert (middle.start, middle.end) == (70, 130)
+    assert "around its peak at 1:40" in middle.trim_note()
+    [edge] = merge_overlapping([peak("sad", 10, 0, 300)], max_length_s=60.0)
+    assert (edge.start, edge.end) == (0, 60)  # the peak near the start: the cut stays inside
+    options = ShortOptions(max_length_s=30.0, merge=False)
+    assert [(s.start, s.end) for s in plan_shorts([peak("sad", 10, 0, 300)], options)] == [
+        (0, 30)]
 
 
 # -- rendering peaks, the library and its exports ------------------------------------------

@@ -4,7 +4,9 @@ fused interest on top, peaks marked.
 Peaks are found on the full-resolution timeline; only the drawing is thinned. Each row keeps
 the maximum of every bucket of bins (``MAX_POINTS`` buckets per trace), so a short spike still
 shows at its height on a 2-hour video. Line traces carry markers: Plotly only reports clicks
-on markers, and a click is how the user picks a moment.
+on markers, and a click is how the user picks a moment. A drag selects a box (a span to
+pick) rather than panning. The figure never shows the picks: Streamlit names the chart's widget
+after its figure, so a figure redrawn with them would be a new widget and drop its selection.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from shortory_core.highlights.peaks import Peak
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.signals.grid import smooth
 from shortory_core.signals.signal import Signal
-from shortory_core.timefmt import clock_at, format_seconds
+from shortory_core.timefmt import format_seconds
 
 MAX_POINTS = 1500
-PICKED_FILL = "rgba(158, 206, 106, 0.20)"
 PEAK_TRACE = "peaks"
 FUSED_ROW = "fused interest"
 
@@ -117,7 +118,7 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
     figure.update_layout(height=180 * len(titles) + 60,
                          margin={"l": 50, "r": 20, "t": 80, "b": 40},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                         hovermode="closest")
+                         hovermode="closest", dragmode="select")
     return video_time_axis(figure, duration=len(timeline.t) * timeline.step, revision=revision)
 
 
@@ -128,13 +129,6 @@ def _star_height(timeline: ProjectTimeline, peak: Peak) -> float:
     if signal is None or signal.scale != "rate":
         return peak.score
     return float(timeline[peak.kind][int(np.argmin(np.abs(timeline.t - peak.time)))])
-
-
-def shade_picks(figure: go.Figure, picked: tuple[Peak, ...] | list[Peak]) -> None:
-    """Shade the spans the user picked, across every row."""
-    for peak in picked:
-        figure.add_vrect(x0=clock_at(peak.start), x1=clock_at(peak.end), fillcolor=PICKED_FILL,
-                         line_width=0)
 
 
 def trace_names(figure: go.Figure) -> list[str]:

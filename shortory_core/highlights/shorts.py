@@ -2,6 +2,9 @@
 
 A peak's clip carries its emotion (or "fused" / "picked"), its score and attention, and the
 best comment said about that part of the video, which becomes the clip's caption when asked.
+
+No short is longer than a cap (``MAX_SHORT_S`` by default, what the platforms take): peaks
+merge only while the merged short fits it, and one longer pick is trimmed around its peak.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from shortory_core.signals.mentions import Mention, Mentions
 from shortory_core.timefmt import format_seconds
 
 MAX_NEARBY = 3
+MAX_SHORT_S = 60.0  # YouTube Shorts' and Instagram Reels' limit
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class ShortOptions:
     mode: Mode = "exact"
     vertical: bool = False
     captions: bool = False
+    max_length_s: float = MAX_SHORT_S
+    merge: bool = True  # False: each peak is its own short
 
 
 class MentionsByTime:
@@ -57,6 +63,7 @@ class Short:
     start: float
     end: float
     peaks: list[Peak]
+    trimmed_from: tuple[float, float] | None = None  # a single pick longer than the cap
 
     @property
     def best(self) -> Peak:
@@ -76,32 +83,64 @@ class Short:
         return (f"{names}: their clips overlap by more than half, so they are one short "
                 f"({format_seconds(self.start)}–{format_seconds(self.end)}).")
 
+    def trim_note(self) -> str:
+        """Why the short is shorter than its pick, in words (empty when it is not)."""
+        if self.trimmed_from is None:
+            return ""
+        start, end = self.trimmed_from
+        return (f"{format_seconds(start)}–{format_seconds(end)} is longer than the cap: cut "
+                f"{format_seconds(self.start)}–{format_seconds(self.end)} around its peak at "
+                f"{format_seconds(self.best.time)}.")
 
-def merge_overlapping(peaks: list[Peak]) -> list[Short]:
-    """Peaks as shorts: a peak whose clip overlaps a short's by more than half of the shorter
-    of the two joins that short (two near-identical shorts are one short, which lists every
-    emotion in it); in time order."""
+
+def capped(peak: Peak, max_length_s: float) -> Short:
+    """A peak's own short, trimmed to ``max_length_s`` centred on its peak time (moved inside
+    the pick where the peak sits near an edge)."""
+    if peak.end - peak.start <= max_length_s:
+        return Short(peak.start, peak.end, [peak])
+    start = min(max(peak.time - max_length_s / 2, peak.start), peak.end - max_length_s)
+    return Short(start, start + max_length_s, [peak], trimmed_from=(peak.start, peak.end))
+
+
+def merge_overlapping(peaks: list[Peak], max_length_s: float = MAX_SHORT_S,
+                      merge: bool = True) -> list[Short]:
+    """Peaks as shorts, none longer than ``max_length_s``, in time order: a peak whose clip
+    overlaps a short's by more than half of the shorter of the two joins that short (two
+    near-identical shorts are one short, which lists every emotion in it), unless the joined
+    short would pass the cap; then the two stay apart. ``merge=False``: one short per peak."""
     shorts: list[Short] = []
     for peak in sorted(peaks, key=lambda p: (p.start, p.end)):
-        for short in shorts:
-            overlap = min(short.end, peak.end) - max(short.start, peak.start)
-            shorter = min(short.end - short.start, peak.end - peak.start)
-            if shorter > 0 and overlap > 0.5 * shorter:
-                short.start, short.end = min(short.start, peak.start), max(short.end, peak.end)
+        own = capped(peak, max_length_s)
+        for short in shorts if merge else []:
+            start, end = min(short.start, own.start), max(short.end, own.end)
+            overlap = min(short.end, own.end) - max(short.start, own.start)
+            shorter = min(short.end - short.start, own.end - own.start)
+            if shorter > 0 and overlap > 0.5 * shorter and end - start <= max_length_s:
+                short.start, short.end = start, end
                 short.peaks.append(peak)
                 break
         else:
-            shorts.append(Short(peak.start, peak.end, [peak]))
+            shorts.append(own)
     return shorts
+
+
+def plan_shorts(peaks: list[Peak], options: ShortOptions) -> list[Short]:
+    """The shorts ``render_peaks`` cuts for ``peaks``: what a page counts on its button."""
+    return merge_overlapping(peaks, options.max_length_s, options.merge)
 
 
 def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
                  mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
-    """Queue one clip per short (``merge_overlapping``), filed under its strongest emotion;
-    returns the clip ids."""
+    """Queue one clip per short (``plan_shorts``); returns the clip ids."""
     options = options or ShortOptions()
+    return render_shorts(service, project_id, plan_shorts(peaks, options), mentions, options)
+
+
+def render_shorts(service: JobService, project_id: int, shorts: list[Short],
+                  mentions: MentionsByTime, options: ShortOptions) -> list[int]:
+    """Queue one clip per short, filed under its strongest emotion; returns the clip ids."""
     ids: list[int] = []
-    for short in merge_overlapping(peaks):
+    for short in shorts:
         peak = short.best
         kinds = short.kinds
         top = mentions.nearby(short.start, short.end, limit=1)
@@ -114,7 +153,8 @@ def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
             caption=caption,
             meta={"emotion": peak.kind, "emotions": kinds, "peak_time": peak.time,
                   "prominence": peak.prominence, "attention": peak.attention,
-                  "top_comment": top[0].text if top else "", "merged": short.why()},
+                  "top_comment": top[0].text if top else "", "merged": short.why(),
+                  "trimmed": short.trim_note()},
         )
         ids += queue_clips(service, project_id, peak.kind, [request], mode=options.mode)
     return ids
