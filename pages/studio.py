@@ -149,9 +149,9 @@ with player_column:
     player(store, video, picking.seek_s)
 hint, clear = st.columns([5, 1], vertical_alignment="center")
 hint.caption("Click a star to pick that peak, click anywhere else to pick the moment there, or "
-             "drag a box over a span. A pick ticks its row below and unticks the others (tick "
-             "any row to keep it too). Picks stay until you clear them: a double click on the "
-             "chart, or Clear picks.")
+             "drag a box over a span with the chart's box tool (top right). A pick ticks its "
+             "row below and unticks the others (tick any row to keep it too). Picks stay until "
+             "you clear them: a double click on the chart, or Clear picks.")
 clear.button("Clear picks", on_click=picking.clear, disabled=not picking.picked)
 
 

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from shortory_core.store import Store
 from tests.browser import (
@@ -290,4 +291,58 @@ def test_the_same_upload_submitted_twice_makes_one_project(home_page, tmp_path: 
     assert len(store.jobs.listing(kinds=("import",))) == 1
     assert [s.project.name for s in store.list_projects()].count("Twice") == 1
     assert len(store.list_projects()) == before + 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+SPAN_POSITION = """([start, end]) => {
+    const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const trace = chart._fullData.find(t => t.name === 'fused'), layout = chart._fullLayout;
+    const xaxis = layout[trace.xaxis.replace('x', 'xaxis')];
+    const yaxis = layout[trace.yaxis.replace('y', 'yaxis')];
+    const frame = chart.getBoundingClientRect();
+    return {x0: frame.left + xaxis._offset + xaxis.d2p(start),
+            x1: frame.left + xaxis._offset + xaxis.d2p(end),
+            y: frame.top + yaxis._offset + yaxis.d2p(0.5)};
+}"""
+
+
+def test_studio_box_drag_renders_that_span_and_a_double_click_clears_it(
+        home_page, tmp_path: Path) -> None:
+    """With the box tool, drag a box over 0:17–0:22 of the demo's studio chart, toggle
+    Caption, press Render: the library shows the one short, cut for the box; the player
+    starts at the box; a double click on the chart then clears the pick."""
+    url, page = home_page
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.goto(f"{url}/shorts?project=1")
+    page.get_by_text("Highlights studio · Demo: the Shortory show").wait_for(timeout=60_000)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
+    settled(page)
+    found = page.get_by_role("button", name="Render").inner_text()
+    span = page.evaluate(SPAN_POSITION, ["1970-01-01 00:00:17", "1970-01-01 00:00:22"])
+    page.mouse.move(span["x0"], span["y"])  # the chart's tool bar shows while hovered
+    page.locator('.modebar-btn[data-title="Box Select"]').first.click()
+    page.mouse.move(span["x0"], span["y"])
+    page.mouse.down()
+    page.mouse.move(span["x1"], span["y"], steps=12)
+    page.mouse.up()
+    page.get_by_role("button", name="Render 1 short").wait_for(timeout=60_000)
+    page.wait_for_function(  # the player beside the chart starts at the box
+        "() => { const v = document.querySelector('video');"
+        " return v && v.currentTime >= 16 && v.currentTime <= 18; }", timeout=60_000)
+    settled(page)
+    page.get_by_text("Caption: emotion and top comment").click()
+    # the rerun the toggle asked for has drawn the page: a captioned cut is always exact
+    expect(page.get_by_role("radio", name="exact")).to_be_disabled(
+        timeout=60_000)
+    settled(page)
+    page.get_by_role("button", name="Render 1 short").click()  # the pick outlived the toggle
+    page.get_by_text("Download the clip (zip)").wait_for(timeout=120_000)
+    [clip] = Store(tmp_path / "home").clips(1)
+    assert abs(clip.start - 17) < 0.5 and abs(clip.end - 22) < 0.5 and clip.meta["caption"]
+    settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "studio-box")
+    page.mouse.dblclick((span["x0"] + span["x1"]) / 2, span["y"])
+    page.get_by_role("button", name=found).wait_for(timeout=60_000)  # back to every peak
+    settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -376,7 +376,7 @@ def test_studio_page_sliders_selection_and_render(demo_copy: Path) -> None:
     names = trace_names(studio_figure(timeline, fused_score(timeline, PeakOptions().weights, 20),
                                       peaks, 20))
     surprise = next(i for i, p in enumerate(peaks) if p.kind == "surprise")
-    app.session_state["studio_chart"] = {"selection": {
+    app.session_state[f"studio-chart-{store.demo_project_id()}-0"] = {"selection": {
         "points": [{"curve_number": names.index(PEAK_TRACE), "customdata": surprise,
                     "x": peaks[surprise].time}], "point_indices": [0], "box": [], "lasso": []}}
     app.run()
@@ -394,3 +394,46 @@ def test_studio_page_sliders_selection_and_render(demo_copy: Path) -> None:
     assert any(m.value.startswith("**For Sam") for m in app.markdown)
     assert any("You looked mostly" in c.value and "surprise short" in c.value
                for c in app.caption)
+
+
+def press_render(app: AppTest, label: str) -> None:
+    next(b for b in app.button if b.label == label).click().run()
+
+
+def test_box_and_moment_picks_survive_toggles_and_render_exactly_their_span(
+        demo_copy: Path) -> None:
+    """The user's path: drag a box, toggle the options, press Render: one job for exactly
+    the box; then clear, click an empty spot, press: one job for that moment ± padding."""
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    app = AppTest.from_file(str(ROOT / "pages/studio.py"), default_timeout=90).run()
+    assert not app.exception and render_label(app) != "Render 1 short"
+    chart = f"studio-chart-{project_id}-0"
+    app.session_state[chart] = {"selection": {
+        "points": [], "point_indices": [], "lasso": [],
+        "box": [{"x": ["1970-01-01 00:00:17.5", "1970-01-01 00:00:22"], "y": [0, 1]}]}}
+    app.run()
+    assert render_label(app) == "Render 1 short"
+    assert app.get("video")[0].proto.start_time == 17  # the player starts at the pick
+    vertical = next(t for t in app.toggle if t.label.startswith("Vertical"))
+    vertical.set_value(True).run()
+    vertical.set_value(False).run()
+    next(t for t in app.toggle if t.label.startswith("Caption")).set_value(True).run()
+    assert render_label(app) == "Render 1 short"  # the pick outlived three reruns
+    press_render(app, "Render 1 short")
+    [clip] = store.clips(project_id)
+    assert (clip.start, clip.end) == (17.5, 22.0) and clip.kind == "happy"
+    assert clip.meta["caption"][0].startswith("happy")
+
+    press_render(app, "Clear picks")
+    assert render_label(app) != "Render 1 short"
+    fused = demo_picking(demo_copy)[2].index("fused")
+    app.session_state[f"studio-chart-{project_id}-1"] = {"selection": {
+        "points": [{"curve_number": fused, "x": "1970-01-01 00:00:41", "y": 0.4}],
+        "point_indices": [0], "box": [], "lasso": []}}  # an empty spot of the fused line
+    app.run()
+    press_render(app, "Render 1 short")
+    clips = wait_for_clips(store, project_id, 2)
+    assert [(c.start, c.end) for c in clips] == [(17.5, 22.0), (31.0, 51.0)]  # ± 10 s
+    assert all(c.status == "done" for c in clips), [c.error for c in clips]
+    assert not app.exception

@@ -4,9 +4,10 @@ fused interest on top, peaks marked.
 Peaks are found on the full-resolution timeline; only the drawing is thinned. Each row keeps
 the maximum of every bucket of bins (``MAX_POINTS`` buckets per trace), so a short spike still
 shows at its height on a 2-hour video. Line traces carry markers: Plotly only reports clicks
-on markers, and a click is how the user picks a moment. A drag selects a box (a span to
-pick) rather than panning. The figure never shows the picks: Streamlit names the chart's widget
-after its figure, so a figure redrawn with them would be a new widget and drop its selection.
+on markers, and a click is how the user picks a moment (a drag pans, as a click would not reach
+Plotly's click event in its box-select mode; the box tool is one press away). The figure never
+shows the picks: Streamlit names the chart's widget after its figure, so a figure redrawn with
+them would be a new widget and drop its selection.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
     figure.update_layout(height=180 * len(titles) + 60,
                          margin={"l": 50, "r": 20, "t": 80, "b": 40},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                         hovermode="closest", dragmode="select")
+                         hovermode="closest")
     return video_time_axis(figure, duration=len(timeline.t) * timeline.step, revision=revision)
 
 
