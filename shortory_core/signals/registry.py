@@ -2,7 +2,8 @@
 sliders, the exports and the panel loop over (see ``signal.py``).
 
 The built-in signals register here as a plugin would: comment mentions and the "Most replayed"
-heatmap (``crowd.py``), each product emotion, attention and the viewer count (``faces.py``).
+heatmap (``crowd.py``), each product emotion, attention and the viewer count (``faces.py``),
+and where words are spoken (``speech.py``).
 ``SIGNALS.added(signal)`` adds one for the length of a block (tests, experiments).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shortory_core.signals import crowd, faces
+from shortory_core.signals import crowd, faces, speech
 from shortory_core.signals.signal import Signal
 
 
@@ -63,4 +64,4 @@ class Registry:
 # Names that the timeline's own columns use.
 RESERVED = frozenset({"video_time", "fused_interest"})
 
-SIGNALS = Registry((*faces.SIGNALS, *crowd.SIGNALS))
+SIGNALS = Registry((*faces.SIGNALS, *crowd.SIGNALS, *speech.SIGNALS))
