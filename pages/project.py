@@ -11,6 +11,7 @@ from shortory_core.clips.preview import shown_file
 from shortory_core.projects import import_summary
 from shortory_core.records import JobStatus
 from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
+from shortory_core.speech.cache import cached_transcript, stored_transcripts
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -54,6 +55,25 @@ else:
                          columns=["start", "chapter"]),
             hide_index=True,
         )
+
+if video is not None:
+    st.subheader("Speech")
+    whole = cached_transcript(store, project_id, 0.0, video.duration)
+    if whole is not None:
+        st.caption(whole.absent or f"The whole video is transcribed: {len(whole.words):,} words "
+                   f"({whole.language}, {whole.language_probability:.0%} sure).")
+        if whole.words:
+            st.text(" ".join(w.text for w in whole.words[:120]))
+    else:
+        pieces = stored_transcripts(store, project_id)
+        st.caption(f"{len(pieces)} part{'s' * (len(pieces) != 1)} transcribed for shorts so far. "
+                   "Transcribing the whole video lets every short and the speech row of the "
+                   "studio read it at once.")
+        if st.button("Transcribe the whole video"):
+            service.submit("transcribe", {"project_id": project_id}, project_id=project_id,
+                           subject_id=project_id)
+    job_panel(service, f"transcribe-{project_id}", project_id=project_id,
+              kinds=("transcribe",))
 
 n_comments = store.comment_count(project_id)
 st.subheader(f"Comments ({n_comments:,})")

@@ -476,6 +476,17 @@ def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
             "report": summary_table(steps) + timing, "exit_code": EXIT_PARTIAL if failed else 0}
 
 
+def cmd_transcribe(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Transcribe the project's whole video (a foreground ``transcribe`` job); a project
+    transcribed already answers from its cache at once."""
+    job = run_job(store, "transcribe", {"project_id": args.project}, args.json,
+                  queue=lambda service: service.submit(
+                      "transcribe", {"project_id": args.project}, project_id=args.project,
+                      subject_id=args.project))
+    return {"project_id": args.project, "job": job.id, **{
+        key: job.result[key] for key in ("summary", "words", "language", "absent")}}
+
+
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
@@ -641,6 +652,10 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
     batch.add_argument("--render", action="store_true",
                        help="also render each project's highlights as shorts")
+
+    transcribe = add("transcribe", cmd_transcribe, "transcribe a project's whole video "
+                     "(the speech, with word times; kept for its shorts)")
+    transcribe.add_argument("project", type=_project_ref, help=PROJECT_HELP)
 
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)

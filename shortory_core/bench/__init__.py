@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "panel": "shortory_core.bench.panel",
     "profiles": "shortory_core.bench.profiles",
     "batch": "shortory_core.bench.batch",
+    "speech": "shortory_core.bench.speech",
 }
 
 

@@ -15,13 +15,13 @@ from shortory_core.demo import Progress
 from shortory_core.errors import ShortoryError, StoreError
 from shortory_core.jobs import JobKind, JobService
 from shortory_core.jobs.recovery import recover
-from shortory_core.kinds import aggregates, analysis, demo, imports, rendering
+from shortory_core.kinds import aggregates, analysis, demo, imports, rendering, speech
 from shortory_core.records import JobStatus
 from shortory_core.store import Store
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, JobKind] = {kind.name: kind for module in (
-    rendering, analysis, demo, imports, aggregates) for kind in module.KINDS}
+    rendering, analysis, demo, imports, aggregates, speech) for kind in module.KINDS}
 
 
 def job_service(store: Store, *, workers: bool = True) -> JobService:
