@@ -483,8 +483,8 @@ def cmd_transcribe(args: argparse.Namespace, store: Store) -> dict[str, Any]:
                   queue=lambda service: service.submit(
                       "transcribe", {"project_id": args.project}, project_id=args.project,
                       subject_id=args.project))
-    return {"project_id": args.project, "job": job.id, **{
-        key: job.result[key] for key in ("summary", "words", "language", "absent")}}
+    return {"project_id": args.project, "job": job.id, "summary": job.message, **{
+        key: job.result[key] for key in ("words", "language", "absent")}}
 
 
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The job that transcribes a project's whole video, so every later short, caption and the
-speech signal read the cache instead of waiting on the model."""
+speech signal read the cache instead of waiting on the model. It runs in the ``analysis`` lane:
+Whisper keeps both cores busy, as a face analysis does, and the two must not fight for them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def transcribe_job(ctx: JobContext) -> dict[str, Any]:
     transcript = transcribe_project(
         ctx.store, project_id, cancelled=ctx.cancelled,
         progress=lambda f: ctx.progress(0.02 + 0.98 * f, "Transcribing the speech"))
+    ctx.progress(1.0, "Transcribed")
     if transcript.absent:
         summary = transcript.absent
     else:
@@ -26,5 +28,5 @@ def transcribe_job(ctx: JobContext) -> dict[str, Any]:
             "start": transcript.start, "end": transcript.end}
 
 
-KINDS = (JobKind("transcribe", "speech", transcribe_job, None, "Transcribe the speech",
+KINDS = (JobKind("transcribe", "analysis", transcribe_job, None, "Transcribe the speech",
                  one_per_subject=True),)

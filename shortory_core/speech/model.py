@@ -80,7 +80,8 @@ def _loaded(source: str) -> WhisperModel:
     from faster_whisper import WhisperModel
 
     try:
-        return WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=THREADS)
+        return WhisperModel(source, device="cpu", compute_type="int8", cpu_threads=THREADS,
+                            local_files_only=_offline())
     except Exception as error:  # ctranslate2 and the hub raise plain RuntimeErrors and OSErrors
         if source == HUB_NAME:
             raise SpeechModelError(
@@ -88,6 +89,12 @@ def _loaded(source: str) -> WhisperModel:
                 f"{INSTALL_HINT}") from None
         raise SpeechModelError(f"The speech model in {source} is damaged or not a "
                                f"faster-whisper model ({error}). {INSTALL_HINT}") from None
+
+
+def _offline() -> bool:
+    """Whether the hub must not be asked (``HF_HUB_OFFLINE``), read at each load: the hub
+    library reads it once, at its import, which may have come before it was set."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _checked_folder(folder: Path) -> Path:

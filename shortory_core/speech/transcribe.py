@@ -76,6 +76,7 @@ def transcribe_span(source: Path, start: float, end: float, *, language: str | N
 def _words(model: Any, samples: np.ndarray, empty: Transcript, language: str | None,
            progress: Progress | None, cancelled: threading.Event | None) -> Transcript:
     """Run the model over ``samples`` and turn its segments into ``Word``s of the source."""
+    _check(cancelled)
     try:
         segments, info = model.transcribe(samples, language=language, **SETTINGS)
     except Exception as error:  # ctranslate2 raises plain RuntimeErrors for a broken model
@@ -97,9 +98,9 @@ def _words(model: Any, samples: np.ndarray, empty: Transcript, language: str | N
 
 def _collect(segments: Iterable[Any], offset: float, duration: float,
              progress: Progress | None, cancelled: threading.Event | None) -> Iterable[Word]:
+    _check(cancelled)
     for segment in segments:  # each segment is decoded as the loop asks for it
-        if cancelled is not None and cancelled.is_set():
-            raise TranscriptionCancelled("The transcription was cancelled.")
+        _check(cancelled)
         for w in segment.words or ():
             text = w.word.strip()
             if text:
@@ -108,6 +109,11 @@ def _collect(segments: Iterable[Any], offset: float, duration: float,
                            float(w.probability))
         if progress is not None:
             progress(min(segment.end / duration, 1.0) if duration else 1.0)
+
+
+def _check(cancelled: threading.Event | None) -> None:
+    if cancelled is not None and cancelled.is_set():
+        raise TranscriptionCancelled("The transcription was cancelled.")
 
 
 def _absent(empty: Transcript, why: str, language: str = "",
