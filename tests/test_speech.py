@@ -95,7 +95,7 @@ def test_the_german_part_alone_is_detected_as_german() -> None:
     assert all(32.0 <= w.start < w.end <= 40.0 for w in german.words)
 
 
-def test_a_video_without_sound_or_with_silence_has_no_words_and_says_why(
+def test_a_video_without_sound_with_silence_or_music_has_no_words_and_says_why(
         tmp_path: Path) -> None:
     mute = transcribe(FACE_CLIPS / "reaction_smile_man.mp4", 0.0, 3.0)
     assert not mute.words and "no sound track" in mute.absent
@@ -103,6 +103,11 @@ def test_a_video_without_sound_or_with_silence_has_no_words_and_says_why(
                       tmp_path / "silent.mp4")
     quiet = transcribe(silent, 0.0, 3.0)
     assert not quiet.words and "silent" in quiet.absent
+    chord = "+".join(f"0.2*sin(2*PI*{f}*t)" for f in (220, 277, 330, 440))
+    music = video_of(["-f", "lavfi", "-i", f"aevalsrc={chord}:s=44100:d=4"], 4.0,
+                     tmp_path / "music.mp4")
+    tune = transcribe(music, 0.0, 4.0)
+    assert not tune.words and "No speech was heard" in tune.absent
 
 
 def test_a_project_transcribes_a_span_once_and_the_cache_answers_again(
@@ -238,3 +243,29 @@ def test_without_wheels_or_hub_the_model_is_a_clear_refusal(
     assert model_source() == "base"
     result = transcribe(MIT, 0.0, 3.0)
     assert not result.words and "pip install -r requirements.txt" in result.absent
+
+
+def test_the_project_page_transcribes_the_whole_video_and_says_why_there_are_no_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A video without sound: the page's button runs the job, which ends with the reason."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.waiting import wait_until
+
+    store = Store(tmp_path / "data")
+    project = new_project(store, FACE_CLIPS / "reaction_smile_man.mp4")
+    monkeypatch.setenv("SHORTORY_HOME", str(store.root))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/project.py"), default_timeout=60)
+    app.query_params["project"] = str(project)
+    app.run()
+    assert not app.exception and "Speech" in [h.value for h in app.subheader]
+    next(b for b in app.button if b.label == "Transcribe the whole video").click().run()
+    job = wait_until(lambda: next((j for j in store.jobs.listing(
+        project_id=project, kinds=("transcribe",)) if not j.active), None),
+        "the transcribe job to end")
+    assert job.status == JobStatus.DONE and job.progress == pytest.approx(1.0)
+    assert "no sound track" in job.message and job.result["words"] == 0
+    app.run()
+    assert any("no sound track" in c.value for c in app.caption)
+    assert not any(b.label == "Transcribe the whole video" for b in app.button)
