@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from shortory_core.records import JobStatus
 from shortory_core.speech import cache, model
 from shortory_core.speech.cache import cached_transcript, project_transcript, stored_transcripts
 from shortory_core.speech.model import MODEL_ENV, SpeechModelError, joined_model, model_source
-from shortory_core.speech.transcribe import TranscriptionCancelled, transcribe
+from shortory_core.speech.transcribe import TranscriptionCancelled, transcribe, transcribe_windows
 from shortory_core.store import Store
 from tests.conftest import FACE_CLIPS, SPEECH
 
@@ -93,6 +94,15 @@ def test_the_german_part_alone_is_detected_as_german() -> None:
     assert german.language == "de" and not german.absent
     assert "Software" in {w.text.strip(",.") for w in german.words}
     assert all(32.0 <= w.start < w.end <= 40.0 for w in german.words)
+
+
+def test_a_long_stretch_is_heard_in_windows_without_losing_or_doubling_a_word() -> None:
+    whole = transcribe(MIT, 0.0, 12.0)
+    windows = transcribe_windows(MIT, 0.0, 12.0, window=6.0)
+    texts = [w.text.strip(",.").lower() for w in windows.words]
+    assert windows.language == "en" and not windows.absent
+    assert texts == [w.text.strip(",.").lower() for w in whole.words]
+    assert all(a.end <= b.start + 0.1 for a, b in pairwise(windows.words))
 
 
 def test_a_video_without_sound_with_silence_or_music_has_no_words_and_says_why(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from shortory_core.errors import ShortoryError
 from shortory_core.speech.model import SpeechModelError
-from shortory_core.speech.transcribe import Progress, transcribe_span
+from shortory_core.speech.transcribe import Progress, transcribe_span, transcribe_windows
 from shortory_core.speech.words import Transcript, Word
 from shortory_core.store import Store
 
@@ -91,8 +91,8 @@ def transcribe_project(store: Store, project_id: int, *, progress: Progress | No
     hit = cached_transcript(store, project_id, 0.0, video.duration)
     if hit is not None:
         return hit
-    whole = transcribe_span(store.media_path(video.path), 0.0, video.duration,
-                            progress=progress, cancelled=cancelled)
+    whole = transcribe_windows(store.media_path(video.path), 0.0, video.duration,
+                               progress=progress, cancelled=cancelled)
     keep(store, project_id, whole)
     return whole
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_MIN = 0.5  # below this the detected language is a guess: no words rather than wrong ones
 SILENCE_RMS = 1e-4  # a span this quiet throughout is silence, without asking the model
+WINDOW_S = 600.0  # a whole video is transcribed this much at a time
+OVERLAP_S = 5.0  # either side of a window, so its edge words are heard whole
 SETTINGS: dict[str, Any] = {"beam_size": 5, "vad_filter": True, "word_timestamps": True,
                             "condition_on_previous_text": False}
 
@@ -71,6 +74,43 @@ def transcribe_span(source: Path, start: float, end: float, *, language: str | N
     if not len(samples) or float(np.sqrt(np.mean(samples ** 2))) < SILENCE_RMS:
         return _absent(empty, "This part of the video is silent: no speech to show.")
     return _words(load_model(), samples, empty, language, progress, cancelled)
+
+
+def transcribe_windows(source: Path, start: float, end: float, *, window: float = WINDOW_S,
+                      progress: Progress | None = None,
+                      cancelled: threading.Event | None = None) -> Transcript:
+    """``transcribe_span`` of a long stretch, one window at a time: the sound of a 4-hour video
+    never sits in memory whole (a window is 38 MB), and each window detects its own language,
+    so a talk that changes language is heard in each. Windows meet in a pause between words
+    (the widest near the window's end), each heard with ``OVERLAP_S`` of sound around it, so
+    no word is cut, lost or counted twice. The language reported is that of the window with
+    the most words."""
+    pieces: list[Transcript] = []
+    words: list[Word] = []
+    cut = start
+    while cut < end:
+        high = min(cut + window, end)
+        piece = transcribe_span(source, max(cut - OVERLAP_S, start), min(high + OVERLAP_S, end),
+                                cancelled=cancelled)
+        following = end if high >= end else _pause_near(piece.words, high)
+        words += [w for w in piece.words if cut <= (w.start + w.end) / 2 < following]
+        pieces.append(piece)
+        cut = following
+        if progress is not None:
+            progress((cut - start) / (end - start))
+    if not words:
+        return _absent(Transcript(start, end), pieces[0].absent if pieces else
+                       "The video has no length to transcribe.")
+    main = max(pieces, key=lambda piece: len(piece.words))
+    return Transcript(start, end, tuple(words), main.language, main.language_probability)
+
+
+def _pause_near(words: tuple[Word, ...], at: float) -> float:
+    """The middle of the widest pause between words near ``at`` (from ``OVERLAP_S`` before it
+    to half that after), or ``at`` itself in speech without a pause there."""
+    gaps = [(b.start - a.end, (a.end + b.start) / 2) for a, b in pairwise(words)]
+    near = [g for g in gaps if at - OVERLAP_S <= g[1] <= at + OVERLAP_S / 2]
+    return max(near)[1] if near else at
 
 
 def _words(model: Any, samples: np.ndarray, empty: Transcript, language: str | None,
