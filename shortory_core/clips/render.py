@@ -1,7 +1,10 @@
 """Cutting one span of a video into a clip file with ffmpeg.
 
 Two modes:
-  ``exact``  re-encodes (H.264 ``veryfast`` + AAC): the clip starts and ends on the asked frame.
+  ``exact``  the clip starts and ends on the asked frame. A plain cut (no crop, no caption) is
+             a smart cut where the source allows it (``smart_cut.py``: whole GOPs copied, only
+             the edges re-encoded); anything else, or a source that cannot be copied, is
+             re-encoded whole (H.264 ``veryfast`` + AAC).
   ``copy``   copies the streams: about 100× faster, but cuts snap to the nearest keyframes.
 Exact mode can also reframe to a face-following 9:16 window (``reframe.py``) and lay a caption
 over the picture (``caption.py``); both need the re-encode, so copy mode refuses them.
@@ -11,45 +14,36 @@ render never leaves a half file that looks finished.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-import subprocess
+import logging
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable
-from contextlib import suppress
 from pathlib import Path
 from typing import Literal
 
-import imageio_ffmpeg
-
+from shortory_core.clips.ffmpeg_run import (
+    FractionCallback,
+    RenderError,
+    ffmpeg_exe,
+    path_arg,
+    run_ffmpeg,
+)
+from shortory_core.clips.ffmpeg_run import RenderCancelled as RenderCancelled
+from shortory_core.clips.ffmpeg_run import start_ffmpeg as start_ffmpeg
 from shortory_core.clips.reframe import CropPath
-from shortory_core.errors import ShortoryError
+from shortory_core.clips.smart_cut import (
+    AAC_AUDIO,
+    X264_QUALITY,
+    NoSmartCut,
+    plan_smart_cut,
+    smart_cut,
+)
 
 Mode = Literal["exact", "copy"]
-FractionCallback = Callable[[float], None]
-KILL_CHECK_S = 0.1
 MIN_SPAN_S = 0.02  # shorter than any real frame: ffmpeg would write an mp4 with no frames
-# Looked up once, here: between fork and exec the child should only call, not load.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
-PR_SET_PDEATHSIG, SIGKILL = 1, int(signal.SIGKILL)
 # A clip is for watching and posting: a source above 4K is scaled to fit 3840×2160 (same
 # shape, even sides), which keeps an 8K render's memory that of a 4K one.
 FIT_4K = ("scale=w='if(gt(iw,ih),min(iw,3840),-2)':h='if(gt(iw,ih),-2,min(ih,3840))'"
           ":force_divisible_by=2")
-
-
-class RenderError(ShortoryError):
-    """ffmpeg could not cut the clip; the message carries ffmpeg's last words."""
-
-
-class RenderCancelled(RenderError):
-    """The render was stopped on request; nothing of it was kept."""
-
-
-def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+log = logging.getLogger(__name__)
 
 
 def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
@@ -74,8 +68,7 @@ def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
             chain += ";[framed]null[shown]"
         chain += f";[shown]{FIT_4K}[v]"
         command += ["-filter_complex", chain, "-map", "[v]", "-map", "0:a:0?",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k"]
+                    "-c:v", "libx264", *X264_QUALITY, "-pix_fmt", "yuv420p", *AAC_AUDIO]
     command += ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
                 path_arg(out)]
     return command
@@ -105,114 +98,14 @@ def render_clip(
         raise RenderError("A vertical crop or a caption needs exact mode (it re-encodes).")
     if not Path(source).is_file():
         raise RenderError(f"The source video is missing: {source}")
+    if mode == "exact" and crop is None and caption is None:
+        try:
+            return smart_cut(plan_smart_cut(Path(source), start, end), out, progress=progress,
+                             cancelled=cancelled)
+        except NoSmartCut as why:  # the whole span is re-encoded instead
+            log.info("Re-encoding %s %.3f–%.3f s whole: %s", source, start, end, why)
     run_ffmpeg(clip_command(Path(source), start, end, out.with_name(out.name + ".part"), mode,
                             crop, caption),
                out, end - start, progress=progress, cancelled=cancelled,
                what=f"cutting {start:.1f}–{end:.1f} s")
     return out
-
-
-def run_ffmpeg(command: list[str], out: Path, duration: float, *,
-               progress: FractionCallback | None = None,
-               cancelled: threading.Event | None = None, what: str = "") -> Path:
-    """Run an ffmpeg ``command`` that writes ``out + '.part'`` with ``-progress pipe:1``, then
-    rename the finished file to ``out``.
-
-    ffmpeg is killed within ``KILL_CHECK_S`` once ``cancelled`` is set, and whenever this
-    function leaves early (``progress`` raising included): it is always reaped and its partial
-    file removed. Its stderr is drained in a thread of its own, so a chatty ffmpeg can never
-    block on a full pipe while its progress is read.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    process = start_ffmpeg(command)
-    errors: deque[str] = deque(maxlen=40)
-    drain = threading.Thread(target=lambda: errors.extend(process.stderr or ()), daemon=True)
-    drain.start()
-    stop = threading.Event()
-    watcher = threading.Thread(target=_kill_when, args=(process, cancelled, stop), daemon=True)
-    watcher.start()
-    finished = False
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if progress and line.startswith("out_time_us=") and line[12:].strip().isdigit():
-                progress(min(int(line[12:]) / 1e6 / max(duration, 1e-3), 1.0))
-        finished = True
-    finally:
-        if not finished:
-            _kill(process)
-        code = process.wait()
-        stop.set()
-        drain.join(timeout=5)
-        if not finished or code != 0:
-            partial.unlink(missing_ok=True)
-    if cancelled is not None and cancelled.is_set():
-        raise RenderCancelled("The render was cancelled.")
-    if code != 0:
-        raise RenderError(f"ffmpeg failed {what}: {ffmpeg_reason(errors)}")
-    partial.replace(out)
-    if progress:
-        progress(1.0)
-    return out
-
-
-def start_ffmpeg(command: list[str]) -> subprocess.Popen[str]:
-    """Start one ffmpeg (every ffmpeg the package runs starts here), reading its progress on
-    stdout and its messages on stderr, so that it never outlives the process that wanted it.
-
-    The kernel kills it when its parent dies (``PR_SET_PDEATHSIG``): a ``kill -9`` leaves no
-    one to stop it otherwise. The signal follows the *thread* that started it, which is why
-    the thread that starts ffmpeg is the one that waits for it (``run_ffmpeg``). It also leads
-    a process group of its own, so ``_kill`` reaches anything it starts, and a terminal's
-    Ctrl-C reaches only us, who then stop it in order.
-    """
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, process_group=0,
-                            preexec_fn=_die_with(os.getpid()))
-
-
-def _die_with(parent: int) -> Callable[[], None]:
-    """What the child runs between fork and exec: ask for SIGKILL when the parent dies, and
-    leave at once if it died already (before the request could cover it)."""
-    def arm() -> None:
-        _prctl(PR_SET_PDEATHSIG, SIGKILL)
-        if os.getppid() != parent:
-            os._exit(1)
-    return arm
-
-
-def _kill(process: subprocess.Popen[str]) -> None:
-    """SIGKILL to the ffmpeg's process group, unless it has been reaped already (its id may
-    then belong to another process)."""
-    if process.poll() is None:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def ffmpeg_reason(lines: Iterable[str]) -> str:
-    """ffmpeg's own reason in one readable line: its last distinct messages, whole (the
-    first words say what failed, so nothing is cut from the front)."""
-    kept: list[str] = []
-    for line in (" ".join(raw.split()) for raw in lines):
-        if line and line not in kept:
-            kept.append(line)
-    text = "; ".join(kept[-3:])
-    return (text[:297] + "…" if len(text) > 300 else text) or "no message"
-
-
-def path_arg(path: Path) -> str:
-    """A path as an ffmpeg argument: absolute, so a name starting with ``-`` is never read as
-    an option, and with ``file:`` so a name with ``:`` is never read as a protocol."""
-    return f"file:{Path(path).absolute()}"
-
-
-def _kill_when(process: subprocess.Popen, cancelled: threading.Event | None,
-               stop: threading.Event) -> None:
-    """Kill ``process`` as soon as ``cancelled`` is set, until ``stop`` says it has ended."""
-    if cancelled is None:
-        return
-    while not stop.is_set() and process.poll() is None:
-        if cancelled.wait(KILL_CHECK_S):
-            _kill(process)
-            return

@@ -1,0 +1,356 @@
+"""Exact cuts that re-encode only their edges: the smart cut.
+
+A plain exact clip (no crop, no caption, the source's own size) is made of three pieces:
+
+    head    [start, K1)  re-encoded: from the asked frame to the first keyframe in the span
+    middle  [K1, K2)     the source's own packets, whole GOPs copied without decoding
+    tail    [K2, end)    re-encoded: from the last keyframe in the span to the asked end
+
+The edges are encoded with the source's codec, profile, level, pixel format and colour (size,
+SAR and frame times come through the decoder untouched), into MPEG-TS, where every IDR frame
+carries its parameter sets in-band; the middle is remuxed into MPEG-TS the same way (ffmpeg's
+``mp4toannexb`` puts the source's SPS/PPS before each of its IDR frames). A decoder therefore
+meets each piece's own parameter sets at its first frame, so the joins decode even though an
+encoder never writes the source's sets byte for byte. The pieces are joined by ffmpeg's concat
+demuxer without re-encoding and muxed with the span's sound, re-encoded to AAC, into the mp4
+(sample entry ``avc3``/``hev1``: parameter sets in-band).
+
+Keyframes come from the packets' flags (PyAV demuxing, no decoding), read only around the span.
+When the source cannot be copied safely the caller falls back to the full re-encode:
+``NoSmartCut`` says why.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from shortory_core.clips.ffmpeg_run import (
+    FractionCallback,
+    RenderCancelled,
+    ffmpeg_exe,
+    path_arg,
+    run_ffmpeg,
+)
+
+# The house's exact-mode encoding, shared with the full re-encode so both look alike.
+X264_QUALITY = ("-preset", "veryfast", "-crf", "20")
+AAC_AUDIO = ("-c:a", "aac", "-b:a", "160k")
+MAX_SIDE = 3840  # a larger source is scaled down by the full re-encode (render.FIT_4K)
+JOIN_WEIGHT = 0.15  # the join (sound encoding, remux) costs about this much of a frame's encode
+INTERLACED = {"tt", "bb", "tb", "bt"}
+
+
+class NoSmartCut(Exception):
+    """The span cannot be smart-cut; the message says why (the full re-encode takes over)."""
+
+
+@dataclass(frozen=True)
+class Codec:
+    """What re-encodes the edges of one source codec, and how its pieces are recognised."""
+
+    encoder: str
+    profiles: dict[str, str]  # PyAV's profile name → the encoder's
+    pix_fmts: dict[str, str]  # the source's pixel format → the one the edges are encoded in
+    mp4_tag: str  # the sample entry that says parameter sets are in-band
+    idr_types: frozenset[int]
+
+    def nal_type(self, header: int) -> int:
+        return header & 0x1F if self.encoder == "libx264" else (header >> 1) & 0x3F
+
+    def length_size(self, extradata: bytes | None) -> int | None:
+        """Bytes of each NAL unit's length in mp4-style packets, or None for Annex B ones."""
+        if not extradata or extradata[0] != 1:
+            return None
+        return (extradata[4 if self.encoder == "libx264" else 21] & 3) + 1
+
+    def level_args(self, level: int) -> list[str]:
+        if level <= 0:
+            return []
+        if self.encoder == "libx264":  # level_idc is ten times the level
+            return ["-level:v", f"{level / 10:g}"]
+        return ["-x265-params", f"level-idc={level / 30:g}:log-level=error"]
+
+
+CODECS = {
+    "h264": Codec("libx264",
+                  {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main",
+                   "High": "high"},
+                  {"yuv420p": "yuv420p", "yuvj420p": "yuv420p"}, "avc3", frozenset({5})),
+    "hevc": Codec("libx265", {"Main": "main", "Main 10": "main10"},
+                  {"yuv420p": "yuv420p", "yuvj420p": "yuv420p",
+                   "yuv420p10le": "yuv420p10le"}, "hev1", frozenset({19, 20})),
+}
+
+
+@dataclass(frozen=True)
+class SmartPlan:
+    """Where one span's pieces lie, in seconds from the video's start (frame times exact)."""
+
+    source: Path
+    codec: Codec
+    encode_args: tuple[str, ...]  # profile, level, pixel format, colour of the edges
+    start: Fraction  # the asked start and length, rounded to the millisecond as ffmpeg is told
+    duration: Fraction
+    first: Fraction  # the first frame in the span
+    k1: Fraction  # the first keyframe in the span: the copied middle starts here...
+    k2: Fraction  # ...and ends before this one, where the tail starts
+    head_frames: int
+    middle_frames: int
+    tail_frames: int
+    time_base: Fraction
+
+    @property
+    def frame_s(self) -> float:
+        """A frame's average length, for progress."""
+        frames = self.head_frames + self.middle_frames + self.tail_frames
+        return float(self.duration) / max(frames, 1)
+
+
+@dataclass(frozen=True)
+class _Packet:
+    t: Fraction  # presentation time, seconds from the container's start
+    key: bool
+    idr: bool
+
+
+def plan_smart_cut(source: Path, start: float, end: float) -> SmartPlan:
+    """The pieces of ``[start, end)``, or ``NoSmartCut`` saying why the source or span cannot
+    be copied (codec, pixel format, rotation, no whole GOP in the span, open GOPs)."""
+    begin = Fraction(f"{start:.3f}")
+    duration = Fraction(f"{end - start:.3f}")
+    finish = begin + duration
+    try:
+        container = av.open(str(source))
+    except av.FFmpegError as error:
+        raise NoSmartCut(f"the source cannot be opened ({error})") from error
+    with container:
+        if not container.streams.video:
+            raise NoSmartCut("the source has no video")
+        stream = container.streams.video[0]
+        codec, encode_args = _edge_encoding(container, stream)
+        packets = _scan(container, stream, codec, begin, finish)
+    return _split(source, codec, encode_args, begin, duration, packets, stream.time_base)
+
+
+def _edge_encoding(container: av.container.InputContainer, stream: av.VideoStream
+                   ) -> tuple[Codec, tuple[str, ...]]:
+    """The codec and encoder options whose output can sit beside this stream's packets."""
+    context = stream.codec_context
+    codec = CODECS.get(context.name)
+    if codec is None:
+        raise NoSmartCut(f"{context.name} video cannot be copied in part (only H.264 and HEVC)")
+    profile = codec.profiles.get(context.profile or "")
+    if profile is None:
+        raise NoSmartCut(f"the {context.name} profile {context.profile!r} is not re-encoded")
+    pix_fmt = codec.pix_fmts.get(context.pix_fmt or "")
+    if pix_fmt is None:
+        raise NoSmartCut(f"the pixel format {context.pix_fmt} is not re-encoded in part")
+    if max(context.width, context.height) > MAX_SIDE:
+        raise NoSmartCut("the source is larger than 4K, and clips are scaled to fit it")
+    if context.field_order in INTERLACED:
+        raise NoSmartCut("the source is interlaced")
+    first = next(container.decode(stream), None)
+    if first is None:
+        raise NoSmartCut("the source's video has no frame")
+    if round(first.rotation or 0) % 360:
+        raise NoSmartCut("the source carries a rotation flag, which the re-encode applies")
+    colour = [("-color_range", context.color_range), ("-colorspace", context.colorspace),
+              ("-color_primaries", context.color_primaries), ("-color_trc", context.color_trc)]
+    args = ["-c:v", codec.encoder, *X264_QUALITY, "-profile:v", profile, "-pix_fmt", pix_fmt,
+            *codec.level_args(context.level)]
+    for option, value in colour:
+        if value not in (None, 0, 2):  # 0 and 2: unknown / unspecified, left to the decoder
+            args += [option, str(int(value))]
+    return codec, tuple(args)
+
+
+def _scan(container: av.container.InputContainer, stream: av.VideoStream, codec: Codec,
+          begin: Fraction, finish: Fraction) -> list[_Packet]:
+    """The video packets, in decode order, from the keyframe at or before ``begin`` up to the
+    first keyframe after ``finish``: their times and flags, read without decoding."""
+    base = stream.time_base
+    origin = Fraction(container.start_time or 0, 1_000_000)
+    length_size = codec.length_size(stream.codec_context.extradata)
+    container.seek(int((begin + origin) / base), stream=stream, backward=True)
+    packets: list[_Packet] = []
+    for packet in container.demux(stream):
+        if packet.pts is None:
+            continue
+        t = packet.pts * base - origin
+        key = bool(packet.is_keyframe)
+        if key and t > finish:
+            break
+        if not packets and not (key and t <= begin):
+            raise NoSmartCut("seeking did not land on a keyframe before the span")
+        idr = key and codec.idr_types & set(_nal_types(bytes(packet), codec, length_size))
+        packets.append(_Packet(t, key, bool(idr)))
+    return packets
+
+
+def _nal_types(data: bytes, codec: Codec, length_size: int | None) -> Iterator[int]:
+    """The NAL unit types in one packet, mp4-style (length-prefixed) or Annex B."""
+    if length_size is None:
+        for chunk in data.split(b"\x00\x00\x01")[1:]:
+            if chunk:
+                yield codec.nal_type(chunk[0])
+        return
+    at = 0
+    while at + length_size < len(data):
+        size = int.from_bytes(data[at:at + length_size], "big")
+        yield codec.nal_type(data[at + length_size])
+        at += length_size + size
+
+
+def _split(source: Path, codec: Codec, encode_args: tuple[str, ...], begin: Fraction,
+           duration: Fraction, packets: list[_Packet], base: Fraction) -> SmartPlan:
+    """Choose the two keyframes and count each piece's frames, refusing spans and streams
+    where copying whole GOPs would drop, repeat or misdecode a frame."""
+    finish = begin + duration
+    times = sorted(p.t for p in packets if begin <= p.t < finish)
+    keys = [i for i, p in enumerate(packets) if p.key and begin <= p.t <= finish]
+    if not times:
+        raise NoSmartCut("the span holds no frame")
+    if len(keys) < 2:
+        raise NoSmartCut("no whole GOP lies inside the span (keyframes too far apart)")
+    first_key, last_key = keys[0], keys[-1]
+    for index in (first_key, last_key):
+        if not packets[index].idr:
+            raise NoSmartCut("a keyframe in the span is not an IDR frame (open GOP)")
+        t = packets[index].t
+        before = [p.t for p in packets[:index]]
+        if (before and max(before) >= t) or min(p.t for p in packets[index:]) < t:
+            raise NoSmartCut("frames are shown out of order across a keyframe (open GOP)")
+    k1, k2 = packets[first_key].t, packets[last_key].t
+    middle = last_key - first_key
+    if middle != sum(k1 <= t < k2 for t in times):
+        raise NoSmartCut("the copied GOPs do not hold exactly the span's frames")
+    return SmartPlan(source, codec, encode_args, begin, duration, times[0], k1, k2,
+                     head_frames=sum(t < k1 for t in times), middle_frames=middle,
+                     tail_frames=sum(t >= k2 for t in times), time_base=base)
+
+
+def smart_cut(plan: SmartPlan, out: Path, *, progress: FractionCallback | None = None,
+              cancelled: threading.Event | None = None) -> Path:
+    """Write ``plan``'s clip to ``out`` (through ``out.part``); pieces live in a temporary
+    folder beside it and go whatever happens. Cancelling works as for ``run_ffmpeg``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    weights = [plan.head_frames, plan.tail_frames,
+               JOIN_WEIGHT * (plan.head_frames + plan.middle_frames + plan.tail_frames)]
+    stages = _stages(progress, weights)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as folder:
+        pieces: list[tuple[Path, Fraction | None]] = []
+        if plan.head_frames:
+            head = _encode_edge(plan, plan.start, plan.head_frames, Path(folder) / "head.ts",
+                                next(stages), cancelled)
+            pieces.append((head, plan.k1 - plan.first))
+        else:
+            next(stages)
+        pieces.append((_copy_gops(plan, Path(folder) / "middle.ts", cancelled),
+                       plan.k2 - plan.k1))
+        if plan.tail_frames:
+            pieces.append((_encode_edge(plan, plan.k2, plan.tail_frames,
+                                        Path(folder) / "tail.ts", next(stages), cancelled),
+                           None))
+        else:
+            next(stages)
+        listing = Path(folder) / "pieces.ffconcat"
+        listing.write_text(_concat_list(pieces), encoding="utf-8")
+        return run_ffmpeg(_join_command(plan, listing, out.with_name(out.name + ".part")), out,
+                          float(plan.duration), progress=next(stages), cancelled=cancelled,
+                          what=f"joining the pieces of {float(plan.start):.1f} s")
+
+
+def _stages(progress: FractionCallback | None, weights: list[float]
+            ) -> Iterator[FractionCallback | None]:
+    """One progress callback per stage, each filling its share of the whole in turn."""
+    total = sum(weights) or 1.0
+    done = 0.0
+    for weight in weights:
+        low, high = done / total, (done + weight) / total
+        done += weight
+        if progress is None:
+            yield None
+        else:
+            yield lambda fraction, low=low, high=high: progress(low + fraction * (high - low))
+
+
+def _encode_edge(plan: SmartPlan, start: Fraction, frames: int, out: Path,
+                 progress: FractionCallback | None, cancelled: threading.Event | None) -> Path:
+    """Re-encode ``frames`` frames from ``start`` (decoded from the keyframe before it; frame
+    times kept) into an MPEG-TS piece. The start is floored to ffmpeg's microsecond so the
+    frame at ``start`` itself is never dropped."""
+    seconds = Fraction(int(start * 1_000_000), 1_000_000)
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-ss", f"{float(seconds):.6f}", "-i", path_arg(plan.source),
+        "-map", "0:v:0", "-frames:v", str(frames), "-fps_mode", "passthrough",
+        *plan.encode_args, "-an", "-sn", "-dn",
+        "-progress", "pipe:1", "-nostats", "-f", "mpegts",
+        path_arg(out.with_name(out.name + ".part")),
+    ]
+    return run_ffmpeg(command, out, frames * plan.frame_s, progress=progress,
+                      cancelled=cancelled, what=f"re-encoding the edge at {float(start):.1f} s")
+
+
+def _copy_gops(plan: SmartPlan, out: Path, cancelled: threading.Event | None) -> Path:
+    """The source's packets from keyframe K1 up to (not including) keyframe K2, remuxed into
+    MPEG-TS without decoding (the muxer writes them Annex B, parameter sets in-band)."""
+    with av.open(str(plan.source)) as source, av.open(str(out), "w", format="mpegts") as target:
+        stream = source.streams.video[0]
+        origin = Fraction(source.start_time or 0, 1_000_000)
+        copy = target.add_stream_from_template(stream)
+        source.seek(int((plan.k1 + origin) / stream.time_base), stream=stream, backward=True)
+        written = 0
+        for packet in source.demux(stream):
+            if packet.pts is None:
+                continue
+            t = packet.pts * stream.time_base - origin
+            if written == 0 and not (packet.is_keyframe and t == plan.k1):
+                continue
+            if written == plan.middle_frames:
+                break
+            if cancelled is not None and cancelled.is_set():
+                raise RenderCancelled("The render was cancelled.")
+            packet.stream = copy
+            target.mux(packet)
+            written += 1
+    if written != plan.middle_frames:
+        raise NoSmartCut(f"copied {written} of the middle's {plan.middle_frames} frames")
+    return out
+
+
+def _concat_list(pieces: list[tuple[Path, Fraction | None]]) -> str:
+    """An ffconcat script naming each piece with its exact length (the next one starts there,
+    whatever the piece's own timestamps say)."""
+    lines = ["ffconcat version 1.0"]
+    for path, length in pieces:
+        quoted = str(path.absolute()).replace("'", "'\\''")
+        lines.append(f"file 'file:{quoted}'")
+        if length is not None:
+            lines.append(f"duration {float(length):.6f}")
+    return "\n".join(lines) + "\n"
+
+
+def _join_command(plan: SmartPlan, listing: Path, out: Path) -> list[str]:
+    """Pieces joined without re-encoding, shifted so the first frame sits where it does in the
+    span, with the span's sound (re-encoded: audio frames never line up with the cut)."""
+    command = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-itsoffset", f"{float(plan.first - plan.start):.6f}",
+        "-f", "concat", "-safe", "0", "-i", path_arg(listing),
+        "-ss", f"{float(plan.start):.3f}", "-t", f"{float(plan.duration):.3f}",
+        "-i", path_arg(plan.source),
+        "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy", "-tag:v", plan.codec.mp4_tag,
+        *AAC_AUDIO,
+    ]
+    if plan.time_base.numerator == 1:
+        command += ["-video_track_timescale", str(plan.time_base.denominator)]
+    return [*command, "-movflags", "+faststart", "-progress", "pipe:1", "-nostats",
+            "-f", "mp4", path_arg(out)]
