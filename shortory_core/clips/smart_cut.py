@@ -339,11 +339,10 @@ def _concat_list(pieces: list[tuple[Path, Fraction | None]]) -> str:
 
 
 def _join_command(plan: SmartPlan, listing: Path, out: Path) -> list[str]:
-    """Pieces joined without re-encoding, shifted so the first frame sits where it does in the
-    span, with the span's sound (re-encoded: audio frames never line up with the cut)."""
+    """Pieces joined without re-encoding, the first frame at 0 as in the full re-encode, with
+    the span's sound (re-encoded: audio frames never line up with the cut)."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-itsoffset", f"{float(plan.first - plan.start):.6f}",
         "-f", "concat", "-safe", "0", "-i", path_arg(listing),
         "-ss", f"{float(plan.start):.3f}", "-t", f"{float(plan.duration):.3f}",
         "-i", path_arg(plan.source),
