@@ -43,7 +43,7 @@ from shortory_core.clips.ffmpeg_run import (
 X264_QUALITY = ("-preset", "veryfast", "-crf", "20")
 AAC_AUDIO = ("-c:a", "aac", "-b:a", "160k")
 MAX_SIDE = 3840  # a larger source is scaled down by the full re-encode (render.FIT_4K)
-JOIN_WEIGHT = 0.15  # the join (sound encoding, remux) costs about this much of a frame's encode
+ENCODING_SHARE = 0.95  # of the progress: the join after it only copies
 INTERLACED = {"tt", "bb", "tb", "bt"}
 
 
@@ -105,12 +105,7 @@ class SmartPlan:
     middle_frames: int
     tail_frames: int
     time_base: Fraction
-
-    @property
-    def frame_s(self) -> float:
-        """A frame's average length, for progress."""
-        frames = self.head_frames + self.middle_frames + self.tail_frames
-        return float(self.duration) / max(frames, 1)
+    has_audio: bool
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,9 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartPlan:
         stream = container.streams.video[0]
         codec, encode_args = _edge_encoding(container, stream)
         packets = _scan(container, stream, codec, begin, finish)
-    return _split(source, codec, encode_args, begin, duration, packets, stream.time_base)
+        has_audio = bool(container.streams.audio)
+    return _split(source, codec, encode_args, begin, duration, packets, stream.time_base,
+                  has_audio)
 
 
 def _edge_encoding(container: av.container.InputContainer, stream: av.VideoStream
@@ -209,7 +206,8 @@ def _nal_types(data: bytes, codec: Codec, length_size: int | None) -> Iterator[i
 
 
 def _split(source: Path, codec: Codec, encode_args: tuple[str, ...], begin: Fraction,
-           duration: Fraction, packets: list[_Packet], base: Fraction) -> SmartPlan:
+           duration: Fraction, packets: list[_Packet], base: Fraction, has_audio: bool
+           ) -> SmartPlan:
     """Choose the two keyframes and count each piece's frames, refusing spans and streams
     where copying whole GOPs would drop, repeat or misdecode a frame."""
     finish = begin + duration
@@ -233,7 +231,8 @@ def _split(source: Path, codec: Codec, encode_args: tuple[str, ...], begin: Frac
         raise NoSmartCut("the copied GOPs do not hold exactly the span's frames")
     return SmartPlan(source, codec, encode_args, begin, duration, times[0], k1, k2,
                      head_frames=sum(t < k1 for t in times), middle_frames=middle,
-                     tail_frames=sum(t >= k2 for t in times), time_base=base)
+                     tail_frames=sum(t >= k2 for t in times), time_base=base,
+                     has_audio=has_audio)
 
 
 def smart_cut(plan: SmartPlan, out: Path, *, progress: FractionCallback | None = None,
@@ -241,62 +240,67 @@ def smart_cut(plan: SmartPlan, out: Path, *, progress: FractionCallback | None =
     """Write ``plan``'s clip to ``out`` (through ``out.part``); pieces live in a temporary
     folder beside it and go whatever happens. Cancelling works as for ``run_ffmpeg``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    weights = [plan.head_frames, plan.tail_frames,
-               JOIN_WEIGHT * (plan.head_frames + plan.middle_frames + plan.tail_frames)]
-    stages = _stages(progress, weights)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as folder:
-        pieces: list[tuple[Path, Fraction | None]] = []
-        if plan.head_frames:
-            head = _encode_edge(plan, plan.start, plan.head_frames, Path(folder) / "head.ts",
-                                next(stages), cancelled)
-            pieces.append((head, plan.k1 - plan.first))
-        else:
-            next(stages)
-        pieces.append((_copy_gops(plan, Path(folder) / "middle.ts", cancelled),
-                       plan.k2 - plan.k1))
-        if plan.tail_frames:
-            pieces.append((_encode_edge(plan, plan.k2, plan.tail_frames,
-                                        Path(folder) / "tail.ts", next(stages), cancelled),
-                           None))
-        else:
-            next(stages)
-        listing = Path(folder) / "pieces.ffconcat"
-        listing.write_text(_concat_list(pieces), encoding="utf-8")
-        return run_ffmpeg(_join_command(plan, listing, out.with_name(out.name + ".part")), out,
-                          float(plan.duration), progress=next(stages), cancelled=cancelled,
-                          what=f"joining the pieces of {float(plan.start):.1f} s")
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as name:
+        folder = Path(name)
+        pieces = [(folder / "head.ts", plan.head_frames, plan.k1 - plan.first),
+                  (_copy_gops(plan, folder / "middle.ts", cancelled), plan.middle_frames,
+                   plan.k2 - plan.k1),
+                  (folder / "tail.ts", plan.tail_frames, None)]
+        sound = folder / "sound.m4a" if plan.has_audio else None
+        _encode_pieces(plan, pieces[0][0], pieces[2][0], sound,
+                       _share(progress, 0.0, ENCODING_SHARE), cancelled)
+        listing = folder / "pieces.ffconcat"
+        listing.write_text(_concat_list([(path, length) for path, frames, length in pieces
+                                         if frames]), encoding="utf-8")
+        return run_ffmpeg(
+            _join_command(plan, listing, sound, out.with_name(out.name + ".part")), out,
+            float(plan.duration), progress=_share(progress, ENCODING_SHARE, 1.0),
+            cancelled=cancelled, what=f"joining the pieces of {float(plan.start):.1f} s")
 
 
-def _stages(progress: FractionCallback | None, weights: list[float]
-            ) -> Iterator[FractionCallback | None]:
-    """One progress callback per stage, each filling its share of the whole in turn."""
-    total = sum(weights) or 1.0
-    done = 0.0
-    for weight in weights:
-        low, high = done / total, (done + weight) / total
-        done += weight
-        if progress is None:
-            yield None
-        else:
-            yield lambda fraction, low=low, high=high: progress(low + fraction * (high - low))
+def _share(progress: FractionCallback | None, low: float, high: float
+           ) -> FractionCallback | None:
+    """``progress`` for one stage, which fills ``[low, high]`` of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(low + fraction * (high - low))
 
 
-def _encode_edge(plan: SmartPlan, start: Fraction, frames: int, out: Path,
-                 progress: FractionCallback | None, cancelled: threading.Event | None) -> Path:
-    """Re-encode ``frames`` frames from ``start`` (decoded from the keyframe before it; frame
-    times kept) into an MPEG-TS piece. The start is floored to ffmpeg's microsecond so the
-    frame at ``start`` itself is never dropped."""
-    seconds = Fraction(int(start * 1_000_000), 1_000_000)
-    command = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", f"{float(seconds):.6f}", "-i", path_arg(plan.source),
-        "-map", "0:v:0", "-frames:v", str(frames), "-fps_mode", "passthrough",
-        *plan.encode_args, "-an", "-sn", "-dn",
-        "-progress", "pipe:1", "-nostats", "-f", "mpegts",
-        path_arg(out.with_name(out.name + ".part")),
-    ]
-    return run_ffmpeg(command, out, frames * plan.frame_s, progress=progress,
-                      cancelled=cancelled, what=f"re-encoding the edge at {float(start):.1f} s")
+def _encode_pieces(plan: SmartPlan, head: Path, tail: Path, sound: Path | None,
+                   progress: FractionCallback | None, cancelled: threading.Event | None) -> None:
+    """Re-encode the edges into MPEG-TS pieces and the span's sound into AAC, all in one
+    ffmpeg, which runs them side by side.
+
+    Each edge is ``frames`` frames from its start, decoded from the keyframe before it, frame
+    times kept; the start is floored to ffmpeg's microsecond so the frame at it is never
+    dropped. The sound is cut as the full re-encode cuts it. The first output goes through
+    ``.part`` for ``run_ffmpeg``; the others are written in place (the temporary folder goes
+    if anything fails)."""
+    inputs: list[list[str]] = []
+    outputs: list[tuple[list[str], Path]] = []
+    for start, frames, path in ((plan.start, plan.head_frames, head),
+                                (plan.k2, plan.tail_frames, tail)):
+        if frames:
+            seconds = Fraction(int(start * 1_000_000), 1_000_000)
+            inputs.append(["-ss", f"{float(seconds):.6f}"])
+            outputs.append((["-map", f"{len(inputs) - 1}:v:0", "-frames:v", str(frames),
+                             "-fps_mode", "passthrough", *plan.encode_args, "-an", "-sn", "-dn",
+                             "-f", "mpegts"], path))
+    if sound is not None:
+        inputs.append(["-ss", f"{float(plan.start):.3f}", "-t", f"{float(plan.duration):.3f}"])
+        outputs.append((["-map", f"{len(inputs) - 1}:a:0", "-vn", "-sn", "-dn", *AAC_AUDIO,
+                         "-f", "mp4"], sound))
+    if not outputs:
+        return
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+               "-progress", "pipe:1", "-nostats"]
+    for seek in inputs:
+        command += [*seek, "-i", path_arg(plan.source)]
+    for index, (options, path) in enumerate(outputs):
+        command += [*options, path_arg(path.with_name(path.name + ".part") if index == 0
+                                       else path)]
+    run_ffmpeg(command, outputs[0][1], float(plan.duration), progress=progress,
+               cancelled=cancelled, what=f"re-encoding the edges of {float(plan.start):.1f} s")
 
 
 def _copy_gops(plan: SmartPlan, out: Path, cancelled: threading.Event | None) -> Path:
@@ -338,17 +342,17 @@ def _concat_list(pieces: list[tuple[Path, Fraction | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _join_command(plan: SmartPlan, listing: Path, out: Path) -> list[str]:
-    """Pieces joined without re-encoding, the first frame at 0 as in the full re-encode, with
-    the span's sound (re-encoded: audio frames never line up with the cut)."""
+def _join_command(plan: SmartPlan, listing: Path, sound: Path | None, out: Path) -> list[str]:
+    """Pieces and sound joined without re-encoding, the first frame at 0 as in the full
+    re-encode."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
         "-f", "concat", "-safe", "0", "-i", path_arg(listing),
-        "-ss", f"{float(plan.start):.3f}", "-t", f"{float(plan.duration):.3f}",
-        "-i", path_arg(plan.source),
-        "-map", "0:v:0", "-map", "1:a:0?", "-c:v", "copy", "-tag:v", plan.codec.mp4_tag,
-        *AAC_AUDIO,
     ]
+    if sound is not None:
+        command += ["-i", path_arg(sound)]
+    command += ["-map", "0:v:0", *(["-map", "1:a:0"] if sound is not None else []),
+                "-c", "copy", "-tag:v", plan.codec.mp4_tag]
     if plan.time_base.numerator == 1:
         command += ["-video_track_timescale", str(plan.time_base.denominator)]
     return [*command, "-movflags", "+faststart", "-progress", "pipe:1", "-nostats",
