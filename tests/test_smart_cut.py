@@ -79,9 +79,10 @@ def assert_same_clip(smart: Path, reference: Path) -> None:
 @pytest.mark.parametrize(("start", "end"), [(3.3, 13.7), (18.3, 27.9)])
 def test_a_smart_cut_shows_what_a_full_reencode_shows(talk_video: Path, tmp_path: Path,
                                                       start: float, end: float) -> None:
-    """The second span crosses the hard cut at 21.5 s, where x264 put a keyframe of its own."""
+    """The second span crosses the hard cut at 21.5 s, where x264 put a keyframe of its own.
+    Only the head and the last mini-GOP (x264's B-frames: at most 3 frames) are re-encoded."""
     plan = plan_smart_cut(talk_video, start, end)
-    assert plan.head_frames and plan.middle_frames >= 50 and plan.tail_frames
+    assert plan.head_frames and plan.middle_frames >= 150 and plan.tail_frames <= 3
     seen: list[float] = []
     smart = render_clip(talk_video, start, end, tmp_path / "smart.mp4", progress=seen.append)
     assert decoded(smart).tag == "avc3"  # the pieces were joined, not re-encoded
@@ -94,11 +95,12 @@ def test_the_joins_show_the_frames_around_each_keyframe(talk_video: Path, tmp_pa
                                                         ) -> None:
     """The last re-encoded frame before the copy and the first copied one, the last copied
     one and the first of the tail: each equals the full re-encode's frame there."""
-    plan = plan_smart_cut(talk_video, 5.5, 12.5)
+    plan = plan_smart_cut(talk_video, 5.52, 12.44)  # starts on a frame: no frame lost
+    assert plan.tail_frames  # 12.44 s is inside a mini-GOP
     joins = (plan.head_frames - 1, plan.head_frames,
              plan.head_frames + plan.middle_frames - 1, plan.head_frames + plan.middle_frames)
-    smart = render_clip(talk_video, 5.5, 12.5, tmp_path / "smart.mp4")
-    reference = full_reencode(talk_video, 5.5, 12.5, tmp_path / "full.mp4")
+    smart = render_clip(talk_video, 5.52, 12.44, tmp_path / "smart.mp4")
+    reference = full_reencode(talk_video, 5.52, 12.44, tmp_path / "full.mp4")
     ours, theirs = decoded(smart, joins), decoded(reference, joins)
     for index in joins:
         assert np.abs(ours.frames[index] - theirs.frames[index]).mean() < 3.0
@@ -113,19 +115,53 @@ def test_a_span_starting_on_a_keyframe_has_no_head(talk_video: Path, tmp_path: P
 
 
 def test_a_span_inside_one_gop_is_reencoded_whole(talk_video: Path, tmp_path: Path) -> None:
-    with pytest.raises(NoSmartCut, match="no whole GOP"):
+    with pytest.raises(NoSmartCut, match="within one GOP"):
         plan_smart_cut(talk_video, 4.2, 5.6)
     clip = render_clip(talk_video, 4.2, 5.6, tmp_path / "short.mp4")
-    assert decoded(clip).tag == "avc1"
-    assert_same_clip(clip, full_reencode(talk_video, 4.2, 5.6, tmp_path / "full.mp4"))
+    assert decoded(clip).tag == "avc1" and decode_errors(clip) == ""
+
+
+def small_copy(talk_video: Path, out: Path, *video: str) -> Path:
+    """The talk's first 8 s at 320×180 with a keyframe every second, encoded with ``video``."""
+    return run_ffmpeg([ffmpeg_exe(), "-v", "error", "-i", path_arg(talk_video), "-t", "8",
+                       "-vf", "scale=320:180", *video, "-g", "25", "-c:a", "copy",
+                       "-progress", "pipe:1", "-f", "mp4",
+                       path_arg(out.with_name(out.name + ".part"))], out, 8.0)
+
+
+def test_without_b_frames_nothing_after_the_first_keyframe_is_reencoded(talk_video: Path,
+                                                                       tmp_path: Path) -> None:
+    """Every packet ends a display-order prefix, so the copy runs to the asked end."""
+    source = small_copy(talk_video, tmp_path / "nob.mp4", "-c:v", "libx264", "-bf", "0")
+    plan = plan_smart_cut(source, 1.3, 6.1)
+    assert (plan.head_frames, plan.k1, plan.tail_frames) == (17, 2, 0)  # 1.32–1.96 s
+    clip = render_clip(source, 1.3, 6.1, tmp_path / "clip.mp4")
+    assert_same_clip(clip, full_reencode(source, 1.3, 6.1, tmp_path / "full.mp4"))
+
+
+def test_an_hevc_source_is_smart_cut_with_hevc_edges(talk_video: Path, tmp_path: Path) -> None:
+    source = small_copy(talk_video, tmp_path / "hevc.mp4", "-c:v", "libx265", "-preset",
+                        "ultrafast", "-x265-params", "log-level=error:open-gop=0")
+    plan = plan_smart_cut(source, 1.3, 6.1)
+    assert plan.head_frames and plan.middle_frames > 50
+    clip = render_clip(source, 1.3, 6.1, tmp_path / "clip.mp4")
+    assert decoded(clip).tag == "hev1"
+    assert_same_clip(clip, full_reencode(source, 1.3, 6.1, tmp_path / "full.mp4"))
+
+
+def test_open_gops_are_reencoded_whole(talk_video: Path, tmp_path: Path) -> None:
+    """x265's default: keyframes are CRA pictures, whose leading frames need the GOP before."""
+    source = small_copy(talk_video, tmp_path / "open.mp4", "-c:v", "libx265", "-preset",
+                        "ultrafast", "-x265-params", "log-level=error")
+    with pytest.raises(NoSmartCut, match="open GOP"):
+        plan_smart_cut(source, 1.3, 6.1)
+    clip = render_clip(source, 1.3, 6.1, tmp_path / "clip.mp4")
+    assert decoded(clip).tag == "avc1" and decode_errors(clip) == ""
 
 
 def test_a_source_that_is_not_h264_or_hevc_is_reencoded_whole(talk_video: Path,
                                                                tmp_path: Path) -> None:
-    mpeg4 = run_ffmpeg([ffmpeg_exe(), "-v", "error", "-i", path_arg(talk_video), "-t", "8",
-                        "-vf", "scale=320:180", "-c:v", "mpeg4", "-g", "25", "-c:a", "copy",
-                        "-progress", "pipe:1", "-f", "mp4",
-                        path_arg(tmp_path / "mpeg4.mp4.part")], tmp_path / "mpeg4.mp4", 8.0)
+    mpeg4 = small_copy(talk_video, tmp_path / "mpeg4.mp4", "-c:v", "mpeg4")
     with pytest.raises(NoSmartCut, match="mpeg4 video"):
         plan_smart_cut(mpeg4, 1.3, 6.1)
     clip = render_clip(mpeg4, 1.3, 6.1, tmp_path / "clip.mp4")

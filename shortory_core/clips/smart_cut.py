@@ -3,8 +3,10 @@
 A plain exact clip (no crop, no caption, the source's own size) is made of three pieces:
 
     head    [start, K1)  re-encoded: from the asked frame to the first keyframe in the span
-    middle  [K1, K2)     the source's own packets, whole GOPs copied without decoding
-    tail    [K2, end)    re-encoded: from the last keyframe in the span to the asked end
+    middle  [K1, M)      the source's own packets, copied without decoding, from K1 up to the
+                         last point before the end where the frames decoded so far are exactly
+                         those shown so far (with B-frames: the end of a mini-GOP)
+    tail    [M, end)     re-encoded: the few frames left (often none)
 
 The edges are encoded with the source's codec, profile, level, pixel format and colour (size,
 SAR and frame times come through the decoder untouched), into MPEG-TS, where every IDR frame
@@ -27,6 +29,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from pathlib import Path
 
 import av
@@ -100,7 +103,7 @@ class SmartPlan:
     duration: Fraction
     first: Fraction  # the first frame in the span
     k1: Fraction  # the first keyframe in the span: the copied middle starts here...
-    k2: Fraction  # ...and ends before this one, where the tail starts
+    copy_end: Fraction  # ...and shows every frame before this one, where the tail starts
     head_frames: int
     middle_frames: int
     tail_frames: int
@@ -170,20 +173,24 @@ def _edge_encoding(container: av.container.InputContainer, stream: av.VideoStrea
 
 def _scan(container: av.container.InputContainer, stream: av.VideoStream, codec: Codec,
           begin: Fraction, finish: Fraction) -> list[_Packet]:
-    """The video packets, in decode order, from the keyframe at or before ``begin`` up to the
-    first keyframe after ``finish``: their times and flags, read without decoding."""
+    """The video packets, in decode order, from the keyframe at or before ``begin`` through
+    the first keyframe after ``finish`` and any frames decoded after it but shown before it:
+    their times and flags, read without decoding."""
     base = stream.time_base
     origin = Fraction(container.start_time or 0, 1_000_000)
     length_size = codec.length_size(stream.codec_context.extradata)
     container.seek(int((begin + origin) / base), stream=stream, backward=True)
     packets: list[_Packet] = []
+    closing: Fraction | None = None  # the first keyframe after the span
     for packet in container.demux(stream):
         if packet.pts is None:
             continue
         t = packet.pts * base - origin
         key = bool(packet.is_keyframe)
-        if key and t > finish:
+        if closing is not None and t > closing:
             break
+        if closing is None and key and t > finish:
+            closing = t
         if not packets and not (key and t <= begin):
             raise NoSmartCut("seeking did not land on a keyframe before the span")
         idr = key and codec.idr_types & set(_nal_types(bytes(packet), codec, length_size))
@@ -208,30 +215,43 @@ def _nal_types(data: bytes, codec: Codec, length_size: int | None) -> Iterator[i
 def _split(source: Path, codec: Codec, encode_args: tuple[str, ...], begin: Fraction,
            duration: Fraction, packets: list[_Packet], base: Fraction, has_audio: bool
            ) -> SmartPlan:
-    """Choose the two keyframes and count each piece's frames, refusing spans and streams
-    where copying whole GOPs would drop, repeat or misdecode a frame."""
+    """Choose where copying starts (the span's first keyframe) and stops, and count each
+    piece's frames, refusing spans and streams where a copy would drop, repeat or misdecode
+    a frame.
+
+    The copy runs, in decode order, from the keyframe to the last packet after which every
+    frame shown so far precedes every frame still to come (with B-frames: the end of a
+    mini-GOP) and before the span's end. Any decode-order prefix decodes on its own, and this
+    one shows exactly the frames in ``[k1, copy_end)``; only the few frames from there to the
+    end are re-encoded."""
     finish = begin + duration
     times = sorted(p.t for p in packets if begin <= p.t < finish)
-    keys = [i for i, p in enumerate(packets) if p.key and begin <= p.t <= finish]
     if not times:
         raise NoSmartCut("the span holds no frame")
-    if len(keys) < 2:
-        raise NoSmartCut("no whole GOP lies inside the span (keyframes too far apart)")
-    first_key, last_key = keys[0], keys[-1]
-    for index in (first_key, last_key):
-        if not packets[index].idr:
-            raise NoSmartCut("a keyframe in the span is not an IDR frame (open GOP)")
-        t = packets[index].t
-        before = [p.t for p in packets[:index]]
-        if (before and max(before) >= t) or min(p.t for p in packets[index:]) < t:
-            raise NoSmartCut("frames are shown out of order across a keyframe (open GOP)")
-    k1, k2 = packets[first_key].t, packets[last_key].t
-    middle = last_key - first_key
-    if middle != sum(k1 <= t < k2 for t in times):
-        raise NoSmartCut("the copied GOPs do not hold exactly the span's frames")
-    return SmartPlan(source, codec, encode_args, begin, duration, times[0], k1, k2,
-                     head_frames=sum(t < k1 for t in times), middle_frames=middle,
-                     tail_frames=sum(t >= k2 for t in times), time_base=base,
+    first_key = next((i for i, p in enumerate(packets) if p.key and begin <= p.t < finish), None)
+    if first_key is None:
+        raise NoSmartCut("no keyframe inside the span: it lies within one GOP")
+    k1 = packets[first_key].t
+    if not packets[first_key].idr:
+        raise NoSmartCut("the span's first keyframe is not an IDR frame (open GOP)")
+    if any(p.t >= k1 for p in packets[:first_key]) or any(p.t < k1 for p in packets[first_key:]):
+        raise NoSmartCut("frames are shown out of order across the span's first keyframe "
+                         "(open GOP)")
+    later = [p.t for p in packets[first_key:]] + [finish]  # decode order, then a stop
+    still_to_come = list(accumulate(reversed(later), min))[::-1]  # min(later[i:]) at i
+    copied, shown = 0, k1
+    for count, t in enumerate(later[:-1], start=1):
+        if t >= finish:
+            break
+        shown = max(shown, t)
+        if shown < still_to_come[count]:
+            copied = count
+    copy_end = min(still_to_come[copied], finish)
+    if copied != sum(k1 <= t < copy_end for t in times):
+        raise NoSmartCut("the copied packets do not hold exactly the span's frames")
+    return SmartPlan(source, codec, encode_args, begin, duration, times[0], k1, copy_end,
+                     head_frames=sum(t < k1 for t in times), middle_frames=copied,
+                     tail_frames=sum(t >= copy_end for t in times), time_base=base,
                      has_audio=has_audio)
 
 
@@ -244,7 +264,7 @@ def smart_cut(plan: SmartPlan, out: Path, *, progress: FractionCallback | None =
         folder = Path(name)
         pieces = [(folder / "head.ts", plan.head_frames, plan.k1 - plan.first),
                   (_copy_gops(plan, folder / "middle.ts", cancelled), plan.middle_frames,
-                   plan.k2 - plan.k1),
+                   plan.copy_end - plan.k1),
                   (folder / "tail.ts", plan.tail_frames, None)]
         sound = folder / "sound.m4a" if plan.has_audio else None
         _encode_pieces(plan, pieces[0][0], pieces[2][0], sound,
@@ -279,7 +299,7 @@ def _encode_pieces(plan: SmartPlan, head: Path, tail: Path, sound: Path | None,
     inputs: list[list[str]] = []
     outputs: list[tuple[list[str], Path]] = []
     for start, frames, path in ((plan.start, plan.head_frames, head),
-                                (plan.k2, plan.tail_frames, tail)):
+                                (plan.copy_end, plan.tail_frames, tail)):
         if frames:
             seconds = Fraction(int(start * 1_000_000), 1_000_000)
             inputs.append(["-ss", f"{float(seconds):.6f}"])
@@ -304,7 +324,7 @@ def _encode_pieces(plan: SmartPlan, head: Path, tail: Path, sound: Path | None,
 
 
 def _copy_gops(plan: SmartPlan, out: Path, cancelled: threading.Event | None) -> Path:
-    """The source's packets from keyframe K1 up to (not including) keyframe K2, remuxed into
+    """The source's packets from keyframe K1, as many as the plan copies, remuxed into
     MPEG-TS without decoding (the muxer writes them Annex B, parameter sets in-band)."""
     with av.open(str(plan.source)) as source, av.open(str(out), "w", format="mpegts") as target:
         stream = source.streams.video[0]
