@@ -2,9 +2,10 @@
 
 Two modes:
   ``exact``  the clip starts and ends on the asked frame. A plain cut (no crop, no caption) is
-             a smart cut where the source allows it (``smart_cut.py``: whole GOPs copied, only
-             the edges re-encoded); anything else, or a source that cannot be copied, is
-             re-encoded whole (H.264 ``veryfast`` + AAC).
+             a smart cut where the source allows it (``smart_cut.py``: the source's packets
+             copied from the first keyframe in the span, only the edges re-encoded); anything
+             else, or a source that cannot be copied, is re-encoded whole (H.264 ``veryfast``
+             + AAC).
   ``copy``   copies the streams: about 100× faster, but cuts snap to the nearest keyframes.
 Exact mode can also reframe to a face-following 9:16 window (``reframe.py``) and lay a caption
 over the picture (``caption.py``); both need the re-encode, so copy mode refuses them.

@@ -125,16 +125,15 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartPlan:
     duration = Fraction(f"{end - start:.3f}")
     finish = begin + duration
     try:
-        container = av.open(str(source))
-    except av.FFmpegError as error:
-        raise NoSmartCut(f"the source cannot be opened ({error})") from error
-    with container:
-        if not container.streams.video:
-            raise NoSmartCut("the source has no video")
-        stream = container.streams.video[0]
-        codec, encode_args = _edge_encoding(container, stream)
-        packets = _scan(container, stream, codec, begin, finish)
-        has_audio = bool(container.streams.audio)
+        with av.open(str(source)) as container:
+            if not container.streams.video:
+                raise NoSmartCut("the source has no video")
+            stream = container.streams.video[0]
+            codec, encode_args = _edge_encoding(container, stream)
+            packets = _scan(container, stream, codec, begin, finish)
+            has_audio = bool(container.streams.audio)
+    except av.FFmpegError as error:  # damaged: the full re-encode says how, in ffmpeg's words
+        raise NoSmartCut(f"the source cannot be read ({error})") from error
     return _split(source, codec, encode_args, begin, duration, packets, stream.time_base,
                   has_audio)
 
