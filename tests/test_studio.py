@@ -103,10 +103,10 @@ def test_window_is_the_largest_even_nine_by_sixteen() -> None:
 def test_crop_path_follows_the_face_and_stays_in_frame() -> None:
     times = np.arange(0, 8, 0.25)
     centres = np.where(times < 3, np.nan, 0.2 + 0.1 * times)  # no face for 3 s, then moving
-    path = crop_path(times, centres, 8.0, 1280, 720)
+    path = crop_path(times, centres, 1280, 720)
     assert (path.xs >= 0).all() and (path.xs <= 1280 - path.width).all()
     assert np.all(np.diff(path.xs) >= -1)  # glides one way, as the face does
-    nobody = crop_path(times, np.full(len(times), np.nan), 8.0, 1280, 720)
+    nobody = crop_path(times, np.full(len(times), np.nan), 1280, 720)
     assert np.allclose(nobody.xs, (1280 - 404) / 2) and "clip" not in nobody.expression()
 
 
@@ -118,12 +118,13 @@ def test_vertical_short_keeps_the_moving_face_centred_with_sound(moving_face: Pa
     assert (info.width, info.height) == (404, 720) and info.has_audio
     assert abs(info.duration - 6.0) <= 0.1
     detector = FaceDetector(default_card("face_detection_full"))
-    for t in (0.5, 3.0, 5.5):
-        [frame] = frames_at(out, [t])
+    for t, frame in zip(np.arange(0.25, 6, 0.5), frames_at(out, list(np.arange(0.25, 6, 0.5))),
+                        strict=True):
         faces = detector.detect(frame)
         assert faces, f"no face in the short at {t} s"
         x0, _, x1, _ = max(faces, key=lambda f: f.area).box
-        assert abs((x0 + x1) / 2 - 202) < 60, f"face off-centre at {t} s"
+        # the window lets the face roam its middle half, then glides after it: never lost
+        assert x0 > -5 and x1 < 409 and abs((x0 + x1) / 2 - 202) < 404 * 0.3, t
     # a fixed centre crop would not do: the face's centre leaves it at both ends of the span
     for t in (1.5, 6.5):
         assert abs(face_left(t) + FACE / 2 - 640) > 404 / 2

@@ -29,6 +29,19 @@ class Layout:
     def vertical(self) -> bool:
         return self.output[1] > self.output[0]
 
+    def window(self, source_width: int, source_height: int) -> tuple[int, int]:
+        """The largest window of this layout's shape inside a source frame."""
+        return largest_window(self.aspect, source_width, source_height)
+
+
+def largest_window(aspect: float, source_width: int, source_height: int) -> tuple[int, int]:
+    """The largest ``aspect`` (width over height) window inside the frame, in even pixels
+    (H.264 wants even sizes)."""
+    width, height = source_width // 2 * 2, source_height // 2 * 2
+    if width / height > aspect:
+        return int(height * aspect) // 2 * 2, height
+    return width, min(int(width / aspect) // 2 * 2, height)
+
 
 # The 9:16 insets follow the platforms' overlays: their buttons sit on the right and their
 # title and description over the bottom fifth.

@@ -29,7 +29,7 @@ from shortory_core.clips.ffmpeg_run import (
 )
 from shortory_core.clips.ffmpeg_run import RenderCancelled as RenderCancelled
 from shortory_core.clips.ffmpeg_run import start_ffmpeg as start_ffmpeg
-from shortory_core.clips.reframe import CropPath
+from shortory_core.clips.reframe import Picture
 from shortory_core.clips.smart_cut import (
     AAC_AUDIO,
     X264_QUALITY,
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 
 def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
-                 crop: CropPath | None = None, caption: Path | None = None) -> list[str]:
+                 crop: Picture | None = None, caption: Path | None = None) -> list[str]:
     """The ffmpeg command line for one clip (input seeking: fast, and exact when re-encoding;
     the filters see ``t`` from 0 at the clip's start)."""
     command = [
@@ -62,7 +62,7 @@ def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
         command += ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
                     "-avoid_negative_ts", "make_zero"]
     else:
-        chain = f"[0:v]{crop.filter() if crop else 'null'}[framed]"
+        chain = crop.filter("0:v", "framed") if crop else "[0:v]null[framed]"
         if caption is not None:  # the caption sits in the lower part, clear of the face
             chain += ";[framed][1:v]overlay=x=(W-w)/2:y=H-h-H/8[shown]"
         else:
@@ -82,7 +82,7 @@ def render_clip(
     out: Path,
     *,
     mode: Mode = "exact",
-    crop: CropPath | None = None,
+    crop: Picture | None = None,
     caption: Path | None = None,
     progress: FractionCallback | None = None,
     cancelled: threading.Event | None = None,
