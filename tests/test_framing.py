@@ -96,6 +96,14 @@ def test_a_still_speaker_gets_a_crop_that_never_moves(still_head: Path,
     assert x0 > 0 and x1 < 1080 and abs((x0 + x1) / 2 - 540) < 1080 * 0.25
 
 
+def test_a_swaying_speaker_keeps_one_window(detector: FaceDetector) -> None:
+    # her face wanders over 40% of a 9:16 window's width as she talks: the window holds
+    framing = plan_framing(WOMAN, 0.0, 11.5, LAYOUTS["9:16"], 512, 512, detector=detector)
+    assert framing is not None
+    [pane] = framing.panes
+    assert pane.xs.max() - pane.xs.min() <= 2
+
+
 def test_a_moving_face_is_followed_by_a_gliding_crop(walking_face: Path,
                                                      detector: FaceDetector,
                                                      tmp_path: Path) -> None:
