@@ -147,7 +147,8 @@ def moviepy_shorts(source: Path, folder: Path, framings: list[Framing]) -> None:
             label = ImageClip(str(caption)).with_duration(picture.duration).with_position(
                 ("center", frame_height - height - frame_height // 8))
             CompositeVideoClip([picture, label]).write_videofile(
-                str(folder / f"moviepy-short-{index}.mp4"), audio_codec="aac", logger=None)
+                str(folder / f"moviepy-short-{index}.mp4"), audio_codec="aac", logger=None,
+                temp_audiofile_path=str(folder))  # its scratch sound file, out of the cwd
 
 
 def run() -> str:
