@@ -7,8 +7,9 @@ Two modes:
              else, or a source that cannot be copied, is re-encoded whole (H.264 ``veryfast``
              + AAC).
   ``copy``   copies the streams: about 100× faster, but cuts snap to the nearest keyframes.
-Exact mode can also reframe to a face-following 9:16 window (``reframe.py``) and lay a caption
-over the picture (``caption.py``); both need the re-encode, so copy mode refuses them.
+Exact mode can also reframe (any ``reframe.Picture``: a face-following window, or a layout's
+framing from ``framing.py``) and lay a caption over the picture (``caption.py``); both need
+the re-encode, so copy mode refuses them.
 The clip is written under a temporary name and renamed when complete, so a crash or a failed
 render never leaves a half file that looks finished.
 """
