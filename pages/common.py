@@ -14,12 +14,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
-from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.jobs import JobService
 from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.names import MAX_NAME, InvalidName
 from shortory_core.records import Project, ProjectSummary, VideoInfo
 from shortory_core.signals.mentions import Mentions
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
 from shortory_core.store import Store
 from shortory_core.untrusted import for_markdown

@@ -17,7 +17,10 @@ from pages.common import (
 )
 from pages.settings import PageSettings
 from shortory_core.charts.studio import PEAK_TRACE, studio_figure, trace_names
+from shortory_core.clips.burn_in import DEFAULT_STYLE, STYLES
+from shortory_core.clips.layouts import DEFAULT_LAYOUT, LAYOUTS
 from shortory_core.clips.preview import shown_file
+from shortory_core.clips.spec import CAPTIONS, ShortSpec
 from shortory_core.exports import csv_bytes, parquet_bytes
 from shortory_core.highlights.peaks import (
     EXPRESSIVE,
@@ -27,16 +30,21 @@ from shortory_core.highlights.peaks import (
     fused_score,
 )
 from shortory_core.highlights.picking import session_picks
+from shortory_core.highlights.score import Scorer, viewer_faces
 from shortory_core.highlights.shorts import ShortOptions, plan_shorts, render_shorts
 from shortory_core.highlights.timeline import ProjectTimeline, build_timeline, timeline_frame
 from shortory_core.panel.grids import viewer_verdicts
 from shortory_core.records import VideoInfo
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.signals.registry import SIGNALS
 from shortory_core.store import Store
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
 LENGTH_PRESETS = {"± padding": None, "15 s": 15.0, "30 s": 30.0, "60 s": 60.0}
+LAYOUT_NAMES = {"16:9": "16:9 · YouTube, editors", "9:16": "9:16 · Shorts, Reels, TikTok",
+                "1:1": "1:1 · feeds", "4:5": "4:5 · Instagram feed"}
+CAPTION_NAMES = {"speech": "Speech", "label": "Title only", "none": "None"}
 
 store = open_store()
 opened = require_project(store)
@@ -74,7 +82,9 @@ mentions = mentions_by_time(store, project_id, video.duration)
 settings = PageSettings(store, project_id, "studio", {
     "smoothing": 2.0, "prominence": 0.1, "min_gap": 10, "top_k": 3,
     "emotions": list(EXPRESSIVE), "preset": next(iter(LENGTH_PRESETS)), "pad": 10,
-    "max_short_s": 60, "separate": False,
+    "max_short_s": 60, "separate": False, "layout": DEFAULT_LAYOUT, "platform_size": False,
+    "captions": "speech", "caption_style": DEFAULT_STYLE, "title_line": False, "snap": True,
+    "mode": "exact",
     **{f"w_{name}": weight for name, weight in SIGNALS.default_weights().items()}})
 key = settings.key
 with st.sidebar:
@@ -155,22 +165,35 @@ hint.caption("Click a star to pick that peak, click anywhere else to pick the mo
 clear.button("Clear picks", on_click=picking.clear, disabled=not picking.picked)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def project_scorer(root: str, project_id: int, session_ids: tuple[int, ...], version: tuple,
+                   _timeline: ProjectTimeline, _mentions: MentionsByTime) -> Scorer:
+    """One scorer per data version: it keeps each window length's values once computed."""
+    del root, version  # part of the cache key only
+    faces = viewer_faces(open_store(), project_id, video.duration, list(session_ids))
+    return Scorer(_timeline, _mentions, faces)
+
+
+scorer = project_scorer(str(store.root), project_id, tuple(chosen), version, timeline,
+                        mentions)
+
+
 def peak_rows(found: list[Peak], picked: tuple[Peak, ...]) -> pd.DataFrame:
     rows = []
     for index, peak in enumerate([*found, *picked]):
         is_pick = index >= len(found)
         comments = mentions.nearby(peak.start, peak.end)
+        scored = scorer.score(peak.start, peak.end)
         rows.append({
             "render": is_pick or not picks or index in picks.peak_indices,
             "kind": peak.kind, "source": "picked" if is_pick else "found",
             "time": format_seconds(peak.time),
             "clip": f"{format_seconds(peak.start)}–{format_seconds(peak.end)}",
-            "score": round(peak.score, 3), "prominence": round(peak.prominence, 3),
-            "attention": None if peak.attention is None else round(peak.attention, 2),
+            "score": scored.total, "why": scored.why,
             "nearby comments": " | ".join(m.snippet for m in comments),
         })
     return pd.DataFrame(rows, columns=["render", "kind", "source", "time", "clip", "score",
-                                       "prominence", "attention", "nearby comments"])
+                                       "why", "nearby comments"])
 
 
 candidates = [*peaks, *picks.spans]
@@ -178,26 +201,52 @@ table = peak_rows(peaks, picks.spans)
 edited = st.data_editor(
     table, hide_index=True, width="stretch", disabled=list(table.columns[1:]),
     height=min(36 * (len(table) + 1) + 3, 600),
-    column_config={"render": st.column_config.CheckboxColumn("render", help="Cut this one")},
+    column_config={"render": st.column_config.CheckboxColumn("render", help="Cut this one"),
+                   "score": st.column_config.ProgressColumn(
+                       "score", min_value=0, max_value=100, format="%d",
+                       help="0–100 against this video's best moment of the same length: "
+                            "comments, authors, Most replayed, viewers expressing, attention")},
     key=f"peaks-{hash(tuple(table['kind'] + table['clip']))}-{hash(tuple(table['render']))}",
 )
 selected = [peak for peak, keep in zip(candidates, edited["render"], strict=True) if keep]
 
 # -- the render controls: every option of the cut, and the button, in this one block ---------
 with st.container(border=True):
-    left, middle, right = st.columns([2, 2, 2], vertical_alignment="bottom")
-    vertical = middle.toggle("Vertical 9:16, follows the face")
-    captions = middle.toggle("Caption: emotion and top comment")
-    mode = left.radio("Cut", ["exact", "copy"], horizontal=True, disabled=vertical or captions,
-                      captions=["frame-exact, re-encoded", "fast, snaps to keyframes"])
-    max_length = left.number_input(
+    shape, words, cut = st.columns(3)
+    layout = shape.selectbox("Layout", list(LAYOUTS), key=key("layout"),
+                             format_func=LAYOUT_NAMES.__getitem__,
+                             help="9:16, 1:1 and 4:5 follow the main face (two people apart "
+                                  "in 9:16: one above the other)")
+    platform_size = shape.toggle(
+        f"Platform size ({'×'.join(map(str, LAYOUTS[layout].output))})",
+        key=key("platform_size"),
+        help="Deliver at the size the platforms ask for, scaled up from a small source; "
+             "off: the source's own pixels")
+    captions = words.radio("Captions", CAPTIONS, key=key("captions"), horizontal=True,
+                           format_func=CAPTION_NAMES.__getitem__,
+                           help="Speech: the words as they are spoken, the spoken word "
+                                "highlighted, with an .srt and a .vtt beside the short. Title: "
+                                "the emotions, the score and the top comment.")
+    style = words.selectbox("Caption style", [n for n in STYLES if n != "none"],
+                            key=key("caption_style"), disabled=captions != "speech")
+    title = words.toggle("Add the title line", key=key("title_line"),
+                         disabled=captions != "speech")
+    snap = cut.toggle("Clean cuts", key=key("snap"),
+                      help="Move each edge up to 1.5 s to a scene cut or a pause in speech, "
+                           "never mid-word; the library says why each edge moved")
+    spec = ShortSpec(layout=layout, captions=captions, style=style, title=title,
+                     platform_size=platform_size, snap=snap)
+    mode = cut.radio("Cut", ["exact", "copy"], horizontal=True, key=key("mode"),
+                     disabled=spec.reencodes or snap,
+                     captions=["frame-exact", "fast, snaps to keyframes"])
+    length, merging, press = st.columns(3, vertical_alignment="bottom")
+    max_length = length.number_input(
         "Longest short (s)", min_value=5, max_value=600, step=5, key=key("max_short_s"),
         help="60 s is the most YouTube Shorts and Reels take. Picks merge only while the "
              "merged short fits; a longer pick is cut around its peak.")
-    separate = middle.checkbox("Don't merge", key=key("separate"),
-                               help="Each pick its own short, even where their clips overlap")
-    short_options = ShortOptions(mode="exact" if vertical or captions else mode,
-                                 vertical=vertical, captions=captions,
+    separate = merging.checkbox("Don't merge", key=key("separate"),
+                                help="Each pick its own short, even where their clips overlap")
+    short_options = ShortOptions(mode="exact" if spec.reencodes or snap else mode, spec=spec,
                                  max_length_s=float(max_length), merge=not separate)
     shorts = plan_shorts(selected, short_options)
     for short in shorts:
@@ -205,9 +254,9 @@ with st.container(border=True):
             st.caption(f"Merged: {short.why()}")
         if short.trim_note():
             st.caption(f"Trimmed: {short.trim_note()}")
-    if right.button(f"Render {len(shorts)} short{'s' * (len(shorts) != 1)}", type="primary",
+    if press.button(f"Render {len(shorts)} short{'s' * (len(shorts) != 1)}", type="primary",
                     disabled=not shorts):
-        render_shorts(jobs(store), project_id, shorts, mentions, short_options)
+        render_shorts(jobs(store), project_id, shorts, mentions, short_options, scorer)
 
 with st.expander("Export the timeline"):
     export = st.columns(2)

@@ -25,13 +25,14 @@ from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
-from shortory_core.records import JobStatus, StepStatus
+from shortory_core.records import ClipRecord, JobStatus, StepStatus
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.tables import format_result
 from shortory_core.untrusted import for_terminal
 
 if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
+    from shortory_core.clips.spec import ShortSpec
     from shortory_core.vision.cards import ModelCard
     from shortory_core.vision.emotion import EmotionClassifier
     from shortory_core.vision.face_detector import FaceDetector
@@ -419,28 +420,111 @@ def cmd_highlights(args: argparse.Namespace, store: Store | None) -> dict[str, A
 
 
 def cmd_render(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
-    from shortory_core.clips.caption import write_caption
-    from shortory_core.clips.reframe import follow_face
+    """One span of any video file as a short, made as the studio makes them (``--copy``: the
+    streams copied as they are)."""
     from shortory_core.clips.render import render_clip
+    from shortory_core.clips.short import Source, make_short
     from shortory_core.sources.video_file import probe_video
+    from shortory_core.speech.transcribe import transcribe
 
     source = v.input_file(args.video, "video")
     info = probe_video(source)
     start, end = v.span(*args.span, info.duration, info.fps)
+    spec = _spec(args)
+    shape = "" if spec.layout == "16:9" else "-" + spec.layout.replace(":", "x")
     out = _output(args, args.out or source.with_name(
-        f"{source.stem}-{start:.1f}-{end:.1f}{'-vertical' if args.vertical else ''}.mp4"),
-        (".mp4",), {"video": source})
-    crop = follow_face(source, start, end, info.width, info.height) if args.vertical else None
-    with written_atomically(out) as work:  # the caption and the partial clip live in `work`
-        caption = None
-        if args.caption:
-            caption, _ = write_caption(args.caption, args.comment or "",
-                                       crop.width if crop else info.width, work / "caption.png")
-        render_clip(source, start, end, work / out.name, mode="copy" if args.copy else "exact",
-                    crop=crop, caption=caption)
-    made = probe_video(out)
-    return {"clip": str(out), "start": start, "end": end, "duration": made.duration,
-            "width": made.width, "height": made.height, "has_audio": made.has_audio}
+        f"{source.stem}-{start:.1f}-{end:.1f}{shape}.mp4"), (".mp4",), {"video": source})
+    result: dict[str, Any] = {"clip": str(out)}
+    with written_atomically(out) as work:  # the scratch files and the partial clip
+        if args.copy:
+            render_clip(source, start, end, work / out.name, mode="copy")
+        else:
+            made = make_short(Source(source, info.width, info.height, info.duration), start,
+                              end, spec, work / out.name, work=work, title=args.title or "",
+                              words_for=lambda s, e: transcribe(source, s, e))
+            start, end = made.start, made.end
+            for kind, path in (("srt", made.srt), ("vtt", made.vtt)):
+                if path is not None:
+                    beside = out.with_suffix(f".{kind}")
+                    path.replace(beside)
+                    result[kind] = str(beside)
+            result |= {"edges": made.edges.as_dict() if made.edges else None,
+                       "notes": made.notes}
+    made_file = probe_video(out)
+    return result | {"start": start, "end": end, "duration": made_file.duration,
+                     "width": made_file.width, "height": made_file.height,
+                     "has_audio": made_file.has_audio}
+
+
+def cmd_shorts(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """The project's best shorts, made as the studio's button makes them, in the foreground."""
+    from shortory_core.highlights.best import queue_best_shorts
+    from shortory_core.highlights.shorts import ShortOptions
+
+    options = ShortOptions(spec=_spec(args), max_length_s=args.max_length,
+                           merge=not args.no_merge)
+    service = job_service(store, workers=False)
+    bar = ProgressBar(not args.json)
+    try:
+        clip_ids = queue_best_shorts(service, args.project, args.top, options)
+        renders = {job.subject_id: job.id for job in store.jobs.listing(
+            project_id=args.project, kinds=("render",)) if job.active}
+        for clip_id in clip_ids:
+            if clip_id in renders:
+                service.run(renders[clip_id], bar)
+    finally:
+        bar.end()
+        service.close()
+    return {"project_id": args.project, "shorts": [
+        _short_result(store, clip) for clip in map(store.clip, clip_ids) if clip is not None]}
+
+
+def _short_result(store: Store, clip: ClipRecord) -> dict[str, Any]:
+    score = clip.meta.get("score") or {}
+    def media(key: str) -> str | None:
+        return str(store.media_path(clip.meta[key])) if clip.meta.get(key) else None
+
+    return {
+        "clip_id": clip.id, "status": clip.status, "error": clip.error,
+        "path": str(store.media_path(clip.path)) if clip.path else None,
+        "start": clip.start, "end": clip.end, "label": clip.label,
+        "score": score.get("total"), "why": score.get("why", ""),
+        "signals": {name: part.get("points") for name, part in score.get("parts", {}).items()},
+        "srt": media("srt"), "vtt": media("vtt"), "edges": clip.meta.get("edges"),
+        "layout": clip.meta.get("short", {}).get("layout"), "notes": clip.meta.get("notes", []),
+    }
+
+
+def _spec(args: argparse.Namespace) -> ShortSpec:
+    """How a short is made, from the options ``_add_short_options`` adds."""
+    from shortory_core.clips.spec import ShortSpec
+
+    titled = bool(getattr(args, "title", None))  # render's own title text
+    captions = "label" if titled and args.captions == "none" else args.captions
+    return ShortSpec(layout=args.layout, captions=captions, style=args.style,
+                     title=titled or args.title_line, platform_size=args.platform_size,
+                     snap=not args.no_snap)
+
+
+def _add_short_options(parser: argparse.ArgumentParser, captions: str) -> None:
+    from shortory_core.clips.burn_in import DEFAULT_STYLE, STYLES
+    from shortory_core.clips.layouts import DEFAULT_LAYOUT, LAYOUTS
+    from shortory_core.clips.spec import CAPTIONS
+
+    parser.add_argument("--layout", choices=list(LAYOUTS), default=DEFAULT_LAYOUT,
+                        help="9:16, 1:1 and 4:5 follow the main face")
+    parser.add_argument("--captions", choices=CAPTIONS, default=captions,
+                        help="speech: the words as spoken (and .srt/.vtt beside the short); "
+                             "label: the title line only; none")
+    parser.add_argument("--style", choices=[n for n in STYLES if n != "none"],
+                        default=DEFAULT_STYLE, help="the speech captions' look")
+    parser.add_argument("--title-line", action="store_true",
+                        help="speech captions: add the title line too")
+    parser.add_argument("--platform-size", action="store_true",
+                        help="deliver at the layout's platform size (1080×1920…), scaled up "
+                             "from small sources")
+    parser.add_argument("--no-snap", action="store_true",
+                        help="cut exactly where asked (no move to a pause or scene cut)")
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -602,14 +686,23 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--span", type=v.SPAN_TIME, nargs=2, required=True,
                         metavar=("START", "END"),
                         help="times of the video (s, m:ss or h:mm:ss)")
-    render.add_argument("--vertical", action="store_true",
-                        help="9:16, the crop following the main face")
     render.add_argument("--copy", action="store_true",
                         help="copy the streams (fast; cuts snap to keyframes)")
-    render.add_argument("--caption", help="a title drawn over the clip, e.g. 'happy · 0.91'")
-    render.add_argument("--comment", help="a comment drawn under the title")
+    render.add_argument("--title", help="a title line drawn over the clip, e.g. "
+                        "'happy · 91 — what a save'")
+    _add_short_options(render, captions="none")
     render.add_argument("--out", type=Path, help="the clip file (default: beside the video)")
     _add_force(render)
+
+    shorts = add("shorts", cmd_shorts, "render a project's best shorts as the studio's button "
+                 "does (all signals fused, merged, edges snapped)")
+    shorts.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    shorts.add_argument("--top", type=v.TOP, default=5, help="how many peaks of the fused score")
+    shorts.add_argument("--max-length", type=v.MAX_LENGTH, default=60.0,
+                        help="longest short, seconds (merged peaks stay apart beyond it)")
+    shorts.add_argument("--no-merge", action="store_true",
+                        help="each peak its own short, even where they overlap")
+    _add_short_options(shorts, captions="speech")
 
     react = add("react", cmd_react, "add a recorded reaction to a project and analyse it")
     react.add_argument("project", type=_project_ref, help=PROJECT_HELP)

@@ -84,6 +84,7 @@ SMOOTH_SAMPLES = Range("--smooth", 0, 500, " samples", integer=True)
 WINDOW = Range("--window", 1.0, 600.0, " s")
 PAD = Range("--pad", 0.0, 600.0, " s")
 TOP = Range("--top", 1, 100, integer=True)
+MAX_LENGTH = Range("--max-length", 5.0, 600.0, " s")
 DURATION = Range("--duration", 0.1, 7 * 86_400.0, " s")
 # Peaks of the project timeline.
 STEP = Range("--step (timeline grid)", 0.02, 10.0, " s")

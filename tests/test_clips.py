@@ -7,9 +7,12 @@ import pytest
 
 from shortory_core.clips.render import RenderError, render_clip
 from shortory_core.clips.rendering import ClipRequest, queue_clips
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.kinds import job_service
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
+
+VERTICAL = ShortSpec(layout="9:16", snap=False)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +114,7 @@ def test_the_same_span_asked_twice_is_one_clip(demo_copy: Path) -> None:
                              ClipRequest(50.0, 52.0, 1.0, "b")])
         again = queue_clips(service, project_id, "picked",
                             [ClipRequest(40.0, 44.0, 2.0, "a again"),
-                             ClipRequest(50.0, 52.0, 1.0, "b", vertical=True)])
+                             ClipRequest(50.0, 52.0, 1.0, "b", spec=VERTICAL)])
         copy = queue_clips(service, project_id, "comments", [ClipRequest(40.0, 44.0, 1.0, "a")],
                            mode="copy")
     finally:

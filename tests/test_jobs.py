@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from shortory_core.clips.rendering import ClipRequest, queue_clips
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job, JobContext, JobKind, JobService
 from shortory_core.kinds import KINDS, job_service
@@ -87,7 +88,8 @@ def test_one_bad_clip_does_not_stop_the_renders_after_it(demo_store: Store, shor
     broken = run_import(store, short_video)
     store.media_path(store.get_video(broken).path).unlink()  # its source is gone: ffmpeg fails
     [bad] = queue_clips(service, broken, "picked", [ClipRequest(
-        0.0, 2.0, 1.0, "gone", vertical=True, caption=("happy · 0.9", "a comment"))])
+        0.0, 2.0, 1.0, "gone", spec=ShortSpec(layout="9:16", captions="label"),
+        title="happy · 90 — a comment")])
     [good] = queue_clips(service, store.demo_project_id(), "picked",
                          [ClipRequest(40.0, 44.0, 1.0, "after")])
     jobs = {j.subject_id: service.wait(j.id, 120)

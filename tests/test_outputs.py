@@ -37,7 +37,7 @@ def video(tmp_path: Path) -> Path:
 
 def render(home: Path, source: Path | str, out: Path | str, *flags: str,
            capsys: pytest.CaptureFixture[str]) -> Outcome:
-    return run(["--data-dir", str(home), "render", str(source), "--span", "1", "3",
+    return run(["--data-dir", str(home), "render", str(source), "--span", "1", "3", "--no-snap",
                 "--out", str(out), *flags], capsys)
 
 
@@ -154,8 +154,8 @@ def test_kill_9_of_a_render_takes_its_ffmpeg_along_and_the_next_run_cleans_up(
     clip.write_bytes(b"an older clip")
     cli = subprocess.Popen(
         [sys.executable, "-m", "shortory_core", "--data-dir", str(tmp_path / "home"), "render",
-         str(source), "--span", "0", "120", "--vertical", "--caption", "happy · 0.91",
-         "--comment", "1:02 so good", "--out", str(clip), "--force"],
+         str(source), "--span", "0", "120", "--layout", "9:16", "--title",
+         "happy · 91 — 1:02 so good", "--no-snap", "--out", str(clip), "--force"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: ffmpeg_children(str(folder)) or cli.poll() is not None,
@@ -175,6 +175,6 @@ def test_kill_9_of_a_render_takes_its_ffmpeg_along_and_the_next_run_cleans_up(
     assert clip.read_bytes() == b"an older clip"  # the replacement never happened
 
     outcome = run(["--data-dir", str(tmp_path / "home"), "render", str(video), "--span", "0",
-                   "1", "--caption", "next", "--out", str(folder / "next.mp4")], capsys)
+                   "1", "--title", "next", "--no-snap", "--out", str(folder / "next.mp4")], capsys)
     assert outcome.code == 0, outcome.err
     assert sorted(p.name for p in folder.rglob("*")) == ["clip.mp4", "next.mp4"]

@@ -69,13 +69,15 @@ def test_analysis_sees_a_rotated_video_upright(sideways: Path) -> None:
 def test_a_vertical_short_of_a_rotated_video_keeps_the_whole_face(sideways: Path,
                                                                   store: Store) -> None:
     from shortory_core.clips.rendering import ClipRequest, queue_clips
+    from shortory_core.clips.spec import ShortSpec
     from shortory_core.kinds import job_service
 
     project_id = run_job(store, "import", {"video": str(sideways)}).result["project_id"]
     assert (store.get_video(project_id).width, store.get_video(project_id).height) == (720, 1280)
     service = job_service(store)
     [clip_id] = queue_clips(service, project_id, "picked",
-                            [ClipRequest(0.5, 3.0, 1.0, "phone", vertical=True)])
+                            [ClipRequest(0.5, 3.0, 1.0, "phone",
+                                         spec=ShortSpec(layout="9:16", snap=False))])
     [render] = store.jobs.listing(kinds=("render",))
     assert service.wait(render.id, 120).status == "done"
     clip = store.media_path(store.clip(clip_id).path)

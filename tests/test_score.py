@@ -10,10 +10,10 @@ import numpy as np
 
 from shortory_core.clips.library import SCORE_PARTS, clips_table
 from shortory_core.highlights.score import Scorer, viewer_faces
-from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.highlights.timeline import build_timeline
 from shortory_core.records import ClipRecord, ClipStatus, Comment
 from shortory_core.signals.mentions import extract_mentions
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.store import Store
 from tests.test_highlights import synthetic

@@ -16,15 +16,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.charts.studio import PEAK_TRACE, bucket_max, studio_figure, trace_names
-from shortory_core.clips.caption import write_caption
+from shortory_core.clips.framing import plan_framing
+from shortory_core.clips.layouts import LAYOUTS
 from shortory_core.clips.library import METADATA_NAME, clips_zip
-from shortory_core.clips.reframe import crop_path, follow_face, window_size
+from shortory_core.clips.reframe import crop_path, window_size
 from shortory_core.clips.render import RenderError, render_clip
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.demo import ASSETS
 from shortory_core.highlights.peaks import Peak, PeakOptions, find_highlights, fused_score, peak_at
 from shortory_core.highlights.picking import StudioPicks, read_picks, session_picks
 from shortory_core.highlights.shorts import (
-    MentionsByTime,
     ShortOptions,
     merge_overlapping,
     plan_shorts,
@@ -34,6 +35,7 @@ from shortory_core.highlights.timeline import build_timeline
 from shortory_core.kinds import job_service
 from shortory_core.signals.grid import bin_means, grid
 from shortory_core.signals.mentions import extract_mentions
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
 from shortory_core.timefmt import clock_at, format_seconds
@@ -112,8 +114,8 @@ def test_crop_path_follows_the_face_and_stays_in_frame() -> None:
 
 def test_vertical_short_keeps_the_moving_face_centred_with_sound(moving_face: Path,
                                                                  tmp_path: Path) -> None:
-    path = follow_face(moving_face, 1.0, 7.0, *SIZE)
-    out = render_clip(moving_face, 1.0, 7.0, tmp_path / "short.mp4", crop=path)
+    framing = plan_framing(moving_face, 1.0, 7.0, LAYOUTS["9:16"], *SIZE, upscale=False)
+    out = render_clip(moving_face, 1.0, 7.0, tmp_path / "short.mp4", crop=framing)
     info = probe_video(out)
     assert (info.width, info.height) == (404, 720) and info.has_audio
     assert abs(info.duration - 6.0) <= 0.1
@@ -130,19 +132,11 @@ def test_vertical_short_keeps_the_moving_face_centred_with_sound(moving_face: Pa
         assert abs(face_left(t) + FACE / 2 - 640) > 404 / 2
 
 
-def test_caption_is_drawn_over_the_clip(moving_face: Path, tmp_path: Path) -> None:
-    png, height = write_caption("happy · 0.91", "이 장면 진짜 웃기다 10:43 😂 legend", 404,
-                                tmp_path / "caption.png")
-    image = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
-    assert image.shape == (height, 404, 4) and (image[..., :3] > 200).sum() > 500  # text ink
-    plain = render_clip(moving_face, 2.0, 4.0, tmp_path / "plain.mp4")
-    captioned = render_clip(moving_face, 2.0, 4.0, tmp_path / "captioned.mp4", caption=png)
-    [a], [b] = frames_at(plain, [1.0]), frames_at(captioned, [1.0])
-    changed = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 40
-    rows = np.flatnonzero(changed.any(axis=1))
-    assert rows.min() > 720 // 2 and rows.max() < 720  # in the lower part, clear of the face
+def test_a_new_frame_or_captions_need_exact_mode(moving_face: Path, tmp_path: Path) -> None:
+    framing = plan_framing(moving_face, 2.0, 4.0, LAYOUTS["9:16"], *SIZE, upscale=False)
     with pytest.raises(RenderError, match="exact mode"):
-        render_clip(moving_face, 2.0, 4.0, tmp_path / "x.mp4", mode="copy", caption=png)
+        render_clip(moving_face, 2.0, 4.0, tmp_path / "x.mp4", mode="copy", crop=framing)
+    assert not (tmp_path / "x.mp4").exists()
 
 
 # -- timeline, chart and picking -----------------------------------------------------------
@@ -316,10 +310,10 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
              if p.kind == "happy"]
     ids = render_peaks(job_service(store), project_id, peaks,
                        MentionsByTime(extract_mentions([])),
-                       ShortOptions(vertical=True, captions=True))
+                       ShortOptions(spec=ShortSpec(layout="9:16", captions="label", snap=False)))
     [clip] = wait_for_clips(store, project_id, len(ids))
     assert clip.status == "done", clip.error
-    assert clip.kind == "happy" and clip.vertical and clip.meta["caption"][0].startswith("happy")
+    assert clip.kind == "happy" and clip.vertical and clip.meta["title"].startswith("happy")
     info = probe_video(store.media_path(clip.path))
     assert (info.width, info.height) == (404, 720) and info.has_audio
     assert abs(info.duration - (clip.end - clip.start)) <= 0.1
@@ -340,7 +334,8 @@ def test_render_cli_cuts_a_vertical_short_and_refuses_a_bad_span(moving_face: Pa
                                                                  tmp_path: Path) -> None:
     out = tmp_path / "cli.mp4"
     run = subprocess.run([sys.executable, "-m", "shortory_core", "render", str(moving_face),
-                          "--span", "1", "4.5", "--vertical", "--out", str(out), "--json"],
+                          "--span", "1", "4.5", "--layout", "9:16", "--no-snap", "--out",
+                          str(out), "--json"],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     result = json.loads(run.stdout)
     assert (result["width"], result["height"]) == (404, 720) and result["has_audio"]
@@ -416,15 +411,15 @@ def test_box_and_moment_picks_survive_toggles_and_render_exactly_their_span(
     app.run()
     assert render_label(app) == "Render 1 short"
     assert app.get("video")[0].proto.start_time == 17  # the player starts at the pick
-    vertical = next(t for t in app.toggle if t.label.startswith("Vertical"))
-    vertical.set_value(True).run()
-    vertical.set_value(False).run()
-    next(t for t in app.toggle if t.label.startswith("Caption")).set_value(True).run()
+    platform = next(t for t in app.toggle if t.label.startswith("Platform size"))
+    platform.set_value(True).run()
+    platform.set_value(False).run()
+    next(r for r in app.radio if r.label == "Captions").set_value("label").run()
     assert render_label(app) == "Render 1 short"  # the pick outlived three reruns
     press_render(app, "Render 1 short")
     [clip] = store.clips(project_id)
-    assert (clip.start, clip.end) == (17.5, 22.0) and clip.kind == "happy"
-    assert clip.meta["caption"][0].startswith("happy")
+    assert clip.meta["asked"] == [17.5, 22.0] and clip.kind == "happy"
+    assert clip.meta["title"].startswith("happy") and clip.meta["short"]["captions"] == "label"
 
     press_render(app, "Clear picks")
     assert render_label(app) != "Render 1 short"
@@ -434,7 +429,11 @@ def test_box_and_moment_picks_survive_toggles_and_render_exactly_their_span(
         "point_indices": [0], "box": [], "lasso": []}}  # an empty spot of the fused line
     app.run()
     press_render(app, "Render 1 short")
-    clips = wait_for_clips(store, project_id, 2)
-    assert [(c.start, c.end) for c in clips] == [(17.5, 22.0), (31.0, 51.0)]  # ± 10 s
+    clips = sorted(wait_for_clips(store, project_id, 2), key=lambda c: c.id)
+    assert [c.meta["asked"] for c in clips] == [[17.5, 22.0], [31.0, 51.0]]  # ± 10 s
     assert all(c.status == "done" for c in clips), [c.error for c in clips]
+    for clip in clips:  # each edge moved at most the tolerance, to a clean point, and says why
+        asked = clip.meta["asked"]
+        assert abs(clip.start - asked[0]) <= 1.5 and abs(clip.end - asked[1]) <= 1.5
+        assert clip.meta["edges"]["start"]["why"] and clip.meta["edges"]["end"]["why"]
     assert not app.exception

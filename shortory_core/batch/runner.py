@@ -345,7 +345,8 @@ class BatchRun:
     def _render(self, service: JobService, entry: ProjectEntry, project_id: int,
                 highlights: Job) -> None:
         from shortory_core.highlights.peaks import Peak
-        from shortory_core.highlights.shorts import MentionsByTime, render_peaks
+        from shortory_core.highlights.shorts import render_peaks
+        from shortory_core.signals.mentions_by_time import MentionsByTime
         from shortory_core.signals.stored_mentions import project_mentions
 
         peaks = [Peak(**p) for p in highlights.result.get("peaks", [])]

@@ -124,11 +124,3 @@ def crop_path(times: np.ndarray, centres: np.ndarray, source_width: int, source_
     ys = (glide(times, rows * source_height + HEADROOM * height, height, source_height)
           if rows is not None else np.full(len(times), (source_height - height) / 2))
     return CropPath(width, height, times, np.round(xs, 1), np.round(ys, 1))
-
-
-def follow_face(source: Path, start: float, end: float, source_width: int,
-                source_height: int, detector: FaceDetector | None = None) -> CropPath:
-    """The 9:16 crop path for ``[start, end)`` of ``source``, at the source's scale."""
-    sightings = look_for_faces(source, start, end, detector)
-    x, y = sightings.main()
-    return crop_path(sightings.times, x, source_width, source_height, rows=y)

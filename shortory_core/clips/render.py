@@ -8,7 +8,7 @@ Two modes:
              + AAC).
   ``copy``   copies the streams: about 100× faster, but cuts snap to the nearest keyframes.
 Exact mode can also reframe (any ``reframe.Picture``: a face-following window, or a layout's
-framing from ``framing.py``) and lay a caption over the picture (``caption.py``); both need
+framing from ``framing.py``) and draw captions over the picture (``burn_in.py``); both need
 the re-encode, so copy mode refuses them.
 The clip is written under a temporary name and renamed when complete, so a crash or a failed
 render never leaves a half file that looks finished.
@@ -49,26 +49,20 @@ log = logging.getLogger(__name__)
 
 
 def clip_command(source: Path, start: float, end: float, out: Path, mode: Mode,
-                 crop: Picture | None = None, caption: Path | None = None) -> list[str]:
+                 crop: Picture | None = None, subtitles: str | None = None) -> list[str]:
     """The ffmpeg command line for one clip (input seeking: fast, and exact when re-encoding;
-    the filters see ``t`` from 0 at the clip's start)."""
+    the filters see ``t`` from 0 at the clip's start). ``subtitles`` is a filter drawn over
+    the framed picture (``burn_in.caption_filter``)."""
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-ss", f"{start:.3f}", "-i", path_arg(source),
+        "-ss", f"{start:.3f}", "-i", path_arg(source), "-t", f"{end - start:.3f}",
     ]
-    if caption is not None:
-        command += ["-i", path_arg(caption)]
-    command += ["-t", f"{end - start:.3f}"]
     if mode == "copy":
         command += ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
                     "-avoid_negative_ts", "make_zero"]
     else:
         chain = crop.filter("0:v", "framed") if crop else "[0:v]null[framed]"
-        if caption is not None:  # the caption sits in the lower part, clear of the face
-            chain += ";[framed][1:v]overlay=x=(W-w)/2:y=H-h-H/8[shown]"
-        else:
-            chain += ";[framed]null[shown]"
-        chain += f";[shown]{FIT_4K}[v]"
+        chain += f";[framed]{subtitles or 'null'}[shown];[shown]{FIT_4K}[v]"
         command += ["-filter_complex", chain, "-map", "[v]", "-map", "0:a:0?",
                     "-c:v", "libx264", *X264_QUALITY, "-pix_fmt", "yuv420p", *AAC_AUDIO]
     command += ["-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
@@ -84,30 +78,31 @@ def render_clip(
     *,
     mode: Mode = "exact",
     crop: Picture | None = None,
-    caption: Path | None = None,
+    subtitles: str | None = None,
     progress: FractionCallback | None = None,
     cancelled: threading.Event | None = None,
 ) -> Path:
     """Cut ``[start, end)`` seconds of ``source`` into ``out`` (mp4), reframed by ``crop``
-    and captioned with the PNG ``caption`` when given (see ``run_ffmpeg`` for cancelling)."""
+    and with the ``subtitles`` filter drawn over it when given (see ``run_ffmpeg`` for
+    cancelling)."""
     if not 0 <= start < end:
         raise RenderError(f"Empty or negative span {start:.3f}–{end:.3f} s: the start must "
                           "come before the end.")
     if end - start < MIN_SPAN_S:
         raise RenderError(f"The span {start:.3f}–{end:.3f} s is shorter than a frame; "
                           "give a longer one.")
-    if mode == "copy" and (crop or caption):
-        raise RenderError("A vertical crop or a caption needs exact mode (it re-encodes).")
+    if mode == "copy" and (crop or subtitles):
+        raise RenderError("A new frame or captions need exact mode (it re-encodes).")
     if not Path(source).is_file():
         raise RenderError(f"The source video is missing: {source}")
-    if mode == "exact" and crop is None and caption is None:
+    if mode == "exact" and crop is None and subtitles is None:
         try:
             return smart_cut(plan_smart_cut(Path(source), start, end), out, progress=progress,
                              cancelled=cancelled)
         except NoSmartCut as why:  # the whole span is re-encoded instead
             log.info("Re-encoding %s %.3f–%.3f s whole: %s", source, start, end, why)
     run_ffmpeg(clip_command(Path(source), start, end, out.with_name(out.name + ".part"), mode,
-                            crop, caption),
+                            crop, subtitles),
                out, end - start, progress=progress, cancelled=cancelled,
                what=f"cutting {start:.1f}–{end:.1f} s")
     return out

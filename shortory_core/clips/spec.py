@@ -46,11 +46,16 @@ class ShortSpec:
         return LAYOUTS[self.layout]
 
     @property
+    def shows_title(self) -> bool:
+        """Whether the title line is burned in: label captions are the title alone."""
+        return self.captions == "label" or (self.captions == "speech" and self.title)
+
+    @property
     def reencodes(self) -> bool:
         """Whether the picture changes (a crop, a size, burned text): then every frame is
         encoded again; otherwise the short can be copied between keyframes."""
         return (self.layout != DEFAULT_LAYOUT or self.platform_size
-                or self.captions != "none" or self.title)
+                or self.captions != "none")
 
     def as_meta(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,3 +67,12 @@ class ShortSpec:
             return cls(**meta["short"])
         return cls(layout="9:16" if vertical else DEFAULT_LAYOUT,
                    captions="label" if meta.get("caption") else "none", snap=False)
+
+    def describe(self) -> str:
+        """In a few words, for a clip's line in the library: "9:16 · speech captions"."""
+        parts = [self.layout]
+        if self.captions != "none":
+            parts.append(f"{self.captions} captions")
+        if self.platform_size:
+            parts.append("{}×{}".format(*self.shape.output))
+        return " · ".join(parts)

@@ -30,11 +30,11 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from shortory_core.clips.library import SCORE_PARTS as PARTS  # the CSV's columns, one list
-from shortory_core.highlights.shorts import MentionsByTime
 from shortory_core.highlights.timeline import ProjectTimeline
 from shortory_core.panel.grids import PanelGrids, load_grids
 from shortory_core.panel.stats import PanelOptions, normalise
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.store import Store
 
 WEIGHTS: Mapping[str, float] = {"comments": 1.0, "authors": 1.0, "replays": 0.5,

@@ -9,51 +9,29 @@ merge only while the merged short fits it, and one longer pick is trimmed around
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from shortory_core.clips.render import Mode
 from shortory_core.clips.rendering import ClipRequest, queue_clips
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.highlights.peaks import Peak
+from shortory_core.highlights.score import Scorer, ShortScore
 from shortory_core.jobs import JobService
-from shortory_core.signals.mentions import Mention, Mentions
+from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.timefmt import format_seconds
 
-MAX_NEARBY = 3
 MAX_SHORT_S = 60.0  # YouTube Shorts' and Instagram Reels' limit
 
 
 @dataclass(frozen=True)
 class ShortOptions:
+    """How the studio's (and the CLI's) shorts are cut: ``spec`` says how each is made
+    (layout, captions, clean edges), ``max_length_s`` and ``merge`` how peaks become shorts."""
+
     mode: Mode = "exact"
-    vertical: bool = False
-    captions: bool = False
+    spec: ShortSpec = field(default_factory=ShortSpec)
     max_length_s: float = MAX_SHORT_S
     merge: bool = True  # False: each peak is its own short
-
-
-class MentionsByTime:
-    """Mentions sorted by the time they point at, so each peak finds its comments by bisection
-    (a 2-hour video can carry 100,000 of them, and the studio asks for every peak)."""
-
-    def __init__(self, mentions: Mentions) -> None:
-        self.mentions = mentions
-        self.order = np.argsort(mentions.seconds, kind="stable")
-        self.seconds = mentions.seconds[self.order]
-
-    def __len__(self) -> int:
-        return len(self.mentions)
-
-    def nearby(self, start: float, end: float, limit: int = MAX_NEARBY) -> list[Mention]:
-        """The most liked comments that point into ``[start, end]``, one per comment."""
-        lo = int(np.searchsorted(self.seconds, start, "left"))
-        hi = int(np.searchsorted(self.seconds, end, "right"))
-        inside = self.order[lo:hi]
-        _, first = np.unique(self.mentions.owner[inside], return_index=True)
-        picks = inside[np.sort(first)]  # each comment's first mention, in time order
-        best = np.lexsort((self.mentions.seconds[picks], -self.mentions.likes[picks]))[:limit]
-        return [self.mentions.mention(int(i)) for i in picks[best]]
 
 
 @dataclass
@@ -130,31 +108,41 @@ def plan_shorts(peaks: list[Peak], options: ShortOptions) -> list[Short]:
 
 
 def render_peaks(service: JobService, project_id: int, peaks: list[Peak],
-                 mentions: MentionsByTime, options: ShortOptions | None = None) -> list[int]:
+                 mentions: MentionsByTime, options: ShortOptions | None = None,
+                 scorer: Scorer | None = None) -> list[int]:
     """Queue one clip per short (``plan_shorts``); returns the clip ids."""
     options = options or ShortOptions()
-    return render_shorts(service, project_id, plan_shorts(peaks, options), mentions, options)
+    return render_shorts(service, project_id, plan_shorts(peaks, options), mentions, options,
+                         scorer)
 
 
 def render_shorts(service: JobService, project_id: int, shorts: list[Short],
-                  mentions: MentionsByTime, options: ShortOptions) -> list[int]:
-    """Queue one clip per short, filed under its strongest emotion; returns the clip ids."""
+                  mentions: MentionsByTime, options: ShortOptions,
+                  scorer: Scorer | None = None) -> list[int]:
+    """Queue one clip per short, filed under its strongest emotion, with its 0–100 score and
+    the reasons for it when a ``scorer`` is given; returns the clip ids."""
     ids: list[int] = []
     for short in shorts:
         peak = short.best
         kinds = short.kinds
         top = mentions.nearby(short.start, short.end, limit=1)
-        caption = None
-        if options.captions:
-            caption = (f"{' + '.join(kinds)} · {peak.score:.2f}", top[0].text if top else "")
+        scored = scorer.score(short.start, short.end) if scorer else None
         label = f"{' + '.join(kinds)} · {format_seconds(peak.time)}"
         request = ClipRequest(
-            short.start, short.end, peak.score, label, vertical=options.vertical,
-            caption=caption,
+            short.start, short.end, scored.total if scored else peak.score, label,
+            spec=options.spec, title=title_line(kinds, scored, top[0].text if top else ""),
             meta={"emotion": peak.kind, "emotions": kinds, "peak_time": peak.time,
                   "prominence": peak.prominence, "attention": peak.attention,
                   "top_comment": top[0].text if top else "", "merged": short.why(),
-                  "trimmed": short.trim_note()},
+                  "trimmed": short.trim_note(),
+                  **({"score": scored.as_meta()} if scored else {})},
         )
         ids += queue_clips(service, project_id, peak.kind, [request], mode=options.mode)
     return ids
+
+
+def title_line(kinds: list[str], scored: ShortScore | None, comment: str) -> str:
+    """The short's title line: its emotions, its score and the comment said about it
+    ("surprise + happy · 82 — “no way he said that”"); the burn-in wraps and shortens it."""
+    head = " + ".join(kinds) + (f" · {scored.total}" if scored else "")
+    return f"{head} — “{comment}”" if comment else head

@@ -10,18 +10,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from shortory_core.clips.caption import write_caption
 from shortory_core.clips.preview import PREVIEW_NAME, make_preview
-from shortory_core.clips.reframe import follow_face
 from shortory_core.clips.render import render_clip
+from shortory_core.clips.short import MadeShort, Source, make_short
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.errors import ShortoryError
 from shortory_core.jobs import Job, JobContext, JobKind
 from shortory_core.records import ClipStatus, JobStatus
+from shortory_core.speech.cache import project_transcript
 from shortory_core.store import Store
 
 
 def render_job(ctx: JobContext) -> dict[str, Any]:
-    """The ``render`` job: cut one stored clip into the project's clips folder."""
+    """The ``render`` job: make one stored clip as its spec says (``clips/short.py``) into
+    the project's clips folder, recording where its edges fell and why."""
     store = ctx.store
     clip_id = int(ctx.params["clip_id"])
     clip = store.clip(clip_id)
@@ -29,29 +31,43 @@ def render_job(ctx: JobContext) -> dict[str, Any]:
     if clip is None or video is None:
         raise ShortoryError(f"Clip {clip_id} or its project's video no longer exists.")
     store.update_clip(clip_id, status=ClipStatus.RENDERING, progress=0.0)
+    spec = ShortSpec.of(clip.meta, clip.vertical)
     work = ctx.staging()
-    source = store.media_path(video.path)
-    ctx.progress(0.0, "Following the face" if clip.vertical else "Cutting")
-    crop = follow_face(source, clip.start, clip.end, video.width, video.height) \
-        if clip.vertical else None
-    caption = None
-    if clip.meta.get("caption"):
-        title, comment = clip.meta["caption"]
-        caption, _ = write_caption(title, comment, crop.width if crop else video.width,
-                                   work / "caption.png")
-    ctx.progress(0.05, "Cutting")
-    made = render_clip(source, clip.start, clip.end, work / "clip.mp4",
-                       mode=clip.mode,  # type: ignore[arg-type]
-                       crop=crop, caption=caption, cancelled=ctx.cancelled,
-                       progress=lambda fraction: ctx.progress(0.05 + 0.95 * fraction))
+    source = Source(store.media_path(video.path), video.width, video.height, video.duration)
+    start, end = clip.meta.get("asked", (clip.start, clip.end))
+    if clip.mode == "copy":
+        made = MadeShort(start, end, render_clip(
+            source.path, start, end, work / "clip.mp4", mode="copy", cancelled=ctx.cancelled,
+            progress=lambda fraction: ctx.progress(fraction, "Cutting")))
+    else:
+        made = make_short(
+            source, start, end, spec, work / "clip.mp4", work=work, title=_title(clip.meta),
+            words_for=lambda s, e: project_transcript(store, clip.project_id, s, e,
+                                                      cancelled=ctx.cancelled),
+            progress=lambda fraction, step: ctx.progress(fraction, step),
+            cancelled=ctx.cancelled)
     ctx.check()
     folder = store.project_media_dir(clip.project_id) / "clips"
     folder.mkdir(exist_ok=True)
     final = folder / f"clip-{clip_id}.mp4"
-    os.replace(made, final)
+    for made_file, suffix in ((made.srt, ".srt"), (made.vtt, ".vtt")):
+        if made_file is not None:  # captions first: the video's arrival says it is complete
+            os.replace(made_file, final.with_suffix(suffix))
+    made.srt = final.with_suffix(".srt") if made.srt else None
+    made.vtt = final.with_suffix(".vtt") if made.vtt else None
+    os.replace(made.video, final)
+    store.cut_clip(clip_id, made.start, made.end, made.meta(store.relative_media_path))
     store.update_clip(clip_id, status=ClipStatus.DONE, path=store.relative_media_path(final),
                       progress=1.0)
-    return {"summary": f"Clip {clip.label} rendered.", "clip_id": clip_id}
+    notes = f" ({'; '.join(made.notes)})" if made.notes else ""
+    return {"summary": f"Clip {clip.label} rendered{notes}.", "clip_id": clip_id}
+
+
+def _title(meta: dict[str, Any]) -> str:
+    """The title line a clip asked for; rows from before titles kept (title, comment)."""
+    if meta.get("title"):
+        return str(meta["title"])
+    return " — ".join(part for part in meta.get("caption") or () if part)
 
 
 def settle_clip(store: Store, job: Job, status: JobStatus, error: str) -> None:
