@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import confirm_delete
-from shortory_core.clips.library import clip_file_name, clips_table, clips_zip
+from shortory_core.clips.library import caption_files, clip_file_name, clips_table, clips_zip
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.editor.formats import FORMATS, timeline_bytes
 from shortory_core.exports import csv_bytes
 from shortory_core.highlights.recommend import measure_mood, recommend
@@ -40,21 +41,34 @@ def _show_clip(service: JobService, clip: ClipRecord, job: Job | None, key: str)
             service.retry(job.id)
             st.rerun(scope="app")
     else:
-        shape = " · 9:16" if clip.vertical else ""
+        spec = ShortSpec.of(clip.meta, clip.vertical)
+        score = clip.meta.get("score")
+        scored = f"score {score['total']}/100" if score else f"score {clip.score:.2f}"
         with st.expander(for_markdown(
-                f"{clip.label} · {span} · score {clip.score:.2f} · {clip.mode}{shape}")):
+                f"{clip.label} · {span} · {scored} · {spec.describe()}")):
             path = store.media_path(clip.path)
-            if clip.vertical:  # a 9:16 short drawn full width would be 1,700 px tall
+            if spec.shape.vertical:  # a 9:16 short drawn full width would be 1,700 px tall
                 st.columns([1, 2])[0].video(str(path))
             else:
                 st.video(str(path))
-            if score := clip.meta.get("score"):
+            if score:
                 st.caption(f"Score {score['total']}/100 · {for_markdown(score['why'])}")
             if clip.meta.get("top_comment"):
                 st.caption(f"Top comment: {for_markdown(clip.meta['top_comment'])}")
-            st.download_button("Download", lambda: path.read_bytes(),
-                               file_name=clip_file_name(clip),
-                               mime="video/mp4", key=f"dl-{clip.id}")
+            for edge in ("start", "end"):
+                if why := (clip.meta.get("edges") or {}).get(edge, {}).get("why"):
+                    st.caption(f"{edge.capitalize()}: {for_markdown(why)}")
+            for note in clip.meta.get("notes") or ():
+                st.caption(for_markdown(note))
+            files = st.columns(3)
+            files[0].download_button("Download", lambda: path.read_bytes(),
+                                     file_name=clip_file_name(clip),
+                                     mime="video/mp4", key=f"dl-{clip.id}")
+            for column, (suffix, captions) in zip(files[1:], caption_files(store, clip).items(),
+                                                  strict=False):
+                column.download_button(f"Captions ({suffix})", captions.read_bytes(),
+                                       file_name=clip_file_name(clip, suffix),
+                                       mime="text/plain", key=f"dl{suffix}-{clip.id}")
             if confirm_delete("this clip", f"{key}-clip-{clip.id}"):
                 store.delete_clip(clip.id)
                 st.rerun(scope="app")

@@ -324,7 +324,7 @@ def test_peaks_render_as_vertical_captioned_shorts_filed_by_emotion(
     names = archive.namelist()
     assert METADATA_NAME in names and len(names) == 2
     [video_name] = [n for n in names if n.endswith(".mp4")]
-    assert video_name.startswith("happy-") and "vertical" in video_name
+    assert video_name.startswith("happy-") and video_name.endswith("-9x16.mp4")
     assert archive.getinfo(video_name).file_size == store.media_path(clip.path).stat().st_size
     table = pd.read_csv(io.BytesIO(archive.read(METADATA_NAME)))
     assert table.loc[0, "kind"] == "happy" and table.loc[0, "duration_s"] == pytest.approx(4.0)

@@ -1,13 +1,16 @@
-"""The clip library as files to take away: one zip of every finished clip with its metadata,
-and the metadata alone as a table (CSV)."""
+"""The clip library as files to take away: one zip of every finished clip with its captions
+(SRT, WebVTT) and its metadata, and the metadata alone as a table (CSV)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 
+from shortory_core.clips.layouts import DEFAULT_LAYOUT
+from shortory_core.clips.spec import ShortSpec
 from shortory_core.exports import csv_bytes
 from shortory_core.records import ClipRecord, ClipStatus
 from shortory_core.store import Store
@@ -15,10 +18,22 @@ from shortory_core.store import Store
 METADATA_NAME = "clips.csv"
 
 
-def clip_file_name(clip: ClipRecord) -> str:
-    """A download name that says what the clip is: kind, id, source span, shape."""
-    return (f"{clip.kind}-{clip.id:04d}-{clip.start:07.1f}s-{clip.end:07.1f}s"
-            f"{'-vertical' if clip.vertical else ''}.mp4").replace(" ", "_")
+def clip_file_name(clip: ClipRecord, suffix: str = ".mp4") -> str:
+    """A download name that says what the clip is: kind, id, source span, layout (its
+    captions take the same name with ``.srt`` or ``.vtt``)."""
+    layout = ShortSpec.of(clip.meta, clip.vertical).layout
+    shape = "" if layout == DEFAULT_LAYOUT else "-" + layout.replace(":", "x")
+    return (f"{clip.kind}-{clip.id:04d}-{clip.start:07.1f}s-{clip.end:07.1f}s{shape}{suffix}"
+            ).replace(" ", "_")
+
+
+def caption_files(store: Store, clip: ClipRecord) -> dict[str, Path]:
+    """The clip's SRT and WebVTT files that exist, by suffix (``.srt``, ``.vtt``)."""
+    found = {}
+    for key in ("srt", "vtt"):
+        if clip.meta.get(key) and (path := store.media_path(clip.meta[key])).is_file():
+            found[f".{key}"] = path
+    return found
 
 
 # The parts of a short's 0–100 score (``highlights.score``), kept here, on the lower floor, so
@@ -36,11 +51,22 @@ def clips_table(clips: list[ClipRecord]) -> pd.DataFrame:
         **_score_columns(clip.meta.get("score") or {}),
         "peak_time_s": clip.meta.get("peak_time"), "attention": clip.meta.get("attention"),
         "top_comment": clip.meta.get("top_comment", ""), "mode": clip.mode,
-        "vertical": clip.vertical, "status": clip.status,
+        "layout": ShortSpec.of(clip.meta, clip.vertical).layout,
+        "captions": ShortSpec.of(clip.meta, clip.vertical).captions,
+        **_edge_columns(clip.meta.get("edges") or {}),
+        "notes": "; ".join(clip.meta.get("notes") or ()), "status": clip.status,
     } for clip in clips], columns=[
         "file", "kind", "label", "start_s", "end_s", "duration_s", "score", "score_100",
         *(f"score_{part}" for part in SCORE_PARTS), "score_why", "peak_time_s",
-        "attention", "top_comment", "mode", "vertical", "status"])
+        "attention", "top_comment", "mode", "layout", "captions", "asked_start_s",
+        "asked_end_s", "start_why", "end_why", "notes", "status"])
+
+
+def _edge_columns(edges: dict) -> dict:
+    """Where each edge was asked and why it moved (empty for clips cut as asked)."""
+    start, end = edges.get("start") or {}, edges.get("end") or {}
+    return {"asked_start_s": start.get("asked"), "asked_end_s": end.get("asked"),
+            "start_why": start.get("why", ""), "end_why": end.get("why", "")}
 
 
 def _score_columns(score: dict) -> dict:
@@ -59,6 +85,9 @@ def clips_zip(store: Store, clips: list[ClipRecord]) -> bytes:
         for clip in done:
             archive.write(store.media_path(clip.path), clip_file_name(clip),
                           compress_type=zipfile.ZIP_STORED)
+            for suffix, path in caption_files(store, clip).items():
+                archive.write(path, clip_file_name(clip, suffix),
+                              compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(METADATA_NAME, csv_bytes(clips_table(done)),
                          compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
