@@ -60,8 +60,9 @@ def long_timeline(seconds: float = HOURS * 3600, seed: int = 0) -> ProjectTimeli
     comments = np.zeros(len(t))
     np.add.at(comments, rng.integers(0, len(t), 5000), 10.0)
     values = emotions | {"attention": attention, "viewers": np.full(len(t), 3.0),
-                         "comments": comments, "heatmap": np.full(len(t), np.nan)}
-    return ProjectTimeline(t, tuple(SIGNALS), values)
+                         "comments": comments}
+    unknown = {s.name: np.full(len(t), np.nan) for s in SIGNALS if s.name not in values}
+    return ProjectTimeline(t, tuple(SIGNALS), values | unknown)  # no replays, no speech
 
 
 def slider_change(timeline: ProjectTimeline, mentions: MentionsByTime, thin: bool) -> str:
