@@ -33,10 +33,11 @@ def synthetic(values: dict[str, np.ndarray], comments: np.ndarray | None = None
               ) -> ProjectTimeline:
     t = grid(100.0, 0.1)
     emotions = {e: values.get(e, np.full(len(t), 0.05)) for e in PRODUCT_EMOTIONS}
-    return ProjectTimeline(t, tuple(SIGNALS), emotions | {
+    known = emotions | {
         "attention": np.full(len(t), 0.9), "viewers": np.ones(len(t)),
-        "comments": np.zeros(len(t)) if comments is None else comments,
-        "heatmap": np.full(len(t), np.nan)})
+        "comments": np.zeros(len(t)) if comments is None else comments}
+    unknown = {s.name: np.full(len(t), np.nan) for s in SIGNALS if s.name not in known}
+    return ProjectTimeline(t, tuple(SIGNALS), known | unknown)
 
 
 def bump(t: np.ndarray, centre: float, height: float) -> np.ndarray:
