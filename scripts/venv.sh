@@ -16,3 +16,18 @@ ensure_venv() {
     echo "$wanted" > "$stamp"
   fi
 }
+
+# Make sure Debian's packages named after the test are installed (as root; otherwise say what
+# is missing): ensure_debs "what for" TEST_COMMAND PACKAGE…
+ensure_debs() {
+  local why=$1 check=$2
+  shift 2
+  if ! eval "$check" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "Installing $* ($why)…"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+      echo "Not installed: $* ($why). Install them with your package manager." >&2
+    fi
+  fi
+}
