@@ -1,8 +1,9 @@
 """The demo's source video, generated so that it needs no download and no license.
 
 It is a two-minute "show" with a running clock and five visible, audible events (flash, big
-caption, a burst of sound). The demo comments point at those events, so every page shows a
-result a person can check by watching.
+caption, a burst of sound), and a commentator speaking all along (a real recording, looped:
+``assets/commentary.mp3``), so its shorts get real speech captions and clean cuts. The demo
+comments point at those events, so every page shows a result a person can check by watching.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import av
 import cv2
 import numpy as np
 
+from shortory_core.speech.audio import read_audio
 from shortory_core.timefmt import format_seconds
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
 SAMPLE_RATE = 44_100
 DURATION_S = 120.0
+COMMENTARY = Path(__file__).resolve().parent / "assets" / "commentary.mp3"
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,10 @@ def _active_event(t: float) -> Event | None:
 
 def _encode_audio(container: av.container.OutputContainer, stream: av.AudioStream,
                   duration: float) -> None:
-    """A quiet hum with a loud rising chirp at each event."""
+    """The commentator over a quiet hum, with a loud rising chirp at each event."""
     t = np.arange(int(duration * SAMPLE_RATE)) / SAMPLE_RATE
-    signal = 0.05 * np.sin(2 * np.pi * 110 * t)
+    voice = read_audio(COMMENTARY, rate=SAMPLE_RATE)
+    signal = 0.05 * np.sin(2 * np.pi * 110 * t) + np.resize(voice, len(t))
     for event in EVENTS:
         mask = (t >= event.time) & (t < event.time + 1.2)
         local = t[mask] - event.time
