@@ -18,8 +18,10 @@ from shortory_core.jobs import JobService
 from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.names import MAX_NAME, InvalidName
 from shortory_core.records import Project, ProjectSummary, VideoInfo
+from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.mentions_by_time import MentionsByTime
+from shortory_core.signals.stored_mentions import project_chapters
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
 from shortory_core.store import Store
 from shortory_core.untrusted import for_markdown
@@ -81,6 +83,20 @@ def mentions_by_time(store: Store, project_id: int, duration: float | None
 def _by_time(root: str, project_id: int, n_comments: int, duration: float | None
              ) -> MentionsByTime:
     return MentionsByTime(_mentions(root, project_id, n_comments, duration))
+
+
+def chapter_markers(store: Store, project_id: int, duration: float | None
+                    ) -> list[ChapterMarker]:
+    """The project's chapter markers (the video's own and the viewers' chapter lists)."""
+    return _chapters(str(store.root), project_id, store.comment_count(project_id), duration)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _chapters(root: str, project_id: int, n_comments: int, duration: float | None
+              ) -> list[ChapterMarker]:
+    """Read once per data folder and comment count."""
+    del n_comments  # part of the cache key only
+    return project_chapters(_store_at(root), project_id, duration)
 
 
 def prepare_demo(store: Store) -> None:

@@ -6,14 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from pages.clip_library import show_library
-from pages.common import jobs, open_store, project_mentions, require_project
+from pages.common import chapter_markers, jobs, open_store, project_mentions, require_project
 from pages.settings import PageSettings
 from shortory_core.charts.crowd import crowd_figure
 from shortory_core.clips.comment_clips import render_comment_moments
-from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.comment_moments import MomentOptions, find_moments, merge_clip_spans
 from shortory_core.signals.heatmap import heatmap_peaks
-from shortory_core.signals.stored_mentions import project_chapters
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
@@ -23,17 +21,9 @@ project_id, project, video = opened.id, opened.project, opened.video
 duration = video.duration if video else None
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def chapters_of(root: str, project_id: int, n_comments: int, duration: float | None
-                ) -> list[ChapterMarker]:
-    """The project's chapter markers, read once per data folder and comment count."""
-    del root, n_comments  # part of the cache key only
-    return project_chapters(open_store(), project_id, duration)
-
-
 n_comments = store.comment_count(project_id)
 mentions = project_mentions(store, project_id, duration)
-chapters = chapters_of(str(store.root), project_id, n_comments, duration)
+chapters = chapter_markers(store, project_id, duration)
 
 st.title(f"Crowd moments · {for_markdown(project.name)}")
 settings = PageSettings(store, project_id, "crowd", {

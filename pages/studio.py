@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages.clip_library import show_library
 from pages.common import (
+    chapter_markers,
     jobs,
     mentions_by_time,
     open_store,
@@ -122,7 +123,8 @@ if not chosen and not mentions:
             "or import comments on the Project page.")
     st.stop()
 
-figure = studio_figure(timeline, fused, peaks, window, revision=f"studio-{project_id}")
+figure = studio_figure(timeline, fused, peaks, window, revision=f"studio-{project_id}",
+                       chapters=chapter_markers(store, project_id, video.duration))
 names = trace_names(figure)
 picking = session_picks(st.session_state, project_id)
 chart_key = picking.chart_key(project_id)

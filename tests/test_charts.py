@@ -133,3 +133,22 @@ def test_a_band_with_a_gap_is_two_outlines_not_a_triangle_across_it() -> None:
     first, second = x[:x.index(None)], x[x.index(None) + 1:-1]
     assert sorted(set(first)) == [0, 1, 2] and sorted(set(second)) == [6, 7, 8, 9]
     assert band_outlines(t, np.full(10, np.nan), np.full(10, np.nan)) == ([], [])
+
+
+def test_the_studio_timeline_marks_chapters_across_every_row() -> None:
+    from shortory_core.charts.studio import studio_figure, trace_names
+    from shortory_core.signals.chapters import ChapterMarker
+    from tests.test_highlights import synthetic
+
+    timeline = synthetic({})
+    chapters = [ChapterMarker(12.0, "Intro", "video"), ChapterMarker(61.5, "Q&A", "comments")]
+    figure = studio_figure(timeline, np.zeros(len(timeline.t)), [], chapters=chapters)
+    [marks] = [t for t in figure.data if t.name == "chapters"]
+    assert list(marks.text) == ["Intro", "Q&A"]
+    assert [seconds_of(x) for x in marks.x] == [12.0, 61.5]
+    lines = [s for s in figure.layout.shapes if s.line.dash == "dot"]
+    rows = len([n for n in figure.layout if str(n).startswith("yaxis")])
+    assert len(lines) == 2 * rows  # each chapter drawn on every row
+    assert "chapters" in trace_names(figure)
+    plain = studio_figure(timeline, np.zeros(len(timeline.t)), [])
+    assert "chapters" not in trace_names(plain) and not plain.layout.shapes

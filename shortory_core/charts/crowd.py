@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from shortory_core.charts.chapters import add_chapters
 from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.records import HeatPoint
 from shortory_core.signals.chapters import ChapterMarker
@@ -16,7 +17,6 @@ from shortory_core.signals.heatmap import HeatPeak
 from shortory_core.timefmt import format_seconds
 
 MOMENT_COLOUR = "rgba(255, 90, 95, 0.18)"
-CHAPTER_COLOUR = "#9aa5ce"
 
 
 def crowd_figure(
@@ -44,19 +44,7 @@ def crowd_figure(
         hovertemplate="%{customdata[0]}: %{customdata[1]} mentions (%{y:.2f}/s)<extra></extra>",
     )
     top = max(float(rates.max(initial=0)), 1 / bin_seconds) * 1.08
-    for chapter in chapters or []:
-        figure.add_vline(x=chapter.seconds, line={"color": CHAPTER_COLOUR, "width": 1,
-                                                  "dash": "dot"}, layer="below")
-    if chapters:
-        figure.add_scatter(
-            x=[c.seconds for c in chapters], y=[0.0] * len(chapters), mode="markers",
-            marker={"symbol": "line-ns-open", "size": 14, "color": CHAPTER_COLOUR},
-            name="chapters", text=[c.title for c in chapters],
-            customdata=[[format_seconds(c.seconds), "video" if c.source == "video" else
-                         "a viewer's chapter list"] for c in chapters],
-            hovertemplate="chapter at %{customdata[0]}: %{text}<br>"
-                          "from %{customdata[1]}<extra></extra>",
-        )
+    add_chapters(figure, chapters or [])
     for moment in moments:
         figure.add_vrect(x0=moment.start, x1=moment.end, fillcolor=MOMENT_COLOUR, line_width=0,
                          layer="below")

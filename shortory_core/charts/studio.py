@@ -18,11 +18,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from shortory_core.charts.chapters import add_chapters
 from shortory_core.charts.hover import at_time
 from shortory_core.charts.palette import FUSED_COLOUR, SIGNAL_COLOURS
 from shortory_core.charts.time_axis import video_time_axis
 from shortory_core.highlights.peaks import Peak
 from shortory_core.highlights.timeline import ProjectTimeline
+from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.grid import smooth
 from shortory_core.signals.signal import Signal
 from shortory_core.timefmt import format_seconds
@@ -59,12 +61,13 @@ def signal_rows(timeline: ProjectTimeline) -> dict[str, list[Signal]]:
 
 def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak],
                   smoothing_bins: int = 1, max_points: int = MAX_POINTS,
-                  revision: str = "studio") -> go.Figure:
+                  revision: str = "studio", chapters: list[ChapterMarker] | None = None
+                  ) -> go.Figure:
     """One row for fused interest, then one per signal row of the registry (emotions,
     attention, viewers, comment mentions, "Most replayed"…), each drawn once it has data.
     Level signals are drawn smoothed as the peak finder sees them, so each star (emotion
     peaks on their signal's row, fused peaks on the fused row) sits on its line; a star's
-    customdata is its index in ``peaks``."""
+    customdata is its index in ``peaks``. ``chapters`` are marked across every row."""
     rows = signal_rows(timeline)
     titles = [FUSED_ROW, *rows]
     heights = [0.2] + [0.12 + 0.05 * len(signals) for signals in rows.values()]
@@ -115,6 +118,7 @@ def studio_figure(timeline: ProjectTimeline, fused: np.ndarray, peaks: list[Peak
                                **line, **where, **hover)
         if not signal.unit:  # a 0–1 level; rates and counts scale to their data
             figure.update_yaxes(range=[0, 1.05], **where)
+    add_chapters(figure, chapters or [], row=1)
     figure.update_xaxes(title="video time", row=len(titles), col=1)
     figure.update_layout(height=180 * len(titles) + 60,
                          margin={"l": 50, "r": 20, "t": 80, "b": 40},
