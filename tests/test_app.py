@@ -34,7 +34,8 @@ def test_opening_the_demo_shows_what_it_has(app: AppTest, demo_copy: Path) -> No
     app.button(key=f"open-{demo_id}").click().run()
     assert not app.exception
     assert [t.value for t in app.title] == ["Demo\\: the Shortory show"]  # names are text
-    assert [s.value for s in app.subheader] == ["Comments (462)", "Reaction sessions (9)"]
+    assert [s.value for s in app.subheader] == ["Speech", "Comments (462)",
+                                                "Reaction sessions (9)"]
     assert app.query_params["project"] == str(demo_id)
 
 
