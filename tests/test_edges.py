@@ -178,3 +178,16 @@ def test_the_edges_stay_inside_the_video(talk_video: Path, words: list[Word]) ->
     assert edges.start.why == "kept: already at the start of the video"
     with pytest.raises(ValueError, match="empty span"):
         snap_edges(talk_video, 10.0, 10.0, words)
+
+
+def test_a_snapped_short_never_passes_its_length_cap(talk_video: Path, words: list[Word]
+                                                     ) -> None:
+    free = snap_edges(talk_video, 3.25, 18.25, words)
+    assert free.end.chosen - free.start.chosen > 15.0  # the start moved earlier: 15.3 s
+    capped = snap_edges(talk_video, 3.25, 18.25, words, longest=15.0)
+    assert capped.start == free.start
+    assert capped.end.chosen - capped.start.chosen <= 15.0 + 1e-6
+    # the end moves earlier, to a clean point near where the cap puts it, and says why
+    overflow = free.end.chosen - free.start.chosen - 15.0
+    assert capped.end.chosen >= 18.25 - overflow - 1.5
+    assert "within 15 s" in capped.end.why and capped.end.asked == 18.25

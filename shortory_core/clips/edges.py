@@ -33,7 +33,7 @@ LEAD_S = 0.15  # a start this long before the first word's sound: the breath bef
 TAIL_S = 0.25  # an end this long after the last word's sound: its decay, not the next breath
 MARGIN_S = 0.5  # sound measured beyond the tolerance, so a pause at its rim is seen whole
 Side = Literal["start", "end"]
-Kind = Literal["scene cut", "pause", "word gap", "quiet", "kept"]
+Kind = Literal["scene cut", "pause", "word gap", "quiet", "kept", "cap"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,15 @@ class Edges:
 
 
 def snap_edges(source: Path, start: float, end: float, words: Sequence[Word], *,
-               tolerance: float = 1.5, duration: float | None = None) -> Edges:
+               tolerance: float = 1.5, duration: float | None = None,
+               longest: float | None = None) -> Edges:
     """``[start, end)`` of ``source`` with each edge moved to the nearest clean point within
     ``tolerance`` seconds (see the module's docstring). ``words`` are the transcript's words
     near the span (any superset will do; none for music or an untranscribed video).
 
-    The result stays inside ``[0, duration]`` (``None``: the video's own duration) and keeps
-    at least half the asked length, so the edges never cross however close they were asked.
+    The result stays inside ``[0, duration]`` (``None``: the video's own duration), keeps
+    at least half the asked length, so the edges never cross however close they were asked,
+    and is never longer than ``longest`` (a platform's cap) when given.
     """
     length_of_video = video_duration(source) if duration is None else duration
     start, end = max(start, 0.0), min(end, length_of_video)
@@ -79,9 +81,17 @@ def snap_edges(source: Path, start: float, end: float, words: Sequence[Word], *,
     shortest = min(end - start, max(0.5, (end - start) / 2))
     first = _snap(source, start, "start", words, tolerance,
                   (max(0.0, start - tolerance), min(start + tolerance, end - shortest)), 0.0)
-    last = _snap(source, end, "end", words, tolerance,
-                 (max(end - tolerance, first.chosen + shortest),
-                  min(end + tolerance, length_of_video)), length_of_video)
+    latest = min(end + tolerance, length_of_video,
+                 first.chosen + longest if longest else length_of_video)
+    target = min(end, latest)  # where the end is asked to be, within the cap
+    last = _snap(source, target, "end", words, tolerance,
+                 (max(target - tolerance, first.chosen + shortest), latest), length_of_video)
+    if target < end:  # the cap moved the end first: say so, from where it was asked
+        moved = f"moved −{end - last.chosen:.2f} s"
+        why = (f"{moved} to keep the short within {longest:g} s" if last.kind == "kept"
+               else f"{moved} ({last.why.split(' ', 3)[-1]}) to keep the short within "
+                    f"{longest:g} s")
+        last = Edge(end, last.chosen, "cap" if last.kind == "kept" else last.kind, why)
     return Edges(first, last)
 
 

@@ -83,7 +83,8 @@ def make_short(source: Source, start: float, end: float, spec: ShortSpec, out: P
     if spec.snap:
         say(0.2, "Finding clean edges")
         edges = snap_edges(source.path, start, end, transcript.words if transcript else (),
-                           tolerance=SNAP_TOLERANCE_S, duration=source.duration)
+                           tolerance=SNAP_TOLERANCE_S, duration=source.duration,
+                           longest=spec.longest)
         start, end = edges.start.chosen, edges.end.chosen
     say(0.25, "Framing" if spec.reencodes else "Cutting")
     framing = None

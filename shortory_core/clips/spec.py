@@ -25,7 +25,8 @@ class ShortSpec:
     nothing. ``style`` is the speech captions' preset. ``title`` adds the label as a title
     line to speech captions too. ``platform_size`` delivers the layout's platform size
     (1080×1920…, scaled up from small sources) instead of the source's own scale. ``snap``
-    lets each edge move up to ``SNAP_TOLERANCE_S`` to a pause in speech or a scene cut."""
+    lets each edge move up to ``SNAP_TOLERANCE_S`` to a pause in speech or a scene cut, never
+    making the short longer than ``longest``."""
 
     layout: str = DEFAULT_LAYOUT
     captions: Captions = "none"
@@ -33,6 +34,7 @@ class ShortSpec:
     title: bool = False
     platform_size: bool = False
     snap: bool = True
+    longest: float | None = None  # the length cap a snapped short may not pass
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:

@@ -9,7 +9,7 @@ merge only while the merged short fits it, and one longer pick is trimmed around
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shortory_core.clips.render import Mode
 from shortory_core.clips.rendering import ClipRequest, queue_clips
@@ -130,7 +130,8 @@ def render_shorts(service: JobService, project_id: int, shorts: list[Short],
         label = f"{' + '.join(kinds)} · {format_seconds(peak.time)}"
         request = ClipRequest(
             short.start, short.end, scored.total if scored else peak.score, label,
-            spec=options.spec, title=title_line(kinds, scored, top[0].text if top else ""),
+            spec=replace(options.spec, longest=options.max_length_s),
+            title=title_line(kinds, scored, top[0].text if top else ""),
             meta={"emotion": peak.kind, "emotions": kinds, "peak_time": peak.time,
                   "prominence": peak.prominence, "attention": peak.attention,
                   "top_comment": top[0].text if top else "", "merged": short.why(),
