@@ -70,8 +70,9 @@ class CaptionStyle:
 
 
 STYLES: dict[str, CaptionStyle] = {style.name: style for style in (
-    # Big words a little below the middle, where the eye already is and a face rarely is.
-    CaptionStyle("bold centred", size=0.055, centre=0.64, outline=0.09, shadow=0.05),
+    # Big words in the lower middle: under a talking head's mouth, where the eye already is
+    # (about two thirds down a 9:16 frame), clear of the platforms' own text below.
+    CaptionStyle("bold centred", size=0.055, centre=0.8, outline=0.09, shadow=0.05),
     # Smaller words on the bottom of the safe area, like broadcast subtitles.
     CaptionStyle("lower third", size=0.042, centre=None, outline=0.07, shadow=0.04,
                  highlight="5CE1FF"),
