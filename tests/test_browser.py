@@ -102,9 +102,10 @@ def test_studio_picks_a_peak_on_the_chart_and_renders_it_vertical(home_page) -> 
     page.locator(".hoverlayer .hovertext").first.wait_for(timeout=30_000)  # Plotly hovers it
     page.mouse.click(star["x"], star["y"])  # one peak picked on the chart narrows the cut to it
     page.get_by_role("button", name="Render 1 short").wait_for(timeout=30_000)
-    page.get_by_text("Vertical 9:16, follows the face").click()
+    page.get_by_text("Title only").click()
+    expect(page.get_by_label("Add the title line")).to_be_disabled(timeout=60_000)
     page.get_by_role("button", name="Render 1 short").click()
-    page.get_by_text("Download the clip (zip)").wait_for(timeout=120_000)
+    page.get_by_text("Download the clip (zip)").wait_for(timeout=240_000)
     settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "studio")
@@ -147,7 +148,7 @@ def test_studio_renders_show_progress_and_one_can_be_cancelled(home_page, tmp_pa
     page.goto(f"{url}/shorts?project=1")
     page.get_by_text("Highlights studio · Demo: the Shortory show").wait_for(timeout=60_000)
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=30_000)
-    page.get_by_text("Vertical 9:16, follows the face").click()  # slower: time to cancel
+    page.get_by_text("Platform size", exact=False).click()  # upscaled: time to cancel
     page.get_by_role("button", name="Render").click()
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=60_000)
     store = Store(tmp_path / "home")
@@ -309,7 +310,7 @@ SPAN_POSITION = """([start, end]) => {
 def test_studio_box_drag_renders_that_span_and_a_double_click_clears_it(
         home_page, tmp_path: Path) -> None:
     """With the box tool, drag a box over 0:17–0:22 of the demo's studio chart, toggle
-    Caption, press Render: the library shows the one short, cut for the box; the player
+    the title caption, press Render: the library shows the one short, cut for the box; the player
     starts at the box; a double click on the chart then clears the pick."""
     url, page = home_page
     page.set_viewport_size({"width": 1400, "height": 2400})
@@ -330,15 +331,15 @@ def test_studio_box_drag_renders_that_span_and_a_double_click_clears_it(
         "() => { const v = document.querySelector('video');"
         " return v && v.currentTime >= 16 && v.currentTime <= 18; }", timeout=60_000)
     settled(page)
-    page.get_by_text("Caption: emotion and top comment").click()
-    # the rerun the toggle asked for has drawn the page: a captioned cut is always exact
-    expect(page.get_by_role("radio", name="exact")).to_be_disabled(
-        timeout=60_000)
+    page.get_by_text("Title only").click()
+    # the rerun the choice asked for has drawn the page: the title needs no second switch
+    expect(page.get_by_label("Add the title line")).to_be_disabled(timeout=60_000)
     settled(page)
     page.get_by_role("button", name="Render 1 short").click()  # the pick outlived the toggle
-    page.get_by_text("Download the clip (zip)").wait_for(timeout=120_000)
+    page.get_by_text("Download the clip (zip)").wait_for(timeout=240_000)
     [clip] = Store(tmp_path / "home").clips(1)
-    assert abs(clip.start - 17) < 0.5 and abs(clip.end - 22) < 0.5 and clip.meta["caption"]
+    assert [round(x) for x in clip.meta["asked"]] == [17, 22] and clip.meta["title"]
+    assert abs(clip.start - 17) <= 1.6 and abs(clip.end - 22) <= 1.6  # snapped, if at all
     settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "studio-box")
