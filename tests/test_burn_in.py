@@ -19,7 +19,7 @@ from shortory_core.clips.burn_in import (
 )
 from shortory_core.clips.layouts import LAYOUTS, Layout
 from shortory_core.clips.render import ffmpeg_exe, path_arg, run_ffmpeg
-from shortory_core.clips.subtitles import notice_cue, speech_cues
+from shortory_core.clips.subtitles import speech_cues
 from shortory_core.speech.words import Word
 from tests.conftest import FACE_CLIPS, SPEECH
 from tests.test_subtitles import MIT_OPENING
@@ -152,15 +152,13 @@ def test_real_speech_burned_after_the_crop_and_scale_through_an_awkward_path(
     assert centres[1][1] - centres[0][1] > 60  # "granted," is right of "hereby"
 
 
-def test_no_speech_style_and_notice_cues_draw_only_the_title() -> None:
+def test_the_no_speech_style_draws_only_the_title() -> None:
     layout = LAYOUTS["4:5"]
     cues = speech_cues(spoken(LATIN), 0.0, 3.0)
     doc = ass_document(cues, layout.output, layout, STYLES["none"], duration=3.0, title=TITLE)
     assert [line.split(",")[3] for line in doc.splitlines() if line.startswith("Dialogue")] \
         == ["Title"]
-    notice = ass_document([notice_cue("this video has no sound track.", 3.0)], layout.output,
-                          layout, duration=3.0)
-    assert "Dialogue" not in notice
+    assert "Dialogue" not in ass_document([], layout.output, layout, duration=3.0)
 
 
 def test_long_title_takes_two_lines_and_drops_what_no_font_draws() -> None:

@@ -312,8 +312,8 @@ def ass_document(cues: Sequence[Cue], frame: tuple[int, int], layout: Layout,
                  style: CaptionStyle | str = DEFAULT_STYLE, *, duration: float,
                  title: str = "", font: CaptionFont | None = None) -> str:
     """The ASS document of one short of ``duration`` s drawn on a ``frame`` (width, height)
-    laid out as ``layout``: the speech ``cues`` (times in the short; cues without words, the
-    notices of ``subtitles.file_cues``, are not drawn) and an optional ``title`` line on the
+    laid out as ``layout``: the speech ``cues`` (times in the short; words no font draws are left
+    out) and an optional ``title`` line on the
     top of the safe area for the whole short."""
     style = STYLES[style] if isinstance(style, str) else style
     font = font or caption_font()

@@ -23,10 +23,11 @@ from shortory_core.clips.edges import Edges, snap_edges
 from shortory_core.clips.framing import plan_framing
 from shortory_core.clips.render import render_clip
 from shortory_core.clips.spec import SNAP_TOLERANCE_S, ShortSpec
-from shortory_core.clips.subtitles import file_cues, write_srt, write_vtt
+from shortory_core.clips.subtitles import speech_cues, write_srt, write_vtt
 from shortory_core.speech.words import Transcript
 
 WordsFor = Callable[[float, float], Transcript]
+NO_SPEECH = "No speech was heard in this part of the video, so it has no captions."
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,15 @@ def _captions(made: MadeShort, spec: ShortSpec, frame: tuple[int, int], title: s
     ``None`` when nothing is to be drawn (a note then says why)."""
     duration = made.end - made.start
     speech = spec.captions == "speech"
+    cues = []
     if speech:
-        heard = transcript or Transcript(made.start, made.end,
-                                         absent="the speech model was not asked")
-        cues = file_cues(heard, made.start, made.end)
+        cues = speech_cues(transcript.within(made.start, made.end) if transcript else (),
+                           made.start, made.end)
+        if not cues and not (transcript and transcript.absent):  # else its reason is noted
+            made.notes.append(NO_SPEECH if transcript else
+                              "No captions: the speech model was not asked.")
         made.srt = write_srt(cues, made.video.with_suffix(".srt"))
         made.vtt = write_vtt(cues, made.video.with_suffix(".vtt"))
-    else:
-        cues = []
     shown_title = title if spec.shows_title else ""
     if not cues and not shown_title:
         return None

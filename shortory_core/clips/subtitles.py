@@ -5,8 +5,9 @@ viewer reads at once: 2–4 words, broken where the speaker pauses or a phrase e
 longer than ``MAX_CUE_S`` and never across the short's edges, timed from the short's start
 (0 = its first frame), which is what players and upload forms expect of a file beside a clip.
 
-A short with no words still gets its files: one cue, as long as the short, that says why
-(``notice_cue``), so a creator who opens them sees the reason rather than an empty file.
+A short with no words still gets its files, empty (an SRT without cues, a WebVTT with its
+header alone): they travel with the short to a platform, where any text in them would be shown
+to viewers. Why there are none is said where the creator looks: the clip's notes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from shortory_core.speech.words import Transcript, Word
+from shortory_core.speech.words import Word
 
 MIN_WORDS, MAX_WORDS = 2, 4
 PAUSE_S = 0.6  # a longer silence between two words ends a cue
@@ -25,13 +26,12 @@ HOLD_S = 0.5  # a cue stays up this long after its last word, unless the next on
 MIN_CUE_S = 0.2  # shorter cues flash by unread (kept only where the short ends sooner)
 # A cue ends after a word that closes a phrase (Latin and CJK marks).
 PHRASE_END = frozenset(".,!?;:…。，、！？；：")
-NO_SPEECH = "no speech was heard in this part of the video."
 
 
 @dataclass(frozen=True)
 class Cue:
-    """What is shown from ``start`` to ``end`` (seconds of the short): ``words`` with their
-    times in the short, or only ``text`` for a notice that has no words."""
+    """What is shown from ``start`` to ``end`` (seconds of the short): ``text``, the
+    ``words`` with their times in the short."""
 
     start: float
     end: float
@@ -83,24 +83,6 @@ def _groups(words: Sequence[Word]) -> list[list[Word]]:
                and group[-1].end - before[-1].start <= MAX_CUE_S):
             group.insert(0, before.pop())
     return groups
-
-
-def notice_cue(reason: str, duration: float) -> Cue:
-    """The one cue of a short without words: the reason, for the whole short."""
-    return Cue(0.0, duration, f"No captions: {reason}")
-
-
-def file_cues(transcript: Transcript, start: float, end: float) -> list[Cue]:
-    """The cues the SRT/VTT of the short ``[start, end)`` hold: its speech, or the reason there
-    is none (the transcript's own reason, else that nobody spoke in the span)."""
-    cues = speech_cues(transcript.within(start, end), start, end)
-    if cues:
-        return cues
-    return [notice_cue(_lower_first(transcript.absent) or NO_SPEECH, end - start)]
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _clipped(words: Sequence[Word], start: float, end: float) -> list[Word]:
