@@ -133,12 +133,12 @@ def test_a_project_transcribes_a_span_once_and_the_cache_answers_again(
 
     monkeypatch.setattr(cache, "transcribe_span", counted)
     first = project_transcript(store, project, 3.0, 6.0)
-    assert calls == [(0.0, 9.0)]  # the span and its 3 s margin, within the video
+    assert calls == [(0.0, 11.0)]  # the span and its 5 s margin, within the video
     assert "person" in {w.text.strip(",.").lower() for w in first.words}
     assert all(w.end > 3.0 and w.start < 6.0 for w in first.words)
     again = project_transcript(store, project, 3.0, 6.0)
     inside = project_transcript(store, project, 1.0, 4.0)
-    assert calls == [(0.0, 9.0)] and again == first
+    assert calls == [(0.0, 11.0)] and again == first
     inside_texts = {w.text.strip(",.").lower() for w in inside.words}
     assert "charge" in inside_texts and "permission" not in inside_texts
     assert cached_transcript(store, project, 20.0, 22.0) is None
@@ -146,7 +146,7 @@ def test_a_project_transcribes_a_span_once_and_the_cache_answers_again(
     timeline = build_timeline(store, project)  # the speech signal reads what is cached
     speech = timeline["speech"]
     assert np.isnan(speech[timeline.t > 10]).all()
-    spoken = speech[(timeline.t > 0.5) & (timeline.t < 8.5)]
+    spoken = speech[(timeline.t > 0.5) & (timeline.t < 7.5)]  # kept: 0–8 s of 0–11 heard
     assert not np.isnan(spoken).any() and spoken.min() >= 0 and spoken.max() <= 1
     assert spoken.mean() > 0.5  # a steady reading: most of the time a word is spoken
 
@@ -279,3 +279,15 @@ def test_the_project_page_transcribes_the_whole_video_and_says_why_there_are_no_
     app.run()
     assert any("no sound track" in c.value for c in app.caption)
     assert not any(b.label == "Transcribe the whole video" for b in app.button)
+
+
+def test_a_kept_range_leaves_out_the_edges_whisper_hears_worst() -> None:
+    from shortory_core.speech.cache import TRIM_S, trimmed
+    from shortory_core.speech.words import Transcript, Word
+
+    words = tuple(Word(t, t + 0.4, f"w{t:g}") for t in (10.2, 14.0, 25.0, 38.0, 39.5))
+    inner = trimmed(Transcript(10.0, 40.0, words, "en", 0.99), duration=60.0)
+    assert (inner.start, inner.end) == (10.0 + TRIM_S, 40.0 - TRIM_S)
+    assert [w.text for w in inner.words] == ["w14", "w25"] and inner.language == "en"
+    at_the_ends = trimmed(Transcript(0.0, 60.0, words), duration=60.0)  # the video's own ends
+    assert (at_the_ends.start, at_the_ends.end) == (0.0, 60.0) and at_the_ends.words == words

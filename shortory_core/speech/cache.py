@@ -7,7 +7,8 @@ needed for what is a cache. A request is answered from any one stored range that
 (a whole-video transcript answers every later request). A request only partly covered is
 transcribed again whole, with its margin: Whisper needs the speech around a word to hear it,
 so stitching a fresh piece onto an old one would put worse words at the seam than either has.
-A new range drops the stored ranges it contains.
+A new range drops the stored ranges it contains. A range is kept narrower than it was heard
+(``trimmed``): Whisper hears the edges of its input worst.
 
 What a missing or damaged model gives is not kept (installing the model then works at once);
 what the video itself gives (no sound, silence, an unknown language) is.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from shortory_core.errors import ShortoryError
@@ -28,7 +29,11 @@ from shortory_core.speech.words import Transcript, Word
 from shortory_core.store import Store
 
 FOLDER = "transcripts"
-MARGIN_S = 3.0  # transcribed either side of a short, so its first and last words are whole
+MARGIN_S = 5.0  # transcribed either side of a short, so its first and last words are whole
+# Whisper hears the edges of what it is given worst: it drops or stretches the last words and
+# mishears the first. A range is kept this much narrower than it was heard (except at the
+# video's own ends), so no later short reads words from a heard range's edge.
+TRIM_S = 3.0
 EDGE_S = 0.05  # a stored range this close to a request's edge still covers it
 
 
@@ -72,13 +77,25 @@ def project_transcript(store: Store, project_id: int, start: float, end: float, 
     end = min(end, video.duration) if video.duration else end
     span = (max(start - margin, 0.0), min(end + margin, video.duration or end + margin))
     try:
-        piece = transcribe_span(store.media_path(video.path), *span, language=language,
+        heard = transcribe_span(store.media_path(video.path), *span, language=language,
                                 progress=progress, cancelled=cancelled)
     except SpeechModelError as error:
         return Transcript(start, end, absent=str(error))
+    piece = trimmed(heard, video.duration or span[1])
     keep(store, project_id, piece)
     return Transcript(start, end, piece.within(start, end), piece.language,
                       piece.language_probability, piece.absent)
+
+
+def trimmed(heard: Transcript, duration: float) -> Transcript:
+    """``heard`` as it is kept: ``TRIM_S`` narrower at each end that is not the video's own,
+    with only the words whose middle lies inside."""
+    start = heard.start + (TRIM_S if heard.start > EDGE_S else 0.0)
+    end = heard.end - (TRIM_S if heard.end < duration - EDGE_S else 0.0)
+    if end - start < 2 * EDGE_S:  # too short to trim: keep what was heard
+        return heard
+    words = tuple(w for w in heard.words if start <= (w.start + w.end) / 2 < end)
+    return replace(heard, start=start, end=end, words=words)
 
 
 def transcribe_project(store: Store, project_id: int, *, progress: Progress | None = None,
