@@ -187,3 +187,16 @@ def test_every_layout_is_delivered_at_its_platform_size(layout: str, size: tuple
     out = render_clip(source, 1.0, 2.0, tmp_path / "short.mp4", crop=framing)
     made_info = probe_video(out)
     assert (made_info.width, made_info.height) == size
+
+
+def test_two_webcams_of_different_sizes_still_get_the_split(media: Path) -> None:
+    """A call's two webcams side by side: a close face and a farther one (about 2.5× apart in
+    area, as the new-user tryout's talk had): both people stay in the vertical short."""
+    call = made(media / "call.mp4", "-i", path_arg(WOMAN), "-stream_loop", "-1", "-i",
+                path_arg(STILL), "-filter_complex",
+                "[0:v]scale=640:720:force_original_aspect_ratio=decrease,"
+                "pad=640:720:(ow-iw)/2:(oh-ih)/2[a];[1:v]scale=640:720:"
+                "force_original_aspect_ratio=decrease,pad=640:720:(ow-iw)/2:(oh-ih)/2[b];"
+                "[a][b]hstack=inputs=2[v]", "-map", "[v]", seconds=4)
+    framing = plan_framing(call, 0.0, 4.0, LAYOUTS["9:16"], 1280, 720)
+    assert framing is not None and framing.stacked and framing.size == (1080, 1920)

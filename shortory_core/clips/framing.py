@@ -21,7 +21,8 @@ from shortory_core.vision.face_detector import FaceDetector
 
 SAME_SHAPE = 0.01  # aspects closer than 1% are the same shape: no crop
 SPLIT_SEEN = 0.6  # a split needs both faces in at least this share of the looks
-SPLIT_SIMILAR = 0.4  # and the smaller face at least this share of the larger's area
+SPLIT_SIMILAR = 0.2  # and the smaller face at least this share of the larger's area (two
+# webcams in a call differ 2–3× in area; a face on a poster behind someone is far smaller)
 
 
 @dataclass(frozen=True)
