@@ -300,3 +300,25 @@ def test_a_missing_or_damaged_model_still_renders_and_names_the_model(
     note = no_captions(result)
     assert str(folder) in note and ("damaged" in note if damage != "empty folder"
                                     else f"{MODEL_ENV}=" in note and "lacks model.bin" in note)
+
+
+def test_clean_edges_alone_hear_only_where_the_edges_may_move(talk_video: Path,
+                                                              tmp_path: Path) -> None:
+    """A 16:9 short without captions asks for the words around its two edges, not its whole
+    span: a long short's clean cut then costs two short stretches of transcription."""
+    from shortory_core.clips.short import Source, make_short
+    from shortory_core.speech.transcribe import transcribe
+
+    asked: list[tuple[float, float]] = []
+
+    def words_for(start: float, end: float):
+        asked.append((round(start, 2), round(end, 2)))
+        return transcribe(talk_video, start, end)
+
+    source = Source(talk_video, 1280, 720, 60.0)
+    made = make_short(source, 3.0, 27.0, ShortSpec(), tmp_path / "s.mp4", work=tmp_path,
+                      words_for=words_for)
+    tolerance = SNAP_TOLERANCE_S
+    assert asked == [(3.0 - tolerance, 3.0 + tolerance), (27.0 - tolerance, 27.0 + tolerance)]
+    assert made.edges is not None and made.edges.start.why and made.edges.end.why
+    assert made.srt is None and probe_video(made.video).width == 1280  # the source's frame

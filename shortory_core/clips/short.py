@@ -76,8 +76,8 @@ def make_short(source: Source, start: float, end: float, spec: ShortSpec, out: P
     transcript = None
     if words_for is not None and (spec.snap or spec.captions == "speech"):
         say(0.0, "Listening for words")
-        transcript = words_for(max(start - SNAP_TOLERANCE_S, 0.0),
-                               min(end + SNAP_TOLERANCE_S, source.duration))
+        transcript = _words(words_for, start, end, source.duration,
+                            whole=spec.captions == "speech")
         if transcript.absent:
             notes.append(transcript.absent)
     edges = None
@@ -103,6 +103,21 @@ def make_short(source: Source, start: float, end: float, spec: ShortSpec, out: P
                 cancelled=cancelled,
                 progress=lambda fraction: say(0.3 + 0.7 * fraction, "Cutting"))
     return made
+
+
+def _words(words_for: WordsFor, start: float, end: float, duration: float, *, whole: bool
+           ) -> Transcript:
+    """The words the short needs: all of its span for speech captions; for clean edges
+    alone, only the stretch each edge may move in (a fraction of a long short to hear)."""
+    around = (max(start - SNAP_TOLERANCE_S, 0.0), min(end + SNAP_TOLERANCE_S, duration))
+    if whole or end - start <= 4 * SNAP_TOLERANCE_S:
+        return words_for(*around)
+    head = words_for(around[0], start + SNAP_TOLERANCE_S)
+    tail = words_for(end - SNAP_TOLERANCE_S, around[1])
+    words = tuple(sorted({*head.words, *tail.words}, key=lambda w: w.start))
+    heard = head if head.words or not tail.words else tail
+    absent = "" if words else head.absent or tail.absent
+    return Transcript(*around, words, heard.language, heard.language_probability, absent)
 
 
 def _captions(made: MadeShort, spec: ShortSpec, frame: tuple[int, int], title: str,
