@@ -492,6 +492,7 @@ def _short_result(store: Store, clip: ClipRecord) -> dict[str, Any]:
         "signals": {name: part.get("points") for name, part in score.get("parts", {}).items()},
         "srt": media("srt"), "vtt": media("vtt"), "edges": clip.meta.get("edges"),
         "layout": clip.meta.get("short", {}).get("layout"), "notes": clip.meta.get("notes", []),
+        "merged": clip.meta.get("merged", ""), "trimmed": clip.meta.get("trimmed", ""),
     }
 
 

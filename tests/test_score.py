@@ -34,7 +34,7 @@ def test_the_demo_events_outscore_the_quiet_parts_and_say_why(demo_home: Path) -
     assert jump_scare.total >= 80 and lull.total <= 40
     assert set(jump_scare.parts) == {"comments", "authors", "expressing", "attention"}
     assert jump_scare.parts["comments"].points == 100  # the video's most commented 20 s
-    assert jump_scare.why.startswith(f"{jump_scare.total}: 91 comments from 91 authors (top ")
+    assert jump_scare.why.startswith(f"{jump_scare.total}: 91 comments from 91 authors (")
     assert "2 of 2 viewers surprised" in jump_scare.why
     assert "of 4 viewers smiling" in scorer.score(55.0, 75.0).why  # the fall: laughter
     nobody = scorer.score(81.0, 101.0)  # no viewer watched past 72 s
@@ -62,11 +62,13 @@ def test_without_viewers_a_short_scores_from_its_comments_alone() -> None:
         timeline.values[name] = np.full(len(timeline.t), np.nan)
     score = Scorer(timeline, MentionsByTime(extract_mentions(comments, 100.0))).score(25, 40)
     assert set(score.parts) == {"comments", "authors"} and score.total == 100
-    # 13 comments point into the span (the chapter list once, however many lines it has); 13%
-    # of all 15 s windows reach 13, those holding 0:30–0:34 (overlapping windows count)
+    # 13 comments point into the span (the chapter list once, however many lines it has):
+    # no 15 s window holds more (the windows holding 0:30–0:34 tie with it, and say nothing)
     assert score.parts["comments"].value == 13 and score.parts["authors"].value == 4
-    assert score.why == ("100: 13 comments from 4 authors (top 13%), "
+    assert score.why == ("100: 13 comments from 4 authors (the most of any span), "
                          "no viewers: scored from the crowd alone")
+    weaker = Scorer(timeline, MentionsByTime(extract_mentions(comments, 100.0))).score(0, 15)
+    assert "the most of any span" not in weaker.why and weaker.total < 100
 
 
 def test_clips_csv_has_the_score_and_one_column_per_part() -> None:

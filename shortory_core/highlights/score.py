@@ -159,10 +159,11 @@ class Scorer:
             if points is not None:
                 parts[part] = PartScore(points, round(value, 3), _part_why(part, value, series))
         if "comments" in parts and "authors" in parts:  # one phrase: "14 comments from 11…"
-            count, rest = parts["comments"].why.split(" (", 1)
+            count, _, rest = parts["comments"].why.partition(" (")
             authors = int(parts["authors"].value)
             parts["comments"] = replace(parts["comments"], why=(
-                f"{count} from {authors} author{'' if authors == 1 else 's'} ({rest}"))
+                f"{count} from {authors} author{'' if authors == 1 else 's'}"
+                + (f" ({rest}" if rest else "")))
         has_viewers = self.faces is not None and bool(self.faces.expressive.size)
         if has_viewers:
             parts |= self._expressing_part(start, end)
@@ -262,19 +263,25 @@ def _points(value: float, series: np.ndarray) -> int | None:
 
 
 def _top_share(value: float, series: np.ndarray) -> str:
-    """Where ``value`` stands among the windows: "top 2%"."""
+    """Where ``value`` stands among the windows of its length: "the most of any span", "more
+    than 85% of spans", or nothing to say (no more than most). Windows tied with it count
+    neither way: every window holding the same burst of comments ties with the best."""
     finite = series[np.isfinite(series)]
-    share = float((finite >= value - 1e-9).mean()) if len(finite) else 1.0
-    return f"top {max(math.ceil(share * 100), 1)}%"
+    if not len(finite) or value <= 0:
+        return ""
+    if value >= float(finite.max()) - 1e-9:
+        return " (the most of any span)"
+    below = float((finite < value - 1e-9).mean())
+    return f" (more than {math.floor(below * 100)}% of spans)" if below >= 0.5 else ""
 
 
 def _part_why(part: str, value: float, series: np.ndarray) -> str:
     if part == "comments":
         count = round(value)
-        return f"{count} comment{'' if count == 1 else 's'} ({_top_share(value, series)})"
+        return f"{count} comment{'' if count == 1 else 's'}{_top_share(value, series)}"
     if part == "authors":
         count = round(value)
-        return f"{count} author{'' if count == 1 else 's'} ({_top_share(value, series)})"
+        return f"{count} author{'' if count == 1 else 's'}{_top_share(value, series)}"
     if part == "replays":
         return f"most replayed {value:.2f}"
     return f"attention {value:.2f}"
