@@ -30,14 +30,14 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("names",),  # the one rule for names people type
     ("config", "validate", "exports", "tables"),
-    ("outputs",),  # files written where the user says
+    ("outputs", "access"),  # files written where the user says; who may open the analyst's pages
     ("vision",),  # the ONNX models
     ("store",),  # the database and media folder
     ("sources", "uploads", "project_ref"),  # inputs from the network and from files; names
     ("speech",),  # transcripts: the words spoken, cached per project
     ("jobs", "signals"),  # the generic job service; the signal registry and grid
     ("reactions", "panel", "projects"),
-    ("clips", "live", "demo"),
+    ("clips", "live", "demo", "remote"),  # remote: invite links and viewers' browsers
     ("highlights",),  # the timeline, peaks, shorts
     ("charts", "kinds", "editor"),  # figures; the app's job kinds; timelines for editors
     ("batch",),

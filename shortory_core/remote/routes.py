@@ -1,0 +1,15 @@
+"""Every HTTP route the app adds beside Streamlit's own, in one list for ``scripts/serve.py``.
+
+Streamlit serves the pages over its websocket; a remote viewer's browser also needs plain HTTP:
+the model files and the WebAssembly runtime it analyses with, the video it watches, and an
+endpoint that takes its sample batches. Those live under ``/remote/``.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+
+def routes() -> list[BaseRoute]:
+    """The routes, asset routes first (they never touch the database)."""
+    return []
