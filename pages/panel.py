@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import open_store, require_project
+from pages.panel_invites import REFRESH_S, invite_section
 from pages.settings import PageSettings
 from shortory_core.charts.panel import difference_figure, heatmap_figure, panel_figure
 from shortory_core.exports import csv_bytes, parquet_bytes
@@ -29,11 +30,13 @@ store = open_store()
 opened = require_project(store)
 project_id, project = opened.id, opened.project
 st.title(f"Panel · {for_markdown(project.name)}")
+invite_section(store, project_id)
 
 sessions = store.sessions(project_id)
 if not sessions:
-    st.info("No viewers yet. Record one on the Watch page, or add recorded reactions on the "
-            "Reactions page (`python -m shortory_core react` adds many at once).")
+    st.info("No viewers yet. Invite some above, record one on the Watch page, or add "
+            "recorded reactions on the Reactions page (`python -m shortory_core react` adds "
+            "many at once).")
     st.stop()
 
 settings = PageSettings(store, project_id, "panel", {
@@ -62,8 +65,12 @@ def panel_grids(root: str, project_id: int, version: tuple, thresholds: Threshol
     return load_grids(open_store(), project_id, thresholds=thresholds)
 
 
-version = tuple((s.id, s.n_samples, s.viewer, repr(s.meta.get("group")),
-                 s.meta.get("panel")) for s in sessions)
+def data_version(sessions: list) -> tuple:
+    return tuple((s.id, s.n_samples, s.viewer, repr(s.meta.get("group")),
+                  s.meta.get("panel")) for s in sessions)
+
+
+version = data_version(sessions)
 grids = panel_grids(str(store.root), project_id, version, thresholds)
 
 st.subheader("Viewers")
@@ -116,8 +123,27 @@ options = PanelOptions(normalise=normalise, threshold=threshold, raw_threshold=t
 
 panel = curves(included, options)
 peaks = panel_peaks(panel, options)
-st.plotly_chart(panel_figure(panel, peaks, normalise, revision=f"panel-{project_id}"),
-                key="panel_chart")
+
+
+def live_chart() -> None:
+    """The panel's curves, drawn again when samples arrive (remote viewers post every few
+    seconds); the tables below follow on the page's next run."""
+    fresh = data_version(store.sessions(project_id))
+    drawn, shown = panel, peaks
+    if fresh != version:
+        latest = panel_grids(str(store.root), project_id, fresh, thresholds)
+        latest = latest.subset(latest.included)
+        if len(latest.quality):
+            drawn = curves(latest, options)
+            shown = panel_peaks(drawn, options)
+        st.caption(f"Updated live: {len(latest.quality)} viewers in the curves. The tables "
+                   "below update when you next change something on the page.")
+    st.plotly_chart(panel_figure(drawn, shown, normalise, revision=f"panel-{project_id}"),
+                    key="panel_chart")
+
+
+st.fragment(live_chart, run_every=REFRESH_S if st.session_state.get(
+    f"invites-live-{project_id}", True) else None)()
 
 left, right = st.columns(2)
 with left:

@@ -1,0 +1,175 @@
+"""Your reaction: the only page a person with an invite link sees.
+
+Consent, a camera check, an optional calibration, the video, thanks. The face is read by the
+viewer's own browser (``pages/viewer_camera.py``); this page only keeps the steps, starts and
+ends the session, and fits the calibration from the numbers the browser measured.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import open_store
+from pages.viewer_camera import viewer_camera
+from shortory_core.errors import ShortoryError
+from shortory_core.remote.calibration import calibration_for_browser, calibration_from_browser
+from shortory_core.remote.invites import Invite, open_invite
+from shortory_core.remote.viewer_sessions import (
+    ViewerSession,
+    finish_viewing,
+    start_viewing,
+    withdraw,
+)
+from shortory_core.timefmt import format_seconds
+from shortory_core.untrusted import for_markdown
+from shortory_core.vision.calibration import GUIDED, OPTIONAL
+from shortory_core.vision.cards import default_card
+
+CONSENT = """
+**What happens if you take part**
+
+- While the video plays, your camera is on and **your own browser** reads your face: which
+  of five expressions it shows (happy, sad, angry, neutral, surprise) and how attentive you
+  look (your head turned to the screen, eyes open, gaze).
+- **No video and no picture of you leaves your computer.** Only numbers are sent: the moment
+  of the video, the five expression scores and the attention score, a few times a second.
+- {who} sees these numbers, with those of other viewers, to find the moments that moved people.
+- You can stop at any time by closing this tab; what was measured until then is kept, marked
+  as unfinished. You can **withdraw** at any time with the button at the bottom of this page,
+  which deletes everything measured of you.
+"""
+
+store = open_store()
+token = st.query_params.get("invite", "")
+try:
+    invite: Invite = open_invite(store, token)
+except ShortoryError as exc:
+    st.title("This link does not open")
+    st.error(str(exc))
+    st.stop()
+video = store.get_video(invite.project_id)
+if video is None:
+    st.title("This link does not open")
+    st.error("The video of this link was removed. Ask whoever sent it for a new one.")
+    st.stop()
+
+steps = st.session_state.setdefault(f"viewer-{invite.id}", {"step": "consent"})
+card = default_card("emotion")
+seen = {"emotion_card": card.name, "token": token}
+
+
+def go(step: str) -> None:
+    steps["step"] = step
+    st.rerun()
+
+
+def offer_withdrawal(session: ViewerSession | None) -> None:
+    """Withdrawing is always one confirmation away, once something of the viewer is kept."""
+    if session is None:
+        return
+    with st.expander("Withdraw from this study"):
+        st.write("This deletes your session and every number measured of you. It cannot be "
+                 "undone.")
+        if st.button("Withdraw and delete my data", key="withdraw"):
+            withdraw(store, session.key)
+            steps.clear()
+            go("withdrawn")
+
+
+title = video.title or "the video"
+session: ViewerSession | None = steps.get("session")
+step = steps["step"]
+
+if step == "consent":
+    st.title("You are invited to watch a video")
+    st.markdown(f"**{for_markdown(title)}** ({format_seconds(video.duration)})")
+    st.markdown(CONSENT.format(who="Whoever sent you this link"))
+    with st.form("consent"):
+        name = invite.viewer or st.text_input("Your name (as the study should know you)",
+                                              max_chars=60)
+        agreed = st.checkbox("I have read this and agree to take part")
+        if st.form_submit_button("Continue", type="primary"):
+            if not agreed:
+                st.error("Tick the box to agree, or close this tab to leave.")
+            elif not str(name).strip():
+                st.error("Type your name to continue.")
+            else:
+                steps["name"] = str(name).strip()
+                go("check")
+    st.stop()
+
+if step == "check":
+    st.title("Camera check")
+    st.write("Allow the camera when your browser asks. Sit so that your face is in the middle "
+             "of the picture, in front of a light rather than with one behind you.")
+    result = viewer_camera("check", key="camera-check", data=seen)
+    check = result.get("check") or {}
+    if error := result.get("error"):
+        st.error(error)
+    elif check.get("ok"):
+        st.success("Your face is seen clearly. You are ready.")
+    elif check:
+        st.warning(check.get("reason") or "Your face is not seen clearly yet.")
+    if st.button("Continue", type="primary", disabled=not check.get("ok")):
+        go("calibrate")
+    st.stop()
+
+if step == "calibrate":
+    st.title("Calibration (optional)")
+    st.write("About ten seconds: rest your face, smile, look surprised, as the prompts ask. "
+             "It helps the measurement read *your* face rather than an average one. You may "
+             "skip it.")
+    more = st.checkbox("Also a sad and an angry face (6 s more)")
+    if steps.get("calibrating"):
+        prompts = GUIDED + (OPTIONAL if steps.get("more") else ())
+        result = viewer_camera("calibrate", key="calibrate", data=seen | {"prompts": [
+            {"emotion": p.emotion, "instruction": p.instruction, "seconds": p.seconds}
+            for p in prompts]})
+        if error := result.get("error"):
+            st.error(error)
+        elif prompted := result.get("calibration"):
+            try:
+                fitted = calibration_from_browser(prompted, steps["name"], card.name)
+            except ValueError as exc:
+                steps["calibrating"] = False
+                st.error(f"Calibration did not work: {exc} Try again, or skip it.")
+            else:
+                steps["calibration"] = calibration_for_browser(fitted)
+                go("watch")
+    row = st.columns(2)
+    if row[0].button("Calibrate", type="primary", disabled=bool(steps.get("calibrating"))):
+        steps["calibrating"], steps["more"] = True, more
+        st.rerun()
+    if row[1].button("Skip"):
+        go("watch")
+    st.stop()
+
+if step == "watch":
+    if session is None:
+        try:
+            session = steps["session"] = start_viewing(store, invite, steps["name"])
+        except ShortoryError as exc:
+            st.error(str(exc))
+            st.stop()
+    st.title(title)
+    st.caption("Your camera is on and read in this browser only. Watch to the end; the page "
+               "thanks you when the video is over.")
+    result = viewer_camera("watch", key=f"watch-{session.session_id}", data=seen | {
+        "key": session.key, "video": f"remote/video/{token}", "duration": session.duration,
+        "calibration": steps.get("calibration")})
+    if error := result.get("error"):
+        st.error(error)
+    if result.get("ended"):
+        finish_viewing(store, session.key)
+        go("thanks")
+    offer_withdrawal(session)
+    st.stop()
+
+if step == "thanks":
+    st.title("Thank you!")
+    st.write("Your reaction was recorded. You can close this tab.")
+    offer_withdrawal(session)
+    st.stop()
+
+st.title("You have withdrawn")
+st.write("Your session and everything measured of you were deleted. You can close this tab.")
