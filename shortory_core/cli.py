@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -323,6 +324,54 @@ def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         "peaks": [p.as_dict() for p in panel_peaks(panel, options)][:args.top],
         "agreement": agreed.round(3).to_dict("records"),
     }
+
+
+def cmd_invite(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """A link for one viewer, or an open link (the Panel page's invite)."""
+    from shortory_core.remote.invites import create_invite, invite_url
+
+    invite = create_invite(store, args.project, viewer=None if args.open else args.viewer,
+                           group=args.group, expires_days=args.expires)
+    return {"url": invite_url(invite, args.base_url), "invite_id": invite.id,
+            "viewer": invite.viewer, "group": invite.group,
+            "expires": _utc(invite.expires_at)}
+
+
+def cmd_invites(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """The project's invites with their state (sent, watching, done, partial, withdrawn,
+    revoked, expired) and their links."""
+    from shortory_core.remote.invites import invite_url, list_invites
+
+    return {"invites": [
+        {"id": s.invite.id, "viewer": s.invite.viewer or "(open link)",
+         "group": s.invite.group, "state": s.state, "sessions": s.sessions,
+         "samples": s.samples, "withdrawn": s.withdrawn, "expires": _utc(s.invite.expires_at),
+         "url": invite_url(s.invite, args.base_url)}
+        for s in list_invites(store, args.project)]}
+
+
+def cmd_revoke(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Stop an invite link from working; what it collected stays."""
+    from shortory_core.remote.invites import revoke_invite
+
+    invite = revoke_invite(store, args.invite_id, project_id=args.project)
+    return {"invite_id": invite.id, "revoked": _utc(invite.revoked_at or 0.0),
+            "report": f"Invite {invite.id} is revoked: its link no longer opens the video."}
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+
+
+def _base_url(text: str) -> str:
+    """``--base-url`` as an argparse ``type``."""
+    from shortory_core.remote.invites import public_base_url
+    from shortory_core.remote.refusals import RemoteRefused
+
+    try:
+        return public_base_url(text)
+    except RemoteRefused as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from None
 
 
 def _output(args: argparse.Namespace, path: Path, suffixes: tuple[str, ...],
@@ -751,6 +800,28 @@ def build_parser() -> argparse.ArgumentParser:
                      "(the speech, with word times; kept for its shorts)")
     transcribe.add_argument("project", type=_project_ref, help=PROJECT_HELP)
 
+    invite = add("invite", cmd_invite, "make a link that lets one viewer (or anyone, --open) "
+                 "watch the project's video with their camera, from their own browser")
+    invite.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--viewer", type=v.viewer_name, help="the viewer's name")
+    who.add_argument("--open", action="store_true",
+                     help="an open link: each viewer types their name")
+    invite.add_argument("--group", default="", help="a panel group tag, e.g. A or B")
+    invite.add_argument("--expires", type=EXPIRES, default=14.0, metavar="DAYS",
+                        help="days until the link stops working")
+    invites = add("invites", cmd_invites, "the project's invite links and their state")
+    invites.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    for command in (invite, invites):
+        command.add_argument("--base-url", type=_base_url, default=DEFAULT_BASE_URL,
+                             help="where viewers reach this app (the HTTPS address it is "
+                                  f"published at); default {DEFAULT_BASE_URL}")
+    revoke = add("revoke", cmd_revoke, "stop an invite link from working (what it "
+                 "collected stays)")
+    revoke.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    revoke.add_argument("invite_id", type=v.ID, metavar="INVITE_ID",
+                        help="the invite's id (`invites` lists them)")
+
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)
     bench.add_argument("--only", action="append", help="a benchmark's name; repeatable")
@@ -767,6 +838,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PROJECT_HELP = "the project's id or its name (`projects` lists them)"
+DEFAULT_BASE_URL = "http://localhost:8501"  # ``scripts/serve.py`` on this computer
+EXPIRES = v.Range("--expires", 0.01, 365.0, " days")  # remote/invites.py: MAX_EXPIRES_DAYS
 
 
 def _project_ref(text: str) -> str:
