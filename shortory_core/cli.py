@@ -332,9 +332,13 @@ def cmd_invite(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
     invite = create_invite(store, args.project, viewer=None if args.open else args.viewer,
                            group=args.group, expires_days=args.expires)
-    return {"url": invite_url(invite, args.base_url), "invite_id": invite.id,
-            "viewer": invite.viewer, "group": invite.group,
-            "expires": _utc(invite.expires_at)}
+    url = invite_url(invite, args.base_url or _base_url(None))
+    who = f"for {invite.viewer}" if invite.viewer else "open to anyone who has it"
+    group = f", group {invite.group}" if invite.group else ""
+    return {"url": url, "invite_id": invite.id, "viewer": invite.viewer,
+            "group": invite.group, "expires": _utc(invite.expires_at),
+            "report": f"{url}\nInvite {invite.id}, {who}{group}; it works until "
+                      f"{_utc(invite.expires_at)}."}
 
 
 def cmd_invites(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -342,11 +346,12 @@ def cmd_invites(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     revoked, expired) and their links."""
     from shortory_core.remote.invites import invite_url, list_invites
 
+    base = args.base_url or _base_url(None)
     return {"invites": [
         {"id": s.invite.id, "viewer": s.invite.viewer or "(open link)",
          "group": s.invite.group, "state": s.state, "sessions": s.sessions,
          "samples": s.samples, "withdrawn": s.withdrawn, "expires": _utc(s.invite.expires_at),
-         "url": invite_url(s.invite, args.base_url)}
+         "url": invite_url(s.invite, base)}
         for s in list_invites(store, args.project)]}
 
 
@@ -363,15 +368,19 @@ def _utc(when: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
 
 
-def _base_url(text: str) -> str:
-    """``--base-url`` as an argparse ``type``."""
-    from shortory_core.remote.invites import public_base_url
-    from shortory_core.remote.refusals import RemoteRefused
+def _base_url(text: str | None) -> str:
+    """Where viewers reach the app: ``text`` (``--base-url``, checked as an argparse
+    ``type``), else ``SHORTORY_PUBLIC_URL``, else this computer's own address
+    (``remote/public_url.py``)."""
+    from shortory_core.remote.public_url import PUBLIC_URL_ENV, public_base_url
 
     try:
-        return public_base_url(text)
-    except RemoteRefused as exc:
-        raise argparse.ArgumentTypeError(exc.reason) from None
+        return public_base_url(None, None if text is None else {PUBLIC_URL_ENV: text}).base
+    except ShortoryError:
+        if text is None:
+            raise
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) address such as "
+                                         "https://panel.example.org") from None
 
 
 def _output(args: argparse.Namespace, path: Path, suffixes: tuple[str, ...],
@@ -813,9 +822,10 @@ def build_parser() -> argparse.ArgumentParser:
     invites = add("invites", cmd_invites, "the project's invite links and their state")
     invites.add_argument("project", type=_project_ref, help=PROJECT_HELP)
     for command in (invite, invites):
-        command.add_argument("--base-url", type=_base_url, default=DEFAULT_BASE_URL,
+        command.add_argument("--base-url", type=_base_url,
                              help="where viewers reach this app (the HTTPS address it is "
-                                  f"published at); default {DEFAULT_BASE_URL}")
+                                  "published at); default $SHORTORY_PUBLIC_URL, else this "
+                                  "computer's own http://127.0.0.1:8501")
     revoke = add("revoke", cmd_revoke, "stop an invite link from working (what it "
                  "collected stays)")
     revoke.add_argument("project", type=_project_ref, help=PROJECT_HELP)
@@ -838,7 +848,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PROJECT_HELP = "the project's id or its name (`projects` lists them)"
-DEFAULT_BASE_URL = "http://localhost:8501"  # ``scripts/serve.py`` on this computer
 EXPIRES = v.Range("--expires", 0.01, 365.0, " days")  # remote/invites.py: MAX_EXPIRES_DAYS
 
 

@@ -17,7 +17,6 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from shortory_core.names import InvalidName, normalise_name
 from shortory_core.reactions.uploads import group_tag
@@ -98,18 +97,8 @@ def create_invite(store: Store, project_id: int, *, viewer: str | None, group: s
 
 
 def invite_url(invite: Invite, base_url: str) -> str:
-    """The link a viewer opens: ``{base}/join?invite=TOKEN``."""
-    return f"{public_base_url(base_url)}/join?invite={invite.token}"
-
-
-def public_base_url(text: str) -> str:
-    """Where viewers reach the app (``https://panel.example.org`` or ``…/prefix``), without a
-    trailing slash; ``RemoteRefused`` for anything else (a query, a fragment, no host)."""
-    parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
-            or parts.fragment or parts.username or parts.password:
-        raise RemoteRefused(f"A base URL is http(s)://host[:port][/path], not {text!r}.", 400)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    """The link a viewer opens: ``{base}/join?invite=TOKEN`` (``base``: ``public_url``)."""
+    return f"{base_url.rstrip('/')}/join?invite={invite.token}"
 
 
 def open_invite(store: Store, token: str, *, grace_s: float = 0.0) -> Invite:
