@@ -307,3 +307,19 @@ def test_a_viewing_begun_in_time_outlives_its_link_only_by_the_grace(
     with pytest.raises(BatchRefused, match="expired") as refused:
         ingest_batch(panel_store, viewing.key, batch(range(5, 10)))
     assert refused.value.status == 403
+
+
+def test_a_link_starts_only_so_many_viewings(panel_store: Store,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from shortory_core.remote import viewer_sessions
+
+    monkeypatch.setitem(viewer_sessions.MAX_SESSIONS, "open", 2)
+    invite = create_invite(panel_store, demo(panel_store), viewer=None)
+    start_viewing(panel_store, invite, "Ann")
+    start_viewing(panel_store, invite, "Bob")
+    with pytest.raises(RemoteRefused, match="used as often") as refused:
+        start_viewing(panel_store, invite, "Cy")
+    assert refused.value.status == 429
+    fresh = create_invite(panel_store, demo(panel_store), viewer=None)
+    with pytest.raises(RemoteRefused, match="control character"):  # a typed name is checked
+        start_viewing(panel_store, fresh, "Ann\x1b[31m")

@@ -15,8 +15,8 @@ import math
 import secrets
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from shortory_core.names import InvalidName, normalise_name
 from shortory_core.reactions.uploads import group_tag
@@ -63,9 +63,6 @@ class InviteStatus:
     samples: int
     withdrawn: int
     last_seen: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self.invite) | {k: v for k, v in asdict(self).items() if k != "invite"}
 
 
 def create_invite(store: Store, project_id: int, *, viewer: str | None, group: str = "",
