@@ -164,3 +164,17 @@ def test_a_link_plays_its_own_project_s_video_and_prefers_the_preview(
     (folder / "preview.mp4").write_bytes(b"a small preview")
     panel_store.set_preview(project_b, f"project-{project_b}/preview.mp4")
     assert client.get(f"/remote/video/{link_b.token}").content == b"a small preview"
+
+
+def test_a_beacon_carries_the_key_in_its_body(client: TestClient, panel_store: Store) -> None:
+    """``navigator.sendBeacon`` cannot set headers: its key comes in the body (text/plain,
+    as a beacon of a string sends it), and only there."""
+    ann = viewer(panel_store)
+    beacon = json.dumps(batch(range(4)) | {"session": ann.key})
+    answer = client.post(SAMPLES, content=beacon, headers={"Content-Type": "text/plain"})
+    assert (answer.status_code, answer.json()) == (200, {"stored": 4, "duplicates": 0})
+    finished = client.post("/remote/api/finish", content=json.dumps({"session": ann.key}))
+    assert finished.json() == {"samples": 4}
+    bob = viewer(panel_store, "Bob")
+    assert post(client, SAMPLES, None, batch(range(2)) | {"session": 42})[0] == 401
+    assert panel_store.samples(bob.session_id) == []

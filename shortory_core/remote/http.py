@@ -6,11 +6,13 @@
     GET  /remote/video/{token} the project's video, with Range requests
 
 The POSTs carry the session key in the header ``X-Shortory-Session`` (never in the URL, which
-access logs keep) and a JSON body. Every refusal is JSON ``{"error": reason}`` with the status
-of ``refusals``. A body is read only up to ``MAX_BATCH_BYTES``: a larger one is refused (413)
-without being held in memory. The database work runs in Starlette's thread pool, each call on
-its own SQLite connection (``Store``), so a hundred viewers posting at once queue on SQLite's
-write lock (``BEGIN IMMEDIATE`` with a busy timeout) rather than on the event loop.
+access logs keep) and a JSON body; a ``navigator.sendBeacon``, which cannot set headers, puts
+the key in the body instead (``{"session": KEY, "seq0": …, "samples": […]}``). Every
+refusal is JSON ``{"error": reason}`` with the status of ``refusals``. A body is read only up
+to ``MAX_BATCH_BYTES``: a larger one is refused (413) without being held in memory. The
+database work runs in Starlette's thread pool, each call on its own SQLite connection
+(``Store``), so a hundred viewers posting at once queue on SQLite's write lock (``BEGIN
+IMMEDIATE`` with a busy timeout) rather than on the event loop.
 
 The video is the project's preview when one was made (``clips/preview.py``: small H.264 that
 every browser plays), else the original; its path comes from the store, never the request.
@@ -37,6 +39,7 @@ from shortory_core.remote.viewer_sessions import SESSION_GRACE_S, finish_viewing
 from shortory_core.store import Store
 
 SESSION_HEADER = "x-shortory-session"
+BODY_KEY = "session"  # the key inside the body, for sendBeacon
 PRIVATE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
            "X-Content-Type-Options": "nosniff"}
 log = logging.getLogger(__name__)
@@ -62,18 +65,18 @@ def remote_routes(store: Store | None = None) -> list[BaseRoute]:
     holder = StoreHolder(store)
 
     async def samples(request: Request) -> Response:
-        payload = await _json_body(request)
-        receipt = await run_in_threadpool(ingest_batch, holder(), _key(request), payload)
+        key, payload = await _keyed_body(request)
+        receipt = await run_in_threadpool(ingest_batch, holder(), key, payload)
         return _json({"stored": receipt.stored, "duplicates": receipt.duplicates})
 
     async def finish(request: Request) -> Response:
-        await _json_body(request)  # nothing in it is needed; a body is still bounded
-        session = await run_in_threadpool(finish_viewing, holder(), _key(request))
+        key, _ = await _keyed_body(request)
+        session = await run_in_threadpool(finish_viewing, holder(), key)
         return _json({"samples": session.n_samples})
 
     async def withdrawal(request: Request) -> Response:
-        await _json_body(request)
-        await run_in_threadpool(withdraw, holder(), _key(request))
+        key, _ = await _keyed_body(request)
+        await run_in_threadpool(withdraw, holder(), key)
         return _json({"withdrawn": True})
 
     async def video(request: Request) -> Response:
@@ -128,11 +131,17 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number in JSON (NaN and infinity are not)")
 
 
-def _key(request: Request) -> str:
+async def _keyed_body(request: Request) -> tuple[str, Any]:
+    """The session key and the JSON body. The key comes in the header, or, from
+    ``navigator.sendBeacon`` (which cannot set headers: the last batch as the tab closes), as
+    the body's top-level ``"session"`` field, which is taken out of the body."""
+    body = await _json_body(request)
     key = request.headers.get(SESSION_HEADER)
+    if not key and isinstance(body, dict) and isinstance(body.get(BODY_KEY), str):
+        key = body.pop(BODY_KEY)
     if not key:
         raise RemoteRefused("The session key (header X-Shortory-Session) is missing.", 401)
-    return key
+    return key, body
 
 
 def _video(store: Store, token: str) -> Response:
