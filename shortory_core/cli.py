@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -323,6 +324,63 @@ def cmd_panel(args: argparse.Namespace, store: Store) -> dict[str, Any]:
         "peaks": [p.as_dict() for p in panel_peaks(panel, options)][:args.top],
         "agreement": agreed.round(3).to_dict("records"),
     }
+
+
+def cmd_invite(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """A link for one viewer, or an open link (the Panel page's invite)."""
+    from shortory_core.remote.invites import create_invite, invite_url
+
+    invite = create_invite(store, args.project, viewer=None if args.open else args.viewer,
+                           group=args.group, expires_days=args.expires)
+    url = invite_url(invite, args.base_url or _base_url(None))
+    who = f"for {invite.viewer}" if invite.viewer else "open to anyone who has it"
+    group = f", group {invite.group}" if invite.group else ""
+    return {"url": url, "invite_id": invite.id, "viewer": invite.viewer,
+            "group": invite.group, "expires": _utc(invite.expires_at),
+            "report": f"{url}\nInvite {invite.id}, {who}{group}; it works until "
+                      f"{_utc(invite.expires_at)}."}
+
+
+def cmd_invites(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """The project's invites with their state (sent, watching, done, partial, withdrawn,
+    revoked, expired) and their links."""
+    from shortory_core.remote.invites import invite_url, list_invites
+
+    base = args.base_url or _base_url(None)
+    return {"invites": [
+        {"id": s.invite.id, "viewer": s.invite.viewer or "(open link)",
+         "group": s.invite.group, "state": s.state, "sessions": s.sessions,
+         "samples": s.samples, "withdrawn": s.withdrawn, "expires": _utc(s.invite.expires_at),
+         "url": invite_url(s.invite, base)}
+        for s in list_invites(store, args.project)]}
+
+
+def cmd_revoke(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Stop an invite link from working; what it collected stays."""
+    from shortory_core.remote.invites import revoke_invite
+
+    invite = revoke_invite(store, args.invite_id, project_id=args.project)
+    return {"invite_id": invite.id, "revoked": _utc(invite.revoked_at or 0.0),
+            "report": f"Invite {invite.id} is revoked: its link no longer opens the video."}
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(when))
+
+
+def _base_url(text: str | None) -> str:
+    """Where viewers reach the app: ``text`` (``--base-url``, checked as an argparse
+    ``type``), else ``SHORTORY_PUBLIC_URL``, else this computer's own address
+    (``remote/public_url.py``)."""
+    from shortory_core.remote.public_url import PUBLIC_URL_ENV, public_base_url
+
+    try:
+        return public_base_url(None, None if text is None else {PUBLIC_URL_ENV: text}).base
+    except ShortoryError:
+        if text is None:
+            raise
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) address such as "
+                                         "https://panel.example.org") from None
 
 
 def _output(args: argparse.Namespace, path: Path, suffixes: tuple[str, ...],
@@ -751,6 +809,29 @@ def build_parser() -> argparse.ArgumentParser:
                      "(the speech, with word times; kept for its shorts)")
     transcribe.add_argument("project", type=_project_ref, help=PROJECT_HELP)
 
+    invite = add("invite", cmd_invite, "make a link that lets one viewer (or anyone, --open) "
+                 "watch the project's video with their camera, from their own browser")
+    invite.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--viewer", type=v.viewer_name, help="the viewer's name")
+    who.add_argument("--open", action="store_true",
+                     help="an open link: each viewer types their name")
+    invite.add_argument("--group", default="", help="a panel group tag, e.g. A or B")
+    invite.add_argument("--expires", type=EXPIRES, default=14.0, metavar="DAYS",
+                        help="days until the link stops working")
+    invites = add("invites", cmd_invites, "the project's invite links and their state")
+    invites.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    for command in (invite, invites):
+        command.add_argument("--base-url", type=_base_url,
+                             help="where viewers reach this app (the HTTPS address it is "
+                                  "published at); default $SHORTORY_PUBLIC_URL, else this "
+                                  "computer's own http://127.0.0.1:8501")
+    revoke = add("revoke", cmd_revoke, "stop an invite link from working (what it "
+                 "collected stays)")
+    revoke.add_argument("project", type=_project_ref, help=PROJECT_HELP)
+    revoke.add_argument("invite_id", type=v.ID, metavar="INVITE_ID",
+                        help="the invite's id (`invites` lists them)")
+
     bench = add("bench", cmd_bench, "run the speed benchmarks (ratios against baselines)",
                 needs_store=False)
     bench.add_argument("--only", action="append", help="a benchmark's name; repeatable")
@@ -767,6 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PROJECT_HELP = "the project's id or its name (`projects` lists them)"
+EXPIRES = v.Range("--expires", 0.01, 365.0, " days")  # remote/invites.py: MAX_EXPIRES_DAYS
 
 
 def _project_ref(text: str) -> str:

@@ -140,7 +140,8 @@ def running(session: ReactionSession) -> bool:
 def resumable_sessions(store: Store, project_id: int) -> list[ReactionSession]:
     """Live sessions of the project that were never stopped (a closed tab, a refresh, a
     stopped server) and that nobody is watching now: each can be resumed where its samples
-    end. One still running in another tab is not offered: two writers would share it."""
+    end. One still running in another tab is not offered: two writers would share it; nor is
+    a remote viewer's (``meta.remote``): it belongs to that viewer's browser."""
     return [s for s in store.sessions(project_id)
             if s.kind == SessionKind.LIVE and s.status == SessionStatus.LIVE
-            and not running(s)]
+            and not running(s) and "remote" not in s.meta]

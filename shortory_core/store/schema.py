@@ -202,6 +202,35 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX jobs_claim ON jobs(claim)
         WHERE claim IS NOT NULL AND status IN ('queued', 'running');
     """,
+    # 11: the remote panel (remote/). An invite is a link for one viewer (``viewer``) or an
+    # open one (NULL: the viewer types a name); its token carries ``nonce``, so a token of a
+    # deleted invite never opens another that reuses the id. A remote viewer's session is an
+    # ordinary live session plus its row here: the session key's SHA-256 (the key itself is
+    # given to the browser once), when it was last heard from and whether it finished.
+    # ``withdrawn`` counts the viewers who withdrew (their sessions are gone). Deleting a
+    # project deletes its invites; deleting a session deletes its row here.
+    """
+    CREATE TABLE remote_invites (
+        id          INTEGER PRIMARY KEY,
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        viewer      TEXT,
+        viewer_group TEXT NOT NULL DEFAULT '',
+        nonce       TEXT NOT NULL UNIQUE,
+        created_at  REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        revoked_at  REAL,
+        withdrawn   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX remote_invites_project ON remote_invites(project_id);
+    CREATE TABLE remote_sessions (
+        session_id  INTEGER PRIMARY KEY REFERENCES reaction_sessions(id) ON DELETE CASCADE,
+        invite_id   INTEGER NOT NULL REFERENCES remote_invites(id) ON DELETE CASCADE,
+        key_hash    TEXT NOT NULL UNIQUE,
+        last_seen   REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX remote_sessions_invite ON remote_sessions(invite_id);
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
