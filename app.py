@@ -1,6 +1,8 @@
 """Shortory's Streamlit entry point: builds the store and the demo once, then the navigation.
 
-Run with ``streamlit run app.py``. All logic lives in ``shortory_core``; pages only call it.
+Run with ``scripts/start.sh`` (``scripts/serve.py``). Plain ``streamlit run app.py`` would let
+a fresh server's very first request run a ``pages/`` file on its own (Streamlit's legacy page
+folder), past this script and its gate. All logic lives in ``shortory_core``; pages only call it.
 
 Two ways in. A link with ``invite=`` (``/join?invite=TOKEN``) is a remote viewer's: it shows
 only the viewer's page, with no sidebar and no way to the analyst's pages. Any other URL is the
@@ -17,9 +19,18 @@ st.set_page_config(page_title="Shortory", page_icon="🎬", layout="wide")
 if loopback_only():  # a machine with no network: WebRTC on 127.0.0.1 only (see live/ice.py)
     use_loopback_only()
 
+VIEWER = st.Page("pages/viewer.py", title="Your reaction", url_path="join")
+
+
+def to_viewer() -> None:
+    """An invite opened on another path (``/?invite=...``) moves to ``/join``, invite kept."""
+    st.switch_page(VIEWER, query_params=st.query_params.to_dict())
+
+
 if "invite" in st.query_params:  # the token is checked by the viewer's page itself
-    st.navigation([st.Page("pages/viewer.py", title="Your reaction", url_path="join")],
-                  position="hidden").run()
+    # A lone page would be the default, served at "/" only: /join needs a default beside it.
+    st.navigation([st.Page(to_viewer, title="Your reaction", url_path="invite", default=True),
+                   VIEWER], position="hidden").run()
     st.stop()
 
 # URL paths must differ from the file names in pages/: Streamlit runs pages/NAME.py on its

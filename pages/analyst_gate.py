@@ -14,7 +14,6 @@ from shortory_core.access import (
     AnalystGate,
     PasswordSettingError,
     Verdict,
-    client_key,
     configured_password,
     exposure,
     verdict,
@@ -49,7 +48,7 @@ def analyst_gate() -> bool:
     gate = shared_gate()
     if gate.signed_in(password, st.session_state.get(SIGNED_IN)):
         return True
-    _sign_in(gate, password, client_key(st.context.ip_address, st.context.headers))
+    _sign_in(gate, password, st.context.ip_address or "this machine")
 
 
 def sign_out_button() -> None:

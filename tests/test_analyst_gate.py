@@ -5,10 +5,12 @@ and an invite link that shows the viewer's page only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from streamlit import config
+from streamlit.runtime import context as st_context
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -39,6 +41,23 @@ def served_as_serve_py(monkeypatch: pytest.MonkeyPatch) -> None:
     own file without app.py, and without its gate."""
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
     monkeypatch.setattr(app_test, "PagesManager", _ServedPages)
+
+
+@dataclass
+class Browser:
+    """What Streamlit knows of the browser's connection (AppTest gives none of its own)."""
+
+    remote_ip: str = "127.0.0.1"
+    headers: list[tuple[str, str]] = field(default_factory=lambda: [("Host", "localhost:8501")])
+
+
+@pytest.fixture(autouse=True)
+def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
+    """A browser on this machine unless a test moves it: read by ``st.context.ip_address``
+    and ``st.context.headers``."""
+    connection = Browser()
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: connection)
+    return connection
 
 
 @pytest.fixture
@@ -139,6 +158,32 @@ def test_wrong_passwords_make_the_next_attempt_wait(app: AppTest,
     assert held.value.startswith(
         "Too many wrong passwords from your address: try again in ")
     assert not analyst_content(app)
+
+
+def test_one_address_held_back_leaves_the_others_free(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch, reachable: None,
+        browser: Browser) -> None:
+    monkeypatch.setenv("SHORTORY_ANALYST_PASSWORD", PASSWORD)
+    browser.remote_ip = "203.0.113.9"
+    app.run()
+    for n in range(5):
+        sign_in(app, f"guess {n}")
+    sign_in(app, PASSWORD)
+    assert not analyst_content(app)
+    browser.remote_ip = "198.51.100.7"
+    analyst = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    sign_in(analyst, PASSWORD)
+    assert not analyst.error and analyst_content(analyst)
+
+
+def test_a_page_reached_through_a_proxy_is_closed_on_loopback_too(
+        app: AppTest, browser: Browser) -> None:
+    """Caddy on this machine forwards to 127.0.0.1 and passes the public host name on."""
+    browser.headers = [("Host", "panel.example.org")]
+    app.run()
+    [error] = app.error
+    assert f"this page was opened as {for_markdown('panel.example.org')}" in error.value
+    assert not analyst_content(app) and not app.text_input
 
 
 @pytest.mark.parametrize("token", ["anything", "", "../viewer-panel"])

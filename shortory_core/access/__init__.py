@@ -9,10 +9,9 @@ from shortory_core.access.gate import (
     AnalystGate,
     Attempt,
     Verdict,
-    client_key,
     verdict,
 )
 from shortory_core.access.password import PasswordSettingError, configured_password
 
 __all__ = ["HOW_TO_SET", "AnalystGate", "Attempt", "Exposure", "PasswordSettingError",
-           "Verdict", "client_key", "configured_password", "exposure", "verdict"]
+           "Verdict", "configured_password", "exposure", "verdict"]

@@ -9,6 +9,8 @@ Two kinds of evidence, either one enough:
 - the request of this browser session: a reverse proxy on the same machine connects from
   127.0.0.1, yet it announces itself (``Forwarded``, ``X-Forwarded-For``...) and passes on the
   public host name. A page reached that way is published, whatever the bind address says.
+  (uvicorn, which serves the app, already takes the client's address from ``X-Forwarded-For``
+  when the proxy connects from 127.0.0.1, so the peer address then reads as the client's.)
 
 A proxy that strips all of this cannot be told from a local browser; the README therefore asks
 whoever publishes the app to set a password, and once one is set the gate always applies.
@@ -63,10 +65,10 @@ def exposure(bind_address: str | None, headers: Mapping[str, str],
         return Exposure(True, f"the server listens on {shown}, not only on this machine")
     lowered = {key.lower(): value for key, value in headers.items()}
     if client_ip and not is_loopback(client_ip):
-        return Exposure(True, f"this page was opened from another machine ({client_ip})")
+        return Exposure(True, f"this page was opened from {client_ip}, another machine")
     proxied = [name for name in PROXY_HEADERS if name in lowered]
     if proxied:
-        return Exposure(True, f"this page came through a proxy (it sent {proxied[0]})")
+        return Exposure(True, f"this page came through a proxy, which sent {proxied[0]}")
     host = lowered.get("host")
     if host and not is_loopback(host_of(host)):
         return Exposure(True, f"this page was opened as {host_of(host)}")

@@ -18,11 +18,11 @@ import hmac
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from shortory_core.access.exposure import Exposure, is_loopback
+from shortory_core.access.exposure import Exposure
 from shortory_core.access.password import PASSWORD_ENV, PASSWORD_SECRET, PasswordHash
 from shortory_core.access.throttle import Throttle
 
@@ -43,18 +43,6 @@ def verdict(password: str | None, where: Exposure) -> Verdict:
     if password:
         return Verdict.ASK
     return Verdict.REFUSED if where.reachable else Verdict.OPEN
-
-
-def client_key(client_ip: str | None, headers: Mapping[str, str]) -> str:
-    """Who is trying, for the per-address limit: the connection's peer, or, when the peer is
-    a proxy on this machine, the address that proxy appended last to ``X-Forwarded-For`` (the
-    one entry a client cannot forge through it)."""
-    if client_ip and not is_loopback(client_ip):
-        return client_ip
-    forwarded = {key.lower(): value for key, value in headers.items()}.get("x-forwarded-for")
-    if forwarded and forwarded.split(",")[-1].strip():
-        return forwarded.split(",")[-1].strip()
-    return "this machine"
 
 
 @dataclass(frozen=True)
@@ -86,7 +74,9 @@ class AnalystGate:
                                                               self.signature(password))
 
     def attempt(self, password: str, typed: str, client: str) -> Attempt:
-        """Check ``typed`` against ``password`` for ``client`` unless a limit holds it back."""
+        """Check ``typed`` against ``password`` for ``client`` (its address: uvicorn takes it
+        from ``X-Forwarded-For`` when a proxy on this machine connects) unless a limit holds it
+        back."""
         held = self._held_back(client)
         if held:
             return Attempt(None, held)
