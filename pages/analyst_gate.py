@@ -18,6 +18,7 @@ from shortory_core.access import (
     exposure,
     verdict,
 )
+from shortory_core.remote.public_url import PUBLIC_URL_ENV
 from shortory_core.untrusted import for_markdown
 
 SIGNED_IN = "analyst-signed-in"  # session_state: the password's signature at sign-in
@@ -38,7 +39,7 @@ def analyst_gate() -> bool:
     except PasswordSettingError as exc:
         _closed(str(exc))
     where = exposure(st.get_option("server.address"), st.context.headers,
-                     st.context.ip_address)
+                     st.context.ip_address, os.environ.get(PUBLIC_URL_ENV))
     found = verdict(password, where)
     if found is Verdict.OPEN:
         return False

@@ -56,6 +56,15 @@ def test_a_peer_on_another_machine_makes_it_reachable() -> None:
         True, "this page was opened from 203.0.113.9, another machine")
 
 
+def test_invite_links_set_to_another_host_make_it_reachable() -> None:
+    """nginx may pass neither the host name nor a forwarded header; the analyst's public URL
+    for invites still says the app is meant for other machines."""
+    assert exposure("127.0.0.1", {}, None, "https://panel.example.org/study") == Exposure(
+        True, "invite links start with https://panel.example.org/study")
+    assert not exposure("127.0.0.1", {}, None, "http://127.0.0.1:8501").reachable
+    assert not exposure("127.0.0.1", {}, None, "").reachable
+
+
 def test_verdict_asks_whenever_a_password_is_set() -> None:
     local, reachable = Exposure(False, ""), Exposure(True, "")
     assert verdict("pw", local) is Verdict.ASK  # set: asked for, also on 127.0.0.1

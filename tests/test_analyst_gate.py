@@ -60,6 +60,13 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
     return connection
 
 
+@pytest.fixture(autouse=True)
+def no_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what a test sets: none of the password or public URL of whoever runs the tests."""
+    for setting in ("SHORTORY_ANALYST_PASSWORD", "SHORTORY_PUBLIC_URL"):
+        monkeypatch.delenv(setting, raising=False)
+
+
 @pytest.fixture
 def reachable() -> Iterator[None]:
     """The server bound to every interface, as ``SHORTORY_ADDRESS=0.0.0.0`` starts it."""

@@ -61,7 +61,8 @@ def test_a_page_that_came_through_a_proxy_is_closed_without_a_password(
         demo_copy: Path) -> None:
     """Bound to 127.0.0.1 behind a reverse proxy, the app is published all the same: with no
     password set, the analyst's pages stay closed and say how to set one."""
-    with running_app(demo_copy) as url, browser_page() as page:
+    unset = {"SHORTORY_ANALYST_PASSWORD": "", "SHORTORY_PUBLIC_URL": ""}
+    with running_app(demo_copy, env=unset) as url, browser_page() as page:
         page.context.set_extra_http_headers({"X-Forwarded-For": "203.0.113.9"})
         page.goto(f"{url}/overview?project=1")
         page.get_by_text("so the analyst's pages need a password, and none is set").wait_for()

@@ -1,7 +1,7 @@
 """Whether the app can be reached from other machines: the rule that decides if the analyst's
 pages need a password when none is set.
 
-Two kinds of evidence, either one enough:
+Three kinds of evidence, any one enough:
 
 - the address the server binds (``server.address``; ``scripts/start.sh`` passes
   ``SHORTORY_ADDRESS``): only a loopback address keeps other machines out. An empty address
@@ -11,6 +11,8 @@ Two kinds of evidence, either one enough:
   public host name. A page reached that way is published, whatever the bind address says.
   (uvicorn, which serves the app, already takes the client's address from ``X-Forwarded-For``
   when the proxy connects from 127.0.0.1, so the peer address then reads as the client's.)
+- the address invite links are set to start with (``SHORTORY_PUBLIC_URL``): when it names
+  another host, the analyst means the app to be reached from there.
 
 A proxy that strips all of this cannot be told from a local browser; the README therefore asks
 whoever publishes the app to set a password, and once one is set the gate always applies.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 
@@ -55,11 +58,14 @@ def host_of(host_header: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
-def exposure(bind_address: str | None, headers: Mapping[str, str],
-             client_ip: str | None) -> Exposure:
+def exposure(bind_address: str | None, headers: Mapping[str, str], client_ip: str | None,
+             public_url: str | None = None) -> Exposure:
     """Whether this session's page is reachable from elsewhere. ``headers`` are the request's
-    (any case); ``client_ip`` is the connection's peer (None or a loopback address when local).
+    (any case); ``client_ip`` is the connection's peer (None or a loopback address when local);
+    ``public_url`` the base of invite links, when set.
     """
+    if public_url and not is_loopback(urlsplit(public_url.strip()).hostname):
+        return Exposure(True, f"invite links start with {public_url.strip()}")
     if not is_loopback(bind_address):
         shown = bind_address or "every interface"
         return Exposure(True, f"the server listens on {shown}, not only on this machine")
