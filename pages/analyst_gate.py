@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import NoReturn
 
 import streamlit as st
 
@@ -62,7 +63,7 @@ def _secrets() -> Mapping[str, object]:
     return st.secrets if st.secrets.load_if_toml_exists() else {}
 
 
-def _sign_in(gate: AnalystGate, password: str, client: str) -> None:
+def _sign_in(gate: AnalystGate, password: str, client: str) -> NoReturn:
     st.title("Shortory · sign in")
     st.caption("These pages hold your projects and your viewers' reactions. A viewer invited "
                "to a study opens their own link and needs no password.")
@@ -78,7 +79,7 @@ def _sign_in(gate: AnalystGate, password: str, client: str) -> None:
     st.stop()
 
 
-def _closed(message: str) -> None:
+def _closed(message: str) -> NoReturn:
     st.title("Shortory")
     st.error(message, icon="🔒")
     st.stop()

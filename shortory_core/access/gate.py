@@ -34,6 +34,9 @@ OVERALL_FREE = 20  # wrong passwords from all addresses together before everyone
 
 
 class Verdict(Enum):
+    """What the analyst's pages do for this session: open, ask for the password, or stay
+    closed (reachable with no password set)."""
+
     OPEN = "open"
     ASK = "ask"
     REFUSED = "refused"
