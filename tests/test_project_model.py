@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 from skimage import data
+from streamlit.testing.v1 import AppTest
 
 from shortory_core.errors import ShortoryError
 from shortory_core.live.session import WatchSession
@@ -24,6 +25,7 @@ from tests.conftest import FACE_CLIPS, run_job
 from tests.test_profiles import labelled_frames, write_faces
 
 WOMAN = FACE_CLIPS / "reaction_expressions_woman.mp4"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_a_project_keeps_its_own_emotion_model(tmp_path: Path) -> None:
@@ -93,3 +95,25 @@ def test_a_profile_from_a_folder_of_photos_says_what_it_used_and_skipped(
     only_rest = write_faces(tmp_path / "rest", [f for f in chosen if f[0] == "neutral"])
     with pytest.raises(ShortoryError, match="at least 2 emotions"):
         profile_from_photos(store, "Bo", only_rest, card)
+
+
+def test_the_model_page_chooses_the_projects_model_and_builds_a_profile_from_photos(
+        demo_copy: Path, tmp_path: Path) -> None:
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
+    assert not app.exception and app.title[0].value == "Model · ensemble-mean-log"
+    app.selectbox[0].set_value("face-api-expression").run()
+    assert not app.exception and app.title[0].value == "Model · face-api-expression"
+    assert chosen_model(store, project_id) == "face-api-expression"
+    sessions = next(d.value for d in app.dataframe if "session" in d.value.columns)
+    assert len(sessions) == len(store.sessions(project_id))  # the demo's, read before notes
+    frames = labelled_frames("reaction_smile_man.mp4")
+    folder = write_faces(tmp_path / "photos", [f for label in ("happy", "neutral")
+                                               for f in [g for g in frames if g[0] == label][:2]])
+    app.text_input(key="photo-viewer").set_value("Cy")
+    app.text_input(key="photo-folder").set_value(str(folder))
+    app.button(key="photo-submit").click().run()
+    said = app.success[0].value.replace("\\", "")  # as markdown escapes it
+    assert not app.exception and "Saved Cy's profile for face-api-expression from 4" in said
+    assert store.profile("Cy", "face-api-expression") is not None
