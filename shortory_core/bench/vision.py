@@ -22,8 +22,8 @@ from shortory_core.demo import ASSETS
 from shortory_core.reactions.recording import analyse_recording, sampled_frames
 from shortory_core.sources.video_file import probe_video
 from shortory_core.vision.cards import default_card, emotion_cards
-from shortory_core.vision.emotion import EmotionClassifier
 from shortory_core.vision.engine import VisionEngine
+from shortory_core.vision.ensemble import emotion_classifier
 
 CLIP = ASSETS / "reaction_expressions_woman.mp4"
 WEBCAM_720P = ASSETS / "reaction_webcam_glasses.mp4"
@@ -87,14 +87,14 @@ def model_times(engine: VisionEngine, frame: np.ndarray) -> tuple[float, float]:
     for model in (engine.detector, engine.mesh, engine.iris):
         del model.session.run
     face = engine.detector.detect(rgb)[0]
-    emotion_input = engine.emotion.preprocess(rgb, face.box)[None]
+    emotion_input = [engine.emotion.preprocess(rgb, face.box)]
 
     def timed(model) -> float:
         tensor = captured[model.card.name]
         return median_seconds(lambda: model.session.run(None, {model.input_name: tensor}), 30)
 
     main = (timed(engine.detector) + timed(engine.mesh)
-            + median_seconds(lambda: engine.emotion.classify_tensors(emotion_input), 30))
+            + median_seconds(lambda: engine.emotion.classify_prepared(emotion_input), 30))
     return main, 2 * timed(engine.iris)
 
 
@@ -106,9 +106,9 @@ def emotion_models(engine: VisionEngine, frame: np.ndarray) -> str:
     cards = sorted(emotion_cards(), key=lambda c: c.name != default_card("emotion").name)
     rows, baseline = [], None
     for card in cards:
-        model = EmotionClassifier(card)
-        tensor = model.preprocess(rgb, face.box)[None]
-        seconds = median_seconds(lambda m=model, x=tensor: m.classify_tensors(x), 200)
+        model = emotion_classifier(card)
+        face_input = [model.preprocess(rgb, face.box)]
+        seconds = median_seconds(lambda m=model, x=face_input: m.classify_prepared(x), 200)
         baseline = baseline or seconds
         rows.append(f"  {card.name:<28} {seconds * 1000:6.3f} ms  ({seconds / baseline:.2f}× "
                     f"the default){'  flip-averaged' if card.extra.get('flip_averaged') else ''}")

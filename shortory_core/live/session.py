@@ -18,6 +18,7 @@ from shortory_core.live.analyser import LiveAnalyser, LiveStatus
 from shortory_core.live.clock import PlaybackClock
 from shortory_core.live.movie import MovieAudioTrack, MovieVideoTrack
 from shortory_core.live.writer import SampleWriter
+from shortory_core.reactions.models import note_session_model, project_emotion_card
 from shortory_core.records import ReactionSession, SessionKind, SessionStatus
 from shortory_core.store import Store
 from shortory_core.vision.engine import VisionEngine
@@ -50,7 +51,9 @@ class WatchSession:
         self._audio_track: MovieAudioTrack | None = None
         self.writer = SampleWriter(store, session_id,
                                    first_seq=samples[-1]["seq"] + 1 if samples else 0)
-        engine = engine or VisionEngine()
+        engine = engine or VisionEngine(
+            emotion_card=project_emotion_card(store, session.project_id))
+        note_session_model(store, session_id, engine.emotion.card)
         self.analyser = LiveAnalyser(
             engine, self.clock, self._video_track.sent, self.writer, viewer=self.viewer,
             profile=store.profile(self.viewer, engine.emotion.card.name),

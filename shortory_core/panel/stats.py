@@ -14,7 +14,11 @@
   for series z-scored inside the window, the mean over pairs of ``<z_i, z_j> / L`` equals
   ``(|Σ z_i|² − Σ |z_i|²) / (n (n − 1) L)``, so a thousand viewers cost a thousand rows.
 - **Group comparison**: the difference of two groups' mean curves with a 95% band (Welch).
-- **Panel peaks** come from the share curves and carry N and the share of viewers.
+- **Panel peaks** come from the share curves and carry N and the share of viewers. A peak
+  needs ``min_viewers`` (5) viewers with data behind it: below that one viewer moves the share
+  by 25 points or more (two viewers made a "50%" peak of one face), while at 5 the default
+  share of 30% already takes two viewers expressing at once. Peaks that pass every other test
+  but this one are *thin*: not reported, only counted (``panel_peaks(..., thin=True)``).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ class PanelOptions:
     attention_threshold: float = 0.5
     window_s: float = 10.0
     min_share: float = 0.3  # a panel peak needs at least this share of viewers
-    min_viewers: int = 2
+    min_viewers: int = 5  # ...and at least this many viewers with data at that moment
 
 
 @dataclass
@@ -231,9 +235,12 @@ def group_difference(grids: PanelGrids, a: str, b: str, options: PanelOptions | 
 
 
 def panel_peaks(panel: PanelCurves, options: PanelOptions | None = None,
-                min_gap_s: float = 5.0, top_k: int = 5) -> list[PanelPeak]:
+                min_gap_s: float = 5.0, top_k: int = 5, *, thin: bool = False
+                ) -> list[PanelPeak]:
     """The moments most viewers expressed each emotion: peaks of its share curve, at least
-    ``min_share`` of the viewers with data and ``min_viewers`` of them; best first."""
+    ``min_share`` of the viewers with data and ``min_viewers`` of them; best first. With
+    ``thin``, instead the peaks that fall short only of ``min_viewers`` (what a page says it
+    left out)."""
     options = options or PanelOptions()
     step = float(panel.t[1] - panel.t[0]) if len(panel.t) > 1 else 1.0
     found: list[PanelPeak] = []
@@ -242,7 +249,7 @@ def panel_peaks(panel: PanelCurves, options: PanelOptions | None = None,
         index, _ = sp_signal.find_peaks(share, height=options.min_share,
                                         distance=max(int(min_gap_s / step), 1),
                                         prominence=0.1)
-        index = [i for i in index if panel.n[i] >= options.min_viewers]
+        index = [i for i in index if (panel.n[i] >= options.min_viewers) != thin]
         best = sorted(index, key=lambda i: -share[i])[:top_k]
         found += [PanelPeak(float(panel.t[i]), emotion, float(share[i]), int(panel.n[i]),
                             float(panel.mean[emotion][i])) for i in best]

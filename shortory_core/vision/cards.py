@@ -3,6 +3,10 @@
 A card lets another classifier drop in without code changes: a 5-class MobileNetV2 at 96×96
 RGB or a 2-class EfficientNet at 224×224 RGB only needs its ``.onnx`` and a card naming its
 labels, input size, colour, normalisation and how its labels map to the product's emotions.
+
+An *ensemble* card names no model file of its own but ``members``: the cards (by name, in the
+same folder) whose outputs it combines (``combine``: ``mean_log_probability``), with its own
+labels and product mapping; ``ensemble.py`` runs it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +29,7 @@ IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 DEFAULT_CARDS = {
-    "emotion": "emotion_fer_mini_xception.json",
+    "emotion": "emotion_ensemble.json",
     "face_detection_short": "face_detection_short_range.json",
     "face_detection_full": "face_detection_full_range.json",
     "face_landmarks": "face_landmark.json",
@@ -47,6 +51,7 @@ class ModelCard:
     license: str = ""
     source: str = ""
     notes: str = ""
+    members: tuple[ModelCard, ...] = ()  # an ensemble's member cards (``path``: its own card)
 
     def normalise(self, pixels: np.ndarray) -> np.ndarray:
         """uint8 pixels (..., H, W[, C]) → float32 in the range the model was trained on."""
@@ -66,6 +71,7 @@ ORT_LOAD_ERRORS = (ort_state.Fail, ort_state.InvalidArgument, ort_state.InvalidG
                    ort_state.InvalidProtobuf, ort_state.RuntimeException,
                    ort_state.NoSuchFile, ort_state.NotImplemented)
 MAX_INPUT_SIDE = 1024  # px: every shipped model reads 48–224; more is a typo or a trap
+COMBINES = ("mean_log_probability",)
 
 
 def load_card(path: Path) -> ModelCard:
@@ -75,6 +81,8 @@ def load_card(path: Path) -> ModelCard:
     path = Path(path)
     try:
         data = json.loads(path.read_text())
+        if "members" in data:
+            return _ensemble_card(path, data)
         card = ModelCard(
             name=str(data["name"]), task=str(data["task"]),
             path=_model_file(path, str(data["file"])),
@@ -91,6 +99,51 @@ def load_card(path: Path) -> ModelCard:
     _check_fields(card, path.name)
     _check_model(card, path.name)
     return card
+
+
+def _ensemble_card(path: Path, data: dict) -> ModelCard:
+    """An ensemble card, its members loaded (and checked) from its own folder by name. Every
+    one of its labels must be a label of every member: members are read by label name."""
+    if data.get("combine") not in COMBINES:
+        raise ShortoryError(f"Model card {path.name}: combine {data.get('combine')!r} must be "
+                            f"one of {', '.join(COMBINES)}.")
+    named = [str(name) for name in data["members"]]
+    members = tuple(_member_card(path, name) for name in named)
+    card = ModelCard(
+        name=str(data["name"]), task=str(data["task"]), path=path, input_size=(0, 0),
+        colour="", normalisation="",
+        labels=tuple(str(label) for label in data.get("labels", ())),
+        product_mapping=dict(data.get("product_mapping", {})),
+        extra=dict(data.get("extra", {})) | {"combine": data["combine"]},
+        license=data.get("license", ""), source=data.get("source", ""),
+        notes=data.get("notes", ""), members=members)
+    problems = []
+    if len(members) < 2 or len(set(named)) != len(named):
+        problems.append("an ensemble needs two or more different members")
+    for member in members:
+        if member.task != card.task:
+            problems.append(f"member {member.name} is a {member.task} model")
+        if missing := set(card.labels) - set(member.labels):
+            problems.append(f"member {member.name} has no {', '.join(sorted(missing))}")
+    if problems:
+        raise ShortoryError(f"Model card {path.name}: {'; '.join(problems)}.")
+    _check_fields(replace(card, input_size=(1, 1), colour="gray",
+                          normalisation="zero_to_one"), path.name)  # labels and mapping
+    return card
+
+
+def _member_card(ensemble: Path, name: str) -> ModelCard:
+    """The single-model card called ``name`` beside ``ensemble`` (an ensemble of ensembles
+    is refused: its cost would hide in a name)."""
+    for path in sorted(ensemble.parent.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("name") == name and "members" not in data:
+            return load_card(path)
+    raise ShortoryError(f"Model card {ensemble.name} names member {name!r}, which is no "
+                        f"single-model card in {ensemble.parent}.")
 
 
 def _model_file(card_path: Path, name: str) -> Path:

@@ -8,6 +8,7 @@ Any classifier with a card (size, colour, normalisation, labels, mapping) runs t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -81,7 +82,11 @@ class EmotionClassifier(OnnxModel):
         """Scores for every face box, in one batch when the model allows it."""
         if not boxes:
             return []
-        return self.classify_tensors(np.stack([self.preprocess(rgb, b, margin) for b in boxes]))
+        return self.classify_prepared([self.preprocess(rgb, b, margin) for b in boxes])
+
+    def classify_prepared(self, faces: Sequence[np.ndarray]) -> list[EmotionScores]:
+        """Scores for faces ``preprocess`` prepared (what an ensemble hands each member)."""
+        return self.classify_tensors(np.stack(faces))
 
     def classify_tensors(self, batch: np.ndarray) -> list[EmotionScores]:
         """Scores for preprocessed inputs (N, H, W, C)."""

@@ -24,7 +24,7 @@ import numpy as np
 from shortory_core.config import MODELS_DIR
 from shortory_core.vision.attention import AttentionTracker, iris_offset
 from shortory_core.vision.cards import ModelCard, default_card
-from shortory_core.vision.emotion import EmotionClassifier
+from shortory_core.vision.ensemble import emotion_classifier
 from shortory_core.vision.face_detector import Face, FaceDetector, iou
 from shortory_core.vision.face_mesh import LEFT_EYE, RIGHT_EYE, FaceMesh, IrisLocator
 
@@ -93,8 +93,8 @@ class VisionEngine:
         self.mesh = FaceMesh(default_card("face_landmarks", models_dir), threads)
         self.iris = IrisLocator(default_card("iris_landmarks", models_dir), threads) \
             if use_iris else None
-        self.emotion = EmotionClassifier(emotion_card or default_card("emotion", models_dir),
-                                         threads)
+        self.emotion = emotion_classifier(emotion_card or default_card("emotion", models_dir),
+                                          threads)
         self.attention = AttentionTracker()
         self._viewer_box: np.ndarray | None = None
         self._followed: Face | None = None  # from the previous frame's landmarks

@@ -20,7 +20,8 @@ import numpy as np
 
 from shortory_core.errors import ShortoryError
 from shortory_core.records import PRODUCT_EMOTIONS
-from shortory_core.vision.emotion import EmotionClassifier, EmotionScores
+from shortory_core.vision.emotion import EmotionScores
+from shortory_core.vision.ensemble import Classifier
 from shortory_core.vision.face_detector import FaceDetector
 from shortory_core.vision.images import ImageRefused, read_rgb
 from shortory_core.vision.profiles import Example, Profile
@@ -138,7 +139,7 @@ class LabelledFaces:
                 for t, s in zip(self.truth, self.scores, strict=True) if labels[t] in mapping]
 
 
-def read_labelled_folder(folder: Path, classifier: EmotionClassifier,
+def read_labelled_folder(folder: Path, classifier: Classifier,
                          detectors: Sequence[FaceDetector] = (),
                          progress: Callable[[float], None] | None = None) -> LabelledFaces:
     """Score every labelled image under ``folder`` (one sub-folder per class); ``progress``
@@ -188,11 +189,11 @@ def read_labelled_folder(folder: Path, classifier: EmotionClassifier,
                             f"(first reasons: {'; '.join(list(skipped.values())[:3])}).")
     scores: list[EmotionScores] = []
     for start in range(0, len(tensors), BATCH):
-        scores += classifier.classify_tensors(np.stack(tensors[start:start + BATCH]))
+        scores += classifier.classify_prepared(tensors[start:start + BATCH])
     return LabelledFaces(truth, scores, skipped)
 
 
-def evaluate_folder(folder: Path, classifier: EmotionClassifier,
+def evaluate_folder(folder: Path, classifier: Classifier,
                     detectors: Sequence[FaceDetector] = (),
                     progress: Callable[[float], None] | None = None,
                     profile: Profile | None = None) -> Evaluation:
