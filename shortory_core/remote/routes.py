@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from shortory_core.remote.assets import asset_routes
+
 
 def routes() -> list[BaseRoute]:
     """The routes, asset routes first (they never touch the database)."""
-    return []
+    return [*asset_routes()]

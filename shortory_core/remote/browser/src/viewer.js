@@ -1,0 +1,1 @@
+export { VisionEngine, dominant } from "./engine.js";

@@ -1,0 +1,88 @@
+"""The viewer's browser reads faces as Python does: the bundle (onnxruntime-web in headless
+Chromium) and ``VisionEngine`` analyse the very same frames (real faces of the demo reaction
+clips, played through Chromium's fake camera) in the same order, at the same times, and must
+agree on the dominant emotion of ≥ 95% of frames, with attention within 0.05 on average."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shortory_core.bench.browser import (
+    BrowserRun,
+    camera_file,
+    card_by_file,
+    missing_tools,
+    python_readings,
+    run_in_chromium,
+)
+from shortory_core.demo import ASSETS
+from shortory_core.vision.cards import DEFAULT_CARDS
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))]
+
+CLIPS = ["reaction_expressions_woman.mp4", "reaction_smile_man.mp4",
+         "reaction_webcam_glasses.mp4"]
+FRAMES = 90
+FIGURES = Path(__file__).resolve().parents[1] / "build" / "browser_agreement.json"
+
+
+@pytest.fixture(scope="module")
+def cameras(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cameras")
+    return {clip: camera_file(ASSETS / clip, folder / f"{Path(clip).stem}.y4m")
+            for clip in CLIPS}
+
+
+def agreement(run: BrowserRun, card_file: str) -> dict[str, float]:
+    """The two readings of every frame compared: face found, dominant emotion, attention."""
+    python, _ = python_readings(run, card_by_file(card_file))
+    browser = run.results
+    return {
+        "frames": len(browser),
+        "face_found": float(np.mean([b["faceFound"] for b in browser])),
+        "same_face_found": float(np.mean([b["faceFound"] == p.face_found
+                                          for b, p in zip(browser, python, strict=True)])),
+        "same_dominant": float(np.mean([b["dominant"] == p.dominant
+                                        for b, p in zip(browser, python, strict=True)])),
+        "attention_difference": float(np.mean([abs(b["attention"] - p.attention)
+                                               for b, p in zip(browser, python, strict=True)])),
+        "emotion_difference": float(np.mean([
+            max(abs(b["emotions"][e] - p.emotions[e]) for e in p.emotions)
+            for b, p in zip(browser, python, strict=True) if b["faceFound"] and p.face_found])),
+    }
+
+
+def record(name: str, figures: dict[str, float]) -> None:
+    """Keep the figures (build/, beside the screenshots) for the closing note."""
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    known = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    FIGURES.write_text(json.dumps(known | {name: figures}, indent=1))
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_the_browser_reads_the_same_frames_as_python(clip: str, cameras: dict[str, Path]
+                                                     ) -> None:
+    card = DEFAULT_CARDS["emotion"]
+    run = run_in_chromium(cameras[clip], FRAMES, card=card, keep=True)
+    figures = agreement(run, card)
+    record(f"{clip} · {card}", figures | {"browser_fps": run.fps})
+    assert figures["face_found"] >= 0.9, figures  # the clip's real face is seen
+    assert figures["same_face_found"] >= 0.95, figures
+    assert figures["same_dominant"] >= 0.95, figures
+    assert figures["attention_difference"] <= 0.05, figures
+
+
+@pytest.mark.parametrize("card", sorted(
+    p.name for p in (Path(__file__).resolve().parents[1] / "models").glob("emotion_*.json")
+    if p.name != DEFAULT_CARDS["emotion"]))
+def test_every_shipped_emotion_card_reads_alike(card: str, cameras: dict[str, Path]) -> None:
+    run = run_in_chromium(cameras[CLIPS[0]], FRAMES, card=card, keep=True)
+    figures = agreement(run, card)
+    record(f"{CLIPS[0]} · {card}", figures | {"browser_fps": run.fps})
+    assert figures["same_dominant"] >= 0.95, figures
+    assert figures["attention_difference"] <= 0.05, figures
