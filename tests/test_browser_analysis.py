@@ -6,11 +6,13 @@ agree on the dominant emotion of ≥ 95% of frames, with attention within 0.05 o
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pages.viewer_camera import calibration_json
 from shortory_core.bench.browser import (
     BrowserRun,
     camera_file,
@@ -19,8 +21,12 @@ from shortory_core.bench.browser import (
     python_readings,
     run_in_chromium,
 )
+from shortory_core.bench.vision import recorded_frames
 from shortory_core.demo import ASSETS
+from shortory_core.vision.calibration import Calibration
 from shortory_core.vision.cards import DEFAULT_CARDS
+from shortory_core.vision.engine import VisionEngine
+from shortory_core.vision.profiles import Example, fit_profile
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))]
@@ -38,9 +44,13 @@ def cameras(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             for clip in CLIPS}
 
 
-def agreement(run: BrowserRun, card_file: str) -> dict[str, float]:
-    """The two readings of every frame compared: face found, dominant emotion, attention."""
+def agreement(run: BrowserRun, card_file: str, calibration: Calibration | None = None
+              ) -> dict[str, float]:
+    """The two readings of every frame compared: face found, dominant emotion, attention
+    (Python's with ``calibration`` applied, as the browser applied it)."""
     python, _ = python_readings(run, card_by_file(card_file))
+    if calibration is not None:
+        python = [calibration.apply(reading) for reading in python]
     browser = run.results
     return {
         "frames": len(browser),
@@ -85,4 +95,25 @@ def test_every_shipped_emotion_card_reads_alike(card: str, cameras: dict[str, Pa
     figures = agreement(run, card)
     record(f"{CLIPS[0]} · {card}", figures | {"browser_fps": run.fps})
     assert figures["same_dominant"] >= 0.95, figures
+    assert figures["attention_difference"] <= 0.05, figures
+
+
+def test_a_viewer_profile_reads_alike(cameras: dict[str, Path]) -> None:
+    """A profile fitted in Python (here from the clip's own faces, alternately labelled rest
+    and smile: the arithmetic, not the labels, is under test) moves the browser's readings as
+    it moves Python's."""
+    card = DEFAULT_CARDS["emotion"]
+    engine = VisionEngine(emotion_card=card_by_file(card))
+    faces = [a for i, frame in enumerate(recorded_frames(ASSETS / CLIPS[0], 24, every=10))
+             if (a := engine.analyse(frame, i / 3)).face_found]
+    profile = fit_profile("viewer", card, [
+        Example.of(("neutral", "happy")[i % 2], a.emotions, a.features)
+        for i, a in enumerate(faces)])
+    calibration = replace(Calibration.from_profile(profile), attention_gain=1.2)
+    run = run_in_chromium(cameras[CLIPS[0]], FRAMES, card=card, keep=True,
+                          calibration=calibration_json(calibration))
+    figures = agreement(run, card, calibration)
+    record(f"{CLIPS[0]} · {card} · profile", figures)
+    assert figures["same_dominant"] >= 0.95, figures
+    assert figures["emotion_difference"] <= 0.05, figures
     assert figures["attention_difference"] <= 0.05, figures

@@ -14,6 +14,7 @@ bench says so plainly when either is missing.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import socket
 import subprocess
@@ -106,10 +107,12 @@ def asset_server() -> Iterator[str]:
 
 
 def run_in_chromium(camera: Path, frames: int = FRAMES, card: str | None = None,
-                    keep: bool = False, timeout_s: float = 300.0) -> BrowserRun:
+                    keep: bool = False, calibration: dict | None = None,
+                    timeout_s: float = 300.0) -> BrowserRun:
     """Open ``bench.html`` in headless Chromium with ``camera`` (.y4m) as the webcam and wait
     until it has analysed ``frames`` frames with ``card`` (a card file in ``models/``; the
-    default when ``None``)."""
+    default when ``None``), applying ``calibration`` (``{"emotion_gain", "attention_gain",
+    "profile"}``, as the watch mode takes it) to every reading."""
     from playwright.sync_api import sync_playwright
 
     query = f"frames={frames}&keep={int(keep)}" + (f"&card={card}" if card else "")
@@ -119,6 +122,9 @@ def run_in_chromium(camera: Path, frames: int = FRAMES, card: str | None = None,
             args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera}"])
         try:
             page = browser.new_context(permissions=["camera"]).new_page()
+            if calibration is not None:
+                page.add_init_script(
+                    f"window.shortoryBenchCalibration = {json.dumps(calibration)};")
             page.goto(f"{base}/remote/assets/bench.html?{query}")
             page.wait_for_function(
                 "() => ['done', 'error'].includes(window.shortoryBench?.state)",

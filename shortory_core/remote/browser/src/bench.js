@@ -2,12 +2,16 @@
 // `window.shortoryBench`, for the agreement test and `bench --only browser`.
 //   bench.html?frames=N&card=CARD.json&keep=1&iris=0
 // keep=1 keeps the exact RGBA pixels of every analysed frame (`pixels(i)`, base64), so Python
-// can analyse the very same frames.
+// can analyse the very same frames. A calibration (what pages/viewer_camera.calibration_json
+// gives) set as `window.shortoryBenchCalibration` before the page loads is applied to every
+// reading, as the watch mode applies it.
+import { Calibration } from './calibration.js';
 import { FrameGrabber, startCamera, stopCamera } from './camera.js';
 import { VisionEngine, dominant } from './engine.js';
 
 const params = new URLSearchParams(location.search);
 const frames = Number(params.get('frames') ?? 60);
+const WARM_UP = 5; // frames read before the clock starts: the first runs compile and allocate
 const keep = params.get('keep') === '1';
 const status = document.getElementById('status');
 const kept = [];
@@ -34,6 +38,9 @@ async function main() {
   const video = document.getElementById('camera');
   const stream = await startCamera(video);
   const grabber = new FrameGrabber();
+  const calibration = new Calibration(window.shortoryBenchCalibration ?? {});
+  for (let i = 0; i < WARM_UP; i++) await engine.analyse(grabber.grab(video), i / 30);
+  engine.reset();
   bench.state = 'running';
   status.textContent = 'Analysing…';
   const t0 = performance.now();
@@ -41,7 +48,7 @@ async function main() {
     const frame = grabber.grab(video);
     const t = (performance.now() - t0) / 1000;
     if (keep) kept.push(new Uint8Array(frame.data));
-    const r = await engine.analyse(frame, t);
+    const r = calibration.apply(await engine.analyse(frame, t));
     bench.results.push({ t, width: frame.width, height: frame.height, faceFound: r.faceFound,
       nFaces: r.nFaces, dominant: dominant(r.emotions), emotions: r.emotions,
       attention: r.attention, head: r.head, eyes: r.eyes, gaze: r.gaze, box: r.box ?? null });
