@@ -11,9 +11,10 @@ Modes and the state each returns (keys absent until the browser sets them):
   changes.
 - ``"calibrate"``: ``data={"prompts": [{"emotion", "instruction", "seconds"}], "settle_s"}``
   (``calibration_data()`` builds it) → ``{"calibration": {"prompts": {emotion: [frame...]},
-  "done": True}}``; ``prompted_frames()`` turns it into what ``calibrate_guided`` takes.
+  "done": True}}``, each frame ``{"face", "emo", "feat", "att"}`` as
+  ``remote.calibration.calibration_from_browser`` takes them.
 - ``"watch"``: ``data={"video_url": "remote/video/TOKEN", "session_key": KEY, "calibration":
-  calibration_json(c) or None}`` → ``{"sent": n, "ended": bool}``; the component plays the
+  calibration_for_browser(c) or None}`` → ``{"sent": n, "ended": bool}``; the component plays the
   video itself, stamps every sample with the time it showed, posts batches to
   ``remote/api/samples`` and ``finish`` when the video ends.
 
@@ -29,11 +30,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import numpy as np
 import streamlit as st
 
-from shortory_core.vision.calibration import SETTLE_S, Calibration, Prompt
-from shortory_core.vision.engine import FrameAnalysis
+from shortory_core.vision.calibration import SETTLE_S, Prompt
 
 Mode = Literal["check", "calibrate", "watch"]
 STATES = ("check", "calibration", "sent", "ended", "error")
@@ -83,26 +82,3 @@ def calibration_data(prompts: Sequence[Prompt]) -> dict[str, Any]:
     OPTIONAL when the viewer wants more)."""
     return {"prompts": [{"emotion": p.emotion, "instruction": p.instruction,
                          "seconds": p.seconds} for p in prompts], "settle_s": SETTLE_S}
-
-
-def prompted_frames(calibration: Mapping[str, Any]) -> dict[str, list[FrameAnalysis]]:
-    """The browser's calibration state as ``calibrate_guided`` takes it: per prompted emotion,
-    the frames it read (the model's own emotions and features, before any profile)."""
-    prompted = {}
-    for emotion, frames in calibration.get("prompts", {}).items():
-        prompted[emotion] = [
-            FrameAnalysis(t=float(f["t"]), face_found=bool(f["face"]), n_faces=int(f["face"]),
-                          emotions=f["emotions"] if f["face"] else None,
-                          attention=float(f["attention"]),
-                          features=np.asarray(f["features"], np.float32) if f["face"] else None)
-            for f in frames]
-    return prompted
-
-
-def calibration_json(calibration: Calibration | None) -> dict[str, Any] | None:
-    """A calibration as the ``watch`` mode applies it in the browser (Calibration.apply)."""
-    if calibration is None:
-        return None
-    return {"emotion_gain": calibration.emotion_gain,
-            "attention_gain": calibration.attention_gain,
-            "profile": calibration.profile.to_json() if calibration.profile else None}

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pages.viewer_camera import calibration_json
 from shortory_core.bench.browser import (
     BrowserRun,
     camera_file,
@@ -23,6 +22,7 @@ from shortory_core.bench.browser import (
 )
 from shortory_core.bench.vision import recorded_frames
 from shortory_core.demo import ASSETS
+from shortory_core.remote.calibration import calibration_for_browser
 from shortory_core.vision.calibration import Calibration
 from shortory_core.vision.cards import DEFAULT_CARDS
 from shortory_core.vision.engine import VisionEngine
@@ -111,7 +111,7 @@ def test_a_viewer_profile_reads_alike(cameras: dict[str, Path]) -> None:
         for i, a in enumerate(faces)])
     calibration = replace(Calibration.from_profile(profile), attention_gain=1.2)
     run = run_in_chromium(cameras[CLIPS[0]], FRAMES, card=card, keep=True,
-                          calibration=calibration_json(calibration))
+                          calibration=calibration_for_browser(calibration))
     figures = agreement(run, card, calibration)
     record(f"{CLIPS[0]} · {card} · profile", figures)
     assert figures["same_dominant"] >= 0.95, figures

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pages.viewer_camera import prompted_frames
 from shortory_core.bench.browser import CHROMIUM, camera_file, missing_tools
 from shortory_core.demo import ASSETS
-from shortory_core.vision.calibration import calibrate_guided
+from shortory_core.remote.calibration import calibration_from_browser
 from tests.browser import CHROMIUM_ARGS, _free_port
 from tests.waiting import wait_until
 
@@ -99,10 +98,10 @@ def test_camera_check_calibration_and_watching(app: str, face: Path) -> None:
 
             page.goto(f"{app}/?mode=calibrate")
             calibration = state_of(page, "calibration")["calibration"]
-            prompted = prompted_frames(calibration)
+            prompted = calibration["prompts"]
             assert set(prompted) == {"neutral", "happy"}
-            assert all(sum(a.face_found for a in frames) >= 3 for frames in prompted.values())
-            fitted = calibrate_guided(prompted, "viewer", "model")
+            assert all(sum(f["face"] for f in frames) >= 3 for frames in prompted.values())
+            fitted = calibration_from_browser(prompted, "viewer", "model")
             assert fitted.profile is not None and fitted.frames >= 3
 
             page.goto(f"{app}/?mode=watch")

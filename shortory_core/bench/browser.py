@@ -111,8 +111,8 @@ def run_in_chromium(camera: Path, frames: int = FRAMES, card: str | None = None,
                     timeout_s: float = 300.0) -> BrowserRun:
     """Open ``bench.html`` in headless Chromium with ``camera`` (.y4m) as the webcam and wait
     until it has analysed ``frames`` frames with ``card`` (a card file in ``models/``; the
-    default when ``None``), applying ``calibration`` (``{"emotion_gain", "attention_gain",
-    "profile"}``, as the watch mode takes it) to every reading."""
+    default when ``None``), applying ``calibration`` (``remote.calibration``'s
+    ``calibration_for_browser``, as the watch mode takes it) to every reading."""
     from playwright.sync_api import sync_playwright
 
     query = f"frames={frames}&keep={int(keep)}" + (f"&card={card}" if card else "")

@@ -2,8 +2,8 @@
 // `window.shortoryBench`, for the agreement test and `bench --only browser`.
 //   bench.html?frames=N&card=CARD.json&keep=1&iris=0
 // keep=1 keeps the exact RGBA pixels of every analysed frame (`pixels(i)`, base64), so Python
-// can analyse the very same frames. A calibration (what pages/viewer_camera.calibration_json
-// gives) set as `window.shortoryBenchCalibration` before the page loads is applied to every
+// can analyse the very same frames. A calibration (what remote/calibration.py's
+// calibration_for_browser gives) set as `window.shortoryBenchCalibration` before the page loads is applied to every
 // reading, as the watch mode applies it.
 import { Calibration } from './calibration.js';
 import { FrameGrabber, startCamera, stopCamera } from './camera.js';

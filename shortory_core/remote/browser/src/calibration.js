@@ -5,8 +5,9 @@ import { PRODUCT_EMOTIONS } from './emotion.js';
 import { Profile } from './profile.js';
 
 export class Calibration {
-  /** From {emotion_gain: {e: g}, attention_gain: g, profile: Profile.to_json text | null}
-   * (any part may be missing: no calibration changes nothing). */
+  /** From what remote/calibration.py's calibration_for_browser gives: {emotion_gain: {e: g},
+   * attention_gain: g, profile: {...} | null} (any part may be missing: no calibration
+   * changes nothing). */
   constructor(data = {}) {
     this.emotionGain = data.emotion_gain ?? null;
     this.attentionGain = data.attention_gain ?? 1;

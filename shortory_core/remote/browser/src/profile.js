@@ -7,10 +7,13 @@ import { PRODUCT_EMOTIONS } from './emotion.js';
 const EPSILON = 1e-9;
 
 export class Profile {
-  /** From the JSON Profile.to_json writes. */
+  /** From the profile in remote/calibration.py's calibration_for_browser (or the text
+   * Profile.to_json writes): classes, centre, prototypes, blend, temperature. */
   constructor(json) {
     const data = typeof json === 'string' ? JSON.parse(json) : json;
-    if (data.format !== 1) throw new Error(`profile format ${data.format} is not 1`);
+    if (data.format !== undefined && data.format !== 1) {
+      throw new Error(`profile format ${data.format} is not 1`);
+    }
     Object.assign(this, {
       classes: data.classes, centre: data.centre, prototypes: data.prototypes,
       blend: data.blend, temperature: data.temperature,

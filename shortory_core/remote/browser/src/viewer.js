@@ -5,6 +5,7 @@
 // data keeps running (its camera, models and video untouched); other data restarts it.
 import { FrameGrabber, startCamera, stopCamera } from './camera.js';
 import { Calibration } from './calibration.js';
+import { PRODUCT_EMOTIONS } from './emotion.js';
 import { VisionEngine, dominant } from './engine.js';
 import { SEND_EVERY_MS, SampleSender } from './samples.js';
 
@@ -136,29 +137,29 @@ class Controller {
   /** Camera check: is a face seen, and is the light adequate, over the last 2 s? */
   async check() {
     this.root.prepend(this.camera.video);
-    const window = [];
+    const recent = [];
     const t0 = performance.now();
     let verdict = null;
     while (!this.stopped) {
       const t = (performance.now() - t0) / 1000;
       const frame = this.grabber.grab(this.camera.video);
       const reading = await this.engine.analyse(frame, t);
-      window.push({ t, face: reading.faceFound, light: brightness(frame, reading.box) });
-      while (window[0].t < t - CHECK_WINDOW_S) window.shift();
-      const faceShare = window.filter((w) => w.face).length / window.length;
-      const light = window.reduce((s, w) => s + w.light, 0) / window.length;
+      recent.push({ t, face: reading.faceFound, light: brightness(frame, reading.box) });
+      while (recent[0].t < t - CHECK_WINDOW_S) recent.shift();
+      const faceShare = recent.filter((w) => w.face).length / recent.length;
+      const light = recent.reduce((s, w) => s + w.light, 0) / recent.length;
       const lightOk = light >= LIGHT[0] && light <= LIGHT[1];
       const ok = faceShare >= CHECK_FACE_SHARE && lightOk;
       this.status.textContent = !reading.faceFound ? 'Looking for your face… sit facing the screen.'
         : !lightOk ? (light < LIGHT[0] ? 'Your face is in the dark: turn on a light in front of you.'
-          : 'Too much light on your face: move away from a bright window.')
+          : 'Too much light on your face: move away from a bright recent.')
           : 'Your face is clearly seen.';
       if (t >= CHECK_WINDOW_S && ok !== verdict) {
         verdict = ok;
         this.api.setStateValue('check', {
           ok, face: faceShare >= CHECK_FACE_SHARE, face_share: round(faceShare),
           light: lightOk ? 'ok' : light < LIGHT[0] ? 'dark' : 'bright', brightness: round(light),
-          fps: round(window.length / Math.max(t - window[0].t, 1e-3)),
+          fps: round(recent.length / Math.max(t - recent[0].t, 1e-3)),
         });
       }
       await pause(0);
@@ -166,7 +167,9 @@ class Controller {
   }
 
   /** Guided calibration: each prompt in turn; the faces after the first moments of each are
-   * kept (the model's emotions and features), for Python to fit the viewer's profile. */
+   * kept as remote/calibration.py's calibration_from_browser reads them ({face, emo, feat,
+   * att}: the model's own emotions, before any profile), for the server to fit the viewer's
+   * calibration. */
   async calibrate() {
     const prompts = this.data.prompts ?? [];
     const settle = this.data.settle_s ?? 0.8;
@@ -184,8 +187,10 @@ class Controller {
         this.status.textContent = `${Math.ceil(start + prompt.seconds - t)} s`;
         const reading = await this.read(t);
         if (t - start >= settle) {
-          frames.push({ t: round(t), face: reading.faceFound, attention: round(reading.attention),
-            emotions: reading.modelEmotions ?? null, features: reading.features ?? null });
+          frames.push(reading.faceFound ? {
+            face: true, att: reading.attention, feat: reading.features,
+            emo: PRODUCT_EMOTIONS.map((e) => reading.modelEmotions[e]),
+          } : { face: false });
         }
         await pause(every * 1000 - ((performance.now() - t0) / 1000 - t) * 1000);
       }
