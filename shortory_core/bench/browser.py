@@ -69,9 +69,11 @@ def missing_tools() -> str | None:
 
 
 def camera_file(video: Path, path: Path, seconds: float = 8.0) -> Path:
-    """``video`` as the 640×480, 30 fps .y4m that Chromium's fake camera loops (the picture
-    scaled to fit, padded black)."""
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(video), "-t", str(seconds),
+    """``video`` (or a still picture) as the 640×480, 30 fps .y4m that Chromium's fake camera
+    loops (the picture scaled to fit, padded black)."""
+    still = ["-loop", "1"] if video.suffix.lower() in (".png", ".jpg") else []
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *still, "-i", str(video),
+                    "-t", str(seconds),
                     "-vf", "scale=640:480:force_original_aspect_ratio=decrease,"
                     "pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=30", "-pix_fmt", "yuv420p", str(path)],
                    check=True)

@@ -51,7 +51,8 @@ async function main() {
     const r = calibration.apply(await engine.analyse(frame, t));
     bench.results.push({ t, width: frame.width, height: frame.height, faceFound: r.faceFound,
       nFaces: r.nFaces, dominant: dominant(r.emotions), emotions: r.emotions,
-      attention: r.attention, head: r.head, eyes: r.eyes, gaze: r.gaze, box: r.box ?? null });
+      attention: r.attention, head: r.head, eyes: r.eyes, gaze: r.gaze, yaw: r.yaw ?? null,
+      pitch: r.pitch ?? null, ear: r.ear ?? null, box: r.box ?? null });
   }
   bench.fps = frames / ((performance.now() - t0) / 1000);
   stopCamera(stream);
