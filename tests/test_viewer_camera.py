@@ -22,7 +22,6 @@ from tests.browser import CHROMIUM_ARGS, _free_port
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
-VIDEO = ASSETS / "reaction_smile_man.mp4"  # 3.1 s
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))]
 
@@ -37,8 +36,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "SHORTORY_HOME": str(home),
-             "SHORTORY_TEST_VIDEO": str(VIDEO)})
+        env={**os.environ, "SHORTORY_HOME": str(home)})
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -104,18 +102,17 @@ def test_camera_check_calibration_and_watching(app: str, face: Path) -> None:
             fitted = calibration_from_browser(prompted, "viewer", "model")
             assert fitted.profile is not None and fitted.frames >= 3
 
-            page.goto(f"{app}/?mode=watch")
+            page.goto(f"{app}/?mode=watch")  # the 3.1 s clip
             watched = state_of(page, "ended")
             assert watched["ended"] is True and watched["sent"] > 0
-            with urllib.request.urlopen(f"{app}/test/received") as answer:
-                received = json.loads(answer.read())
+            received = received_by(app)
         finally:
             browser.close()
-    assert received["refused"], "the stand-in server refused no batch: resending went untested"
-    rows = [row for batch in received["batches"] for row in batch["samples"]]
+    assert any(b["key"] == "KEY" for b in received["refused"]), "resending went untested"
+    rows = [row for b in received["stored"] if b["key"] == "KEY" for row in b["samples"]]
     assert sorted(r["seq"] for r in rows) == list(range(len(rows)))  # resent, none lost, no double
     assert watched["sent"] == len(rows)
-    assert set(received["keys"]) == {"KEY"} and received["finish"] == ["KEY"]
+    assert received["finish"] == ["KEY"]
     shown = [r["t"] for r in sorted(rows, key=lambda r: r["seq"]) if not r["paused"]]
     assert shown == sorted(shown) and 0 <= shown[0] < 1.0 and 2.5 < shown[-1] <= 3.2
     faces = [r for r in rows if r["face"]]
@@ -123,10 +120,38 @@ def test_camera_check_calibration_and_watching(app: str, face: Path) -> None:
     assert all(abs(sum(r["emo"]) - 1) < 1e-3 and 0 <= r["att"] <= 1 for r in faces)
 
 
-@pytest.mark.parametrize(("camera", "error", "said"), [
-    (True, "camera-denied", "The camera was not allowed"),
-    (False, "no-camera", "No camera was found"),
-])
+def received_by(app: str) -> dict:
+    with urllib.request.urlopen(f"{app}/test/received") as answer:
+        return json.loads(answer.read())
+
+
+def held_seqs(app: str, store: str) -> set[int]:
+    return {r["seq"] for b in received_by(app)[store] if b["key"] == "HOLD"
+            for r in b["samples"]}
+
+
+def test_closing_the_tab_hands_over_what_was_not_sent(app: str, face: Path) -> None:
+    """The server refuses every batch while the viewer watches; the tab is closed mid-video
+    the moment it accepts again: what the page measured still arrives, none of it twice."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser, page = open_page(playwright, f"{app}/?mode=watch&session=HOLD&video=LONG", face)
+        try:
+            measured = wait_until(lambda: held_seqs(app, "refused"),
+                                  "the page to try sending samples", 120, every=0.2)
+            urllib.request.urlopen(urllib.request.Request(f"{app}/test/release", method="POST"))
+            page.close(run_before_unload=True)  # as a viewer closes it: pagehide fires
+            wait_until(lambda: held_seqs(app, "stored") >= measured,
+                       "the closing tab's samples to arrive", 60, every=0.2)
+        finally:
+            browser.close()
+    stored = [r["seq"] for b in received_by(app)["stored"] if b["key"] == "HOLD"
+              for r in b["samples"]]
+    assert sorted(stored) == list(range(len(stored)))
+    assert "HOLD" not in received_by(app)["finish"]  # closed mid-video: partial, not done
+
+
 def test_a_denied_or_missing_camera_is_said_plainly(app: str, face: Path, camera: bool,
                                                     error: str, said: str) -> None:
     from playwright.sync_api import sync_playwright

@@ -1,5 +1,6 @@
-"""A bare page that mounts ``viewer_camera`` in the mode its URL names (``?mode=check``), for
-tests/test_viewer_camera.py; it prints the component's state as JSON."""
+"""A bare page that mounts ``viewer_camera`` in the mode its URL names (``?mode=check``; for
+``watch``, ``&session=KEY&video=SHORT|LONG``), for tests/test_viewer_camera.py; it prints the
+component's state as JSON."""
 
 import json
 
@@ -14,7 +15,8 @@ if mode == "calibrate":
     data = calibration_data((Prompt("neutral", "Rest your face", 2.0),
                              Prompt("happy", "Smile", 2.0)))
 elif mode == "watch":
-    data = {"video_url": "remote/video/TOKEN", "session_key": "KEY"}
+    data = {"video_url": f"remote/video/{st.query_params.get('video', 'SHORT')}",
+            "session_key": st.query_params.get("session", "KEY")}
 state = viewer_camera(mode, key=f"camera-{mode}", data=data)
 st.session_state.setdefault("states", []).append(state)
 st.text("STATE " + json.dumps(state))
