@@ -152,6 +152,10 @@ def test_closing_the_tab_hands_over_what_was_not_sent(app: str, face: Path) -> N
     assert "HOLD" not in received_by(app)["finish"]  # closed mid-video: partial, not done
 
 
+@pytest.mark.parametrize(("camera", "error", "said"), [
+    (True, "camera-denied", "The camera was not allowed"),
+    (False, "no-camera", "No camera was found"),
+])
 def test_a_denied_or_missing_camera_is_said_plainly(app: str, face: Path, camera: bool,
                                                     error: str, said: str) -> None:
     from playwright.sync_api import sync_playwright
