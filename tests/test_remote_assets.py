@@ -29,10 +29,16 @@ def test_the_bundle_and_runtime_are_served_with_their_types(client: TestClient) 
     again = client.get("/remote/assets/viewer.js",
                        headers={"If-None-Match": viewer.headers["etag"]})
     assert again.status_code == 304
-    runtime = client.get("/remote/assets/ort-wasm-simd-threaded.wasm")
+    runtime = client.get("/remote/assets/ort-wasm-simd-threaded.wasm")  # asks for gzip
     assert runtime.headers["content-type"] == "application/wasm"
     assert runtime.headers["cache-control"] == FOREVER
-    assert runtime.content[:4] == b"\0asm"
+    assert runtime.headers["content-encoding"] == "gzip"
+    assert int(runtime.headers["content-length"]) < (DIST / "ort-wasm-simd-threaded.wasm"
+                                                     ).stat().st_size / 3
+    assert runtime.content == (DIST / "ort-wasm-simd-threaded.wasm").read_bytes()
+    plain = client.get("/remote/assets/ort-wasm-simd-threaded.wasm",
+                       headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content[:4] == b"\0asm"
     page = client.get("/remote/assets/bench.html")
     assert page.headers["content-type"].startswith("text/html")
 

@@ -11,10 +11,12 @@ card's members, named by card name, can be found).
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -35,6 +37,7 @@ HASHED = re.compile(r"-[A-Za-z0-9_-]{8}\.(js|mjs|css)$")
 FOREVER = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"  # stable names (viewer.js, the pages): asked again, answered 304
 MODEL_CACHE = "public, max-age=86400"
+COMPRESSED = (".wasm", ".js")  # code compresses 4:1; model weights hardly at all
 
 
 def _dist_files() -> dict[str, Path]:
@@ -86,11 +89,20 @@ def _not_found() -> Response:
     return JSONResponse({"error": "no such file"}, status_code=404)
 
 
+def _etag(path: Path) -> str:
+    """The ETag Starlette's FileResponse gives this version of the file."""
+    return FileResponse(path, stat_result=path.stat()).headers["etag"]
+
+
 def _unchanged(request: Request, path: Path) -> bool:
     """Whether the browser's cached copy (its ETag) is still this file."""
-    stat = path.stat()
-    tag = FileResponse(path, stat_result=stat).headers.get("etag")
-    return tag is not None and tag in request.headers.get("if-none-match", "")
+    return _etag(path) in request.headers.get("if-none-match", "")
+
+
+@functools.lru_cache(maxsize=8)
+def _gzipped(path: Path, size: int, mtime_ns: int) -> bytes:
+    """A built file compressed once per version (the runtime: 14 MB, 3.7 MB gzipped)."""
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
 
 
 async def asset(request: Request) -> Response:
@@ -100,7 +112,15 @@ async def asset(request: Request) -> Response:
     stable = not (HASHED.search(path.name) or path.suffix == ".wasm")
     if stable and _unchanged(request, path):
         return Response(status_code=304, headers={"Cache-Control": REVALIDATE})
-    return _file(path, REVALIDATE if stable else FOREVER)
+    cache = REVALIDATE if stable else FOREVER
+    if path.suffix in COMPRESSED and "gzip" in request.headers.get("accept-encoding", ""):
+        stat = path.stat()
+        return Response(await run_in_threadpool(_gzipped, path, stat.st_size, stat.st_mtime_ns),
+                        media_type=MEDIA_TYPES[path.suffix], headers={
+                            "Cache-Control": cache, "Content-Encoding": "gzip",
+                            "Vary": "Accept-Encoding", "ETag": _etag(path),
+                            "X-Content-Type-Options": "nosniff"})
+    return _file(path, cache)
 
 
 async def model(request: Request) -> Response:
