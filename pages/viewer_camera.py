@@ -19,7 +19,8 @@ Modes and the state each returns (keys absent until the browser sets them):
   ``remote/api/samples`` and ``finish`` when the video ends.
 
 Every mode may return ``{"error": code}``: ``no-webassembly``, ``camera-denied``,
-``no-camera``, ``camera-failed``, ``models-failed``, ``video-failed``, ``session-refused``
+``no-camera``, ``camera-failed``, ``models-failed``, ``video-failed``, ``session-refused``,
+``analysis-failed``
 (the component already shows the viewer a plain sentence for each).
 ``data["card"]`` (a card file of ``models/``, e.g. the project's chosen emotion model) picks the
 emotion model; the default card otherwise.

@@ -30,6 +30,7 @@ import numpy as np
 
 from shortory_core.bench.timing import report
 from shortory_core.clips.ffmpeg_run import ffmpeg_exe
+from shortory_core.config import MODELS_DIR
 from shortory_core.demo import ASSETS
 from shortory_core.vision.cards import ModelCard, load_card
 from shortory_core.vision.engine import FrameAnalysis, VisionEngine
@@ -180,6 +181,4 @@ def run() -> str:
 
 def card_by_file(name: str) -> ModelCard:
     """A shipped card by its file name (what the page takes)."""
-    from shortory_core.config import MODELS_DIR
-
     return load_card(MODELS_DIR / name)

@@ -26,6 +26,7 @@ const MESSAGES = {
   'models-failed': 'The face analysis could not be loaded. Please reload the page.',
   'video-failed': 'The video could not be played. Please reload the page.',
   'session-refused': 'The study no longer accepts this session (the link may have been withdrawn or revoked).',
+  'analysis-failed': 'The face analysis stopped unexpectedly. Please reload the page.',
 };
 
 const CSS = `
@@ -126,7 +127,7 @@ class Controller {
       engine.reset();
       await this[this.data.mode]();
     } catch (error) {
-      if (!this.stopped) this.fail(error.message in MESSAGES ? error.message : 'camera-failed');
+      if (!this.stopped) this.fail(error.message in MESSAGES ? error.message : 'analysis-failed');
     }
   }
 
