@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "profiles": "shortory_core.bench.profiles",
     "batch": "shortory_core.bench.batch",
     "speech": "shortory_core.bench.speech",
+    "browser": "shortory_core.bench.browser",
 }
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from shortory_core.remote.assets import asset_routes
 from shortory_core.remote.http import remote_routes
 
 
 def routes() -> list[BaseRoute]:
     """The routes, asset routes first (they never touch the database)."""
-    return [*remote_routes()]
+    return [*asset_routes(), *remote_routes()]
