@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from pages.analyst_gate import analyst_gate
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError
 from shortory_core.jobs import JobService
@@ -29,10 +30,16 @@ from shortory_core.uploads import new_upload_dir, save_upload
 from shortory_core.validate import id_in
 
 
-def open_store() -> Store:
+def open_store(*, viewer: bool = False) -> Store:
     """The ``Store`` of the current data folder, built once per process and folder. A data
     folder that cannot be used (read-only, full, damaged) stops the page with the reason and
-    what to do, instead of a traceback; the next rerun tries again."""
+    what to do, instead of a traceback; the next rerun tries again.
+
+    Every analyst page opens the store here, so the analyst's gate is asked here too (app.py
+    asks it first): a page file run on its own, past app.py (plain ``streamlit run app.py``
+    on a fresh server), is still gated. Only the remote viewer's page passes ``viewer``."""
+    if not viewer:
+        analyst_gate()
     try:
         store = _store_at(str(data_dir()))
         settle_dead_work(store)  # a killed process's jobs never show as running

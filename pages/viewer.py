@@ -10,8 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.common import open_store
-from pages.viewer_camera import viewer_camera
+from pages.viewer_camera import calibration_data, viewer_camera
 from shortory_core.errors import ShortoryError
+from shortory_core.reactions.models import note_session_model, project_emotion_card
+from shortory_core.remote.assets import models_index
 from shortory_core.remote.calibration import calibration_for_browser, calibration_from_browser
 from shortory_core.remote.invites import Invite, open_invite
 from shortory_core.remote.viewer_sessions import (
@@ -23,7 +25,6 @@ from shortory_core.remote.viewer_sessions import (
 from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 from shortory_core.vision.calibration import GUIDED, OPTIONAL
-from shortory_core.vision.cards import default_card
 
 CONSENT = """
 **What happens if you take part**
@@ -39,7 +40,7 @@ CONSENT = """
   which deletes everything measured of you.
 """
 
-store = open_store()
+store = open_store(viewer=True)
 token = st.query_params.get("invite", "")
 try:
     invite: Invite = open_invite(store, token)
@@ -54,8 +55,19 @@ if video is None:
     st.stop()
 
 steps = st.session_state.setdefault(f"viewer-{invite.id}", {"step": "consent"})
-card = default_card("emotion")
-seen = {"emotion_card": card.name, "token": token}
+card = project_emotion_card(store, invite.project_id)
+# The browser reads with the project's model when it is a shipped card (a card from elsewhere,
+# named by SHORTORY_EMOTION_MODEL, is not served): the calibration is fitted for that model.
+card_file = models_index()["cards"].get(card.name)
+seen = {"card": card_file} if card_file else {}
+model_name = card.name if card_file else models_index()["defaults"].get("emotion", card.name)
+PROBLEMS = {
+    "no-webassembly": "This browser cannot run the face analysis. Open the link in a current "
+                      "Chrome, Edge, Firefox or Safari.",
+    "camera-denied": "The camera was not allowed. Allow it from the address bar, then reload "
+                     "the page.",
+    "no-camera": "No camera was found. Connect one, then reload the page.",
+}
 
 
 def go(step: str) -> None:
@@ -105,7 +117,7 @@ if step == "check":
     result = viewer_camera("check", key="camera-check", data=seen)
     check = result.get("check") or {}
     if error := result.get("error"):
-        st.error(error)
+        st.error(PROBLEMS.get(error, "The camera check stopped: reload the page to try again."))
     elif check.get("ok"):
         st.success("Your face is seen clearly. You are ready.")
     elif check:
@@ -122,14 +134,15 @@ if step == "calibrate":
     more = st.checkbox("Also a sad and an angry face (6 s more)")
     if steps.get("calibrating"):
         prompts = GUIDED + (OPTIONAL if steps.get("more") else ())
-        result = viewer_camera("calibrate", key="calibrate", data=seen | {"prompts": [
-            {"emotion": p.emotion, "instruction": p.instruction, "seconds": p.seconds}
-            for p in prompts]})
+        result = viewer_camera("calibrate", key="calibrate",
+                               data=seen | calibration_data(prompts))
+        done = result.get("calibration") or {}
         if error := result.get("error"):
-            st.error(error)
-        elif prompted := result.get("calibration"):
+            st.error(PROBLEMS.get(error, "Calibration stopped: try again, or skip it."))
+        elif done.get("done"):
             try:
-                fitted = calibration_from_browser(prompted, steps["name"], card.name)
+                fitted = calibration_from_browser(done.get("prompts") or {}, steps["name"],
+                                                  model_name)
             except ValueError as exc:
                 steps["calibrating"] = False
                 st.error(f"Calibration did not work: {exc} Try again, or skip it.")
@@ -151,14 +164,17 @@ if step == "watch":
         except ShortoryError as exc:
             st.error(str(exc))
             st.stop()
+        if card_file:
+            note_session_model(store, session.session_id, card)
     st.title(title)
     st.caption("Your camera is on and read in this browser only. Watch to the end; the page "
                "thanks you when the video is over.")
     result = viewer_camera("watch", key=f"watch-{session.session_id}", data=seen | {
-        "key": session.key, "video": f"remote/video/{token}", "duration": session.duration,
+        "session_key": session.key, "video_url": f"remote/video/{token}",
         "calibration": steps.get("calibration")})
     if error := result.get("error"):
-        st.error(error)
+        st.error(PROBLEMS.get(error, "The measurement stopped. What was measured so far is "
+                                     "kept; reload the page to go on."))
     if result.get("ended"):
         finish_viewing(store, session.key)
         go("thanks")

@@ -43,7 +43,7 @@ def test_the_analysts_pages_open_only_with_the_password(demo_copy: Path) -> None
         screenshot(page, "gate-signed-in")
 
         page.goto(f"{url}/join?invite=anything")  # the same browser, signed in
-        page.get_by_text("Your reaction").wait_for()
+        page.get_by_text("This link does not open").wait_for()
         settled(page)
         assert page.get_by_role("link", name="Projects").count() == 0
         assert page.locator('[data-testid="stSidebar"]').count() == 0
