@@ -8,12 +8,12 @@ one is flagged, since such a link opens only on this very computer.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from shortory_core.access.exposure import is_loopback
 from shortory_core.errors import ShortoryError
 
 PUBLIC_URL_ENV = "SHORTORY_PUBLIC_URL"
@@ -50,10 +50,4 @@ def _base(url: str, what: str) -> str:
 
 
 def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlsplit(url).hostname)
