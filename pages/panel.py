@@ -140,8 +140,12 @@ def live_chart() -> None:
         if len(latest.quality):
             drawn = curves(latest, options)
             shown = panel_peaks(drawn, options)
-        st.caption(f"Updated live: {len(latest.quality)} viewers in the curves. The tables "
-                   "below update when you next change something on the page.")
+        note, update = st.columns([4, 1], vertical_alignment="center")
+        note.caption(f"New samples: the curves show {len(latest.quality)} viewers now; the "
+                     f"tables below still count {len(included.quality)} until they are "
+                     "updated.")
+        if update.button("Update the tables", key="panel-update-tables"):
+            st.rerun(scope="app")
     st.plotly_chart(panel_figure(drawn, shown, normalise, revision=f"panel-{project_id}"),
                     key="panel_chart")
 

@@ -17,13 +17,12 @@ from shortory_core.remote.invites import create_invite, invite_url, list_invites
 from shortory_core.remote.public_url import PUBLIC_URL_ENV, public_base_url
 from shortory_core.remote.viewer_sessions import remote_sessions
 from shortory_core.store import Store
-from shortory_core.timefmt import format_seconds
 from shortory_core.untrusted import for_markdown
 
 REFRESH_S = 1.0
-STATE_LABELS = {"sent": "📨 sent", "watching": "🔴 watching", "done": "✅ done",
-                "partial": "◐ partial", "withdrawn": "↩️ withdrawn", "revoked": "⛔ revoked",
-                "expired": "⌛ expired"}
+STATE_LABELS = {"sent": "📨 sent", "opened": "👀 opened, not watching",
+                "watching": "🔴 watching", "done": "✅ done", "partial": "◐ partial",
+                "withdrawn": "↩️ withdrawn", "revoked": "⛔ revoked", "expired": "⌛ expired"}
 
 
 def invite_section(store: Store, project_id: int) -> None:
@@ -49,7 +48,8 @@ def invite_section(store: Store, project_id: int) -> None:
         if row[3].form_submit_button("Create link", type="primary", width="stretch"):
             try:
                 invite = create_invite(store, project_id, viewer=viewer.strip() or None,
-                                       group=group, expires_days=float(days))
+                                       group=group, expires_days=float(days),
+                                       base_url=public.base)
             except ShortoryError as exc:
                 st.error(str(exc))
             else:
@@ -104,4 +104,7 @@ def _invite_list(store: Store, project_id: int, base: str) -> None:
 def _ago(now: float, then: float | None) -> str:
     if then is None:
         return "—"
-    return f"{format_seconds(max(0.0, now - then))} ago"
+    seconds = max(0.0, now - then)
+    if seconds < 90:
+        return f"{seconds:.0f} s ago"
+    return f"{seconds / 60:.0f} min ago" if seconds < 5400 else f"{seconds / 3600:.0f} h ago"

@@ -15,7 +15,7 @@ from shortory_core.errors import ShortoryError
 from shortory_core.reactions.models import note_session_model, project_emotion_card
 from shortory_core.remote.assets import models_index
 from shortory_core.remote.calibration import calibration_for_browser, calibration_from_browser
-from shortory_core.remote.invites import Invite, open_invite
+from shortory_core.remote.invites import Invite, note_opened, open_invite
 from shortory_core.remote.viewer_sessions import (
     ViewerSession,
     finish_viewing,
@@ -35,9 +35,11 @@ CONSENT = """
 - **No video and no picture of you leaves your computer.** Only numbers are sent: the moment
   of the video, the five expression scores and the attention score, a few times a second.
 - {who} sees these numbers, with those of other viewers, to find the moments that moved people.
+- The numbers are kept under your name ({name_note}) until the study's owner deletes them;
+  ask them how long that is, and who they are, if the link came without saying.
 - You can stop at any time by closing this tab; what was measured until then is kept, marked
-  as unfinished. You can **withdraw** at any time with the button at the bottom of this page,
-  which deletes everything measured of you.
+  as unfinished. Once the video has started, a **Withdraw** button at the bottom of the page
+  deletes everything measured of you, also after the video has ended.
 """
 
 store = open_store(viewer=True)
@@ -49,11 +51,13 @@ except ShortoryError as exc:
     st.error(str(exc))
     st.stop()
 video = store.get_video(invite.project_id)
-if video is None:
+project = store.get_project(invite.project_id)
+if video is None or project is None:
     st.title("This link does not open")
     st.error("The video of this link was removed. Ask whoever sent it for a new one.")
     st.stop()
 
+note_opened(store, invite)
 steps = st.session_state.setdefault(f"viewer-{invite.id}", {"step": "consent"})
 card = project_emotion_card(store, invite.project_id)
 # The browser reads with the project's model when it is a shipped card (a card from elsewhere,
@@ -61,13 +65,19 @@ card = project_emotion_card(store, invite.project_id)
 card_file = models_index()["cards"].get(card.name)
 seen = {"card": card_file} if card_file else {}
 model_name = card.name if card_file else models_index()["defaults"].get("emotion", card.name)
-PROBLEMS = {
-    "no-webassembly": "This browser cannot run the face analysis. Open the link in a current "
-                      "Chrome, Edge, Firefox or Safari.",
-    "camera-denied": "The camera was not allowed. Allow it from the address bar, then reload "
-                     "the page.",
-    "no-camera": "No camera was found. Connect one, then reload the page.",
-}
+
+
+def check_advice(check: dict) -> str:
+    """What to change when the camera check is not passed yet, in the viewer's words."""
+    if not check.get("face"):
+        return ("No face is seen yet. Look at the screen, with your whole face in the picture "
+                "and nothing covering it.")
+    if check.get("light") == "dark":
+        return "It is too dark to read your face well: turn on a light in front of you."
+    if check.get("light") == "bright":
+        return ("The picture is too bright: move away from a window or a light behind you, "
+                "or turn your back to it.")
+    return "Your face is seen, but not steadily yet: stay still, facing the screen."
 
 
 def go(step: str) -> None:
@@ -88,14 +98,16 @@ def offer_withdrawal(session: ViewerSession | None) -> None:
             go("withdrawn")
 
 
-title = video.title or "the video"
+title = project.name
 session: ViewerSession | None = steps.get("session")
 step = steps["step"]
 
 if step == "consent":
     st.title("You are invited to watch a video")
     st.markdown(f"**{for_markdown(title)}** ({format_seconds(video.duration)})")
-    st.markdown(CONSENT.format(who="Whoever sent you this link"))
+    st.markdown(CONSENT.format(who="Whoever sent you this link", name_note=(
+        f"“{for_markdown(invite.viewer)}”, as the link names you" if invite.viewer else
+        "the name you type below")))
     with st.form("consent"):
         name = invite.viewer or st.text_input("Your name (as the study should know you)",
                                               max_chars=60)
@@ -116,12 +128,10 @@ if step == "check":
              "of the picture, in front of a light rather than with one behind you.")
     result = viewer_camera("check", key="camera-check", data=seen)
     check = result.get("check") or {}
-    if error := result.get("error"):
-        st.error(PROBLEMS.get(error, "The camera check stopped: reload the page to try again."))
-    elif check.get("ok"):
-        st.success("Your face is seen clearly. You are ready.")
-    elif check:
-        st.warning(check.get("reason") or "Your face is not seen clearly yet.")
+    # The component itself says what it sees (and any camera problem) under the picture; the
+    # page adds what to change while the check is not passed.
+    if check and not check.get("ok") and not result.get("error"):
+        st.warning(check_advice(check))
     if st.button("Continue", type="primary", disabled=not check.get("ok")):
         go("calibrate")
     st.stop()
@@ -134,12 +144,11 @@ if step == "calibrate":
     more = st.checkbox("Also a sad and an angry face (6 s more)")
     if steps.get("calibrating"):
         prompts = GUIDED + (OPTIONAL if steps.get("more") else ())
-        result = viewer_camera("calibrate", key="calibrate",
+        # A fresh key per attempt: a retry must not read the last attempt's frames again.
+        result = viewer_camera("calibrate", key=f"calibrate-{steps.get('attempt', 0)}",
                                data=seen | calibration_data(prompts))
         done = result.get("calibration") or {}
-        if error := result.get("error"):
-            st.error(PROBLEMS.get(error, "Calibration stopped: try again, or skip it."))
-        elif done.get("done"):
+        if done.get("done") and not result.get("error"):
             try:
                 fitted = calibration_from_browser(done.get("prompts") or {}, steps["name"],
                                                   model_name)
@@ -148,12 +157,23 @@ if step == "calibrate":
                 st.error(f"Calibration did not work: {exc} Try again, or skip it.")
             else:
                 steps["calibration"] = calibration_for_browser(fitted)
-                go("watch")
+                go("ready")
     row = st.columns(2)
     if row[0].button("Calibrate", type="primary", disabled=bool(steps.get("calibrating"))):
         steps["calibrating"], steps["more"] = True, more
+        steps["attempt"] = steps.get("attempt", 0) + 1
         st.rerun()
     if row[1].button("Skip"):
+        go("ready")
+    st.stop()
+
+if step == "ready":
+    st.title(title)
+    if steps.get("calibration"):
+        st.success("Calibrated: your expressions are now read against your own face.")
+    st.write(f"The video lasts {format_seconds(video.duration)}. Keep your face in view and "
+             "watch to the end; the page thanks you when it is over.")
+    if st.button("Start the video", type="primary"):
         go("watch")
     st.stop()
 
@@ -172,9 +192,6 @@ if step == "watch":
     result = viewer_camera("watch", key=f"watch-{session.session_id}", data=seen | {
         "session_key": session.key, "video_url": f"remote/video/{token}",
         "calibration": steps.get("calibration")})
-    if error := result.get("error"):
-        st.error(PROBLEMS.get(error, "The measurement stopped. What was measured so far is "
-                                     "kept; reload the page to go on."))
     if result.get("ended"):
         finish_viewing(store, session.key)
         go("thanks")

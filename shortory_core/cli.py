@@ -330,9 +330,10 @@ def cmd_invite(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     """A link for one viewer, or an open link (the Panel page's invite)."""
     from shortory_core.remote.invites import create_invite, invite_url
 
+    base = args.base_url or _base_url(None)
     invite = create_invite(store, args.project, viewer=None if args.open else args.viewer,
-                           group=args.group, expires_days=args.expires)
-    url = invite_url(invite, args.base_url or _base_url(None))
+                           group=args.group, expires_days=args.expires, base_url=base)
+    url = invite_url(invite, base)
     who = f"for {invite.viewer}" if invite.viewer else "open to anyone who has it"
     group = f", group {invite.group}" if invite.group else ""
     return {"url": url, "invite_id": invite.id, "viewer": invite.viewer,
@@ -342,8 +343,8 @@ def cmd_invite(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 
 def cmd_invites(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    """The project's invites with their state (sent, watching, done, partial, withdrawn,
-    revoked, expired) and their links."""
+    """The project's invites with their state (sent, opened, watching, done, partial,
+    withdrawn, revoked, expired) and the links they were given out with."""
     from shortory_core.remote.invites import invite_url, list_invites
 
     base = args.base_url or _base_url(None)

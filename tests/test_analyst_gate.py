@@ -204,6 +204,6 @@ def test_an_invite_shows_only_the_viewers_page(app: AppTest, monkeypatch: pytest
     app.query_params["invite"] = token
     app.run()
     assert not app.exception
-    assert [t.value for t in app.title] == ["Your reaction"]
+    assert [t.value for t in app.title] == ["This link does not open"] and app.error
     assert not analyst_content(app) and not app.text_input and not app.button
     assert not app.sidebar.children

@@ -17,6 +17,7 @@ from shortory_core.remote.invites import (
     create_invite,
     invite_url,
     list_invites,
+    note_opened,
     open_invite,
     revoke_invite,
 )
@@ -323,3 +324,19 @@ def test_a_link_starts_only_so_many_viewings(panel_store: Store,
     fresh = create_invite(panel_store, demo(panel_store), viewer=None)
     with pytest.raises(RemoteRefused, match="control character"):  # a typed name is checked
         start_viewing(panel_store, fresh, "Ann\x1b[31m")
+
+
+def test_a_link_is_listed_as_given_out_and_as_opened_once_a_viewer_opens_it(
+        demo_home, tmp_path) -> None:
+    """The list shows the very link that was sent (its address kept), and a viewer who opened
+    it but never started watching reads "opened", not "sent"."""
+    store = demo_store(demo_home, tmp_path)
+    invite = create_invite(store, 1, viewer="Dan", base_url="https://study.example.org/")
+    assert invite_url(invite, "http://127.0.0.1:8650") == (
+        f"https://study.example.org/join?invite={invite.token}")
+    (status,) = list_invites(store, 1)
+    assert status.state == "sent"
+    note_opened(store, open_invite(store, invite.token))
+    (status,) = list_invites(store, 1)
+    assert status.state == "opened" and status.invite.opened_at is not None
+    assert invite_url(status.invite, "http://elsewhere") == invite_url(invite, "")

@@ -28,7 +28,7 @@ VIDEO_S = 8.0
 
 def test_a_remote_viewer_watches_by_link_and_the_analyst_sees_them_arrive(
         tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     home = tmp_path / "home"
     store = Store(home)
@@ -53,11 +53,15 @@ def test_a_remote_viewer_watches_by_link_and_the_analyst_sees_them_arrive(
             viewer.get_by_text("I have read this and agree to take part").click()
             viewer.get_by_role("button", name="Continue").click()
 
-            viewer.get_by_text("Your face is seen clearly").wait_for()
+            viewer.get_by_text("Your face is clearly seen").wait_for()
+            expect(viewer.get_by_role("button", name="Continue")).to_be_enabled(timeout=60_000)
             screenshot(viewer, "remote-camera-check")
             viewer.get_by_role("button", name="Continue").click()
             viewer.get_by_text("Calibration (optional)").wait_for()
             viewer.get_by_role("button", name="Calibrate").click()
+            viewer.get_by_text("Calibrated: your expressions are now read").wait_for()
+            assert store.sessions(project_id) == []  # nothing kept before the video starts
+            viewer.get_by_role("button", name="Start the video").click()
 
             viewer.get_by_text("Your camera is on and read in this browser only").wait_for()
             wait_until(lambda: any(s.n_samples for s in store.sessions(project_id)),
@@ -84,6 +88,7 @@ def test_a_remote_viewer_watches_by_link_and_the_analyst_sees_them_arrive(
     assert session.ended_at is not None
     (status,) = list_invites(store, project_id)
     assert status.state == "done" and status.samples == session.n_samples
+    assert status.invite.opened_at is not None
     samples = store.samples(session.id)
     assert len(samples) == len({s["seq"] for s in samples}) >= 3 * VIDEO_S  # once each
     shown = [s["video_time"] for s in samples if not s["paused"]]

@@ -34,7 +34,8 @@ DAY_S = 86_400.0
 MAX_EXPIRES_DAYS = 365.0
 WATCHING_S = 30.0  # a session heard from this recently is being watched; older, it is partial
 
-InviteState = Literal["sent", "watching", "done", "partial", "withdrawn", "revoked", "expired"]
+InviteState = Literal["sent", "opened", "watching", "done", "partial", "withdrawn", "revoked",
+                      "expired"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Invite:
     expires_at: float
     revoked_at: float | None
     token: str
+    base_url: str = ""  # the address the link was given out with ("" when none was known)
+    opened_at: float | None = None  # when a viewer first opened the link
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class InviteStatus:
 
 
 def create_invite(store: Store, project_id: int, *, viewer: str | None, group: str = "",
-                  expires_days: float = 14.0) -> Invite:
+                  expires_days: float = 14.0, base_url: str = "") -> Invite:
     """A new link to ``project_id``'s video for ``viewer`` (``None``: an open link)."""
     if not (isinstance(expires_days, int | float) and math.isfinite(expires_days)
             and 0 < expires_days <= MAX_EXPIRES_DAYS):
@@ -87,15 +90,27 @@ def create_invite(store: Store, project_id: int, *, viewer: str | None, group: s
     with store.transaction() as conn:
         invite_id = int(conn.execute(
             "INSERT INTO remote_invites (project_id, viewer, viewer_group, nonce, created_at, "
-            "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (project_id, name, tag, nonce, now, round(now + expires_days * DAY_S))).lastrowid)
+            "expires_at, base_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (project_id, name, tag, nonce, now, round(now + expires_days * DAY_S),
+             base_url.rstrip("/"))).lastrowid)
         row = _invite_row(conn, invite_id)
     return _invite(row, server_secret(store.root))
 
 
 def invite_url(invite: Invite, base_url: str) -> str:
-    """The link a viewer opens: ``{base}/join?invite=TOKEN`` (``base``: ``public_url``)."""
-    return f"{base_url.rstrip('/')}/join?invite={invite.token}"
+    """The link a viewer opens: ``{base}/join?invite=TOKEN``, on the address the link was
+    given out with when it was stored, else on ``base_url`` (``public_url``): a list shows the
+    very link that was sent, whichever port or name the list is read from."""
+    return f"{(invite.base_url or base_url).rstrip('/')}/join?invite={invite.token}"
+
+
+def note_opened(store: Store, invite: Invite) -> None:
+    """Remember that a viewer opened the link: an invite opened but never watched (a viewer
+    stuck at the camera) then reads "opened", not "sent"."""
+    if invite.opened_at is None:
+        with store.transaction() as conn:
+            conn.execute("UPDATE remote_invites SET opened_at = COALESCE(opened_at, ?) "
+                         "WHERE id = ?", (time.time(), invite.id))
 
 
 def open_invite(store: Store, token: str, *, grace_s: float = 0.0) -> Invite:
@@ -166,7 +181,9 @@ def _state(row: sqlite3.Row, now: float) -> InviteState:
         return "watching" if now - row["open_seen"] < WATCHING_S else "partial"
     if row["withdrawn"]:
         return "withdrawn"
-    return "expired" if row["expires_at"] <= now else "sent"
+    if row["expires_at"] <= now:
+        return "expired"
+    return "opened" if row["opened_at"] is not None else "sent"
 
 
 def _invite_row(conn: sqlite3.Connection, invite_id: int) -> sqlite3.Row | None:
@@ -185,5 +202,6 @@ def _invite(row: sqlite3.Row, secret: bytes) -> Invite:
     return Invite(id=claims.invite_id, project_id=claims.project_id, viewer=row["viewer"],
                   group=row["viewer_group"], created_at=float(row["created_at"]),
                   expires_at=claims.expires_at, revoked_at=row["revoked_at"],
-                  token=make_token(secret, claims))
+                  token=make_token(secret, claims), base_url=row["base_url"],
+                  opened_at=row["opened_at"])
 

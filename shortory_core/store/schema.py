@@ -207,8 +207,9 @@ MIGRATIONS: list[str] = [
     # deleted invite never opens another that reuses the id. A remote viewer's session is an
     # ordinary live session plus its row here: the session key's SHA-256 (the key itself is
     # given to the browser once), when it was last heard from and whether it finished.
-    # ``withdrawn`` counts the viewers who withdrew (their sessions are gone). Deleting a
-    # project deletes its invites; deleting a session deletes its row here.
+    # ``withdrawn`` counts the viewers who withdrew (their sessions are gone); ``base_url`` is
+    # the address the link was given out with, ``opened_at`` when a viewer first opened it.
+    # Deleting a project deletes its invites; deleting a session deletes its row here.
     """
     CREATE TABLE remote_invites (
         id          INTEGER PRIMARY KEY,
@@ -219,7 +220,9 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL,
         expires_at  REAL NOT NULL,
         revoked_at  REAL,
-        withdrawn   INTEGER NOT NULL DEFAULT 0
+        withdrawn   INTEGER NOT NULL DEFAULT 0,
+        base_url    TEXT NOT NULL DEFAULT '',
+        opened_at   REAL
     );
     CREATE INDEX remote_invites_project ON remote_invites(project_id);
     CREATE TABLE remote_sessions (

@@ -153,7 +153,7 @@ class Controller {
       const ok = faceShare >= CHECK_FACE_SHARE && lightOk;
       this.status.textContent = !reading.faceFound ? 'Looking for your face… sit facing the screen.'
         : !lightOk ? (light < LIGHT[0] ? 'Your face is in the dark: turn on a light in front of you.'
-          : 'Too much light on your face: move away from a bright recent.')
+          : 'Too much light on your face: move away from a bright window or lamp behind you.')
           : 'Your face is clearly seen.';
       if (t >= CHECK_WINDOW_S && ok !== verdict) {
         verdict = ok;
