@@ -102,7 +102,7 @@ def test_the_model_page_chooses_the_projects_model_and_builds_a_profile_from_pho
     store = Store(demo_copy)
     project_id = store.demo_project_id()
     app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
-    assert not app.exception and app.title[0].value == "Model · ensemble-mean-log"
+    assert not app.exception and app.title[0].value == "Model · fer-mini-xception"
     app.selectbox[0].set_value("face-api-expression").run()
     assert not app.exception and app.title[0].value == "Model · face-api-expression"
     assert chosen_model(store, project_id) == "face-api-expression"

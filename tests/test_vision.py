@@ -167,7 +167,7 @@ def test_calibration_moves_rest_to_neutral_and_keeps_the_rest() -> None:
 
 
 def test_emotion_model_is_batched_and_matches_single_runs(astronaut: np.ndarray) -> None:
-    classifier = emotion_classifier(default_card("emotion"))  # the ensemble: three batches
+    classifier = emotion_classifier(load_card(MODELS_DIR / "emotion_ensemble.json"))  # 3 batches
     boxes = [(177, 66, 272, 161), (150, 40, 300, 190)]
     batch = classifier.classify(astronaut, boxes)
     single = [classifier.classify(astronaut, [b])[0] for b in boxes]

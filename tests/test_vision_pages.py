@@ -82,7 +82,7 @@ def test_model_page_evaluates_a_labelled_folder(demo_copy: Path) -> None:
     """The page submits an ``evaluate`` job and shows its result once the job is done."""
     app = AppTest.from_file(str(ROOT / "pages/model.py"), default_timeout=120).run()
     assert not app.exception
-    assert app.title[0].value == "Model · ensemble-mean-log"
+    assert app.title[0].value == "Model · fer-mini-xception"
     app.text_input(key="evaluate-folder").set_value(str(FIXTURES / "fer2013_train_sample"))
     app.button(key="evaluate-submit").click().run()
     wait_until(lambda: app.run().metric, "the evaluation's result on the page", every=0.5)

@@ -29,7 +29,7 @@ IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 DEFAULT_CARDS = {
-    "emotion": "emotion_ensemble.json",
+    "emotion": "emotion_fer_mini_xception.json",
     "face_detection_short": "face_detection_short_range.json",
     "face_detection_full": "face_detection_full_range.json",
     "face_landmarks": "face_landmark.json",
