@@ -44,8 +44,8 @@ def test_a_remote_viewer_watches_by_link_and_the_analyst_sees_them_arrive(
         browser, viewer = open_page(playwright, f"{url}/join?invite={invite.token}", face)
         try:
             viewer.get_by_text("You are invited to watch a video").wait_for()
-            assert viewer.get_by_text("No video and no picture of you leaves your "
-                                      "computer").count() == 1
+            viewer.get_by_text("No video and no picture of you leaves your computer").wait_for()
+            settled(viewer)  # the whole page drawn: then what is absent is absent
             assert viewer.locator('[data-testid="stSidebar"]').count() == 0
             screenshot(viewer, "remote-consent")
             viewer.get_by_role("button", name="Continue").click()
