@@ -22,6 +22,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
 from shortory_core.config import data_dir
 from shortory_core.errors import StoreError, storage_faults
 from shortory_core.names import normalise_name
@@ -45,6 +47,12 @@ from shortory_core.records import (
     VideoInfo,
 )
 from shortory_core.store.jobs import JobRequest, JobTable
+from shortory_core.store.sample_files import (
+    SamplePart,
+    as_samples,
+    session_folder,
+    write_part,
+)
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -441,6 +449,69 @@ class Store:
             cursor.row_factory = None
             while rows := cursor.fetchmany(200_000):
                 yield rows
+
+    def sample_folder(self, session_id: int) -> Path:
+        """Where a session's Parquet parts are written (``sample_files.session_folder``)."""
+        with self.reading() as conn:
+            row = conn.execute("SELECT project_id FROM reaction_sessions WHERE id = ?",
+                               (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"No reaction session {session_id}.")
+        return session_folder(self.media_root, int(row[0]), session_id)
+
+    def write_samples(self, session_id: int, key: str, table: pa.Table, *,
+                      replace: bool = False) -> SamplePart:
+        """Write a session's samples as the part ``key`` and record it: a retry with the same
+        key replaces the part (never doubles it); ``replace`` drops the session's other parts
+        in the same transaction (a re-analysis)."""
+        folder = self.sample_folder(session_id)
+        with storage_faults(self.root):
+            part = write_part(folder, key, as_samples(table, session_id))
+        self.record_sample_parts(session_id, [part], replace=replace)
+        return part
+
+    def record_sample_parts(self, session_id: int, parts: list[SamplePart], *,
+                            replace: bool = False) -> None:
+        """Count written parts (a row each); ``replace``: the session's other parts stop
+        counting in the same transaction, and their files are removed after it commits."""
+        names = [p.name for p in parts]
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM reaction_sessions WHERE id = ?",
+                            (session_id,)).fetchone() is None:
+                raise StoreError(f"No reaction session {session_id}.")
+            dropped = []
+            if replace:
+                marks = ", ".join("?" * len(names))
+                dropped = [r[0] for r in conn.execute(
+                    f"DELETE FROM sample_parts WHERE session_id = ? AND name NOT IN ({marks}) "
+                    "RETURNING name", (session_id, *names))]
+            conn.executemany(
+                "INSERT OR REPLACE INTO sample_parts (session_id, name, rows, first_seq, "
+                "last_seq, start_time, end_time, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(session_id, p.name, p.rows, p.first_seq, p.last_seq, p.start_time,
+                  p.end_time, time.time()) for p in parts])
+        if dropped:
+            folder = self.sample_folder(session_id)
+            for name in dropped:
+                (folder / name).unlink(missing_ok=True)
+
+    def sample_part_paths(self, session_ids: Iterable[int], start: float | None = None,
+                          end: float | None = None) -> list[Path]:
+        """The Parquet files holding the samples of ``session_ids``, limited to the parts
+        that may hold video times within [``start``, ``end``]: what DuckDB is given to read."""
+        with self.reading() as conn:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM wanted")
+            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
+                             [(int(i),) for i in session_ids])
+            rows = conn.execute(
+                "SELECT s.project_id, p.session_id, p.name FROM sample_parts p "
+                "JOIN reaction_sessions s ON s.id = p.session_id "
+                "WHERE p.session_id IN (SELECT id FROM wanted) "
+                "AND (? IS NULL OR p.end_time IS NULL OR p.end_time >= ?) "
+                "AND (? IS NULL OR p.start_time IS NULL OR p.start_time <= ?) "
+                "ORDER BY p.session_id, p.first_seq", (start, start, end, end)).fetchall()
+        return [session_folder(self.media_root, r[0], r[1]) / r[2] for r in rows]
 
     def delete_session(self, session_id: int) -> None:
         """Delete a reaction session, its samples and its recording."""

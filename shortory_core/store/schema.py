@@ -234,6 +234,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX remote_sessions_invite ON remote_sessions(invite_id);
     """,
+    # 12: reaction samples move to Parquet files (store/sample_files.py); this lists the files
+    # that count, one row per written part, with what a reader prunes by (seqs, video times).
+    # ``reaction_samples`` stays for stores made before: their rows move into files once.
+    """
+    CREATE TABLE sample_parts (
+        session_id  INTEGER NOT NULL REFERENCES reaction_sessions(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        rows        INTEGER NOT NULL,
+        first_seq   INTEGER NOT NULL,
+        last_seq    INTEGER NOT NULL,
+        start_time  REAL,
+        end_time    REAL,
+        written_at  REAL NOT NULL,
+        PRIMARY KEY (session_id, name)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

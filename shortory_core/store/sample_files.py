@@ -1,0 +1,134 @@
+"""Reaction samples as Parquet files: one typed table, written by key, listed in SQLite.
+
+A panel of 10,000 viewers holds 30 million samples; SQLite rows made every read of them a
+minute and every slider change seconds. Samples therefore live in columns: each session's
+samples are Parquet files in ``media/project-<p>/samples/session-<s>/``, and DuckDB reads
+them for every aggregate (``panel``, timelines, exports). SQLite keeps what needs
+transactions: the ``sample_parts`` table lists the files that count.
+
+Why a list in SQLite and not "every file in the folder": a file is written first (to a
+temporary name, then renamed), and counts only once its row is committed. A writer killed
+between the two leaves a file nobody reads; a retry writes the same key and so the same
+name, which replaces the file and its row: samples are never counted twice. Compacting or
+replacing a session's parts swaps the rows in one transaction and removes the old files after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from shortory_core.records import PRODUCT_EMOTIONS
+
+SAMPLES_FOLDER = "samples"
+PART_SUFFIX = ".parquet"
+
+#: The one shape samples travel in: every writer builds it, every reader gets it.
+SAMPLE_SCHEMA = pa.schema([
+    pa.field("session_id", pa.int64(), nullable=False),
+    pa.field("seq", pa.int64(), nullable=False),
+    pa.field("video_time", pa.float64()),
+    pa.field("source_time", pa.float64()),
+    pa.field("paused", pa.int8()),
+    pa.field("face_found", pa.int8()),
+    pa.field("n_faces", pa.int16()),
+    *(pa.field(e, pa.float64()) for e in PRODUCT_EMOTIONS),
+    pa.field("dominant", pa.string()),
+    pa.field("attention", pa.float64()),
+    pa.field("head_pose", pa.float64()),
+    pa.field("eyes_open", pa.float64()),
+    pa.field("gaze", pa.float64()),
+])
+#: The columns of a sample, without its session (what a writer fills in per frame).
+SAMPLE_COLUMNS: tuple[str, ...] = tuple(SAMPLE_SCHEMA.names[1:])
+
+
+@dataclass(frozen=True)
+class SamplePart:
+    """One written file of a session: what ``sample_parts`` records about it."""
+
+    name: str
+    rows: int
+    first_seq: int
+    last_seq: int
+    start_time: float | None  # the video times it covers (None: no finite time)
+    end_time: float | None
+
+
+def sample_table(session_id: int, rows: Iterable[Mapping[str, object]]) -> pa.Table:
+    """Rows keyed by ``SAMPLE_COLUMNS`` (missing keys are null) as a ``SAMPLE_SCHEMA`` table,
+    sorted by ``seq``."""
+    rows = list(rows)
+    columns = {"session_id": [session_id] * len(rows)}
+    columns |= {c: [r.get(c) for r in rows] for c in SAMPLE_COLUMNS}
+    table = pa.Table.from_pydict(columns, schema=SAMPLE_SCHEMA)
+    return table.sort_by("seq") if len(rows) > 1 else table
+
+
+def as_samples(table: pa.Table, session_id: int) -> pa.Table:
+    """``table`` cast to ``SAMPLE_SCHEMA`` for ``session_id`` (a ``session_id`` column it
+    carries is replaced), sorted by ``seq``."""
+    if "session_id" in table.column_names:
+        table = table.drop_columns(["session_id"])
+    missing = [c for c in SAMPLE_COLUMNS if c not in table.column_names]
+    for name in missing:
+        table = table.append_column(name, pa.nulls(len(table), SAMPLE_SCHEMA.field(name).type))
+    table = table.select(list(SAMPLE_COLUMNS))
+    table = table.add_column(0, "session_id", pa.array(np.full(len(table), session_id,
+                                                                np.int64)))
+    return table.cast(SAMPLE_SCHEMA).sort_by("seq")
+
+
+def session_folder(media_root: Path, project_id: int, session_id: int) -> Path:
+    return (media_root / f"project-{int(project_id)}" / SAMPLES_FOLDER
+            / f"session-{int(session_id)}")
+
+
+def part_name(key: str) -> str:
+    """The file name of the part written under ``key`` (a retry with the same key replaces it)."""
+    if not key or any(ch in key for ch in "/\\.") or len(key) > 80:
+        raise ValueError(f"bad sample part key {key!r}")
+    return key + PART_SUFFIX
+
+
+def write_part(folder: Path, key: str, table: pa.Table) -> SamplePart:
+    """Write ``table`` (``SAMPLE_SCHEMA``) as ``folder/<key>.parquet`` atomically: a reader or
+    a crash sees the old file or the whole new one, never half of one. The caller records
+    the returned part in ``sample_parts`` (``Store.record_sample_parts``)."""
+    if table.schema != SAMPLE_SCHEMA:
+        raise TypeError("sample parts are written in SAMPLE_SCHEMA (see as_samples)")
+    if len(table) == 0:
+        raise ValueError("an empty sample part")
+    name = part_name(key)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(temporary, "wb") as out:
+            pq.write_table(table, out, compression="zstd", row_group_size=64_000)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, folder / name)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return describe_part(name, table)
+
+
+def describe_part(name: str, table: pa.Table) -> SamplePart:
+    """What ``sample_parts`` records about ``table`` written as ``name``."""
+    seq = table.column("seq")
+    times = pc.drop_null(table.column("video_time"))
+    times = times.filter(pc.is_finite(times)) if len(times) else times
+    bounds = pc.min_max(times) if len(times) else None
+    return SamplePart(
+        name=name, rows=len(table), first_seq=int(pc.min(seq).as_py()),
+        last_seq=int(pc.max(seq).as_py()),
+        start_time=None if bounds is None else float(bounds["min"].as_py()),
+        end_time=None if bounds is None else float(bounds["max"].as_py()))
