@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
-from shortory_core.clips.preview import shown_file
+from shortory_core.clips.preview import needed_preview, shown_file
 from shortory_core.projects import import_summary
 from shortory_core.records import JobStatus
 from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
@@ -30,14 +30,15 @@ else:
     shown = shown_file(store, video)
     if shown is not None:
         left.video(str(shown))
-    else:  # a big original is never handed to the page whole: a small preview is made first
+    else:  # an original the browsers would not play well is never handed to the page
         # one made already, or one that failed or was interrupted, offers Retry instead
         if not any(j.active or j.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
                    for j in store.jobs.listing(project_id=project_id, kinds=("preview",))):
             service.submit("preview", {"project_id": project_id}, project_id=project_id)
+        need = needed_preview(store, video)
         with left:
-            st.info("This video is large: a small preview is being made for this page. "
-                    "Clips are always cut from the original.")
+            st.info(f"A preview is being made for this page{': ' + need.reason if need else ''}"
+                    ". Clips are always cut from the original.")
             job_panel(service, f"preview-{project_id}", project_id=project_id,
                       kinds=("preview",))
     right.markdown(f"**{for_markdown(video.title or project.name)}**")

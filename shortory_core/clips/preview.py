@@ -1,10 +1,12 @@
-"""A small preview of a project's video for the pages to show, made by a background job.
+"""A preview of a project's video for the pages to show, made by a background job when the
+browsers would not play the original well (``playback.py`` says why, and the page tells the user).
 
 Streamlit's ``st.video`` hands the whole file to its in-memory media store, so a page showing a
-1 GB original grows the server by 1 GB. The pages show a preview instead: H.264 + AAC at most
-540 p, its bitrate chosen so the whole file fits ``PREVIEW_BUDGET_MB`` whatever the length (a
-two-hour video gets a smaller picture, not a bigger file). The original is kept: clips are
-always cut from it. A video already within the budget is shown as it is.
+1 GB original grows the server by 1 GB. A preview that re-encodes is H.264 + AAC at most 540 p,
+its bitrate chosen so the whole file fits ``PREVIEW_BUDGET_MB`` whatever the length (a two-hour
+video gets a smaller picture, not a bigger file). A playable video in the wrong container is only
+remuxed into MP4, in seconds. The original is kept: clips are always cut from it. A video the
+browsers play well is shown as it is, whatever its size up to ``playback.MAX_AS_IS_MB``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
+from shortory_core.clips.playback import Fix, PreviewNeed, preview_need, probe_facts
 from shortory_core.clips.render import FractionCallback, ffmpeg_exe, path_arg, run_ffmpeg
 from shortory_core.records import VideoInfo
 from shortory_core.store import Store
@@ -28,15 +33,26 @@ class PreviewPlan:
     audio_kbps: int
 
 
+UNREADABLE = PreviewNeed(Fix.TRANSCODE, "its streams could not be read to tell")
+
+
 def shown_file(store: Store, video: VideoInfo) -> Path | None:
-    """What a page may hand to ``st.video``: the preview once made, the original while it is
-    within the budget, else ``None`` (a ``preview`` job has to make one first)."""
+    """What a page may hand to ``st.video``: the preview once made, the original while the
+    browsers play it well, else ``None`` (a ``preview`` job has to make one first)."""
     if video.preview and store.media_path(video.preview).is_file():
         return store.media_path(video.preview)
     original = store.media_path(video.path)
-    if original.is_file() and original.stat().st_size <= PREVIEW_BUDGET_MB * 1e6:
+    if original.is_file() and needed_preview(store, video) is None:
         return original
     return None
+
+
+def needed_preview(store: Store, video: VideoInfo) -> PreviewNeed | None:
+    """Why the original of ``video`` needs a preview, or ``None`` when it plays as it is."""
+    try:
+        return preview_need(probe_facts(store.media_path(video.path), video.duration))
+    except (OSError, av.error.FFmpegError, IndexError):  # IndexError: no video stream left
+        return UNREADABLE
 
 
 def plan_preview(duration: float) -> PreviewPlan:
@@ -49,18 +65,26 @@ def plan_preview(duration: float) -> PreviewPlan:
     return PreviewPlan(height, min(video, 2000), audio)
 
 
-def make_preview(source: Path, out: Path, duration: float, *,
+def make_preview(source: Path, out: Path, duration: float, *, need: PreviewNeed | None = None,
                  progress: FractionCallback | None = None,
                  cancelled: threading.Event | None = None) -> Path:
-    """Transcode ``source`` into the preview ``out`` (ffmpeg turns a rotated video upright)."""
-    plan = plan_preview(duration)
+    """Make the preview ``out`` of ``source`` as ``need`` says: a remux copies the picture into
+    MP4 (its rotation flag kept), a transcode (also without a need) re-encodes it (ffmpeg turns
+    it upright)."""
+    if need is not None and need.fix == Fix.REMUX:
+        codecs = ["-c:v", "copy", *(["-c:a", "copy"] if need.copy_audio else
+                                    ["-c:a", "aac", "-b:a", "128k"])]
+    else:
+        plan = plan_preview(duration)
+        codecs = [
+            "-vf", f"scale=-2:'min({plan.height},ih)'", "-c:v", "libx264", "-preset", "veryfast",
+            "-b:v", f"{plan.video_kbps}k", "-maxrate", f"{plan.video_kbps}k",
+            "-bufsize", f"{2 * plan.video_kbps}k", "-pix_fmt", "yuv420p",
+            "-c:a", "aac", "-b:a", f"{plan.audio_kbps}k", "-ac", "2",
+        ]
     command = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", path_arg(source), "-map", "0:v:0", "-map", "0:a:0?",
-        "-vf", f"scale=-2:'min({plan.height},ih)'", "-c:v", "libx264", "-preset", "veryfast",
-        "-b:v", f"{plan.video_kbps}k", "-maxrate", f"{plan.video_kbps}k",
-        "-bufsize", f"{2 * plan.video_kbps}k", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", f"{plan.audio_kbps}k", "-ac", "2",
+        "-i", path_arg(source), "-map", "0:v:0", "-map", "0:a:0?", *codecs,
         "-movflags", "+faststart", "-progress", "pipe:1", "-nostats", "-f", "mp4",
         path_arg(out.with_name(out.name + ".part")),
     ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from shortory_core.clips.preview import PREVIEW_NAME, make_preview
+from shortory_core.clips.playback import Fix
+from shortory_core.clips.preview import PREVIEW_NAME, make_preview, needed_preview
 from shortory_core.clips.render import render_clip
 from shortory_core.clips.short import MadeShort, Source, make_short
 from shortory_core.clips.spec import ShortSpec
@@ -83,19 +84,24 @@ def settle_clip(store: Store, job: Job, status: JobStatus, error: str) -> None:
 
 
 def preview_job(ctx: JobContext) -> dict[str, Any]:
-    """``preview``: the small copy of a project's video that the pages show."""
+    """``preview``: the copy of a project's video that the pages show, remuxed or re-encoded
+    as the original's reason asks (re-encoded when asked for one that plays as it is)."""
     project_id = int(ctx.params["project_id"])
     video = ctx.store.get_video(project_id)
     if video is None:
         raise ShortoryError(f"Project {project_id} has no video to preview.")
+    need = needed_preview(ctx.store, video)
+    step = "Remuxing into MP4" if need and need.fix == Fix.REMUX else "Making the preview"
     made = make_preview(ctx.store.media_path(video.path), ctx.staging() / PREVIEW_NAME,
-                        video.duration, progress=lambda f: ctx.progress(f, "Making the preview"),
-                        cancelled=ctx.cancelled)
+                        video.duration, need=need,
+                        progress=lambda f: ctx.progress(f, step), cancelled=ctx.cancelled)
     final = ctx.store.project_media_dir(project_id) / PREVIEW_NAME
     os.replace(made, final)
     ctx.store.set_preview(project_id, ctx.store.relative_media_path(final))
     size = final.stat().st_size / 1e6
-    return {"summary": f"Preview ready ({size:.0f} MB).", "megabytes": round(size, 1)}
+    why = f": {need.reason}" if need else ""
+    return {"summary": f"Preview ready ({size:.0f} MB){why}.", "megabytes": round(size, 1),
+            "fix": need.fix.value if need else Fix.TRANSCODE.value}
 
 
 KINDS = (
