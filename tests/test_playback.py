@@ -23,6 +23,7 @@ from shortory_core.clips.preview import make_preview, needed_preview, shown_file
 from shortory_core.clips.render import ffmpeg_exe
 from shortory_core.records import JobStatus
 from shortory_core.store import Store
+from tests.browser import browser_page, needs_chromium
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,10 @@ MADE = {  # name: the encoding options after the two inputs
     "ten-bit.mp4": ["-c:v", "libx264", "-pix_fmt", "yuv420p10le", "-c:a", "aac"],
     "h264-ac3.mkv": ["-c:v", "libx264", "-c:a", "ac3"],
     "h264.mov": ["-c:v", "libx264", "-c:a", "aac"],
+    "vp9.webm": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                 "-c:a", "libopus"],
 }
+PADDED_S = 44.0
 
 
 def ffmpeg(*args: str) -> None:
@@ -56,13 +60,18 @@ def need_of(path: Path, seconds: float = SECONDS) -> tuple[Fix | None, str]:
     return (need.fix, need.reason) if need else (None, "")
 
 
-def test_a_big_240p_h264_mp4_plays_as_it_is(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def padded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The file of the report: 240p H.264 padded by its bitrate past the old 100 MB trigger."""
-    path, seconds = tmp_path / "padded.mp4", 44.0
-    ffmpeg("-f", "lavfi", "-i", f"nullsrc=s=426x240:r=20:d={seconds},geq=random(1)*255:128:128",
+    path = tmp_path_factory.mktemp("padded") / "padded.mp4"
+    ffmpeg("-f", "lavfi", "-i", f"nullsrc=s=426x240:r=20:d={PADDED_S},geq=random(1)*255:128:128",
            "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
            str(path))
-    facts = probe_facts(path, seconds)
+    return path
+
+
+def test_a_big_240p_h264_mp4_plays_as_it_is(padded: Path) -> None:
+    facts = probe_facts(padded, PADDED_S)
     assert 120 < facts.megabytes < MAX_AS_IS_MB and facts.mbit_s < MAX_MBIT_S
     assert (facts.video_codec, facts.height, facts.container) == ("h264", 240, "mp4")
     assert preview_need(facts) is None
@@ -74,8 +83,9 @@ def test_a_big_240p_h264_mp4_plays_as_it_is(tmp_path: Path) -> None:
     ("mpeg4.avi", Fix.TRANSCODE, "MPEG-4 part 2 does not play in most browsers"),
     ("ten-bit.mp4", Fix.TRANSCODE, "10-bit colour does not play in every browser"),
     ("h264-ac3.mkv", Fix.REMUX,
-     "a .mkv file does not play in every browser; its AC-3 sound does not play in browsers"),
+     "a .mkv file does not play in every browser; its AC-3 sound does not play in every browser"),
     ("h264.mov", Fix.REMUX, "a .mov file does not play in every browser"),
+    ("vp9.webm", None, ""),
 ])
 def test_each_real_file_gets_the_preview_its_streams_ask_for(
         videos: dict[str, Path], name: str, fix: Fix | None, said: str) -> None:
@@ -128,7 +138,7 @@ BASE = StreamFacts(container="mp4", video_codec="h264", pixel_format="yuv420p", 
      "the server would hold all 1,200 MB of it in memory"),  # the re-encode fixes both
     ({"container": "webm", "video_codec": "h264"}, Fix.REMUX,
      "H.264 in a .webm file does not play in every browser"),
-    ({"audio_codec": "pcm_s16le"}, Fix.REMUX, "its PCM sound does not play in browsers"),
+    ({"audio_codec": "pcm_s16le"}, Fix.REMUX, "its PCM sound does not play in every browser"),
     ({"audio_codec": "opus"}, Fix.REMUX, "Opus sound in an .mp4 does not play in every browser"),
     ({"container": "mkv", "audio_codec": "opus"}, Fix.REMUX,
      "a .mkv file does not play in every browser"),
@@ -175,3 +185,40 @@ def test_an_unreadable_original_is_never_handed_to_the_page(demo_copy: Path) -> 
     store.media_path(video.path).write_bytes(b"not a video any more")
     assert needed_preview(store, video).fix == Fix.TRANSCODE
     assert shown_file(store, video) is None
+
+
+PLAYED = """async (src) => {
+  const video = Object.assign(document.createElement("video"), {muted: true, src});
+  document.body.append(video);
+  const end = await new Promise(done => {
+    video.onended = () => done("ended");
+    video.onerror = () => done("error");
+    video.onloadedmetadata = () => { video.currentTime = Math.max(0, video.duration - 1); };
+    video.play().catch(() => {});
+  });
+  return {end, picture: video.videoWidth > 0, sound: video.webkitAudioDecodedByteCount > 0};
+}"""
+
+
+@needs_chromium
+def test_chromium_plays_what_is_shown_as_is_and_every_preview_but_not_the_originals(
+        videos: dict[str, Path], padded: Path, tmp_path: Path) -> None:
+    """Debian's Chromium plays the last second of each file: the files shown as they are and
+    the previews play with picture and sound; the originals that get one lose either."""
+    previews = {name: make_preview(videos[name], tmp_path / f"{name}.mp4", SECONDS,
+                                   need=preview_need(probe_facts(videos[name], SECONDS)))
+                for name in ("hevc.mp4", "mpeg4.avi", "h264-ac3.mkv")}
+    whole = {"end": "ended", "picture": True, "sound": True}
+    with browser_page() as page:
+        page.goto(tmp_path.as_uri())
+
+        def played(path: Path) -> dict:
+            return page.evaluate(PLAYED, path.as_uri())
+        assert played(padded) == {"end": "ended", "picture": True, "sound": False}  # silent
+        for name in ("h264.mp4", "vp9.webm"):
+            assert played(videos[name]) == whole, name
+        for made in previews.values():
+            assert played(made) == whole, made.name
+        assert not played(videos["hevc.mp4"])["picture"]
+        assert played(videos["mpeg4.avi"])["end"] == "error"
+        assert not played(videos["h264-ac3.mkv"])["sound"]

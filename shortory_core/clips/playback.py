@@ -108,7 +108,7 @@ def _sound_reason(facts: StreamFacts) -> str:
     """The sound's own reason; Opus or Vorbis in a .mkv is remuxed for its container alone."""
     sound = CODEC_NAMES.get(facts.audio_codec.split("_")[0], facts.audio_codec.upper())
     if facts.audio_codec and facts.audio_codec not in MP4_AUDIO | WEBM_AUDIO:
-        return f"its {sound} sound does not play in browsers"
+        return f"its {sound} sound does not play in every browser"
     if facts.container == "mp4" and facts.audio_codec in WEBM_AUDIO:
         return f"{sound} sound in an .mp4 does not play in every browser"
     return ""
