@@ -26,6 +26,7 @@ import pyarrow.json as pj
 
 from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
+from shortory_core.sources.comment_headers import ColumnMapping
 from shortory_core.sources.comment_html import clean_column
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
@@ -46,13 +47,15 @@ class ColumnsRead:
         return len(self.columns)
 
 
-def read_comment_columns(path: Path, name: str | None = None) -> ColumnsRead:
+def read_comment_columns(path: Path, name: str | None = None,
+                         columns: ColumnMapping | None = None) -> ColumnsRead:
     """The comments of a dump as columns; natively for youtube-comment-downloader JSON lines,
-    through ``read_comment_file`` for everything else."""
+    through ``read_comment_file`` for everything else (``columns``: which CSV column is
+    which, see ``comment_headers``)."""
     name = name or path.name
     table = _downloader_lines(path)
     if table is None:
-        report = read_comment_file(path, name)
+        report = read_comment_file(path, name, columns)
         columns = CommentColumns.of(report.comments)
         report.comments = []
         return ColumnsRead(columns, report)

@@ -16,21 +16,25 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from shortory_core.errors import SourceError
 from shortory_core.records import Comment
+from shortory_core.sources.comment_headers import (
+    HTML_COLUMNS,
+    ColumnMapping,
+    normal,
+    recognise,
+    rejoin,
+    resolve,
+)
 from shortory_core.sources.comment_html import comment_text, html_to_text
 
 MAX_PROBLEMS_KEPT = 20
-TEXT_COLUMNS = ("textoriginal", "textdisplay", "text", "comment", "content", "body", "message")
-AUTHOR_COLUMNS = ("authordisplayname", "author", "user", "username", "name")
-LIKE_COLUMNS = ("likecount", "likes", "votes", "like_count")
-ID_COLUMNS = ("id", "cid", "comment_id", "commentid")
-PARENT_COLUMNS = ("parentid", "parent_id", "parent")
-TIME_COLUMNS = ("publishedat", "published", "time", "date", "timestamp")
+TRUE_CELLS = ("true", "1", "yes", "y")
 
 
 @dataclass
@@ -44,6 +48,8 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)  # why records were skipped: count
     encoding: str = "utf-8"
+    rejoined: int = 0  # CSV rows that were the rest of a text cut at a bare CR
+    columns: dict[str, str] = field(default_factory=dict)  # role -> the column it was read from
 
     @property
     def replies(self) -> int:
@@ -56,6 +62,8 @@ class ImportReport:
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(
                 self.reasons.items(), key=lambda item: -item[1]))
             text += f"; {self.bad_records} records skipped ({why})"
+        if self.rejoined:
+            text += f"; {self.rejoined} rows rejoined (a text cut at a bare CR)"
         return text
 
 
@@ -210,22 +218,14 @@ def looks_binary(sample: str) -> bool:
     return odd / len(sample) > MAX_CONTROL_SHARE
 
 
-def read_comment_file(source: bytes | Path, name: str = "comments") -> ImportReport:
+def read_comment_file(source: bytes | Path, name: str = "comments",
+                      columns: ColumnMapping | None = None) -> ImportReport:
     """Parse a comment dump of any supported format (a file path, read as a stream, or its
-    bytes); see the module docstring."""
-    with (Path(source).open("rb") if isinstance(source, Path) else io.BytesIO(source)) as raw:
-        stream, encoding = open_text(raw)
-        if encoding == "utf-8" and not_utf8_share(raw) > MAX_CONTROL_SHARE:
-            raise SourceError(NOT_TEXT)
-        sample = stream.read(SAMPLE_CHARS)
-        if looks_binary(sample):
-            raise SourceError(NOT_COMMENTS)
-        stripped = sample.lstrip()
-        if not stripped:
-            raise SourceError(f"{name} is empty: there are no comments to import.")
-        stream.seek(0)  # back to the first byte, BOM included
-        _skip_bom(stream)
-        report = _read_json_like(stream) if stripped[0] in "{[" else _read_csv(stream, sample)
+    bytes); see the module docstring. ``columns`` says which CSV column is which, where the
+    names are not recognised (``comment_headers``)."""
+    with _opened(source, name) as (stream, sample, encoding):
+        report = (_read_json_like(stream) if sample.lstrip()[0] in "{["
+                  else _read_csv(stream, sample, columns))
     report.encoding = encoding
     if not report.comments:
         detail = f" First problems: {'; '.join(report.problems[:3])}." if report.problems else ""
@@ -234,6 +234,56 @@ def read_comment_file(source: bytes | Path, name: str = "comments") -> ImportRep
             f"{report.format}).{detail}"
         )
     return report
+
+
+@contextmanager
+def _opened(source: bytes | Path, name: str) -> Iterator[tuple[TextIO, str, str]]:
+    """A dump as text from its first character, with a sample of its start and its
+    encoding; refused when it is binary, in a legacy encoding, or empty."""
+    with (Path(source).open("rb") if isinstance(source, Path) else io.BytesIO(source)) as raw:
+        stream, encoding = open_text(raw)
+        if encoding == "utf-8" and not_utf8_share(raw) > MAX_CONTROL_SHARE:
+            raise SourceError(NOT_TEXT)
+        sample = stream.read(SAMPLE_CHARS)
+        if looks_binary(sample):
+            raise SourceError(NOT_COMMENTS)
+        if not sample.strip():
+            raise SourceError(f"{name} is empty: there are no comments to import.")
+        stream.seek(0)  # back to the first byte, BOM included
+        _skip_bom(stream)
+        yield stream, sample, encoding
+
+
+@dataclass(frozen=True)
+class ColumnsPreview:
+    """The start of a CSV for choosing its columns: the header, the first records (texts
+    rejoined as the import would) and the roles recognised from the names."""
+
+    header: list[str]
+    rows: list[list[str]]
+    found: dict[str, str]
+
+
+def preview_columns(source: bytes | Path, name: str = "comments", rows: int = 5
+                    ) -> ColumnsPreview | None:
+    """The start of a CSV dump (``None`` for JSON, whose fields are known by name)."""
+    with _opened(source, name) as (stream, sample, _):
+        if sample.lstrip()[0] in "{[":
+            return None
+        reader = csv.reader(stream, delimiter=_delimiter(sample), doublequote=True,
+                            quotechar='"')
+        header = next(reader, [])
+        found = recognise(header)
+        text = header.index(found["text"]) if "text" in found else len(header) - 1
+        first: list[list[str]] = []
+        try:
+            for record in rejoin(reader, len(header), text):
+                first.append(record.fields)
+                if len(first) == rows:
+                    break
+        except csv.Error:
+            pass  # the rows before it are the preview
+    return ColumnsPreview(header, first, found)
 
 
 def _skip_bom(stream: TextIO) -> None:
@@ -412,57 +462,52 @@ def _lines(stream: TextIO) -> Iterator[str]:
         yield pending
 
 
-def _read_csv(stream: TextIO, sample: str) -> ImportReport:
+def _read_csv(stream: TextIO, sample: str, mapping: ColumnMapping | None = None
+              ) -> ImportReport:
+    """A CSV's comments, its columns recognised by name or given by ``mapping`` (see
+    ``comment_headers``); a text cut at a bare CR is rejoined and counted."""
     rows = csv.reader(stream, delimiter=_delimiter(sample), doublequote=True, quotechar='"')
     header = next(rows, [])
-    columns = {h.strip().lower(): i for i, h in enumerate(header)}
-    pick = _column_picker(columns)
-    text_col = pick(TEXT_COLUMNS)
-    is_api = "textdisplay" in columns or "authordisplayname" in columns
-    fmt = "YouTube Data API CSV" if is_api else "CSV"
-    if text_col is None:
-        raise SourceError(
-            "This CSV has no text column. Name the comment column one of: "
-            + ", ".join(TEXT_COLUMNS) + f" (found: {', '.join(header[:12]) or 'nothing'})."
-        )
-    as_text = comment_text
-    if is_api and "textdisplay" in columns:  # HTML, whose anchors' labels are the times
-        text_col, as_text = columns["textdisplay"], html_to_text
-    author_col, like_col = pick(AUTHOR_COLUMNS), pick(LIKE_COLUMNS)
-    id_col, parent_col, time_col = pick(ID_COLUMNS), pick(PARENT_COLUMNS), pick(TIME_COLUMNS)
+    roles = resolve(header, mapping)
+    names = {normal(h) for h in header}
+    fmt = "YouTube Data API CSV" if {"textdisplay", "authordisplayname"} & names else "CSV"
+    as_text = html_to_text if normal(header[roles["text"]]) in HTML_COLUMNS else comment_text
     problems = _Problems()
     comments: list[Comment] = []
-    records = 0
+    records = rejoined = 0
     try:
-        for number, row in enumerate(rows, start=2):
+        for record in rejoin(rows, len(header), roles["text"]):
+            row, number = record.fields, record.line
             if not any(cell.strip() for cell in row):
                 continue
             records += 1
+            rejoined += record.rejoined
             if len(row) != len(header):
                 problems.add(f"row {number} ({len(row)} fields, the header has {len(header)})",
                              "wrong number of fields")
                 continue
-            body = row[text_col]
+            body = row[roles["text"]]
             text = as_text(body)
             if not text.strip():
                 problems.add(f"row {number}", "empty text")
                 continue
-            author = _cell(row, author_col)
-            parent = _cell(row, parent_col) or None
+            cell = _cells(row, roles)
+            parent = cell("parent") or None
             comments.append(Comment(
-                cid=_cell(row, id_col) or _synthetic_id(body, author, str(number)),
+                cid=cell("id") or _synthetic_id(body, cell("author"), str(number)),
                 text=text,
-                author=author,
-                likes=parse_likes(_cell(row, like_col)),
-                is_reply=parent is not None,
+                author=cell("author"),
+                likes=parse_likes(cell("likes")),
+                is_reply=parent is not None or cell("reply").lower() in TRUE_CELLS,
                 parent_cid=parent,
-                published=_cell(row, time_col),
+                published=cell("published"),
             ))
     except csv.Error as exc:
         problems.add("file", f"CSV stopped being readable: {exc}")
     return ImportReport(
         comments=_unique(comments), format=fmt, records=records,
         bad_records=problems.count, problems=problems.messages, reasons=problems.reasons,
+        rejoined=rejoined, columns={role: header[i] for role, i in roles.items()},
     )
 
 
@@ -477,15 +522,12 @@ def _delimiter(sample: str) -> str:
         return max(",;\t", key=header.count)
 
 
-def _column_picker(columns: dict[str, int]) -> Callable[[tuple[str, ...]], int | None]:
-    def pick(names: tuple[str, ...]) -> int | None:
-        return next((columns[n] for n in names if n in columns), None)
+def _cells(row: list[str], roles: dict[str, int]) -> Callable[[str], str]:
+    """A row's cell by role (``""`` for a role the file has no column for)."""
+    def cell(role: str) -> str:
+        return row[roles[role]].strip() if role in roles else ""
 
-    return pick
-
-
-def _cell(row: list[str], index: int | None) -> str:
-    return row[index].strip() if index is not None else ""
+    return cell
 
 
 def _synthetic_id(*parts: str) -> str:
