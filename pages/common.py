@@ -66,43 +66,43 @@ def _jobs_at(root: str) -> JobService:
 
 
 def project_mentions(store: Store, project_id: int, duration: float | None) -> Mentions:
-    """Every time reference in the project's comments, parsed once per comment count: sliders
-    then only regroup, they never re-parse."""
-    return _mentions(str(store.root), project_id, store.comment_count(project_id), duration)
+    """Every time reference in the project's comments, parsed once per state of the comments
+    that count (``Store.comments_key``): sliders then only regroup, they never re-parse."""
+    return _mentions(str(store.root), project_id, store.comments_key(project_id), duration)
 
 
 @st.cache_resource(show_spinner="Reading timestamps in the comments…", max_entries=8)
-def _mentions(root: str, project_id: int, n_comments: int, duration: float | None
+def _mentions(root: str, project_id: int, comments: tuple, duration: float | None
               ) -> Mentions:
-    """The stored references (extracted at import), read once per comment count. Shared,
+    """The stored references (extracted at import), read once per state of the comments. Shared,
     never copied: ``cache_data`` would pickle them on every rerun. Nobody mutates them."""
-    del n_comments  # part of the cache key only
+    del comments  # part of the cache key only
     return stored_mentions(_store_at(root), project_id, duration)
 
 
 def mentions_by_time(store: Store, project_id: int, duration: float | None
                      ) -> MentionsByTime:
     """The same mentions sorted by time, for looking up the comments about any span."""
-    return _by_time(str(store.root), project_id, store.comment_count(project_id), duration)
+    return _by_time(str(store.root), project_id, store.comments_key(project_id), duration)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _by_time(root: str, project_id: int, n_comments: int, duration: float | None
+def _by_time(root: str, project_id: int, comments: tuple, duration: float | None
              ) -> MentionsByTime:
-    return MentionsByTime(_mentions(root, project_id, n_comments, duration))
+    return MentionsByTime(_mentions(root, project_id, comments, duration))
 
 
 def chapter_markers(store: Store, project_id: int, duration: float | None
                     ) -> list[ChapterMarker]:
     """The project's chapter markers (the video's own and the viewers' chapter lists)."""
-    return _chapters(str(store.root), project_id, store.comment_count(project_id), duration)
+    return _chapters(str(store.root), project_id, store.comments_key(project_id), duration)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _chapters(root: str, project_id: int, n_comments: int, duration: float | None
+def _chapters(root: str, project_id: int, comments: tuple, duration: float | None
               ) -> list[ChapterMarker]:
-    """Read once per data folder and comment count."""
-    del n_comments  # part of the cache key only
+    """Read once per data folder and state of the comments."""
+    del comments  # part of the cache key only
     return project_chapters(_store_at(root), project_id, duration)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages.comment_files import choose_columns, imported_files
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.clips.preview import needed_preview, shown_file
-from shortory_core.projects import import_summary
 from shortory_core.records import JobStatus
 from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
 from shortory_core.speech.cache import cached_transcript, stored_transcripts
@@ -81,20 +81,19 @@ st.subheader(f"Comments ({n_comments:,})")
 with st.expander("Import more comments"):
     upload = st.file_uploader("Comment dump", type=["json", "jsonl", "csv", "txt"],
                               key="more_comments")
-    if upload is not None and st.button("Import"):
+    columns = (choose_columns(upload.getvalue(), upload.name, "more_comments")
+               if upload is not None else None)
+    if upload is not None and st.button("Import", disabled=columns is None):
         saved = keep_upload(store, upload)
         service.submit("comments", {"project_id": project_id, "file": str(saved),
-                                    "name": upload.name, "upload_dir": str(saved.parent)},
+                                    "name": upload.name, "upload_dir": str(saved.parent),
+                                    "columns": columns or None},
                        project_id=project_id)
 job_panel(service, f"comments-{project_id}", project_id=project_id, kinds=("comments",))
 imports = store.comment_imports(project_id)
 if imports:
-    with st.expander(f"Import reports ({len(imports)})"):
-        for record in imports:
-            st.text(import_summary(record.report))
-            if record.report["problems"]:
-                st.dataframe(pd.DataFrame({"first skipped records": record.report["problems"]}),
-                             hide_index=True)
+    with st.expander(f"Imported files ({len(imports)})", expanded=True):
+        imported_files(store, imports)
 if n_comments:
     shown = store.top_comments(project_id, TOP_COMMENTS)
     if n_comments > len(shown):

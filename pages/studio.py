@@ -74,7 +74,7 @@ def project_timeline(root: str, project_id: int, session_ids: tuple[int, ...], v
     return build_timeline(open_store(), project_id, session_ids=list(session_ids))
 
 
-version = (store.comment_count(project_id), tuple(s.name for s in SIGNALS),
+version = (store.comments_key(project_id), tuple(s.name for s in SIGNALS),
            tuple((s.id, s.status, s.n_samples) for s in sessions if s.id in chosen),
            tuple(q.included for q in verdicts.values()))
 timeline = project_timeline(str(store.root), project_id, tuple(chosen), version)

@@ -20,6 +20,7 @@ from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import pack, project_mentions
 from shortory_core.sources.comment_columns import ColumnsRead, read_comment_columns
 from shortory_core.sources.comment_files import MAX_LIKES
+from shortory_core.sources.comment_headers import ColumnMapping, describe
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
 from shortory_core.sources.web_comments import Sort, fetch_comments
@@ -48,7 +49,10 @@ class CreatedProject:
 
 
 def import_summary(record: dict) -> str:
-    """An import's record in one line."""
+    """An import's record in one line (for comments stored before imports were recorded, or
+    added without a file, only what is known)."""
+    if "records" not in record:
+        return f"{record['file']}."
     text = (f"{record['comments']} comments ({record['replies']} replies) from "
             f"{record['records']} records of {record['file']} ({record['format']}, "
             f"{record['encoding']}); {record['timestamps']} timestamps found")
@@ -61,6 +65,10 @@ def import_summary(record: dict) -> str:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(
             record["reasons"].items(), key=lambda item: -item[1]))
         text += f"; {record['skipped']} records skipped ({why})"
+    if record.get("rejoined"):
+        text += f"; {record['rejoined']} rows rejoined (a text cut at a bare CR)"
+    if record.get("columns"):
+        text += f"; columns: {describe(record['columns'])}"
     return text + "."
 
 
@@ -83,14 +91,15 @@ def copy_file(source: Path, target: Path, progress: StepProgress = _quiet,
 
 def import_files(
     store: Store, video: Path, comments: Path | None = None, name: str | None = None, *,
-    work: Path, progress: StepProgress = _quiet,
+    work: Path, progress: StepProgress = _quiet, columns: ColumnMapping | None = None,
 ) -> CreatedProject:
     """A project from a video file and, optionally, a comment dump, built in ``work``.
 
     Both are checked before anything is copied: the video is probed and the comments are read
     first, so an unusable file (not a video, not a comment dump, empty) refuses the import
     with its reason and leaves nothing behind. Bad records inside a usable dump are skipped
-    and counted in the import record.
+    and counted in the import record. ``columns`` says which CSV column is which where the
+    names are not recognised (``sources.comment_headers``).
     """
     video = Path(video)
     progress(0.0, "Checking the video")
@@ -103,7 +112,7 @@ def import_files(
     if comments is not None:
         progress(0.01, "Reading the comments")
         try:
-            record = add_comment_file(draft, Path(comments), Path(comments).name)
+            record = add_comment_file(draft, Path(comments), Path(comments).name, columns)
         except OSError as exc:
             raise SourceError(f"Cannot read {Path(comments).name}: {exc.strerror}.") from exc
     progress(0.1, "Copying the video")
@@ -113,10 +122,11 @@ def import_files(
     return CreatedProject(project_id, len(draft.comments), record)
 
 
-def add_comment_file(draft: ProjectDraft, path: Path, name: str) -> dict:
+def add_comment_file(draft: ProjectDraft, path: Path, name: str,
+                     columns: ColumnMapping | None = None) -> dict:
     """Read a comment dump into a new project's draft with its time references (extracted
     here, once) and its import record; returns the record."""
-    read = read_comment_columns(path, name)
+    read = read_comment_columns(path, name, columns)
     mentions = _set_comments(draft, read.columns)
     record = import_record(read, mentions, name, draft.video.duration if draft.video else None)
     draft.imports.append(record)
@@ -130,11 +140,13 @@ def _set_comments(draft: ProjectDraft, columns: CommentColumns) -> Mentions:
     return mentions
 
 
-def import_comments(store: Store, project_id: int, source: Path, name: str) -> dict:
-    """Parse a comment dump and add its comments and its record (one transaction), then bring
-    the project's stored time references up to date; returns the record (``import_record``)
-    with how many comments were new."""
-    read = read_comment_columns(source, name)
+def import_comments(store: Store, project_id: int, source: Path, name: str,
+                    columns: ColumnMapping | None = None) -> dict:
+    """Parse a comment dump and add its comments as one import with its record (one
+    transaction), then bring the project's stored time references up to date; returns the
+    record (``import_record``) with how many comments were new. ``columns``: as for
+    ``import_files``; the page, the CLI and ``batch`` all come here."""
+    read = read_comment_columns(source, name, columns)
     video = store.get_video(project_id)
     record = import_record(read, extract_mentions(read.columns), name,
                            video.duration if video else None)
@@ -142,6 +154,19 @@ def import_comments(store: Store, project_id: int, source: Path, name: str) -> d
     if added:
         project_mentions(store, project_id)
     return record | {"added": added}
+
+
+def switch_import(store: Store, import_id: int, active: bool) -> None:
+    """Count an imported file's comments again, or stop counting them (they stay stored), and
+    rebuild the project's time references from the comments that count, so every ranking of
+    moments (pages, studio, timeline, CLI) follows at once."""
+    project_mentions(store, store.set_import_active(import_id, active))
+
+
+def delete_import(store: Store, import_id: int) -> None:
+    """Delete an imported file with every comment it added, then rebuild the project's time
+    references from the comments left."""
+    project_mentions(store, store.delete_import(import_id))
 
 
 def import_record(read: ColumnsRead, mentions: Mentions, name: str, duration: float | None
@@ -155,7 +180,8 @@ def import_record(read: ColumnsRead, mentions: Mentions, name: str, duration: fl
             "records": report.records, "comments": read.comments,
             "replies": read.columns.replies, "timestamps": len(mentions),
             "past_end": past_end, "skipped": report.bad_records, "reasons": report.reasons,
-            "problems": report.problems,
+            "problems": report.problems, "rejoined": report.rejoined,
+            "columns": report.columns,
             "clamped_likes": int(pc.sum(pc.equal(read.columns.column("likes"), MAX_LIKES))
                                  .as_py() or 0)}
 

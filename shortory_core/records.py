@@ -251,11 +251,15 @@ class ReactionSession:
 
 @dataclass(frozen=True)
 class CommentImport:
-    """What one comment import read and skipped (``projects.import_record`` writes the
-    report), kept for the project page."""
+    """One imported comment file: what it read and skipped (``projects.import_record`` writes
+    the report), how many of the project's comments it added and still holds, and whether
+    they count (``active``: a file switched off keeps its comments out of every signal)."""
 
     created_at: float
     report: dict[str, Any]
+    id: int = 0
+    active: bool = True
+    comments: int = 0
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         return existing
     created = import_files(ctx.store, Path(p["video"]),
                            Path(p["comments"]) if p.get("comments") else None,
-                           p.get("name") or None, work=ctx.staging(), progress=ctx.progress)
+                           p.get("name") or None, work=ctx.staging(), progress=ctx.progress,
+                           columns=p.get("columns"))
     _drop_upload(ctx)
     return _created(created)
 
@@ -62,7 +63,7 @@ def comments_job(ctx: JobContext) -> dict[str, Any]:
     p = ctx.params
     ctx.progress(0.1, "Reading the comments")
     record = import_comments(ctx.store, int(p["project_id"]), Path(p["file"]),
-                             str(p.get("name") or Path(p["file"]).name))
+                             str(p.get("name") or Path(p["file"]).name), p.get("columns"))
     _drop_upload(ctx)
     return {"summary": import_summary(record), "comment_import": record}
 

@@ -164,11 +164,13 @@ class Store:
                 if draft.video is not None:
                     _upsert_video(conn, project_id, replace(
                         draft.video, path=f"{folder}/{draft.video.path}"))
-                added = _insert_comments(conn, project_id, draft.comments)
-                if draft.mentions is not None and draft.mentions.comments == added:
-                    _save_mentions(conn, project_id, draft.mentions)
-                for report in draft.imports:
-                    _insert_import(conn, project_id, report | {"added": added})
+                if draft.comments or draft.imports:
+                    reports = draft.imports or [{"file": "comments fetched with the video"}]
+                    import_id = _insert_import(conn, project_id, reports[0])
+                    added = _insert_comments(conn, project_id, draft.comments, import_id)
+                    _set_added(conn, import_id, added)
+                    if draft.mentions is not None and draft.mentions.comments == added:
+                        _save_mentions(conn, project_id, draft.mentions)
                 for session in draft.sessions:
                     session_id = _insert_session(
                         conn, project_id, session.viewer, session.kind,
@@ -225,7 +227,9 @@ class Store:
             rows = conn.execute(
                 """
                 SELECT p.*,
-                  (SELECT COUNT(*) FROM comments c WHERE c.project_id = p.id) AS n_comments,
+                  (SELECT COUNT(*) FROM comments c JOIN comment_imports i
+                      ON c.import_id = i.id WHERE i.project_id = p.id AND i.active)
+                      AS n_comments,
                   (SELECT COUNT(*) FROM reaction_sessions s WHERE s.project_id = p.id)
                       AS n_sessions,
                   (SELECT COUNT(*) FROM reaction_samples r JOIN reaction_sessions s
@@ -280,53 +284,85 @@ class Store:
 
     def add_comments(self, project_id: int, comments: Iterable[Comment] | CommentColumns, *,
                      report: dict | None = None) -> int:
-        """Insert comments (and the import's report) in one transaction; a comment id seen
-        before is skipped. Returns how many were new, so re-importing adds nothing."""
+        """Insert comments as one import, with its report (``projects.import_record``; a
+        plain one without), in one transaction; a comment id seen before is skipped. Returns
+        how many were new, so re-importing adds nothing."""
         with self.transaction() as conn:
-            added = _insert_comments(conn, project_id, comments)
-            if report is not None:
-                _insert_import(conn, project_id, report | {"added": added})
+            import_id = _insert_import(conn, project_id, report or {"file": "comments"})
+            added = _insert_comments(conn, project_id, comments, import_id)
+            _set_added(conn, import_id, added)
             return added
 
     def comment_imports(self, project_id: int) -> list[CommentImport]:
-        """The reports of the project's comment imports, newest first."""
+        """The project's imported comment files, newest first, with how many comments each
+        holds."""
         with self.reading() as conn:
-            rows = conn.execute("SELECT created_at, report FROM comment_imports WHERE "
-                                "project_id = ? ORDER BY id DESC", (project_id,)).fetchall()
-        return [CommentImport(float(r["created_at"]), json.loads(r["report"])) for r in rows]
+            rows = conn.execute(
+                "SELECT i.*, (SELECT COUNT(*) FROM comments c WHERE c.import_id = i.id) AS n "
+                "FROM comment_imports i WHERE i.project_id = ? ORDER BY i.id DESC",
+                (project_id,)).fetchall()
+        return [CommentImport(float(r["created_at"]), json.loads(r["report"]), int(r["id"]),
+                              bool(r["active"]), int(r["n"])) for r in rows]
+
+    def set_import_active(self, import_id: int, active: bool) -> int:
+        """Switch an imported file's comments on or off (they stay stored); returns its
+        project's id. The project's stored time references go with the change (rebuilt from
+        the comments that count on first use)."""
+        with self.transaction() as conn:
+            project_id = _import_project(conn, import_id)
+            conn.execute("UPDATE comment_imports SET active = ? WHERE id = ?",
+                         (int(active), import_id))
+            conn.execute("DELETE FROM mention_sets WHERE project_id = ?", (project_id,))
+            return project_id
+
+    def delete_import(self, import_id: int) -> int:
+        """Delete an imported file with every comment it added (by cascade) and the project's
+        stored time references (rebuilt on first use); returns its project's id."""
+        with self.transaction() as conn:
+            project_id = _import_project(conn, import_id)
+            conn.execute("DELETE FROM comment_imports WHERE id = ?", (import_id,))
+            conn.execute("DELETE FROM mention_sets WHERE project_id = ?", (project_id,))
+            return project_id
 
     def comment_count(self, project_id: int) -> int:
+        """How many of the project's comments count (those of files switched on)."""
+        return self.comments_key(project_id)[0]
+
+    def comments_key(self, project_id: int) -> tuple[int, tuple[int, ...]]:
+        """What the comments that count depend on: how many there are and which imported
+        files are on. Pages key what they derive from the comments by it."""
         with self.reading() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM comments WHERE project_id = ?",
-                                    (project_id,)).fetchone()[0])
+            ids = tuple(int(r[0]) for r in conn.execute(
+                "SELECT id FROM comment_imports WHERE project_id = ? AND active ORDER BY id",
+                (project_id,)))
+            return _active_count(conn, project_id), ids
 
     def comment_rows(self, project_id: int, batch: int = 50_000
                      ) -> Iterator[list[CommentRow]]:
-        """Every comment as plain rows in ``CommentColumns.NAMES`` order, ``batch`` at a time
-        (for rebuilding columns without one ``Comment`` per comment)."""
+        """Every comment that counts as plain rows in ``CommentColumns.NAMES`` order, ``batch``
+        at a time (for rebuilding columns without one ``Comment`` per comment)."""
         with self.reading() as conn:
             cursor = conn.execute(
                 "SELECT cid, text, author, likes, is_reply, parent_cid, published FROM comments "
-                "WHERE project_id = ? ORDER BY rowid", (project_id,))
+                f"WHERE project_id = ? AND {ACTIVE} ORDER BY rowid", (project_id, project_id))
             cursor.row_factory = None
             while rows := cursor.fetchmany(batch):
                 yield rows
 
     def top_comments(self, project_id: int, limit: int) -> list[Comment]:
-        """The ``limit`` most-liked comments (by an index: a million comments are not
-        sorted for a page)."""
+        """The ``limit`` most-liked comments that count (by an index: a million comments are
+        not sorted for a page)."""
         with self.reading() as conn:
-            rows = conn.execute("SELECT * FROM comments WHERE project_id = ? "
-                                "ORDER BY likes DESC LIMIT ?", (project_id, limit)).fetchall()
+            rows = conn.execute(f"SELECT * FROM comments WHERE project_id = ? AND {ACTIVE} "
+                                "ORDER BY likes DESC LIMIT ?",
+                                (project_id, project_id, limit)).fetchall()
         return [_comment(r) for r in rows]
 
     def save_mentions(self, project_id: int, mentions: MentionSet) -> bool:
         """Keep a project's extracted time references, unless comments were added since they
         were extracted (then they are already out of date); returns whether they were kept."""
         with self.transaction() as conn:
-            count = conn.execute("SELECT COUNT(*) FROM comments WHERE project_id = ?",
-                                 (project_id,)).fetchone()[0]
-            if count != mentions.comments:
+            if _active_count(conn, project_id) != mentions.comments:
                 return False
             _save_mentions(conn, project_id, mentions)
             return True
@@ -335,11 +371,10 @@ class Store:
         """The project's stored time references, or ``None`` when there are none or they no
         longer match its comments."""
         with self.reading() as conn:
-            row = conn.execute(
-                "SELECT m.comments, m.rules, m.refs, m.quoted, (SELECT COUNT(*) FROM comments c "
-                "WHERE c.project_id = m.project_id) AS now FROM mention_sets m "
-                "WHERE m.project_id = ?", (project_id,)).fetchone()
-        if row is None or row["now"] != row["comments"]:
+            row = conn.execute("SELECT comments, rules, refs, quoted FROM mention_sets "
+                               "WHERE project_id = ?", (project_id,)).fetchone()
+            now = _active_count(conn, project_id) if row is not None else None
+        if row is None or now != row["comments"]:
             return None
         return MentionSet(int(row["comments"]), row["rules"], bytes(row["refs"]),
                           bytes(row["quoted"]))
@@ -684,15 +719,40 @@ def _upsert_video(conn: sqlite3.Connection, project_id: int, video: VideoInfo) -
     )
 
 
-def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> None:
-    conn.execute("INSERT INTO comment_imports (project_id, created_at, report) VALUES (?, ?, ?)",
-                 (project_id, time.time(), json.dumps(report)))
+# The comments that count: those of the project's imported files that are switched on.
+ACTIVE = ("import_id IN (SELECT id FROM comment_imports WHERE project_id = ? AND active)")
+
+
+def _active_count(conn: sqlite3.Connection, project_id: int) -> int:
+    return int(conn.execute(f"SELECT COUNT(*) FROM comments WHERE {ACTIVE}",
+                            (project_id,)).fetchone()[0])
+
+
+def _import_project(conn: sqlite3.Connection, import_id: int) -> int:
+    row = conn.execute("SELECT project_id FROM comment_imports WHERE id = ?",
+                       (import_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"No comment import {import_id}.")
+    return int(row[0])
+
+
+def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> int:
+    """A new import's row on an open transaction; its comments are inserted with its id."""
+    return int(conn.execute("INSERT INTO comment_imports (project_id, created_at, report) "
+                            "VALUES (?, ?, ?)",
+                            (project_id, time.time(), json.dumps(report))).lastrowid)
+
+
+def _set_added(conn: sqlite3.Connection, import_id: int, added: int) -> None:
+    """Write into an import's report how many of its comments were new to the project."""
+    conn.execute("UPDATE comment_imports SET report = json_set(report, '$.added', ?) "
+                 "WHERE id = ?", (added, import_id))
 
 
 def _insert_comments(conn: sqlite3.Connection, project_id: int,
-                     comments: Iterable[Comment] | CommentColumns) -> int:
-    """Insert comments on an open transaction; a comment id seen before is skipped. Returns
-    how many were new."""
+                     comments: Iterable[Comment] | CommentColumns, import_id: int) -> int:
+    """Insert comments of one import on an open transaction; a comment id seen before is
+    skipped (it stays with the import that added it). Returns how many were new."""
     rows = comments.rows() if isinstance(comments, CommentColumns) else (
         (c.cid, c.text, c.author, c.likes, c.is_reply, c.parent_cid, c.published)
         for c in comments)
@@ -700,10 +760,10 @@ def _insert_comments(conn: sqlite3.Connection, project_id: int,
     conn.executemany(
         """
         INSERT OR IGNORE INTO comments
-          (project_id, cid, text, author, likes, is_reply, parent_cid, published)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          (project_id, cid, text, author, likes, is_reply, parent_cid, published, import_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        ((project_id, *row) for row in rows),
+        ((project_id, *row, import_id) for row in rows),
     )
     return conn.total_changes - before
 
