@@ -27,6 +27,7 @@ from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
 from shortory_core.records import ClipRecord, JobStatus, StepStatus
+from shortory_core.sources.comment_headers import parse_mapping
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.tables import format_result
@@ -134,9 +135,10 @@ def cmd_fetch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 def cmd_import(args: argparse.Namespace, store: Store) -> dict[str, Any]:
     video = v.input_file(args.video, "video file")
     comments = v.input_file(args.comments, "comment file") if args.comments else None
+    columns = parse_mapping(args.columns) if args.columns else None
     job = run_job(store, "import", {"video": str(video), "name": args.name,
-                                    "comments": str(comments) if comments else None},
-                  args.json)
+                                    "comments": str(comments) if comments else None,
+                                    "columns": columns}, args.json)
     return _created_result(store, job)
 
 
@@ -659,6 +661,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_import, "create a project from a local video and comment dump")
     imp.add_argument("video", type=Path)
     imp.add_argument("--comments", type=Path)
+    imp.add_argument("--columns", nargs="+", metavar="ROLE=COLUMN",
+                     help="which CSV column is which, where the names are not recognised "
+                          "(roles: text, author, likes, published, id, parent, reply)")
     imp.add_argument("--name", type=v.project_name, help="the project's name (default: the "
                      "file's)")
 

@@ -170,3 +170,23 @@ def test_the_mapping_step_shows_the_first_rows_and_returns_the_choice() -> None:
     app.selectbox(key="m-text").select("Kommentar")
     app.selectbox(key="m-author").select("Nutzer").run()
     assert json.loads(app.session_state["chosen"]) == {"text": "Kommentar", "author": "Nutzer"}
+
+
+def test_the_cli_imports_an_unknown_header_through_columns_and_says_which_became_what(
+        tmp_path: Path, short_video: Path) -> None:
+    from tests.test_cli import run_cli
+
+    dump = tmp_path / "de.csv"
+    dump.write_text("Kommentar,Nutzer\n0:01 krass,anna\n0:02 ja,ben\n")
+    refused = run_cli("import", str(short_video), "--comments", str(dump),
+                      home=tmp_path / "home")
+    assert refused.returncode == 2 and "no text column" in refused.stderr
+    done = run_cli("import", str(short_video), "--comments", str(dump), "--columns",
+                   "text=Kommentar", "author=Nutzer", "--json", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)["comment_import"]
+    assert record["comments"] == 2 and record["columns"] == {"text": "Kommentar",
+                                                             "author": "Nutzer"}
+    table = run_cli("import", str(short_video), "--comments", str(dump), "--columns",
+                    "text=Kommentar", home=tmp_path / "home")
+    assert "columns: text=Kommentar" in table.stdout, table.stdout
