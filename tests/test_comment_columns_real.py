@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -133,3 +134,19 @@ def test_an_unknown_header_is_read_through_a_mapping() -> None:
     assert report.comments[2].author == "u2" and report.columns == mapping
     with pytest.raises(SourceError, match="no column 'Text'"):
         read_comment_file(data, "de.csv", {"text": "Text"})
+
+
+def test_json_lines_of_other_tools_are_read_by_their_keys() -> None:
+    """Scrapers write JSON lines in snake_case or the API's camelCase too."""
+    texts = real_texts()
+    lines = [{"comment_id": f"s{i}", "comment_text": t, "author_name": f"@a{i}",
+              "like_count": i, "published_at": f"2025-01-0{i + 1}", "reply_count": 2}
+             for i, t in enumerate(texts[:3])]
+    lines.append({"commentId": "c9", "textOriginal": texts[3], "authorDisplayName": "@b",
+                  "likeCount": "1.2K", "parentId": "s0", "publishedAt": "2025-02-01"})
+    data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
+    report = read_comment_file(data, "scraped.jsonl")
+    assert [c.text for c in report.comments] == texts[:4] and report.bad_records == 0
+    assert [c.author for c in report.comments] == ["@a0", "@a1", "@a2", "@b"]
+    assert report.comments[3].parent_cid == "s0" and report.comments[3].likes == 1200
+    assert report.comments[1].published == "2025-01-02"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -296,24 +297,45 @@ def _skip_bom(stream: TextIO) -> None:
 def comment_from_downloader(item: dict[str, Any]) -> Comment:
     """One youtube-comment-downloader dict (``cid, text, author, votes, reply, time``).
 
-    A reply's id is ``PARENT.REPLY``, which is how it is linked to its parent.
+    A reply's id is ``PARENT.REPLY``, which is how it is linked to its parent. Objects that
+    other tools write (``comment_text``, ``authorDisplayName``, ``published_at``…) are read by
+    the roles of their keys (``comment_headers``).
     """
+    if "text" not in item:
+        item = _downloader_keys(item)
     text = item.get("text")
     cid = item.get("cid")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("no text")
     if not isinstance(cid, str) or not cid:
-        cid = _synthetic_id(text, str(item.get("author", "")))
-    is_reply = bool(item.get("reply")) or "." in cid
+        cid = str(cid) if isinstance(cid, int) else _synthetic_id(
+            text, str(item.get("author", "")))
+    parent = item.get("parent") or (cid.split(".", 1)[0] if "." in cid else None)
     return Comment(
         cid=cid,
         text=comment_text(text),
         author=str(item.get("author") or ""),
         likes=parse_likes(item.get("votes")),
-        is_reply=is_reply,
-        parent_cid=cid.split(".", 1)[0] if is_reply and "." in cid else None,
+        is_reply=bool(item.get("reply")) or parent is not None,
+        parent_cid=str(parent) if parent is not None else None,
         published=str(item.get("time") or ""),
     )
+
+
+_DOWNLOADER_KEY = {"text": "text", "id": "cid", "author": "author", "likes": "votes",
+                   "reply": "reply", "published": "time", "parent": "parent"}
+
+
+def _downloader_keys(item: dict[str, Any]) -> dict[str, Any]:
+    """An object of another tool with its keys renamed to youtube-comment-downloader's."""
+    roles = _roles_of(tuple(item))
+    return {_DOWNLOADER_KEY[role]: item[key] for role, key in roles.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _roles_of(keys: tuple[str, ...]) -> dict[str, str]:
+    """The roles of an object's keys (a dump's objects share a few key sets)."""
+    return recognise(list(keys))
 
 
 # -- JSON ------------------------------------------------------------------------------------
