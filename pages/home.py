@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.comment_files import choose_columns
 from pages.common import (
     jobs,
     keep_upload,
@@ -56,20 +57,28 @@ with st.expander("➕ New project", expanded=False):
             )
             name = st.text_input("Project name (optional)", max_chars=120)
             submitted = st.form_submit_button("Create project")
+        asked = (video.file_id if video else "", comments.file_id if comments else "", name)
+        imported = st.session_state.setdefault("imports_asked", {})
         if submitted and video is None:
             st.error("Choose a video file first.")
-        elif submitted and video is not None:
+        elif submitted and asked in imported:
             # Enter in the name field submits too, and the files stay chosen: the same
             # upload submitted again is one project, not two.
-            asked = (video.file_id, comments.file_id if comments else "", name)
-            imported = st.session_state.setdefault("imports_asked", {})
-            if asked in imported:
-                st.info(f"These files are already imported (job {imported[asked]}). To make "
-                        "a second project from them, choose the files again.")
-            else:
+            st.info(f"These files are already imported (job {imported[asked]}). To make "
+                    "a second project from them, choose the files again.")
+        elif submitted:
+            st.session_state["import_pending"] = asked
+        if video is not None and st.session_state.get("import_pending") == asked:
+            # a comment file whose columns are not known by name waits for the user's mapping
+            columns = (choose_columns(comments.getvalue(), comments.name, "new_columns")
+                       if comments is not None else {})
+            chosen = columns is not None and (
+                columns == {} or st.button("Create project with these columns"))
+            if chosen:
+                del st.session_state["import_pending"]
                 video_file = keep_upload(store, video)
                 params = {"video": str(video_file), "name": name or Path(video.name).stem,
-                          "upload_dir": str(video_file.parent)}
+                          "upload_dir": str(video_file.parent), "columns": columns or None}
                 if comments is not None:
                     params["comments"] = str(keep_upload(store, comments, video_file.parent))
                 imported[asked] = service.submit("import", params)

@@ -227,9 +227,8 @@ class Store:
             rows = conn.execute(
                 """
                 SELECT p.*,
-                  (SELECT COUNT(*) FROM comments c JOIN comment_imports i
-                      ON c.import_id = i.id WHERE i.project_id = p.id AND i.active)
-                      AS n_comments,
+                  (SELECT COALESCE(SUM(i.comments), 0) FROM comment_imports i
+                      WHERE i.project_id = p.id AND i.active) AS n_comments,
                   (SELECT COUNT(*) FROM reaction_sessions s WHERE s.project_id = p.id)
                       AS n_sessions,
                   (SELECT COUNT(*) FROM reaction_samples r JOIN reaction_sessions s
@@ -297,12 +296,10 @@ class Store:
         """The project's imported comment files, newest first, with how many comments each
         holds."""
         with self.reading() as conn:
-            rows = conn.execute(
-                "SELECT i.*, (SELECT COUNT(*) FROM comments c WHERE c.import_id = i.id) AS n "
-                "FROM comment_imports i WHERE i.project_id = ? ORDER BY i.id DESC",
-                (project_id,)).fetchall()
+            rows = conn.execute("SELECT * FROM comment_imports WHERE project_id = ? "
+                                "ORDER BY id DESC", (project_id,)).fetchall()
         return [CommentImport(float(r["created_at"]), json.loads(r["report"]), int(r["id"]),
-                              bool(r["active"]), int(r["n"])) for r in rows]
+                              bool(r["active"]), int(r["comments"])) for r in rows]
 
     def set_import_active(self, import_id: int, active: bool) -> int:
         """Switch an imported file's comments on or off (they stay stored); returns its
@@ -724,8 +721,9 @@ ACTIVE = ("import_id IN (SELECT id FROM comment_imports WHERE project_id = ? AND
 
 
 def _active_count(conn: sqlite3.Connection, project_id: int) -> int:
-    return int(conn.execute(f"SELECT COUNT(*) FROM comments WHERE {ACTIVE}",
-                            (project_id,)).fetchone()[0])
+    """How many comments count: what the files switched on added (no scan of the comments)."""
+    return int(conn.execute("SELECT COALESCE(SUM(comments), 0) FROM comment_imports WHERE "
+                            "project_id = ? AND active", (project_id,)).fetchone()[0])
 
 
 def _import_project(conn: sqlite3.Connection, import_id: int) -> int:
@@ -744,9 +742,9 @@ def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> i
 
 
 def _set_added(conn: sqlite3.Connection, import_id: int, added: int) -> None:
-    """Write into an import's report how many of its comments were new to the project."""
-    conn.execute("UPDATE comment_imports SET report = json_set(report, '$.added', ?) "
-                 "WHERE id = ?", (added, import_id))
+    """Keep how many of an import's comments were new to the project (they are its own)."""
+    conn.execute("UPDATE comment_imports SET comments = ?, report = json_set(report, "
+                 "'$.added', ?) WHERE id = ?", (added, added, import_id))
 
 
 def _insert_comments(conn: sqlite3.Connection, project_id: int,

@@ -251,27 +251,29 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 13: each comment knows the import that added it, and an import can be switched off (its
-    # comments stop counting) or deleted with its comments (by cascade). Comments stored
-    # before belong to one "earlier imports" entry per project, whose report keeps the
-    # reports of those imports; the old report rows go.
+    # comments stop counting) or deleted with its comments (by cascade). ``comments`` is how
+    # many it added: they leave only with it, so the counts need no scan of the comments.
+    # Comments stored before belong to one "earlier imports" entry per project, whose report
+    # keeps the reports of those imports; the old report rows go.
     """
     ALTER TABLE comment_imports ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE comment_imports ADD COLUMN comments INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE comments ADD COLUMN import_id INTEGER
         REFERENCES comment_imports(id) ON DELETE CASCADE;
-    INSERT INTO comment_imports (project_id, created_at, report)
+    INSERT INTO comment_imports (project_id, created_at, report, comments)
         SELECT p.id,
                COALESCE((SELECT MIN(i.created_at) FROM comment_imports i
                          WHERE i.project_id = p.id), p.created_at),
                json_object('file', 'earlier imports', 'earlier', 1,
                            'imports', (SELECT json_group_array(json(i.report))
-                                       FROM comment_imports i WHERE i.project_id = p.id))
+                                       FROM comment_imports i WHERE i.project_id = p.id)),
+               (SELECT COUNT(*) FROM comments c WHERE c.project_id = p.id)
         FROM projects p
         WHERE EXISTS (SELECT 1 FROM comments c WHERE c.project_id = p.id)
            OR EXISTS (SELECT 1 FROM comment_imports i WHERE i.project_id = p.id);
     DELETE FROM comment_imports WHERE json_extract(report, '$.earlier') IS NULL;
     UPDATE comments SET import_id = (SELECT i.id FROM comment_imports i
                                      WHERE i.project_id = comments.project_id);
-    CREATE INDEX comments_by_import ON comments(import_id);
     """,
 ]
 
