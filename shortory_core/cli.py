@@ -27,7 +27,7 @@ from shortory_core.logs import log_failure
 from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
 from shortory_core.records import ClipRecord, JobStatus, StepStatus
-from shortory_core.sources.comment_headers import parse_mapping
+from shortory_core.sources.comment_headers import ROLES, parse_mapping
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.tables import format_result
@@ -38,6 +38,10 @@ if TYPE_CHECKING:  # the vision stack loads only for the commands that use it
     from shortory_core.vision.cards import ModelCard
     from shortory_core.vision.ensemble import Classifier
     from shortory_core.vision.face_detector import FaceDetector
+
+
+COLUMNS_HELP = ("which CSV column is which, where the names are not recognised (roles: "
+                + ", ".join(ROLES) + ")")
 
 
 def _print(result: dict[str, Any], as_json: bool) -> None:
@@ -202,7 +206,8 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     from shortory_core.sources.comment_columns import read_comment_columns
 
     try:
-        read = read_comment_columns(v.input_file(args.comments_file, "comment file"))
+        read = read_comment_columns(v.input_file(args.comments_file, "comment file"),
+                                    columns=parse_mapping(args.columns or ()))
     except OSError as exc:
         raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
     mentions = extract_mentions(read.columns, args.duration)
@@ -213,6 +218,8 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     return {
         "comments": read.comments,
         "bad_records": read.report.bad_records,
+        "rejoined": read.report.rejoined,
+        "columns": read.report.columns,
         "mentions": len(mentions),
         "votes": len(counted),
         "moments": [
@@ -661,9 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import", cmd_import, "create a project from a local video and comment dump")
     imp.add_argument("video", type=Path)
     imp.add_argument("--comments", type=Path)
-    imp.add_argument("--columns", nargs="+", metavar="ROLE=COLUMN",
-                     help="which CSV column is which, where the names are not recognised "
-                          "(roles: text, author, likes, published, id, parent, reply)")
+    imp.add_argument("--columns", nargs="+", metavar="ROLE=COLUMN", help=COLUMNS_HELP)
     imp.add_argument("--name", type=v.project_name, help="the project's name (default: the "
                      "file's)")
 
@@ -671,6 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
                   needs_store=False)
     moments.add_argument("comments_file", type=Path)
     moments.add_argument("--duration", type=v.DURATION, help="video length in seconds, if known")
+    moments.add_argument("--columns", nargs="+", metavar="ROLE=COLUMN", help=COLUMNS_HELP)
     moments.add_argument("--top", type=v.TOP, default=5)
     moments.add_argument("--window", type=v.WINDOW, default=5.0)
     moments.add_argument("--pad", type=v.PAD, default=10.0)

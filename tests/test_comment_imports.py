@@ -190,3 +190,6 @@ def test_the_cli_imports_an_unknown_header_through_columns_and_says_which_became
     table = run_cli("import", str(short_video), "--comments", str(dump), "--columns",
                     "text=Kommentar", home=tmp_path / "home")
     assert "columns: text=Kommentar" in table.stdout, table.stdout
+    moments = json.loads(run_cli("moments", str(dump), "--columns", "text=Kommentar",
+                                 "author=Nutzer", "--json", home=tmp_path / "home").stdout)
+    assert moments["comments"] == 2 and moments["columns"]["author"] == "Nutzer"
