@@ -261,6 +261,13 @@ class CommentImport:
     active: bool = True
     comments: int = 0
 
+    @property
+    def files(self) -> list[str]:
+        """The files it read: its own, or for the "earlier imports" entry (comments stored
+        before imports were kept apart) those of the imports it stands for."""
+        return [self.report["file"], *(r.get("file", "") for r in
+                                       self.report.get("imports", []))]
+
 
 @dataclass(frozen=True)
 class ProfileSummary:

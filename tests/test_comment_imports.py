@@ -116,7 +116,7 @@ def test_comments_stored_before_files_were_kept_become_one_earlier_entry(
     store = Store(root)
     [earlier] = store.comment_imports(1)
     assert earlier.report["file"] == "earlier imports" and earlier.comments == 3
-    assert [r["file"] for r in earlier.report["imports"]] == ["a.csv", "b.csv"]
+    assert earlier.files == ["earlier imports", "a.csv", "b.csv"]  # batch skips them
     assert earlier.created_at == 5.0 and store.comment_imports(2) == []
     assert len(project_mentions(store, 1)) == 2
     switch_import(store, earlier.id, False)
@@ -193,3 +193,22 @@ def test_the_cli_imports_an_unknown_header_through_columns_and_says_which_became
     moments = json.loads(run_cli("moments", str(dump), "--columns", "text=Kommentar",
                                  "author=Nutzer", "--json", home=tmp_path / "home").stdout)
     assert moments["comments"] == 2 and moments["columns"]["author"] == "Nutzer"
+
+
+def test_a_batch_imports_a_snake_case_export_and_says_which_column_became_what(
+        tmp_path: Path, short_video: Path) -> None:
+    """The issue's K-pop exports failed in ``batch`` ("no text column"); their authors were
+    dropped where they got in."""
+    from tests.test_batch import batch
+
+    export = wrong_project_file(tmp_path)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"project,video,comments\nKpop,{short_video},{export}\n")
+    done = batch(tmp_path / "home", manifest)
+    assert done.returncode == 0, done.stderr + done.stdout
+    [step] = [s for s in json.loads(done.stdout)["steps"] if s["step"] == "comments"]
+    assert step["status"] == "done" and "comment_text → text" in step["detail"]
+    store = Store(tmp_path / "home")
+    [project] = store.list_projects()
+    assert project.comments == 40
+    assert len({c.author for c in store.top_comments(project.project.id, 100)}) == 40

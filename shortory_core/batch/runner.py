@@ -186,7 +186,7 @@ class BatchRun:
         return project_id
 
     def _comments(self, service: JobService, entry: ProjectEntry, project_id: int) -> None:
-        imported = {r.report.get("file") for r in self.store.comment_imports(project_id)}
+        imported = {f for r in self.store.comment_imports(project_id) for f in r.files}
         for row, path in entry.comments:
             name = str(path.absolute())
             if name in imported:
