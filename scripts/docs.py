@@ -58,12 +58,10 @@ def job_kinds() -> list[JobKind]:
 
 
 def comment_columns() -> dict[str, tuple[str, ...]]:
-    """The CSV header names the comment importer reads, per field, in the order it tries them."""
-    from shortory_core.sources import comment_files as cf
+    """The header names the comment importer reads, per field, in the order it tries them."""
+    from shortory_core.sources.comment_headers import FAMILIES, ROLE_LABELS
 
-    return {"text": cf.TEXT_COLUMNS, "author": cf.AUTHOR_COLUMNS, "likes": cf.LIKE_COLUMNS,
-            "comment id": cf.ID_COLUMNS, "parent (makes it a reply)": cf.PARENT_COLUMNS,
-            "published": cf.TIME_COLUMNS}
+    return {ROLE_LABELS[role]: names for role, names in FAMILIES.items()}
 
 
 def commands() -> list[tuple[str, str, argparse.ArgumentParser]]:
