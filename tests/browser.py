@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,6 +122,28 @@ def settled(page: object, timeout_ms: float = 90_000) -> None:
     not started yet looks finished)."""
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         timeout=timeout_ms)
+
+
+def choose(page: object, label: str, option: str, timeout_ms: float = 90_000) -> None:
+    """Pick `option` in the select box labelled `label`. A rerun that lands while the list
+    is open closes it again (the box is drawn anew), so the box is opened until the option
+    shows and takes the click."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    item = page.get_by_role("option", name=option, exact=True)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        settled(page, timeout_ms)
+        box.click()
+        try:
+            item.wait_for(state="visible", timeout=5_000)
+            item.click(timeout=5_000)
+        except Exception:  # the list closed under a rerun; open it again
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        settled(page, timeout_ms)
+        return
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from shortory_core.store import Store
-from tests.browser import browser_page, needs_chromium, running_app, screenshot, settled
+from tests.browser import browser_page, choose, needs_chromium, running_app, screenshot
 from tests.test_comment_columns_real import real_texts
 from tests.waiting import wait_until
 
@@ -37,9 +37,7 @@ def test_an_unknown_header_is_mapped_on_the_home_page_before_the_import(tmp_path
         page.get_by_text("These columns are not named").wait_for(timeout=60_000)
         assert store.jobs.listing(kinds=("import",)) == []  # nothing runs before the choice
         for label, column in (("text", "Kommentar"), ("author", "Nutzer"), ("likes", "Daumen")):
-            page.get_by_role("combobox", name=label, exact=True).click()
-            page.get_by_role("option", name=column, exact=True).click()
-            settled(page)
+            choose(page, label, column)
         screenshot(page, "import-column-mapping")
         page.get_by_role("button", name="Create project with these columns").click()
         wait_until(lambda: (jobs := store.jobs.listing(kinds=("import",)))
