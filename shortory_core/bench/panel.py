@@ -40,8 +40,8 @@ def faces_from(store: Store, project_id: int) -> FaceSamples:
     """The demo's recorded viewers: the smile clip's happiest second, and every sample of the
     other clip where the face shows little happiness."""
     sessions = {s.viewer: s.id for s in store.sessions(project_id)}
-    smile = store.samples(sessions["Sam (recorded)"])
-    rest = [r for r in store.samples(sessions["Mia (recorded)"])
+    smile = store.samples(sessions["Sam (recorded)"]).to_pylist()
+    rest = [r for r in store.samples(sessions["Mia (recorded)"]).to_pylist()
             if r["face_found"] and (r["happy"] or 0) < 0.2]
     peak = int(np.argmax([r["happy"] or 0 for r in smile]))
     return FaceSamples(rest, smile[max(peak - 5, 0):peak + 5])
