@@ -462,7 +462,7 @@ def test_an_abandoned_session_is_suspended_saved_and_resumable(demo_copy: Path) 
     wait_until(lambda: watch.suspended, "the idle session to be suspended", timeout=60)
     assert not watch.analyser._thread.is_alive()
     assert not watch.writer._thread.is_alive() and watch.writer.written >= 1
-    assert len(store.samples(watch.session_id).to_pylist()) == watch.writer.written  # nothing left behind
+    assert len(store.samples(watch.session_id)) == watch.writer.written  # nothing left behind
     assert [s.id for s in resumable_sessions(store, project_id)] == [watch.session_id]
     assert watch.stop() == watch.writer.written  # stopping it later still ends it cleanly
     assert store.session(watch.session_id).status == "ended"

@@ -25,6 +25,7 @@ from shortory_core.records import (
     VideoInfo,
 )
 from shortory_core.store import Store
+from shortory_core.store.sample_files import sample_table
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def synthetic_panel(store: Store, faces: FaceSamples, *, viewers: int, duration:
         times = stray_at if v < strays else agree_at
         draft.sessions.append(SessionDraft(
             f"viewer {v:04d}", SessionKind.RECORDING, "", 0.0,
-            viewer_samples(faces, duration, times, rng),
+            sample_table(0, viewer_samples(faces, duration, times, rng)),
             meta={"group": "A" if v % 2 else "B"}))
     return store.commit_project(draft)
 
