@@ -150,11 +150,16 @@ def test_a_viewing_stores_each_sample_once_and_reads_done(panel_store: Store) ->
     assert ingest_batch(panel_store, viewing.key, batch(range(10))).stored == 10
     replayed = ingest_batch(panel_store, viewing.key, batch(range(5, 15)))
     assert (replayed.stored, replayed.duplicates) == (5, 5)
+    assert [p.name for p in panel_store.sample_parts(viewing.session_id)] == [
+        "remote-000000000.parquet", "remote-000000010.parquet"]  # the new seqs only
     rows = panel_store.samples(viewing.session_id).to_pylist()
     assert [r["seq"] for r in rows] == list(range(15))
     assert rows[3]["dominant"] == "happy" and rows[3]["video_time"] == pytest.approx(0.6)
     session = finish_viewing(panel_store, viewing.key)
     assert session.status == "ended" and session.n_samples == 15
+    assert [p.name for p in panel_store.sample_parts(viewing.session_id)] == [
+        "compact-000000000-000000014.parquet"]  # its batches became one file
+    assert panel_store.samples(viewing.session_id).to_pylist() == rows
     assert session.meta == {"group": "A", "remote": {"invite": invite.id, "group": "A"}}
     assert session.kind == "live"
     assert finish_viewing(panel_store, viewing.key).n_samples == 15  # twice is harmless
@@ -185,7 +190,10 @@ def test_withdrawing_deletes_the_session_and_its_samples(panel_store: Store) -> 
     viewing = start_viewing(panel_store, invite, "")
     ingest_batch(panel_store, viewing.key, batch(range(30)))
     finish_viewing(panel_store, viewing.key)
+    folder = panel_store.sample_folder(viewing.session_id)
+    assert folder.is_dir()
     withdraw(panel_store, viewing.key)
+    assert not folder.exists()
     assert panel_store.session(viewing.session_id) is None
     assert panel_store.samples(viewing.session_id).to_pylist() == []
     assert len(panel_store.sessions(project_id)) == before
