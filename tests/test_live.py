@@ -394,6 +394,8 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     again.stop()
     seqs = [r["seq"] for r in store.samples(left.id).to_pylist()]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
+    [part] = store.sample_parts(left.id)  # resumed and stopped: its flushes are one file
+    assert part.name.startswith("compact-") and part.rows == len(seqs)
 
 
 # -- small parts -----------------------------------------------------------------------------

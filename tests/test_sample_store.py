@@ -237,3 +237,29 @@ def test_a_full_disk_mid_write_names_the_session_and_loses_nothing(demo_copy: Pa
         assert store.session(kept).n_samples == len(real) + len(big)
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_the_app_moves_an_old_stores_samples_before_a_page_counts_them(
+        demo_copy: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    store = Store(demo_copy)
+    sessions = demo_sessions(store)
+    counts = {i: store.session(i).n_samples for i in sessions}
+    rows = {i: store.samples(i).drop_columns(["session_id"]).to_pylist() for i in sessions}
+    conn = sqlite3.connect(store.db_path)
+    with conn:  # the demo as a store made before: its samples as rows, no parts
+        conn.execute("DELETE FROM sample_parts")
+        for session in sessions:
+            conn.executemany(
+                f"INSERT INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' * len(SAMPLE_COLUMNS))})",
+                [(session, *(r[c] for c in SAMPLE_COLUMNS)) for r in rows[session]])
+    conn.close()
+    assert len(sessions_left(store)) == len(sessions)
+
+    app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=120).run()
+    assert not app.exception
+    assert not sessions_left(store)
+    assert {i: store.session(i).n_samples for i in sessions} == counts
+    assert app.metric[0].label == "Samples" and int(app.metric[0].value) in counts.values()
