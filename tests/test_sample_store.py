@@ -94,15 +94,21 @@ def legacy_store(home: Path, source: Store, sessions: int) -> dict[int, list[dic
     project = store.create_project("old")
     made = {store.create_session(project, f"V{k}", "recording"): real[k % len(real)]
             for k in range(sessions)}
+    as_old_rows(store, made)
+    return made
+
+
+def as_old_rows(store: Store, rows: dict[int, list[dict]]) -> None:
+    """Samples stored as the store kept them before: rows of ``reaction_samples``, no parts."""
     conn = sqlite3.connect(store.db_path)
     with conn:
-        for session in made:
+        conn.execute("DELETE FROM sample_parts")
+        for session, samples in rows.items():
             conn.executemany(
                 f"INSERT INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)}) "
                 f"VALUES (?, {', '.join('?' * len(SAMPLE_COLUMNS))})",
-                [(session, *(r[c] for c in SAMPLE_COLUMNS)) for r in made[session]])
+                [(session, *(r[c] for c in SAMPLE_COLUMNS)) for r in samples])
     conn.close()
-    return made
 
 
 def test_a_legacy_store_refuses_to_read_as_empty_and_migrates_once(demo_copy: Path,
@@ -247,15 +253,7 @@ def test_the_app_moves_an_old_stores_samples_before_a_page_counts_them(
     sessions = demo_sessions(store)
     counts = {i: store.session(i).n_samples for i in sessions}
     rows = {i: store.samples(i).drop_columns(["session_id"]).to_pylist() for i in sessions}
-    conn = sqlite3.connect(store.db_path)
-    with conn:  # the demo as a store made before: its samples as rows, no parts
-        conn.execute("DELETE FROM sample_parts")
-        for session in sessions:
-            conn.executemany(
-                f"INSERT INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)}) "
-                f"VALUES (?, {', '.join('?' * len(SAMPLE_COLUMNS))})",
-                [(session, *(r[c] for c in SAMPLE_COLUMNS)) for r in rows[session]])
-    conn.close()
+    as_old_rows(store, rows)  # the demo as a store made before
     assert len(sessions_left(store)) == len(sessions)
 
     app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=120).run()
