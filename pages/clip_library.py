@@ -143,7 +143,7 @@ def show_recommendations(store: Store, project_id: int, clips: list[ClipRecord],
     if not watched:
         return
     session = watched[-1]
-    mood = measure_mood(store.samples(session.id))
+    mood = measure_mood(store.samples(session.id).to_pylist())
     picks = recommend(clips, mood) if mood else []
     if not picks:
         return

@@ -25,6 +25,7 @@ from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.signals.stored_mentions import project_chapters
 from shortory_core.signals.stored_mentions import project_mentions as stored_mentions
 from shortory_core.store import Store
+from shortory_core.store.sample_migration import migrate_samples, needs_migration
 from shortory_core.untrusted import for_markdown
 from shortory_core.uploads import new_upload_dir, save_upload
 from shortory_core.validate import id_in
@@ -43,10 +44,23 @@ def open_store(*, viewer: bool = False) -> Store:
     try:
         store = _store_at(str(data_dir()))
         settle_dead_work(store)  # a killed process's jobs never show as running
+        _move_old_samples(store)
         return store
     except StoreError as exc:
         st.error(for_markdown(str(exc)), icon="💾")
         st.stop()
+
+
+def _move_old_samples(store: Store) -> None:
+    """A store made before samples became Parquet moves them first, with a progress bar: a
+    page never shows the counts of a store half-way there. Two tabs at once each move what is
+    left (``migrate_session`` checks the rows inside its transaction)."""
+    if not needs_migration(store):
+        return
+    bar = st.progress(0.0, "Moving the reaction samples to the new format…")
+    migrate_samples(store, lambda done: bar.progress(
+        done.done / max(done.total, 1), f"Moving the reaction samples: {done.line()}"))
+    bar.empty()
 
 
 @st.cache_resource(show_spinner=False)

@@ -80,7 +80,7 @@ with st.popover("Manage this session", icon="⚙️"):
     if confirm_delete("this session, its samples and its recording", f"session-{chosen}"):
         store.delete_session(chosen)
         st.rerun()
-samples = pd.DataFrame(store.samples(chosen))
+samples = store.samples(chosen).to_pandas()
 if samples.empty:
     st.warning("This session has no samples yet.")
     st.stop()

@@ -237,7 +237,7 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
 def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.reactions.recording import analyse_recording
     from shortory_core.reactions.timeline import (
-        sample_rows,
+        recording_samples,
         smooth_emotions,
         timeline_frame,
         write_timeline,
@@ -254,16 +254,16 @@ def cmd_analyze(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     engines = [VisionEngine(detector=args.detector, use_iris=not args.no_iris)
                for _ in range(args.workers)]
     analyses = analyse_recording(video, engines, fps=args.fps, progress=show)
-    rows = sample_rows(analyses, args.offset)
-    frame = smooth_emotions(timeline_frame(rows), args.smooth)
+    frame = smooth_emotions(timeline_frame(recording_samples(analyses, args.offset)),
+                            args.smooth)
     if out:
         with written_atomically(out) as work:
             write_timeline(frame, work / out.name)
     found = int(frame["face_found"].sum())
     result: dict[str, Any] = {
-        "samples": len(rows), "faces_found": found,
+        "samples": len(frame), "faces_found": found,
         "dominant": frame["dominant"].value_counts().to_dict(),
-        "mean_attention": round(float(frame["attention"].mean()), 3) if rows else None,
+        "mean_attention": round(float(frame["attention"].mean()), 3) if len(frame) else None,
         "out": str(out) if out else None,
     }
     if args.json:
@@ -433,6 +433,20 @@ def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
             raise ShortoryError(f"No profile of {args.name!r}; `profile list` lists them.")
         return {"deleted": args.name, "report": f"Deleted {args.name}'s profile."}
     return _create_profile(args, store)
+
+
+def cmd_samples(args: argparse.Namespace, store: Store) -> dict[str, Any]:
+    """Move a store's samples from SQLite rows into Parquet, once; resumable after a kill."""
+    from shortory_core.store.sample_migration import MigrationProgress, migrate_samples
+
+    def show(done: MigrationProgress) -> None:
+        if not args.json:
+            print(done.line(), file=sys.stderr, flush=True)
+
+    moved = migrate_samples(store, show)
+    return {"sessions": moved.done, "rows": moved.rows,
+            "report": f"Moved {moved.line()} into Parquet." if moved.total
+            else "Every session's samples are already in Parquet."}
 
 
 def _create_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -707,6 +721,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--card", type=Path, help="another model's card (JSON)")
     evaluate.add_argument("--profile", metavar="NAME", type=v.viewer_name,
                           help="read the product emotions through this viewer's profile")
+
+    samples = add("samples", cmd_samples, "reaction samples: migrate (SQLite rows to Parquet)")
+    samples.add_argument("action", choices=("migrate",))
 
     profile = add("profile", cmd_profile, "viewer profiles: create NAME FOLDER, list, "
                   "delete NAME")

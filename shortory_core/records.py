@@ -224,7 +224,7 @@ class SessionDraft:
     kind: SessionKind
     source_path: str
     time_offset: float
-    samples: list[dict]
+    samples: pa.Table  # SAMPLE_SCHEMA (store.sample_files); its session id is replaced
     status: SessionStatus = SessionStatus.ANALYSED
     meta: dict = field(default_factory=dict)
 

@@ -57,7 +57,7 @@ def wait_played(store: Store, since: float, seconds: float, what: str) -> None:
     [session] = [s for s in store.sessions(1) if s.kind == "live"]
 
     def played() -> bool:
-        times = [r["video_time"] for r in store.samples(session.id)
+        times = [r["video_time"] for r in store.samples(session.id).to_pylist()
                  if not r["paused"] and r["video_time"] >= since]
         return len(times) > 15 and max(times) >= since + seconds
 

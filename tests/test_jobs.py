@@ -296,16 +296,16 @@ def test_a_render_killed_midway_is_interrupted_and_retries(demo_store: Store) ->
 def test_an_analysis_killed_midway_is_interrupted_and_retries(demo_store: Store) -> None:
     store = demo_store
     session = store.sessions(store.demo_project_id())[0]
-    before = store.samples(session.id)
+    before = store.samples(session.id).to_pylist()
     service, job = killed_midway(store, "analyse",
                                  {"session_id": session.id, "iris": False, "fps": 15}, 0.2)
     assert store.session(session.id).status == "interrupted"
-    assert store.samples(session.id) == before  # the earlier samples are kept
+    assert store.samples(session.id).to_pylist() == before  # the earlier samples are kept
     assert_clean(store)
     assert service.retry(job.id)
     assert service.wait(job.id, 180).status == "done"
     assert store.session(session.id).status == "analysed"
-    assert len(store.samples(session.id)) > len(before)  # 15 samples/s instead of 5
+    assert len(store.samples(session.id).to_pylist()) > len(before)  # 15 samples/s instead of 5
 
 
 def test_a_fetch_killed_midway_leaves_nothing_and_retries(slow_site: str, store: Store

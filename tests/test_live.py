@@ -204,7 +204,7 @@ def test_frames_are_stamped_with_the_video_time_on_screen_and_paused_flagged(
     deliver(analyser, frames[2], now.now)
     analyser.stop()
     writer.close()
-    rows = store.samples(session_id)
+    rows = store.samples(session_id).to_pylist()
     assert [r["seq"] for r in rows] == [0, 1, 2, 3]
     assert rows[0]["video_time"] == pytest.approx(2.8, abs=0.11)  # within one frame sent
     assert rows[0]["paused"] == 0
@@ -287,8 +287,8 @@ def say(line):
 store = Store(Path(sys.argv[1]))
 commit = store.add_samples
 
-def add_samples(session_id, batch):  # reports each batch once its transaction is committed
-    commit(session_id, batch)
+def add_samples(session_id, batch, **key):  # reports each batch once its part is recorded
+    commit(session_id, batch, **key)
     say(f"committed {batch[-1]['seq']}")
 
 store.add_samples = add_samples
@@ -329,7 +329,7 @@ def test_killing_the_server_mid_batch_loses_at_most_one_batch(tmp_path: Path) ->
         listener.join(10)
     added = max(int(seq) for word, seq in said if word == "added")
     committed = max(int(seq) for word, seq in said if word == "committed")
-    seqs = [r["seq"] for r in store.samples(session_id)]
+    seqs = [r["seq"] for r in store.samples(session_id).to_pylist()]
     assert seqs == list(range(len(seqs)))  # no hole before the loss
     assert committed < len(seqs) <= added + 1  # every committed batch kept, nothing invented
 
@@ -360,7 +360,7 @@ def test_two_viewers_at_once_keep_separate_correct_sessions(demo_copy: Path) -> 
         thread.join()
     lasted = time.monotonic() - began
     assert ada.stop() == 20 and bo.stop() == 20
-    rows = {s.viewer: store.samples(s.session_id) for s in (ada, bo)}
+    rows = {s.viewer: store.samples(s.session_id).to_pylist() for s in (ada, bo)}
     # frames taken in the first 0.2 s were taken before play was pressed: paused, at 0 (or,
     # when the machine stalled between seek and play, where the viewer sought)
     assert all(r["video_time"] in (0, 10, 70) for name in rows for r in rows[name]
@@ -388,12 +388,14 @@ def test_a_refreshed_tab_resumes_its_session_where_it_stopped(demo_copy: Path) -
     assert left.id == first.session_id
     again = WatchSession(store, left.id, VisionEngine(use_iris=False))
     assert again.clock.position() == pytest.approx(
-        store.samples(left.id)[-1]["video_time"])
+        store.samples(left.id).to_pylist()[-1]["video_time"])
     again.clock.play()
     deliver(again.analyser, face_frames(1)[0], again.clock.now())
     again.stop()
-    seqs = [r["seq"] for r in store.samples(left.id)]
+    seqs = [r["seq"] for r in store.samples(left.id).to_pylist()]
     assert seqs == list(range(len(seqs))) and len(seqs) >= 2
+    [part] = store.sample_parts(left.id)  # resumed and stopped: its flushes are one file
+    assert part.name.startswith("compact-") and part.rows == len(seqs)
 
 
 # -- small parts -----------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_watching_live_puts_every_sample_on_the_video_time_shown(demo_home: Path
     store = Store(home)
     [session] = [s for s in store.sessions(store.demo_project_id()) if s.kind == "live"]
     assert session.status == "ended" and session.viewer == "Ada"
-    rows = store.samples(session.id)
+    rows = store.samples(session.id).to_pylist()
     assert len(rows) > 100 and str(len(rows)) in report["saved"]
     assert np.mean([r["face_found"] for r in rows]) > 0.8  # the fake camera's real face
 

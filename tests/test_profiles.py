@@ -138,7 +138,7 @@ def test_recording_analysis_reads_the_viewers_frown_through_their_profile(
                                       time_offset=0.0, meta={"iris": False})
         job = run_job(store, "analyse", {"session_id": session_id, "fps": 5.0, "iris": False})
         assert job.result["profile"] == ("Ada" if viewer == "Ada" else "")
-        frown = [s for s in store.samples(session_id) if 4.0 <= s["video_time"] <= 5.0
+        frown = [s for s in store.samples(session_id).to_pylist() if 4.0 <= s["video_time"] <= 5.0
                  or 7.8 <= s["video_time"] <= 9.2]
         angry_share[viewer] = np.mean([s["dominant"] == "angry" for s in frown])
     assert angry_share["Ada"] >= 0.8 > angry_share["Someone else"] + 0.3

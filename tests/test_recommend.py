@@ -30,7 +30,7 @@ def library(store: Store) -> tuple[Store, int]:
 def session_of(store: Store, project_id: int, samples: list[dict]) -> list[dict]:
     session = store.create_session(project_id, "V", "live")
     store.add_samples(session, samples)
-    return store.samples(session)
+    return store.samples(session).to_pylist()
 
 
 def test_a_sad_viewer_is_lifted_with_happy_shorts_first(library: tuple[Store, int]) -> None:
@@ -70,6 +70,6 @@ def test_no_face_no_mood(library: tuple[Store, int]) -> None:
 def test_the_demo_viewers_get_recommendations(demo_home: Path) -> None:
     store = Store(demo_home)
     for session in store.sessions(store.demo_project_id()):
-        mood = measure_mood(store.samples(session.id))
+        mood = measure_mood(store.samples(session.id).to_pylist())
         assert mood is not None and mood.emotion in ("happy", "sad", "angry", "neutral",
                                                      "surprise")

@@ -150,11 +150,16 @@ def test_a_viewing_stores_each_sample_once_and_reads_done(panel_store: Store) ->
     assert ingest_batch(panel_store, viewing.key, batch(range(10))).stored == 10
     replayed = ingest_batch(panel_store, viewing.key, batch(range(5, 15)))
     assert (replayed.stored, replayed.duplicates) == (5, 5)
-    rows = panel_store.samples(viewing.session_id)
+    assert [p.name for p in panel_store.sample_parts(viewing.session_id)] == [
+        "remote-000000000.parquet", "remote-000000010.parquet"]  # the new seqs only
+    rows = panel_store.samples(viewing.session_id).to_pylist()
     assert [r["seq"] for r in rows] == list(range(15))
     assert rows[3]["dominant"] == "happy" and rows[3]["video_time"] == pytest.approx(0.6)
     session = finish_viewing(panel_store, viewing.key)
     assert session.status == "ended" and session.n_samples == 15
+    assert [p.name for p in panel_store.sample_parts(viewing.session_id)] == [
+        "compact-000000000-000000014.parquet"]  # its batches became one file
+    assert panel_store.samples(viewing.session_id).to_pylist() == rows
     assert session.meta == {"group": "A", "remote": {"invite": invite.id, "group": "A"}}
     assert session.kind == "live"
     assert finish_viewing(panel_store, viewing.key).n_samples == 15  # twice is harmless
@@ -185,9 +190,12 @@ def test_withdrawing_deletes_the_session_and_its_samples(panel_store: Store) -> 
     viewing = start_viewing(panel_store, invite, "")
     ingest_batch(panel_store, viewing.key, batch(range(30)))
     finish_viewing(panel_store, viewing.key)
+    folder = panel_store.sample_folder(viewing.session_id)
+    assert folder.is_dir()
     withdraw(panel_store, viewing.key)
+    assert not folder.exists()
     assert panel_store.session(viewing.session_id) is None
-    assert panel_store.samples(viewing.session_id) == []
+    assert panel_store.samples(viewing.session_id).to_pylist() == []
     assert len(panel_store.sessions(project_id)) == before
     assert states(panel_store, project_id) == {invite.id: "withdrawn"}
     with pytest.raises(BatchRefused, match="withdrawn") as gone:
@@ -236,7 +244,7 @@ def test_a_bad_batch_is_refused_whole_with_its_reason(panel_store: Store, name: 
         ingest_batch(panel_store, viewing.key, payload)
     assert refused.value.status == status and reason in refused.value.reason, \
         refused.value.reason
-    assert panel_store.samples(viewing.session_id) == []
+    assert panel_store.samples(viewing.session_id).to_pylist() == []
     assert ingest_batch(panel_store, viewing.key, batch(range(3))).stored == 3
 
 
@@ -249,7 +257,7 @@ def test_a_batch_whose_last_sample_is_bad_stores_none(panel_store: Store, last: 
     with pytest.raises(BatchRefused):
         ingest_batch(panel_store, viewing.key,
                      {"seq0": 0, "samples": [sample(s) for s in range(9)] + [last]})
-    assert panel_store.samples(viewing.session_id) == []
+    assert panel_store.samples(viewing.session_id).to_pylist() == []
 
 
 def test_a_resend_with_other_numbers_is_refused_and_changes_nothing(panel_store: Store
@@ -261,7 +269,7 @@ def test_a_resend_with_other_numbers_is_refused_and_changes_nothing(panel_store:
         ingest_batch(panel_store, viewing.key, {"seq0": 4, "samples": [
             sample(4, att=0.1), *(sample(s) for s in range(10, 15))]})
     assert refused.value.status == 409
-    rows = panel_store.samples(viewing.session_id)
+    rows = panel_store.samples(viewing.session_id).to_pylist()
     assert len(rows) == 10 and rows[4]["attention"] == 0.8
 
 
@@ -271,7 +279,7 @@ def test_a_late_resend_fits_between_stored_batches(panel_store: Store) -> None:
                                                        viewer="Ann"), "")
     ingest_batch(panel_store, viewing.key, batch(range(10, 20)))
     assert ingest_batch(panel_store, viewing.key, batch(range(10))).stored == 10
-    assert len(panel_store.samples(viewing.session_id)) == 20
+    assert len(panel_store.samples(viewing.session_id).to_pylist()) == 20
 
 
 def test_a_key_opens_only_its_own_session(panel_store: Store) -> None:
@@ -288,7 +296,7 @@ def test_a_key_opens_only_its_own_session(panel_store: Store) -> None:
     with pytest.raises(BatchRefused, match="past the video's end"):
         ingest_batch(panel_store, bob.key, batch(range(5), t=60.0))  # B's video is 30 s
     assert panel_store.session(ann.session_id).project_id == project_a
-    assert panel_store.samples(bob.session_id) == []
+    assert panel_store.samples(bob.session_id).to_pylist() == []
     for key in (ann.key[:-2] + "xx", "", "k" * 43):
         with pytest.raises(BatchRefused) as refused:
             ingest_batch(panel_store, key, batch(range(5, 6)))

@@ -57,7 +57,7 @@ def test_a_viewer_posts_resends_finishes_and_is_refused_after(client: TestClient
     assert post(client, "/remote/api/finish", ann.key, {}) == (200, {"samples": 12})
     status, body = post(client, SAMPLES, ann.key, batch(range(12, 14)))
     assert status == 409 and "finished" in body["error"]
-    assert len(panel_store.samples(ann.session_id)) == 12
+    assert len(panel_store.samples(ann.session_id).to_pylist()) == 12
 
 
 @pytest.mark.parametrize("name", BAD_BATCHES)
@@ -70,7 +70,7 @@ def test_every_bad_batch_is_refused_with_its_reason(client: TestClient, panel_st
             conn.execute("UPDATE reaction_sessions SET started_at = started_at - 700")
     answer = post(client, SAMPLES, ann.key, payload)
     assert answer[0] == status and reason in answer[1]["error"], answer
-    assert panel_store.samples(ann.session_id) == []
+    assert panel_store.samples(ann.session_id).to_pylist() == []
 
 
 def test_a_batch_whose_last_sample_is_bad_stores_none(client: TestClient,
@@ -79,7 +79,7 @@ def test_a_batch_whose_last_sample_is_bad_stores_none(client: TestClient,
     payload = {"seq0": 0, "samples": [*(sample(s) for s in range(9)), sample(9, t=999.0)]}
     status, body = post(client, SAMPLES, ann.key, payload)
     assert status == 400 and "past the video's end" in body["error"]
-    assert panel_store.samples(ann.session_id) == []
+    assert panel_store.samples(ann.session_id).to_pylist() == []
 
 
 @pytest.mark.parametrize(("body", "status", "reason"), [
@@ -99,7 +99,7 @@ def test_keys_that_open_nothing(client: TestClient, panel_store: Store) -> None:
     for key in (None, "", "forged-key-" * 3, ann.key + "x"):
         status, body = post(client, SAMPLES, key, batch(range(3)))
         assert status == 401 and "error" in body, (key, body)
-    assert panel_store.samples(ann.session_id) == []
+    assert panel_store.samples(ann.session_id).to_pylist() == []
 
 
 def test_a_revoked_link_stops_the_batches(client: TestClient, panel_store: Store) -> None:
@@ -109,7 +109,7 @@ def test_a_revoked_link_stops_the_batches(client: TestClient, panel_store: Store
     revoke_invite(panel_store, invite.id)
     status, body = post(client, SAMPLES, ann.key, batch(range(3, 6)))
     assert status == 403 and "revoked" in body["error"]
-    assert len(panel_store.samples(ann.session_id)) == 3
+    assert len(panel_store.samples(ann.session_id).to_pylist()) == 3
 
 
 def test_withdrawing_deletes_the_session(client: TestClient, panel_store: Store) -> None:
@@ -177,4 +177,4 @@ def test_a_beacon_carries_the_key_in_its_body(client: TestClient, panel_store: S
     assert finished.json() == {"samples": 4}
     bob = viewer(panel_store, "Bob")
     assert post(client, SAMPLES, None, batch(range(2)) | {"session": 42})[0] == 401
-    assert panel_store.samples(bob.session_id) == []
+    assert panel_store.samples(bob.session_id).to_pylist() == []

@@ -96,7 +96,7 @@ def test_a_hundred_viewers_posting_at_once_store_every_sample_once(
     assert sum(r[0] for r in receipts) == total
     assert sum(r[1] for r in receipts) == VIEWERS * RESENDS * PER_BATCH
     for viewer in viewers:
-        assert [s["seq"] for s in store.samples(viewer.session_id)] == list(
+        assert [s["seq"] for s in store.samples(viewer.session_id).to_pylist()] == list(
             range(BATCHES * PER_BATCH)), viewer.viewer
     requests = len(latencies)
     print(f"\n{VIEWERS} viewers, {requests} batches ({total} samples, "

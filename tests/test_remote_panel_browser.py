@@ -89,7 +89,7 @@ def test_a_remote_viewer_watches_by_link_and_the_analyst_sees_them_arrive(
     (status,) = list_invites(store, project_id)
     assert status.state == "done" and status.samples == session.n_samples
     assert status.invite.opened_at is not None
-    samples = store.samples(session.id)
+    samples = store.samples(session.id).to_pylist()
     assert len(samples) == len({s["seq"] for s in samples}) >= 3 * VIDEO_S  # once each
     shown = [s["video_time"] for s in samples if not s["paused"]]
     assert shown == sorted(shown) and shown[0] < 1.0 and VIDEO_S - 1.0 < shown[-1] <= VIDEO_S

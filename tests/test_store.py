@@ -44,7 +44,7 @@ def test_round_trip_of_every_kind_of_record(store: Store) -> None:
     [saved_session] = reopened.sessions(project_id)
     assert saved_session.viewer == "Mia" and saved_session.time_offset == 31.0
     assert saved_session.meta == {"fps": 5} and saved_session.n_samples == 1
-    assert reopened.samples(session)[0]["dominant"] == "happy"
+    assert reopened.samples(session)["dominant"].to_pylist() == ["happy"]
     [summary] = reopened.list_projects()
     assert (summary.comments, summary.sessions, summary.samples) == (2, 1, 1)
 
@@ -186,8 +186,10 @@ def test_deleting_takes_the_files_too(store: Store) -> None:
 
     store.delete_clip(clip_id)
     assert store.clip(clip_id) is None and not clip_file.exists()
+    samples = store.sample_folder(session_id)
+    assert samples.is_dir()
     store.delete_session(session_id)
     assert store.session(session_id) is None and not recording.exists()
-    assert store.samples(session_id) == []
+    assert len(store.samples(session_id)) == 0 and not samples.exists()
     store.delete_project(project_id)
     assert store.get_project(project_id) is None and not folder.exists()

@@ -188,11 +188,12 @@ def test_smoothing_steadies_emotions_and_leaves_absent_samples(engine: VisionEng
     import pandas as pd
 
     from shortory_core.reactions.timeline import sample_rows, smooth_emotions, timeline_frame
+    from shortory_core.store.sample_files import sample_table
 
     samples = analyse_recording(CLIPS / "reaction_smile_man.mp4", [engine], fps=10)
     rows = sample_rows(samples, 0.0)
     rows.insert(5, dict(rows[5], seq=99, face_found=0, happy=None, dominant=None))
-    raw = timeline_frame(rows)
+    raw = timeline_frame(sample_table(0, rows))
     smooth = smooth_emotions(raw, 5)
     faces = raw["face_found"] == 1
     emotions = ["happy", "sad", "angry", "neutral", "surprise"]

@@ -24,7 +24,7 @@ def test_demo_viewers_are_analysed_and_plotted(demo_copy: Path) -> None:
     sessions = store.sessions(store.demo_project_id())
     assert {s.status for s in sessions} == {"analysed"} and len(sessions) >= 8
     assert all(s.n_samples >= 15 for s in sessions)
-    mia = store.samples(sessions[0].id)
+    mia = store.samples(sessions[0].id).to_pylist()
     assert mia[0]["video_time"] == 31.0 and all(s["face_found"] for s in mia)
 
     app = AppTest.from_file(str(ROOT / "pages/reactions.py"), default_timeout=60).run()
@@ -55,7 +55,7 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
     assert job.status == "done" and job.progress == 1.0, job.error
     count = job.result["samples"]
     assert count >= 15 and store.session(session_id).status == "analysed"
-    samples = store.samples(session_id)
+    samples = store.samples(session_id).to_pylist()
     assert samples[0]["video_time"] == 60.0
     assert max(s["happy"] for s in samples) > 0.8
 
@@ -69,12 +69,12 @@ def test_a_new_recording_session_is_analysed_and_shown(demo_copy: Path) -> None:
 def test_a_corrupt_recording_fails_the_session_and_keeps_old_samples(demo_copy: Path) -> None:
     store = Store(demo_copy)
     first = store.sessions(store.demo_project_id())[0]
-    before = store.samples(first.id)
+    before = store.samples(first.id).to_pylist()
     store.media_path(first.source_path).write_bytes(b"broken" * 100)
     job = run_job(store, "analyse", {"session_id": first.id, "iris": False},
                   subject_id=first.id)
     assert job.status == "failed" and job.error and "Traceback" not in job.error
-    assert store.samples(first.id) == before
+    assert store.samples(first.id).to_pylist() == before
     assert store.session(first.id).status == "failed"
 
 

@@ -8,8 +8,9 @@ never hoards work.
 
 Faults: an actor whose process dies is restarted by Ray (``max_restarts``) and its unfinished
 tasks are retried on it (``max_task_retries``). A task that raises (an unreadable recording) is
-not retried: its error comes back and only that recording fails. Results come back to the
-driver, which alone writes the store.
+not retried: its error comes back and only that recording fails. Each task writes its samples
+itself (a Parquet part, by key: a retried task replaces its own file) and only the part's
+description comes back; the driver alone writes the database, recording the parts.
 
 Ray is optional (``requirements-ray.txt``); nothing imports it unless ``--engine ray`` is asked.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from shortory_core.batch.tasks import AnalysisTask
 from shortory_core.errors import ShortoryError, describe
+from shortory_core.store.sample_files import SamplePart
 
 IN_FLIGHT = 2
 MAX_TASK_RETRIES = 3
@@ -31,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # What a remote cluster's workers get as their working directory (the code and models/).
 UPLOAD_EXCLUDES = [".venv", ".git", "build", "training/runs", "**/__pycache__"]
 
-Done = Callable[[AnalysisTask, list[dict] | None, str], None]  # the task, its rows or error
+# The task, the part it wrote (None: an empty span), its error ("" when it worked).
+Done = Callable[[AnalysisTask, SamplePart | None, str], None]
 
 
 class VisionWorker:
@@ -43,14 +46,14 @@ class VisionWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def analyse(self, task: AnalysisTask) -> list[dict]:
-        from shortory_core.batch.tasks import run_task
+    def analyse(self, task: AnalysisTask) -> SamplePart | None:
+        from shortory_core.batch.tasks import write_task
         from shortory_core.vision.engine import VisionEngine
 
         key = (task.detector, task.iris)
         if key not in self._engines:
             self._engines[key] = VisionEngine(detector=task.detector, use_iris=task.iris)
-        return run_task(self._engines[key], task)
+        return write_task(self._engines[key], task)
 
 
 class RayEngine:
@@ -92,7 +95,7 @@ class RayEngine:
         return self._ray.get([a.pid.remote() for a in self.actors])
 
     def run(self, tasks: list[AnalysisTask], done: Done) -> None:
-        """Run every task; ``done`` hears each one's rows (or its error) as it finishes."""
+        """Run every task; ``done`` hears each one's part (or its error) as it finishes."""
         ray = self._ray
         waiting = deque(tasks)
         running: dict = {}  # ObjectRef → (task, actor index)
@@ -107,11 +110,11 @@ class RayEngine:
             task, index = running.pop(ready[0])
             load[index] -= 1
             try:
-                rows = ray.get(ready[0])
+                part = ray.get(ready[0])
             except Exception as exc:  # the task raised, or its retries ran out
                 done(task, None, describe(getattr(exc, "cause", None) or exc))
             else:
-                done(task, rows, "")
+                done(task, part, "")
 
     def close(self) -> None:
         for actor in self.actors:

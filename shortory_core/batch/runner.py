@@ -11,7 +11,8 @@ recovery marks ``interrupted``. A rerun of the same manifest skips what is done:
   viewer, offset, group: ``RecordingEntry.work_key``), which the store keeps unique; a row
   that repeats an earlier one is merged into it. An analysed session is not analysed again;
   a session left unfinished by a killed run is analysed again, and its samples replace what
-  is there (the key is ``(session, seq)``), so nothing is ever doubled.
+  is there (each part is written by key, and the finished session's parts replace all
+  others), so nothing is ever doubled.
 
 Two runs of one manifest at once do each piece of work once: a project is made under a claim
 on its name, and a session is analysed under a claim on the session (``JobService.submit``),
@@ -22,7 +23,9 @@ the batch goes on with everything that does not depend on it.
 
 Engines: ``local`` runs recordings as ``analyse`` jobs on this process's analysis lane (both
 cores per recording). ``ray`` sends them, in chunks, to actors of a Ray cluster
-(``ray_engine.py``); their rows come back here and this process alone writes the store.
+(``ray_engine.py``); the workers write their samples as Parquet parts into the sessions'
+folders themselves, and only the parts' descriptions come back: this process alone writes the
+database, recording them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from shortory_core.kinds.analysis import check_engines
 from shortory_core.reactions.sessions import check_recording, link_recording
 from shortory_core.records import ClipStatus, JobStatus, SessionStatus, StepStatus, VideoInfo
 from shortory_core.store import Store
+from shortory_core.store.sample_files import SamplePart
 from shortory_core.timefmt import format_seconds
 
 Progress = Callable[[float, str], None]
@@ -52,6 +56,7 @@ class BatchOptions:
     engine: str = "local"  # "local" or "ray"
     address: str | None = None  # Ray: None (local Ray), "auto" or "ray://HOST:PORT"
     workers: int | None = None  # Ray actors (default: the cluster's CPUs)
+    media_url: str | None = None  # Ray: the data folder's media/ as the workers reach it
     fps: float = 5.0
     render: bool = False
 
@@ -277,28 +282,29 @@ class BatchRun:
             try:
                 plans[p.session_id] = plan_tasks(
                     p.session_id, p.entry.url, fps=self.options.fps, offset=p.entry.offset,
-                    profile=self.store.profile(session.viewer, model))
+                    profile=self.store.profile(session.viewer, model),
+                    folder=self._parts_folder(p.session_id))
             except Exception as exc:  # an unreadable recording fails its row only
                 self.store.set_session_status(p.session_id, SessionStatus.FAILED)
                 self._analysed(p, False, describe(exc), 0)
         by_session = {p.session_id: p for p in pending if p.session_id in plans}
         if not by_session:
             return
-        rows: dict[int, list[dict]] = {sid: [] for sid in by_session}
+        parts: dict[int, list[SamplePart]] = {sid: [] for sid in by_session}
         left = {sid: len(tasks) for sid, tasks in plans.items()}
         errors: dict[int, str] = {}
         total_tasks = sum(left.values())
 
-        def done(task: AnalysisTask, result: list[dict] | None, error: str) -> None:
+        def done(task: AnalysisTask, part: SamplePart | None, error: str) -> None:
             sid = task.session_id
-            if result is None:
+            if error:
                 errors.setdefault(sid, error)
-            else:
-                rows[sid] += result
+            elif part is not None:
+                parts[sid].append(part)
             left[sid] -= 1
             self._advance(ANALYSIS_WEIGHT * len(by_session) / total_tasks)
             if left[sid] == 0:
-                self._write_session(by_session[sid], rows.pop(sid), errors.get(sid))
+                self._record_session(by_session[sid], parts.pop(sid), errors.get(sid))
 
         for sid in by_session:
             self.store.set_session_status(sid, SessionStatus.ANALYSING)
@@ -311,16 +317,26 @@ class BatchRun:
         finally:
             engine.close()
 
-    def _write_session(self, pending: Pending, rows: list[dict], error: str | None) -> None:
-        """The driver is the store's one writer: all of a session's rows in one transaction,
-        replacing any an interrupted run left."""
+    def _parts_folder(self, session_id: int) -> str:
+        """Where the workers write a session's parts: its folder, seen through
+        ``BatchOptions.media_url`` when the workers reach the media folder by a URL."""
+        folder = self.store.sample_folder(session_id)
+        if self.options.media_url is None:
+            return str(folder)
+        relative = folder.relative_to(self.store.media_root).as_posix()
+        return f"{self.options.media_url.rstrip('/')}/{relative}"
+
+    def _record_session(self, pending: Pending, parts: list[SamplePart],
+                        error: str | None) -> None:
+        """The driver is the database's one writer: a session's parts, written by its
+        workers, counted in one transaction that drops any an interrupted run left."""
+        samples = sum(p.rows for p in parts)
         if error is None:
-            rows.sort(key=lambda r: r["seq"])
-            self.store.replace_samples(pending.session_id, rows)
+            self.store.record_sample_parts(pending.session_id, parts, replace=True)
             self.store.set_session_status(pending.session_id, SessionStatus.ANALYSED, ended=True)
         else:
             self.store.set_session_status(pending.session_id, SessionStatus.FAILED)
-        self._step_for(pending, error is None, error or "", len(rows))
+        self._step_for(pending, error is None, error or "", samples)
 
     def _analysed(self, pending: Pending, ok: bool, why: str, samples: int) -> None:
         self._step_for(pending, ok, why, samples)

@@ -25,6 +25,7 @@ from shortory_core.records import (
     VideoInfo,
 )
 from shortory_core.store import Store
+from shortory_core.store.sample_files import sample_table
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ def faces_from(store: Store, project_id: int) -> FaceSamples:
     """The demo's recorded viewers: the smile clip's happiest second, and every sample of the
     other clip where the face shows little happiness."""
     sessions = {s.viewer: s.id for s in store.sessions(project_id)}
-    smile = store.samples(sessions["Sam (recorded)"])
-    rest = [r for r in store.samples(sessions["Mia (recorded)"])
+    smile = store.samples(sessions["Sam (recorded)"]).to_pylist()
+    rest = [r for r in store.samples(sessions["Mia (recorded)"]).to_pylist()
             if r["face_found"] and (r["happy"] or 0) < 0.2]
     peak = int(np.argmax([r["happy"] or 0 for r in smile]))
     return FaceSamples(rest, smile[max(peak - 5, 0):peak + 5])
@@ -87,7 +88,7 @@ def synthetic_panel(store: Store, faces: FaceSamples, *, viewers: int, duration:
         times = stray_at if v < strays else agree_at
         draft.sessions.append(SessionDraft(
             f"viewer {v:04d}", SessionKind.RECORDING, "", 0.0,
-            viewer_samples(faces, duration, times, rng),
+            sample_table(0, viewer_samples(faces, duration, times, rng)),
             meta={"group": "A" if v % 2 else "B"}))
     return store.commit_project(draft)
 

@@ -20,7 +20,7 @@ from shortory_core.demo.comments import write_demo_comments
 from shortory_core.demo.video import write_demo_video
 from shortory_core.projects import add_comment_file
 from shortory_core.reactions.recording import analyse_recording
-from shortory_core.reactions.timeline import sample_rows
+from shortory_core.reactions.timeline import recording_samples
 from shortory_core.records import ProjectDraft, SessionDraft, SessionKind
 from shortory_core.sources.video_file import probe_video
 from shortory_core.store import Store
@@ -99,8 +99,8 @@ def _build_demo(store: Store, work: Path, progress: Progress) -> int:
         _link_or_copy(work / reaction.asset, work / name)
         draft.sessions.append(SessionDraft(reaction.viewer, SessionKind.RECORDING, name,
                                            reaction.offset,
-                                           sample_rows(analysed[reaction.asset],
-                                                       reaction.offset),
+                                           recording_samples(analysed[reaction.asset],
+                                                             reaction.offset),
                                            meta=reaction.meta()))
     for asset in analysed:
         (work / asset).unlink()

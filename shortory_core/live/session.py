@@ -44,13 +44,15 @@ class WatchSession:
         self.viewer = session.viewer
         self.source: Path = store.media_path(video.path)
         self.has_audio = video.has_audio  # probed when the video was imported
+        store.compact_samples(session_id)  # a session left open: its flushes become one file
         samples = store.samples(session_id)
-        resume_at = samples[-1]["video_time"] if samples else 0.0
+        last = samples.slice(len(samples) - 1).to_pylist()[0] if len(samples) else None
+        resume_at = last["video_time"] if last else 0.0
         self.clock = PlaybackClock(video.duration, start_at=resume_at)
         self._video_track = MovieVideoTrack(self.source, self.clock)
         self._audio_track: MovieAudioTrack | None = None
         self.writer = SampleWriter(store, session_id,
-                                   first_seq=samples[-1]["seq"] + 1 if samples else 0)
+                                   first_seq=last["seq"] + 1 if last else 0)
         engine = engine or VisionEngine(
             emotion_card=project_emotion_card(store, session.project_id))
         note_session_model(store, session_id, engine.emotion.card)
@@ -124,12 +126,14 @@ class WatchSession:
     def stop(self) -> int:
         """End the session: the last samples are written; returns how many were written. A
         session that never saw the camera (watched with it off) is not kept: it holds no
-        reaction, and would only show up as an empty viewer."""
+        reaction, and would only show up as an empty viewer. The session's flushes are
+        compacted into one file: a 10-minute session is one Parquet file, not hundreds."""
         self._release()
         kept = self.store.session(self.session_id)
         if kept is not None and kept.n_samples == 0:
             self.store.delete_session(self.session_id)
             return 0
+        self.store.compact_samples(self.session_id)
         self.store.set_session_status(self.session_id, SessionStatus.ENDED, ended=True)
         return self.writer.written
 

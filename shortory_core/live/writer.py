@@ -1,7 +1,10 @@
 """Samples reach the store continuously, in small batches, off the frame thread.
 
 A closed tab, a refresh or a killed server loses at most the batch being collected: the writer
-flushes every ``FLUSH_EVERY_S`` seconds in a thread of its own, one transaction per batch.
+flushes every ``FLUSH_EVERY_S`` seconds in a thread of its own, each batch a Parquet part keyed
+by its first seq (``live-000000120``). A batch that failed is tried again from the same seq, so
+it replaces its own file rather than adding a second one. The session's parts are compacted
+into one when it ends (``WatchSession.stop``) or is resumed.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ class SampleWriter:
             batch, self._pending = self._pending, []
         if batch:
             try:
-                self.store.add_samples(self.session_id, batch)
+                self.store.add_samples(self.session_id, batch, prefix="live")
             except Exception as exc:  # keep them for the next try, and tell the viewer
                 log.exception("could not write %d samples; retrying", len(batch))
                 with self._lock:

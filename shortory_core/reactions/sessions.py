@@ -15,7 +15,7 @@ from typing import BinaryIO
 from shortory_core.errors import ShortoryError
 from shortory_core.owner import Owner
 from shortory_core.reactions.recording import Progress, analyse_recording
-from shortory_core.reactions.timeline import sample_rows
+from shortory_core.reactions.timeline import recording_samples
 from shortory_core.records import ReactionSession, SessionKind, SessionStatus
 from shortory_core.sources.media_urls import check_remote, local_path, readable_media
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
@@ -99,8 +99,9 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
     """Analyse a ``recording`` session's video and replace its samples; returns their count.
     A viewer ``profile`` (the session's viewer's, see ``viewer_profile``) reads the emotions.
 
-    The samples are written in one transaction only when the whole recording was read, so a
-    failed run keeps the previous samples (the job that runs this settles the status).
+    The samples are written (the part ``analysis``, replacing every other part of the session)
+    only when the whole recording was read, so a failed run keeps the previous samples (the
+    job that runs this settles the status); a retried job writes the same part again.
     """
     session = store.session(session_id)
     if session is None or session.kind != SessionKind.RECORDING:
@@ -110,10 +111,10 @@ def analyse_session(store: Store, session_id: int, engines: list[VisionEngine], 
         analyses = analyse_recording(
             path, engines, fps=fps, progress=progress,
             calibration=Calibration.from_profile(profile) if profile else None)
-    rows = sample_rows(analyses, session.time_offset)
-    store.replace_samples(session_id, rows)
+    samples = recording_samples(analyses, session.time_offset, session_id)
+    store.replace_samples(session_id, samples)
     store.set_session_status(session_id, SessionStatus.ANALYSED, ended=True)
-    return len(rows)
+    return len(samples)
 
 
 def viewer_profile(store: Store, session_id: int, engine: VisionEngine) -> Profile | None:

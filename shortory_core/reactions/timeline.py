@@ -1,13 +1,16 @@
-"""Reaction samples as rows keyed on video time: for the store, tables and files."""
+"""Reaction samples keyed on video time: rows made from frames, the store's table
+(``SAMPLE_SCHEMA``), and the timeline files made from it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from shortory_core.errors import ShortoryError
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.store.sample_files import sample_table
 from shortory_core.vision.engine import FrameAnalysis
 
 COLUMNS = ("video_time", "source_time", "face_found", "n_faces", *PRODUCT_EMOTIONS,
@@ -36,9 +39,16 @@ def sample_rows(analyses: list[FrameAnalysis], offset: float, first_seq: int = 0
             for seq, a in enumerate(analyses, start=first_seq)]
 
 
-def timeline_frame(rows: list[dict]) -> pd.DataFrame:
-    """The timeline table: one row per sample, the columns of ``COLUMNS``."""
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+def recording_samples(analyses: list[FrameAnalysis], offset: float,
+                      session_id: int = 0) -> pa.Table:
+    """A recording's samples as the store's table (``sample_rows``, by ``seq``)."""
+    return sample_table(session_id, sample_rows(analyses, offset))
+
+
+def timeline_frame(samples: pa.Table) -> pd.DataFrame:
+    """The timeline table: one row per sample (a ``SAMPLE_SCHEMA`` table, in its order), the
+    columns of ``COLUMNS``."""
+    return samples.select(list(COLUMNS)).to_pandas()
 
 
 def smooth_emotions(frame: pd.DataFrame, window: int) -> pd.DataFrame:

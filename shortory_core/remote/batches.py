@@ -9,6 +9,11 @@ that stores the batch. Any refusal stores nothing: never half a batch.
 Resending is normal (a lost connection resends the same seqs): a sample already stored with
 the same numbers is counted as a duplicate and skipped. The same seq with other numbers is a
 client bug or forgery, refused (409) rather than silently replacing what was measured.
+
+The new samples of a batch are one Parquet part keyed by their first seq (``remote-…``),
+written and recorded while the batch's transaction holds the write lock. What is compared
+against is read from the parts whose seq ranges (``sample_parts``) touch the batch, and the
+session's last part: never the whole session.
 """
 
 from __future__ import annotations
@@ -21,11 +26,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.remote.refusals import BatchRefused, RemoteRefused
 from shortory_core.remote.viewer_sessions import SESSION_GRACE_S, SessionGrant, find_session
 from shortory_core.store import Store
-from shortory_core.store.db import SAMPLE_COLUMNS
+from shortory_core.store.db import record_parts_on
+from shortory_core.store.sample_files import (
+    SAMPLE_COLUMNS,
+    SAMPLE_SCHEMA,
+    read_parts,
+    sample_table,
+    seq_key,
+)
 
 MAX_SAMPLES = 600
 MAX_BATCH_BYTES = 256 * 1024
@@ -60,22 +75,22 @@ def ingest_batch(store: Store, key: str, payload: Mapping) -> Receipt:
             raise BatchRefused(exc.reason, exc.status) from None
         _check_grant(grant, now)
         _check_times(rows, grant, now)
-        seqs = json.dumps([r[0] for r in rows])
-        stored = {r[0]: tuple(r) for r in conn.execute(
-            f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM reaction_samples WHERE session_id = ? "
-            "AND seq IN (SELECT value FROM json_each(?))", (grant.session_id, seqs))}
+        near = _stored_near(store, conn, grant.session_id, rows[0][0], rows[-1][0])
+        batch = set(r[0] for r in rows)
+        stored = {r[0]: r for r in near.rows if r[0] in batch}
         fresh = [r for r in rows if r[0] not in stored]
         changed = next((r[0] for r in rows if r[0] in stored and stored[r[0]] != r), None)
         if changed is not None:
             raise BatchRefused(f"Sample seq {changed} was already stored with other numbers; "
                                "a resend must repeat a sample exactly.", 409)
         if fresh:
-            _check_order(conn, grant.session_id, fresh)
-            _check_rate(conn, grant.session_id, fresh)
-            marks = ", ".join("?" * (len(SAMPLE_COLUMNS) + 1))
-            conn.executemany(f"INSERT INTO reaction_samples (session_id, "
-                             f"{', '.join(SAMPLE_COLUMNS)}) VALUES ({marks})",
-                             [(grant.session_id, *r) for r in fresh])
+            _check_order(near.rows, fresh)
+            _check_rate(near, fresh)
+            table = sample_table(grant.session_id,
+                                 (dict(zip(SAMPLE_COLUMNS, r, strict=True)) for r in fresh))
+            part = store.write_part_file(grant.session_id, seq_key("remote", fresh[0][0]),
+                                         table)
+            record_parts_on(conn, grant.session_id, [part])
         conn.execute("UPDATE remote_sessions SET last_seen = ? WHERE session_id = ?",
                      (now, grant.session_id))
     return Receipt(stored=len(fresh), duplicates=len(rows) - len(fresh))
@@ -202,14 +217,52 @@ def _check_times(rows: list[tuple], grant: SessionGrant, now: float) -> None:
                            f"this session has existed ({now - grant.started_at:.0f} s).")
 
 
-def _check_order(conn: sqlite3.Connection, session_id: int, fresh: list[tuple]) -> None:
+@dataclass(frozen=True)
+class Stored:
+    """What a batch is checked against: the stored samples (rows in ``SAMPLE_COLUMNS``
+    order) of the parts near its seqs, the session's count and its latest session time."""
+
+    rows: list[tuple]
+    count: int
+    latest: float | None
+
+
+def _stored_near(store: Store, conn: sqlite3.Connection, session_id: int, first: int,
+                 last: int) -> Stored:
+    """The parts that can hold the batch's seqs or the stored seqs just before and after
+    them, plus the session's last part (its latest src), read on the batch's transaction.
+
+    The window runs from the highest first seq below ``first`` to the lowest last seq above
+    ``last``: the part holding the nearest stored seq on either side always overlaps it."""
+    parts = conn.execute("SELECT name, rows, first_seq, last_seq FROM sample_parts WHERE "
+                         "session_id = ? ORDER BY first_seq", (session_id,)).fetchall()
+    if not parts:
+        return Stored([], 0, None)
+    low = max((p["first_seq"] for p in parts if p["first_seq"] < first), default=first)
+    high = min((p["last_seq"] for p in parts if p["last_seq"] > last), default=last)
+    final = max(parts, key=lambda p: p["last_seq"])
+    wanted = [p for p in parts if (p["first_seq"] <= high and p["last_seq"] >= low)
+              or p is final]
+    folder = store.sample_folder(session_id)
+    table = read_parts(session_id, [folder / p["name"] for p in wanted])
+    finals = table.filter(pc.and_(pc.greater_equal(table["seq"], final["first_seq"]),
+                                  pc.less_equal(table["seq"], final["last_seq"])))
+    latest = pc.max(finals["source_time"]).as_py()
+    return Stored(_as_rows(table), sum(p["rows"] for p in parts), latest)
+
+
+def _as_rows(table: pa.Table) -> list[tuple]:
+    """``SAMPLE_SCHEMA`` rows as tuples in ``SAMPLE_COLUMNS`` order (as ``parse_batch``)."""
+    columns = [table[c].to_pylist() for c in SAMPLE_SCHEMA.names[1:]]
+    return list(zip(*columns, strict=True))
+
+
+def _check_order(stored: list[tuple], fresh: list[tuple]) -> None:
     """Session time (src) runs forward with seq, within ``SRC_BACK_S``: inside the batch and
     against the stored samples just before and after it (a batch resent late fits between
     them)."""
-    before = conn.execute("SELECT MAX(source_time) FROM reaction_samples WHERE session_id = ? "
-                          "AND seq < ?", (session_id, fresh[0][0])).fetchone()[0]
-    after = conn.execute("SELECT MIN(source_time) FROM reaction_samples WHERE session_id = ? "
-                         "AND seq > ?", (session_id, fresh[-1][0])).fetchone()[0]
+    before = max((r[2] for r in stored if r[0] < fresh[0][0]), default=None)
+    after = min((r[2] for r in stored if r[0] > fresh[-1][0]), default=None)
     srcs = [before if before is not None else 0.0, *(r[2] for r in fresh)]
     srcs += [after] if after is not None else []
     back = next((i for i, (a, b) in enumerate(pairwise(srcs))
@@ -219,12 +272,10 @@ def _check_order(conn: sqlite3.Connection, session_id: int, fresh: list[tuple]) 
                            "between samples; it runs forward with seq.")
 
 
-def _check_rate(conn: sqlite3.Connection, session_id: int, fresh: list[tuple]) -> None:
+def _check_rate(stored: Stored, fresh: list[tuple]) -> None:
     """At most ``MAX_RATE_HZ`` samples per second of session time, over the whole session."""
-    count, latest = conn.execute("SELECT COUNT(*), MAX(source_time) FROM reaction_samples "
-                                 "WHERE session_id = ?", (session_id,)).fetchone()
-    total = count + len(fresh)
-    span = max(latest or 0.0, max(r[2] for r in fresh))
+    total = stored.count + len(fresh)
+    span = max(stored.latest or 0.0, max(r[2] for r in fresh))
     if total > MAX_RATE_HZ * span + RATE_BURST:
         raise BatchRefused(f"{total} samples in {span:.1f} s of session time is more than "
                            f"{MAX_RATE_HZ:g} a second.", 429)

@@ -161,7 +161,7 @@ def list_invites(store: Store, project_id: int, now: float | None = None
             SELECT i.*, COUNT(r.session_id) AS n_sessions,
                    COUNT(r.finished_at) AS n_finished, MAX(r.last_seen) AS last_seen,
                    MAX(CASE WHEN r.finished_at IS NULL THEN r.last_seen END) AS open_seen,
-                   (SELECT COUNT(*) FROM reaction_samples s JOIN remote_sessions q
+                   (SELECT COALESCE(SUM(s.rows), 0) FROM sample_parts s JOIN remote_sessions q
                       ON s.session_id = q.session_id WHERE q.invite_id = i.id) AS n_samples
             FROM remote_invites i LEFT JOIN remote_sessions r ON r.invite_id = i.id
             WHERE i.project_id = ? GROUP BY i.id ORDER BY i.id DESC

@@ -116,6 +116,7 @@ def finish_viewing(store: Store, key: str) -> ReactionSession:
                          "WHERE session_id = ?", (now, now, grant.session_id))
             conn.execute("UPDATE reaction_sessions SET status = ?, ended_at = ? WHERE id = ?",
                          (SessionStatus.ENDED, now, grant.session_id))
+    store.compact_samples(grant.session_id)  # its batches' parts become one file
     session = store.session(grant.session_id)
     assert session is not None  # only a withdrawal deletes it, and that needs this key
     return session
@@ -129,6 +130,7 @@ def withdraw(store: Store, key: str) -> None:
         conn.execute("UPDATE remote_invites SET withdrawn = withdrawn + 1 WHERE id = ?",
                      (grant.invite_id,))
         conn.execute("DELETE FROM reaction_sessions WHERE id = ?", (grant.session_id,))
+    store.remove_sample_folder(grant.project_id, grant.session_id)  # once the row is gone
 
 
 def remote_sessions(store: Store, project_id: int, now: float | None = None

@@ -48,9 +48,18 @@ from shortory_core.records import (
 )
 from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.sample_files import (
+    SAMPLE_COLUMNS,
+    SAMPLES_FOLDER,
     SamplePart,
     as_samples,
+    check_part,
+    compact_key,
+    folder_in_project,
+    read_parts,
+    sample_table,
+    seq_key,
     session_folder,
+    session_of,
     write_part,
 )
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
@@ -176,7 +185,10 @@ class Store:
                         conn, project_id, session.viewer, session.kind,
                         source_path=f"{folder}/{session.source_path}",
                         time_offset=session.time_offset, meta=session.meta)
-                    _insert_samples(conn, session_id, session.samples)
+                    if len(session.samples):  # written into the folder that becomes the project's
+                        part = write_part(folder_in_project(draft.folder, session_id),
+                                          "analysis", as_samples(session.samples, session_id))
+                        record_parts_on(conn, session_id, [part])
                     conn.execute("UPDATE reaction_sessions SET status = ?, ended_at = ? "
                                  "WHERE id = ?", (session.status, time.time(), session_id))
                 target = self.media_root / folder
@@ -186,6 +198,7 @@ class Store:
         except BaseException:
             if target is not None and target.exists() and not draft.folder.exists():
                 os.rename(target, draft.folder)  # not committed: the files go back
+            shutil.rmtree(draft.folder / SAMPLES_FOLDER, ignore_errors=True)  # ids rolled back
             raise
         return project_id
 
@@ -231,7 +244,7 @@ class Store:
                       WHERE i.project_id = p.id AND i.active) AS n_comments,
                   (SELECT COUNT(*) FROM reaction_sessions s WHERE s.project_id = p.id)
                       AS n_sessions,
-                  (SELECT COUNT(*) FROM reaction_samples r JOIN reaction_sessions s
+                  (SELECT COALESCE(SUM(r.rows), 0) FROM sample_parts r JOIN reaction_sessions s
                       ON r.session_id = s.id WHERE s.project_id = p.id) AS n_samples,
                   (SELECT COUNT(*) FROM clips k WHERE k.project_id = p.id
                       AND k.status = ?) AS n_clips
@@ -424,8 +437,8 @@ class Store:
         with self.reading() as conn:
             rows = conn.execute(
                 """
-                SELECT s.*, (SELECT COUNT(*) FROM reaction_samples r WHERE r.session_id = s.id)
-                       AS n_samples
+                SELECT s.*, (SELECT COALESCE(SUM(r.rows), 0) FROM sample_parts r
+                             WHERE r.session_id = s.id) AS n_samples
                 FROM reaction_sessions s WHERE s.project_id = ? ORDER BY s.id
                 """,
                 (project_id,),
@@ -448,39 +461,51 @@ class Store:
                 "UPDATE reaction_sessions SET meta = json_set(meta, '$.heartbeat', ?) "
                 "WHERE id = ?", (time.time(), session_id))
 
-    def add_samples(self, session_id: int, samples: Iterable[dict]) -> int:
-        """Append samples (dicts keyed by ``SAMPLE_COLUMNS``) in one transaction."""
-        with self.transaction() as conn:
-            return _insert_samples(conn, session_id, samples)
+    def add_samples(self, session_id: int, samples: Iterable[dict], *,
+                    prefix: str = "part") -> int:
+        """Write samples (dicts keyed by ``SAMPLE_COLUMNS``) as one part keyed by their first
+        ``seq`` (``seq_key``): the same batch written again replaces it. Returns the count."""
+        table = sample_table(session_id, samples)
+        if len(table):
+            self.write_samples(session_id, seq_key(prefix, table["seq"][0].as_py()), table)
+        return len(table)
 
-    def samples(self, session_id: int) -> list[dict]:
+    def samples(self, session_id: int) -> pa.Table:
+        """A session's samples (``SAMPLE_SCHEMA``, by ``seq``), read from its parts; a
+        ``StoreError`` naming the session when a part is missing or damaged, or when the
+        session's samples still wait in the old table (``samples migrate``)."""
         with self.reading() as conn:
-            rows = conn.execute(
-                f"SELECT {', '.join(SAMPLE_COLUMNS)} FROM reaction_samples "
-                "WHERE session_id = ? ORDER BY seq",
-                (session_id,),
-            ).fetchall()
-        return [dict(r) for r in rows]
+            _refuse_unmigrated(conn, [session_id])
+        return read_parts(session_id, self.sample_part_paths([session_id]))
 
     def sample_rows(self, session_ids: list[int], columns: tuple[str, ...]
                     ) -> Iterator[list[tuple]]:
         """The samples of many sessions as plain tuples of ``columns`` (``session_id`` first),
-        in session and time order, a batch at a time: a panel of a thousand viewers is read
-        without one dict per sample."""
+        in session and seq order, a batch at a time, read from the parts by DuckDB."""
+        import duckdb
+
         unknown = set(columns) - set(SAMPLE_COLUMNS)
         if unknown:
             raise ValueError(f"unknown sample columns {sorted(unknown)}")
         with self.reading() as conn:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-            conn.execute("DELETE FROM wanted")
-            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
-                             [(i,) for i in session_ids])
-            cursor = conn.execute(
-                f"SELECT session_id, {', '.join(columns)} FROM reaction_samples "
-                "WHERE session_id IN (SELECT id FROM wanted) ORDER BY session_id, seq")
-            cursor.row_factory = None
+            _refuse_unmigrated(conn, session_ids)
+        paths = self.sample_part_paths(session_ids)
+        if not paths:
+            return
+        db = duckdb.connect()
+        try:
+            try:
+                cursor = db.execute(
+                    f"SELECT session_id, {', '.join(columns)} FROM read_parquet(?) "
+                    "ORDER BY session_id, seq", [[str(p) for p in paths]])
+            except duckdb.Error as exc:
+                for path in paths:  # the file at fault, named with its session
+                    check_part(session_of(path) or 0, path)
+                raise StoreError(f"The samples could not be read: {exc}") from exc
             while rows := cursor.fetchmany(200_000):
                 yield rows
+        finally:
+            db.close()
 
     def sample_folder(self, session_id: int) -> Path:
         """Where a session's Parquet parts are written (``sample_files.session_folder``)."""
@@ -495,36 +520,68 @@ class Store:
                       replace: bool = False) -> SamplePart:
         """Write a session's samples as the part ``key`` and record it: a retry with the same
         key replaces the part (never doubles it); ``replace`` drops the session's other parts
-        in the same transaction (a re-analysis)."""
-        folder = self.sample_folder(session_id)
-        with storage_faults(self.root):
-            part = write_part(folder, key, as_samples(table, session_id))
+        in the same transaction (a re-analysis). A full disk (or any storage fault) is a
+        ``StoreError`` naming the session; its parts written before still count."""
+        part = self.write_part_file(session_id, key, table)
         self.record_sample_parts(session_id, [part], replace=replace)
         return part
 
+    def write_part_file(self, session_id: int, key: str, table: pa.Table) -> SamplePart:
+        """Write the part ``key`` without recording it: for a writer that records it on a
+        transaction of its own (``record_parts_on``). A storage fault names the session."""
+        folder = self.sample_folder(session_id)
+        try:
+            with storage_faults(self.root):
+                return write_part(folder, key, as_samples(table, session_id))
+        except StoreError as exc:
+            raise StoreError(f"Samples of session {session_id} were not saved: {exc}") from exc
+
+    def replace_samples(self, session_id: int, table: pa.Table) -> None:
+        """All of a session's samples at once (an analysis): the part ``analysis``, and the
+        session's other parts stop counting in the same transaction."""
+        if len(table):
+            self.write_samples(session_id, "analysis", table, replace=True)
+        else:
+            self.record_sample_parts(session_id, [], replace=True)
+
+    def compact_samples(self, session_id: int) -> SamplePart | None:
+        """The session's parts as one file (a live session's hundreds of flushes): written
+        under ``compact_key``, then the parts it holds stop counting in one transaction.
+        Parts recorded meanwhile by a writer still at work are kept as they are."""
+        parts = self.sample_parts(session_id)
+        if len(parts) < 2:
+            return None
+        folder = self.sample_folder(session_id)
+        table = read_parts(session_id, [folder / p.name for p in parts])
+        part = self.write_part_file(session_id, compact_key(parts), table)
+        self.record_sample_parts(session_id, [part], drop=[p.name for p in parts])
+        return part
+
+    def sample_parts(self, session_id: int) -> list[SamplePart]:
+        """The parts that count for a session, in seq order."""
+        with self.reading() as conn:
+            rows = conn.execute("SELECT name, rows, first_seq, last_seq, start_time, end_time "
+                                "FROM sample_parts WHERE session_id = ? ORDER BY first_seq",
+                                (session_id,)).fetchall()
+        return [SamplePart(*r) for r in rows]
+
     def record_sample_parts(self, session_id: int, parts: list[SamplePart], *,
-                            replace: bool = False) -> None:
+                            replace: bool = False, drop: Iterable[str] = ()) -> None:
         """Count written parts (a row each); ``replace``: the session's other parts stop
-        counting in the same transaction, and their files are removed after it commits."""
-        names = [p.name for p in parts]
+        counting in the same transaction (``drop``: those named), and their files are
+        removed after it commits."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM reaction_sessions WHERE id = ?",
                             (session_id,)).fetchone() is None:
                 raise StoreError(f"No reaction session {session_id}.")
-            dropped = []
-            if replace:
-                marks = ", ".join("?" * len(names))
-                dropped = [r[0] for r in conn.execute(
-                    f"DELETE FROM sample_parts WHERE session_id = ? AND name NOT IN ({marks}) "
-                    "RETURNING name", (session_id, *names))]
-            conn.executemany(
-                "INSERT OR REPLACE INTO sample_parts (session_id, name, rows, first_seq, "
-                "last_seq, start_time, end_time, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(session_id, p.name, p.rows, p.first_seq, p.last_seq, p.start_time,
-                  p.end_time, time.time()) for p in parts])
-        if dropped:
+            dropped = record_parts_on(conn, session_id, parts, replace=replace, drop=drop)
+        self.remove_parts(session_id, dropped)
+
+    def remove_parts(self, session_id: int, names: list[str]) -> None:
+        """Remove the files of parts that no longer count (their rows are gone)."""
+        if names:
             folder = self.sample_folder(session_id)
-            for name in dropped:
+            for name in names:
                 (folder / name).unlink(missing_ok=True)
 
     def sample_part_paths(self, session_ids: Iterable[int], start: float | None = None,
@@ -546,14 +603,23 @@ class Store:
         return [session_folder(self.media_root, r[0], r[1]) / r[2] for r in rows]
 
     def delete_session(self, session_id: int) -> None:
-        """Delete a reaction session, its samples and its recording."""
+        """Delete a reaction session, its samples and its recording (the files after the
+        row's transaction commits: a failure before leaves the session whole)."""
         with self.transaction() as conn:
             row = conn.execute("DELETE FROM reaction_sessions WHERE id = ? RETURNING "
-                               "source_path", (session_id,)).fetchone()
+                               "project_id, source_path", (session_id,)).fetchone()
+        if row is not None:
+            self.remove_sample_folder(row["project_id"], session_id)
         if row is not None and row["source_path"]:
             path = self.media_path(row["source_path"])
             if path.is_file():
                 path.unlink()
+
+    def remove_sample_folder(self, project_id: int, session_id: int) -> None:
+        """Remove a deleted session's samples (after its row's transaction committed; a
+        folder a failure leaves counts for nothing and goes with its project)."""
+        shutil.rmtree(session_folder(self.media_root, project_id, session_id),
+                      ignore_errors=True)
 
     def update_session(self, session_id: int, *, viewer: str | None = None,
                        **meta: object) -> None:
@@ -570,17 +636,12 @@ class Store:
                          "WHERE id = ?", (json.dumps(merged), viewer and normalise_name(
                              viewer, "A viewer's name"), session_id))
 
-    def replace_samples(self, session_id: int, samples: list[dict]) -> None:
-        """All of a session's samples at once: the old ones go in the same transaction."""
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
-            _insert_samples(conn, session_id, samples)
-
     def session(self, session_id: int) -> ReactionSession | None:
         with self.reading() as conn:
             row = conn.execute(
-                "SELECT s.*, (SELECT COUNT(*) FROM reaction_samples r WHERE r.session_id = s.id) "
-                "AS n_samples FROM reaction_sessions s WHERE s.id = ?", (session_id,)).fetchone()
+                "SELECT s.*, (SELECT COALESCE(SUM(r.rows), 0) FROM sample_parts r "
+                "WHERE r.session_id = s.id) AS n_samples FROM reaction_sessions s WHERE s.id = ?",
+                (session_id,)).fetchone()
         return _session(row) if row else None
 
     # -- page settings -----------------------------------------------------------------------
@@ -779,23 +840,40 @@ def _comment(row: sqlite3.Row) -> Comment:
                    parent_cid=row["parent_cid"], published=row["published"])
 
 
-SAMPLE_COLUMNS: tuple[str, ...] = (
-    "seq", "video_time", "source_time", "paused", "face_found", "n_faces",
-    "happy", "sad", "angry", "neutral", "surprise", "dominant",
-    "attention", "head_pose", "eyes_open", "gaze",
-)
-
-
-def _insert_samples(conn: sqlite3.Connection, session_id: int, samples: Iterable[dict]) -> int:
-    """Insert (or replace, by ``seq``) samples of one session on an open transaction."""
-    rows = [(session_id, *(s.get(c) for c in SAMPLE_COLUMNS)) for s in samples]
-    placeholders = ", ".join("?" for _ in range(len(SAMPLE_COLUMNS) + 1))
+def record_parts_on(conn: sqlite3.Connection, session_id: int, parts: list[SamplePart], *,
+                  replace: bool = False, drop: Iterable[str] = ()) -> list[str]:
+    """Record written parts on an open transaction; ``replace`` first drops every other part
+    of the session, ``drop`` those named. Returns the dropped names (their files go once the
+    transaction commits)."""
+    names = [p.name for p in parts]
+    marks = ", ".join("?" * len(names))
+    if replace:
+        dropped = [r[0] for r in conn.execute(
+            f"DELETE FROM sample_parts WHERE session_id = ? AND name NOT IN ({marks}) "
+            "RETURNING name", (session_id, *names))]
+    else:
+        gone = [n for n in drop if n not in names]
+        dropped = [r[0] for r in conn.execute(
+            f"DELETE FROM sample_parts WHERE session_id = ? AND name IN "
+            f"({', '.join('?' * len(gone))}) RETURNING name", (session_id, *gone))]
     conn.executemany(
-        f"INSERT OR REPLACE INTO reaction_samples (session_id, {', '.join(SAMPLE_COLUMNS)})"
-        f" VALUES ({placeholders})",
-        rows,
-    )
-    return len(rows)
+        "INSERT OR REPLACE INTO sample_parts (session_id, name, rows, first_seq, "
+        "last_seq, start_time, end_time, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(session_id, p.name, p.rows, p.first_seq, p.last_seq, p.start_time,
+          p.end_time, time.time()) for p in parts])
+    return dropped
+
+
+def _refuse_unmigrated(conn: sqlite3.Connection, session_ids: Iterable[int]) -> None:
+    """A session whose samples are still rows of the old table is not read as empty."""
+    if conn.execute("SELECT 1 FROM reaction_samples LIMIT 1").fetchone() is None:
+        return  # every store made or migrated since: nothing to look up per session
+    left = next((i for i in session_ids if conn.execute(
+        "SELECT 1 FROM reaction_samples WHERE session_id = ? LIMIT 1", (i,)).fetchone()), None)
+    if left is not None:
+        raise StoreError(f"The samples of session {left} are still in the old format. Run "
+                         "`python -m shortory_core samples migrate` (or open the app, which "
+                         "moves them) and try again.")
 
 
 def _insert_session(conn: sqlite3.Connection, project_id: int, viewer: str, kind: SessionKind,

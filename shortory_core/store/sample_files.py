@@ -16,6 +16,7 @@ replacing a session's parts swaps the rows in one transaction and removes the ol
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shortory_core.errors import StoreError
 from shortory_core.records import PRODUCT_EMOTIONS
 
 SAMPLES_FOLDER = "samples"
@@ -88,8 +90,13 @@ def as_samples(table: pa.Table, session_id: int) -> pa.Table:
 
 
 def session_folder(media_root: Path, project_id: int, session_id: int) -> Path:
-    return (media_root / f"project-{int(project_id)}" / SAMPLES_FOLDER
-            / f"session-{int(session_id)}")
+    return folder_in_project(media_root / f"project-{int(project_id)}", session_id)
+
+
+def folder_in_project(project_folder: Path, session_id: int) -> Path:
+    """A session's folder inside its project's media folder (or the staging folder that
+    becomes it)."""
+    return project_folder / SAMPLES_FOLDER / f"session-{int(session_id)}"
 
 
 def part_name(key: str) -> str:
@@ -99,7 +106,21 @@ def part_name(key: str) -> str:
     return key + PART_SUFFIX
 
 
-def write_part(folder: Path, key: str, table: pa.Table) -> SamplePart:
+def seq_key(prefix: str, first_seq: int) -> str:
+    """The key of a part that starts at ``first_seq`` (``live-000000120``): a writer that
+    retries a batch from the same seq writes the same file."""
+    return f"{prefix}-{int(first_seq):09d}"
+
+
+def compact_key(parts: list[SamplePart]) -> str:
+    """The key of one part holding all of ``parts``: named by the seqs it spans, never the
+    name of a part it replaces unless that part already held exactly this span, so a crash
+    between the file and its row never leaves one sample counted twice."""
+    return (f"compact-{min(p.first_seq for p in parts):09d}-"
+            f"{max(p.last_seq for p in parts):09d}")
+
+
+def write_part(folder: Path | str, key: str, table: pa.Table) -> SamplePart:
     """Write ``table`` (``SAMPLE_SCHEMA``) as ``folder/<key>.parquet`` atomically: a reader or
     a crash sees the old file or the whole new one, never half of one. The caller records
     the returned part in ``sample_parts`` (``Store.record_sample_parts``)."""
@@ -108,6 +129,10 @@ def write_part(folder: Path, key: str, table: pa.Table) -> SamplePart:
     if len(table) == 0:
         raise ValueError("an empty sample part")
     name = part_name(key)
+    if isinstance(folder, str) and "://" in folder:
+        _write_remote(folder, name, table)
+        return describe_part(name, table)
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     try:
@@ -119,6 +144,71 @@ def write_part(folder: Path, key: str, table: pa.Table) -> SamplePart:
     finally:
         temporary.unlink(missing_ok=True)
     return describe_part(name, table)
+
+
+def _write_remote(url: str, name: str, table: pa.Table) -> None:
+    """A part written through fsspec (a Ray worker's shared or object storage): to a
+    temporary name, then moved, where the filesystem can move; object stores replace a key
+    whole anyway."""
+    import fsspec
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.makedirs(root, exist_ok=True)
+    target = f"{root.rstrip('/')}/{name}"
+    temporary = f"{root.rstrip('/')}/.{name}.{uuid.uuid4().hex}.tmp"
+    pq.write_table(table, temporary, filesystem=PyFileSystem(FSSpecHandler(fs)),
+                   compression="zstd", row_group_size=64_000)
+    fs.mv(temporary, target)
+
+
+def read_parts(session_id: int, paths: list[Path]) -> pa.Table:
+    """A session's parts as one ``SAMPLE_SCHEMA`` table sorted by ``seq``; a part that is
+    missing, truncated or damaged is a ``StoreError`` naming the session and the file (the
+    session's other files, and every other session, are left as they are)."""
+    tables = [read_part(session_id, path) for path in paths]
+    if not tables:
+        return SAMPLE_SCHEMA.empty_table()
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    return table.sort_by("seq") if len(tables) > 1 else table
+
+
+def read_part(session_id: int, path: Path) -> pa.Table:
+    """One part, or the ``StoreError`` that says why session ``session_id`` cannot be read."""
+    try:
+        return pq.read_table(path, schema=SAMPLE_SCHEMA)
+    except FileNotFoundError as exc:
+        raise StoreError(missing_part(session_id, path)) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise StoreError(damaged_part(session_id, path, exc)) from exc
+
+
+def check_part(session_id: int, path: Path) -> None:
+    """``read_part``'s errors without reading the samples (a file's footer only)."""
+    try:
+        pq.read_metadata(path)
+    except FileNotFoundError as exc:
+        raise StoreError(missing_part(session_id, path)) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise StoreError(damaged_part(session_id, path, exc)) from exc
+
+
+def missing_part(session_id: int, path: Path) -> str:
+    gone = path.parent if not path.parent.exists() else path
+    what = "folder" if gone == path.parent else "file"
+    return (f"The samples of session {session_id} are missing: its {what} {gone} is gone. "
+            "Restore it from a backup, or analyse the session again.")
+
+
+def damaged_part(session_id: int, path: Path, exc: BaseException) -> str:
+    return (f"The samples of session {session_id} cannot be read: {path} is damaged or "
+            f"truncated ({exc}). Restore it from a backup, or analyse the session again.")
+
+
+def session_of(path: Path) -> int | None:
+    """The session whose folder holds ``path`` (``session-<id>``), if it is a part."""
+    match = re.fullmatch(r"session-(\d+)", path.parent.name)
+    return int(match.group(1)) if match else None
 
 
 def describe_part(name: str, table: pa.Table) -> SamplePart:
