@@ -90,17 +90,22 @@ class Agreement:
 
 def normalise(grids: PanelGrids) -> np.ndarray:
     """Each viewer's emotions as z-scores against their own median and spread; attention is
-    left as it is (it is already a 0–1 measure meant to be compared across viewers)."""
+    left as it is (it is already a 0–1 measure meant to be compared across viewers).
+    Computed once per grids (kept in ``grids.normalised``): options and sliders change far
+    more often than the data, and at 10,000 viewers the medians are most of a change's cost."""
+    if grids.normalised is not None:
+        return grids.normalised
     values = grids.values.astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for s, name in enumerate(SIGNALS):
+        for s, name in enumerate(grids.columns):
             if name == "attention":
                 continue
             rows = values[s]
             baseline = np.nanmedian(rows, axis=1, keepdims=True)
             spread = 1.4826 * np.nanmedian(np.abs(rows - baseline), axis=1, keepdims=True)
             values[s] = (rows - baseline) / np.maximum(np.nan_to_num(spread), MIN_SPREAD)
+    grids.normalised = values
     return values
 
 
