@@ -286,7 +286,9 @@ def _child(side: str, home: Path, project_id: int, before: Path) -> dict:
               "found['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
               "print(json.dumps(found))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=True)
+                          check=False)
+    if done.returncode:
+        raise RuntimeError(f"the {side} side failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.splitlines()[-1])
 
 

@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 
 from shortory_core.panel.quality import (
+    COUNTED_SQL,
     FIGURES_SQL,
     Quality,
     SessionFigures,
@@ -37,8 +38,6 @@ from shortory_core.store import Store
 
 SIGNALS: tuple[str, ...] = tuple(s.sample_column or s.name for s in REGISTRY.per_viewer())
 DEFAULT_STEP_S = 1.0
-# The samples that count for a viewer's curves: a face seen while the video played.
-_COUNTED = "face_found > 0 AND coalesce(paused, 0) = 0 AND isfinite(video_time)"
 _THREADS = 2  # the machine's cores: DuckDB would otherwise start one per core it sees
 
 
@@ -56,17 +55,23 @@ class PanelGrids:
     columns: tuple[str, ...] = SIGNALS
     duration: float | None = None
     normalised: np.ndarray | None = field(default=None, repr=False)  # ``stats.normalise``'s
+    _subsets: dict[bytes, PanelGrids] = field(default_factory=dict, init=False,
+                                               repr=False)
 
     def signal(self, name: str) -> np.ndarray:
         return self.values[self.columns.index(name)]
 
     def subset(self, keep: np.ndarray) -> PanelGrids:
-        """The viewers where ``keep`` is true (with their normalised values, once computed:
-        a slider change at 10,000 viewers must not normalise again)."""
-        return PanelGrids(self.t, self.step, self.values[:, keep],
-                          [q for q, k in zip(self.quality, keep, strict=True) if k],
-                          self.columns, self.duration,
-                          None if self.normalised is None else self.normalised[:, keep])
+        """The viewers where ``keep`` is true. The same ``keep`` gives the same grids, with
+        whatever was computed on them (a page asks again on every slider change, and at
+        10,000 viewers normalising again is most of a change's cost)."""
+        key = np.asarray(keep, bool).tobytes()
+        if key not in self._subsets:
+            self._subsets[key] = PanelGrids(
+                self.t, self.step, self.values[:, keep],
+                [q for q, k in zip(self.quality, keep, strict=True) if k], self.columns,
+                self.duration, None if self.normalised is None else self.normalised[:, keep])
+        return self._subsets[key]
 
     @property
     def included(self) -> np.ndarray:
@@ -89,8 +94,8 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     with _connect(paths) as connection:
         figures = _figures(connection) if paths else {}
         quality = [assess(s, figures.get(s.id, SessionFigures()), thresholds) for s in sessions]
-        bins = _bins(connection, step, duration, length, bool(paths))
-        values = (bin_means(connection, f"(SELECT * FROM samples WHERE {_COUNTED})", columns,
+        bins = _bins(list(figures.values()), step, duration, length)
+        values = (bin_means(connection, f"(SELECT * FROM samples WHERE {COUNTED_SQL})", columns,
                             bins, ids) if paths and columns
                   else np.full((len(columns), len(ids), bins.count), np.nan, np.float32))
     return PanelGrids(bins.t, step, values, quality, columns,
@@ -116,20 +121,20 @@ def _connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
 def _figures(connection: duckdb.DuckDBPyConnection) -> dict[int, SessionFigures]:
     """Each session's ``SessionFigures``, by id (sessions without samples are absent)."""
     rows = connection.execute(FIGURES_SQL.format(source="samples")).fetchall()
-    return {int(r[0]): SessionFigures(int(r[1]), float(r[2]), int(r[3]), float(r[4]), int(r[5]))
-            for r in rows}
+    return {int(r[0]): SessionFigures(int(r[1]), float(r[2]), int(r[3]), float(r[4]), int(r[5]),
+                                      r[6], r[7]) for r in rows}
 
 
-def _bins(connection: duckdb.DuckDBPyConnection, step: float, duration: float | None,
-          length: float | None, read: bool) -> Bins:
+def _bins(figures: list[SessionFigures], step: float, duration: float | None,
+          length: float | None) -> Bins:
     """The grid: [0, ``duration``) when given; else the bins from the first to the last
     sample that counts, within the video's ``length`` when known (one bin when none)."""
     if duration is not None:
         return Bins(step, 0, max(math.ceil(duration / step), 1))
-    lo, hi = (connection.execute(f"SELECT min(video_time), max(video_time) FROM samples "
-                                 f"WHERE {_COUNTED}").fetchone() if read else (None, None))
-    if lo is None:
+    counted = [f for f in figures if f.counted_from is not None]
+    if not counted:
         return Bins(step, 0, 1)
+    lo, hi = min(f.counted_from for f in counted), max(f.counted_to for f in counted)
     last = math.ceil(length / step) - 1 if length else math.inf
     first = min(max(math.floor(lo / step), 0), last)
     return Bins(step, first, min(max(math.floor(hi / step), first), last) - first + 1)

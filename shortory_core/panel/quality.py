@@ -76,16 +76,21 @@ class SessionFigures:
     playing: int = 0  # samples while the video played
     face_playing: float = 0.0  # of those, with a face
     paused: int = 0
+    counted_from: float | None = None  # video times of the first and last sample that counts
+    counted_to: float | None = None
 
 
-#: Per session over a table of samples: the ``SessionFigures`` fields, in order. A paused
-#: flag that is missing counts as playing, a face flag that is missing as no face.
-FIGURES_SQL = """
+#: The samples that count for a viewer's curves: a face seen while the video played. A
+#: paused flag that is missing counts as playing, a face flag that is missing as no face.
+COUNTED_SQL = "face_found > 0 AND coalesce(paused, 0) = 0 AND isfinite(video_time)"
+#: Per session over a table of samples: its id, then the ``SessionFigures`` fields in order.
+FIGURES_SQL = f"""
 SELECT session_id, count(*), coalesce(max(source_time) - min(source_time), 0),
        count(*) FILTER (WHERE coalesce(paused, 0) = 0),
        coalesce(sum(coalesce(face_found, 0)) FILTER (WHERE coalesce(paused, 0) = 0), 0),
-       count(*) FILTER (WHERE coalesce(paused, 0) <> 0)
-FROM {source} GROUP BY session_id"""
+       count(*) FILTER (WHERE coalesce(paused, 0) <> 0),
+       min(video_time) FILTER (WHERE {COUNTED_SQL}), max(video_time) FILTER (WHERE {COUNTED_SQL})
+FROM {{source}} GROUP BY session_id"""
 
 
 def assess(session: ReactionSession, figures: SessionFigures,
