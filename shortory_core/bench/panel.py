@@ -279,17 +279,18 @@ def measure(side: str, home: Path, project_id: int, before: Path) -> dict:
 
 def _child(side: str, home: Path, project_id: int, before: Path) -> dict:
     """``measure`` in a fresh process, with its peak memory (``peak_mb``)."""
-    script = ("import json, resource, sys\nfrom pathlib import Path\n"
+    result = home / f"{side}.json"
+    script = ("import json, resource\nfrom pathlib import Path\n"
               "from shortory_core.bench.panel import measure\n"
               f"found = measure({side!r}, Path({str(home)!r}), {project_id}, "
               f"Path({str(before)!r}))\n"
               "found['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-              "print(json.dumps(found))")
+              f"Path({str(result)!r}).write_text(json.dumps(found))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=False)
     if done.returncode:
         raise RuntimeError(f"the {side} side failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.splitlines()[-1])
+    return json.loads(result.read_text())
 
 
 def compare(viewers: int, duration: float = DURATION_S) -> dict:

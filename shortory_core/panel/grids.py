@@ -55,8 +55,9 @@ class PanelGrids:
     columns: tuple[str, ...] = SIGNALS
     duration: float | None = None
     normalised: np.ndarray | None = field(default=None, repr=False)  # ``stats.normalise``'s
-    _subsets: dict[bytes, PanelGrids] = field(default_factory=dict, init=False,
-                                               repr=False)
+    #: What ``stats`` derived from these grids that no slider changes (agreement per window,
+    #: heatmaps), and the subsets asked for: kept with the grids a page caches.
+    derived: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def signal(self, name: str) -> np.ndarray:
         return self.values[self.columns.index(name)]
@@ -65,13 +66,13 @@ class PanelGrids:
         """The viewers where ``keep`` is true. The same ``keep`` gives the same grids, with
         whatever was computed on them (a page asks again on every slider change, and at
         10,000 viewers normalising again is most of a change's cost)."""
-        key = np.asarray(keep, bool).tobytes()
-        if key not in self._subsets:
-            self._subsets[key] = PanelGrids(
+        key = ("subset", np.asarray(keep, bool).tobytes())
+        if key not in self.derived:
+            self.derived[key] = PanelGrids(
                 self.t, self.step, self.values[:, keep],
                 [q for q, k in zip(self.quality, keep, strict=True) if k], self.columns,
                 self.duration, None if self.normalised is None else self.normalised[:, keep])
-        return self._subsets[key]
+        return self.derived[key]
 
     @property
     def included(self) -> np.ndarray:
@@ -112,6 +113,7 @@ def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
 def _connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the view ``samples`` over ``paths`` (when there are any)."""
     connection = duckdb.connect(config={"threads": _THREADS})
+    connection.execute("SET enable_progress_bar = false")  # a long read printed bars on stdout
     if paths:
         listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
         connection.execute(f"CREATE VIEW samples AS SELECT * FROM read_parquet([{listed}])")

@@ -156,7 +156,14 @@ def agreement(grids: PanelGrids, options: PanelOptions | None = None) -> Agreeme
     viewers with data in at least 80% of the window; windows ranked best first by their most
     agreed-on emotion."""
     options = options or PanelOptions()
-    length = max(round(options.window_s / grids.step), 3)
+    key = ("agreement", options.window_s)
+    if key not in grids.derived:  # it depends on the window alone, not on thresholds
+        grids.derived[key] = _agreement(grids, options.window_s)
+    return grids.derived[key]
+
+
+def _agreement(grids: PanelGrids, window_s: float) -> Agreement:
+    length = max(round(window_s / grids.step), 3)
     hop = max(length // 2, 1)
     bins = len(grids.t)
     starts = np.arange(0, max(bins - length + 1, 1), hop)
@@ -281,6 +288,13 @@ def heatmap(grids: PanelGrids, emotion: str, normalised: bool = True,
     one can read) it is a summary, said in ``frame.attrs["summary"]``: the ``OUTLIERS`` viewers
     farthest from the panel's typical curve, one row each, then the others in ``BANDS`` bands
     of viewers at a similar level, each row the band's mean."""
+    key = ("heatmap", emotion, normalised, max_rows)
+    if key not in grids.derived:  # no slider changes it
+        grids.derived[key] = _heatmap(grids, emotion, normalised, max_rows)
+    return grids.derived[key]
+
+
+def _heatmap(grids: PanelGrids, emotion: str, normalised: bool, max_rows: int) -> pd.DataFrame:
     values = normalise(grids) if normalised else grids.values
     rows = values[grids.columns.index(emotion)]
     names = [f"{q.viewer} #{q.session_id}" for q in grids.quality]

@@ -55,9 +55,9 @@ def bin_means(connection: duckdb.DuckDBPyConnection, source: str, columns: tuple
     out = np.full((len(columns), len(sessions), bins.count), np.nan, np.float32)
     if not len(sessions):
         return out
-    means = ", ".join(f"avg(CASE WHEN isfinite({c}) THEN {c} ELSE 0 END)::FLOAT AS {c}"
-                      for c in columns) or "count(*) AS n"
-    query = (f"SELECT session_id, {bins.index_sql('video_time')} AS bin, {means} "
+    sums = "".join(f", sum(CASE WHEN isfinite({c}) THEN {c} ELSE 0 END) AS {c}"
+                   for c in columns)  # sums and one count: an avg each costs a count each
+    query = (f"SELECT session_id, {bins.index_sql('video_time')} AS bin, count(*) AS n{sums} "
              f"FROM {source} GROUP BY ALL")
     filled = np.zeros((len(sessions), bins.count), bool)
     reader = connection.sql(query).to_arrow_reader(_BATCH_ROWS)
@@ -65,8 +65,9 @@ def bin_means(connection: duckdb.DuckDBPyConnection, source: str, columns: tuple
         viewer = np.searchsorted(sessions, batch.column(0).to_numpy())
         where = batch.column(1).to_numpy()
         filled[viewer, where] = True
+        counts = batch.column(2).to_numpy()
         for c in range(len(columns)):
-            out[c, viewer, where] = batch.column(2 + c).to_numpy(zero_copy_only=False)
+            out[c, viewer, where] = batch.column(3 + c).to_numpy() / counts
     _bridge_gaps(out, filled, int(HOLD_S / bins.step))
     return out
 
