@@ -52,6 +52,9 @@ FPS = 5.0
 DURATION_S = 600.0
 ROWS = {"panel": 1_000, "panel-10k": 10_000}
 TARGETS = {1_000: (1.0, 200.0, 1024.0), 10_000: (5.0, 1000.0, 2048.0)}  # s, ms, MB
+# The baseline holds every row as a Python tuple (about 400 bytes a sample: 12 GB at 30 M);
+# past this much memory it is stopped and reported so, on a machine others share.
+BEFORE_MEMORY_MB = 6144
 _NUMERIC = [c for c in SAMPLE_COLUMNS if c != "dominant"]
 
 
@@ -280,10 +283,15 @@ def measure(side: str, home: Path, project_id: int, before: Path) -> dict:
 def _child(side: str, home: Path, project_id: int, before: Path) -> dict:
     """``measure`` in a fresh process, with its peak memory (``peak_mb``)."""
     result = home / f"{side}.json"
+    limit = BEFORE_MEMORY_MB << 20 if side == "before" else -1
     script = ("import json, resource\nfrom pathlib import Path\n"
               "from shortory_core.bench.panel import measure\n"
-              f"found = measure({side!r}, Path({str(home)!r}), {project_id}, "
+              f"resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n"
+              "try:\n"
+              f"    found = measure({side!r}, Path({str(home)!r}), {project_id}, "
               f"Path({str(before)!r}))\n"
+              "except MemoryError:\n"
+              "    found = {'out_of_memory': True}\n"
               "found['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
               f"Path({str(result)!r}).write_text(json.dumps(found))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -322,12 +330,15 @@ def row(found: dict) -> str:
              f"  {'':<42} {'read and bin':>12} {'slider change':>14} {'peak memory':>12}"]
     for name, side in (("Parquet + DuckDB (today)", today),
                        ("SQLite rows + NumPy (before)", before)):
-        lines.append(f"  {name:<42} {side['read_s']:10.2f} s {side['slider_ms']:11.0f} ms "
-                     f"{side['peak_mb']:9.0f} MB")
-    lines.append(f"  {before['read_s'] / today['read_s']:.1f}x faster read, "
-                 f"{before['slider_ms'] / today['slider_ms']:.1f}x faster slider change, "
-                 f"{before['peak_mb'] / today['peak_mb']:.1f}x less memory; "
-                 f"{today['peaks']} peaks (before: {before['peaks']})")
+        lines.append(f"  {name:<42} " + (
+            f"ran out of its {BEFORE_MEMORY_MB / 1024:g} GB before the read was done"
+            if side.get("out_of_memory") else
+            f"{side['read_s']:10.2f} s {side['slider_ms']:11.0f} ms {side['peak_mb']:9.0f} MB"))
+    if not before.get("out_of_memory"):
+        lines.append(f"  {before['read_s'] / today['read_s']:.1f}x faster read, "
+                     f"{before['slider_ms'] / today['slider_ms']:.1f}x faster slider change, "
+                     f"{before['peak_mb'] / today['peak_mb']:.1f}x less memory; "
+                     f"{today['peaks']} peaks (before: {before['peaks']})")
     if read_t is not None:
         met = (today["read_s"] <= read_t and today["slider_ms"] <= slider_t
                and today["peak_mb"] <= memory_t)
@@ -341,7 +352,8 @@ def as_json(found: dict) -> dict:
     today = found["today"]
     return {"viewers": found["viewers"], "read_s": round(today["read_s"], 3),
             "slider_ms": round(today["slider_ms"], 1), "peak_mb": round(today["peak_mb"]),
-            "before": {k: round(v, 3) for k, v in found["before"].items()}}
+            "before": {k: round(v, 3) if isinstance(v, float) else v
+                       for k, v in found["before"].items()}}
 
 
 def run() -> dict:
