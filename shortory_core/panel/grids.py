@@ -38,7 +38,6 @@ from shortory_core.store import Store
 
 SIGNALS: tuple[str, ...] = tuple(s.sample_column or s.name for s in REGISTRY.per_viewer())
 DEFAULT_STEP_S = 1.0
-_THREADS = 2  # the machine's cores: DuckDB would otherwise start one per core it sees
 
 
 @dataclass
@@ -112,7 +111,7 @@ def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
 
 def _connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the view ``samples`` over ``paths`` (when there are any)."""
-    connection = duckdb.connect(config={"threads": _THREADS})
+    connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")  # a long read printed bars on stdout
     if paths:
         listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
