@@ -146,3 +146,14 @@ def test_the_bench_compares_both_sides_at_a_small_size() -> None:
     assert found["today"]["peaks"] == found["before"]["peaks"]
     assert {"viewers", "read_s", "slider_ms", "peak_mb"} <= set(as_json(found))
     assert "SQLite rows + NumPy (before)" in row(found)
+
+
+def test_agreement_windows_do_not_move_with_where_the_grid_starts(
+        demo_parts: tuple[Store, int]) -> None:
+    store, project = demo_parts
+    spanned = load_grids(store, project, thresholds=Thresholds())
+    whole = load_grids(store, project, thresholds=Thresholds(),
+                       duration=store.get_video(project).duration)
+    assert spanned.t[0] > whole.t[0]  # the demo's viewers start after 0:00
+    found = [agreement(g.subset(g.included)).windows.head(5) for g in (spanned, whole)]
+    assert found[0].equals(found[1]) and found[0]["n"].max() >= 4

@@ -166,7 +166,11 @@ def _agreement(grids: PanelGrids, window_s: float) -> Agreement:
     length = max(round(window_s / grids.step), 3)
     hop = max(length // 2, 1)
     bins = len(grids.t)
-    starts = np.arange(0, max(bins - length + 1, 1), hop)
+    # windows sit at multiples of the hop in video time, wherever the grid starts: the same
+    # viewers give the same windows whether the grid spans the video or only their samples
+    first = -round(float(grids.t[0]) / grids.step - 0.5) % hop if bins else 0
+    first = first if first + length <= bins else 0
+    starts = np.arange(first, max(bins - length + 1, first + 1), hop)
     records = []
     per_emotion: dict[str, np.ndarray] = {}
     for emotion in PRODUCT_EMOTIONS:
