@@ -182,8 +182,8 @@ with right:
 st.subheader("Viewers × time")
 emotion = st.radio("Signal", [*PRODUCT_EMOTIONS, "attention"], horizontal=True)
 grid_frame = heatmap(included, emotion, normalised=normalise and emotion != "attention")
-st.plotly_chart(heatmap_figure(grid_frame, emotion, revision=f"panel-heatmap-{project_id}"),
-                key="panel_heatmap")
+st.plotly_chart(heatmap_figure(grid_frame, emotion, revision=f"panel-heatmap-{project_id}",
+                               duration=included.duration), key="panel_heatmap")
 
 groups = sorted({q.group for q in included.quality if q.group})
 st.subheader("Groups")

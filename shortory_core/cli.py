@@ -647,7 +647,7 @@ def cmd_transcribe(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 def cmd_bench(args: argparse.Namespace, store: Store | None) -> dict[str, Any]:
     from shortory_core.bench import run_benchmarks
 
-    return {"report": run_benchmarks(args.only)}
+    return run_benchmarks(args.only)
 
 
 def cmd_demo(args: argparse.Namespace, store: Store) -> dict[str, Any]:

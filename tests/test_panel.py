@@ -23,6 +23,7 @@ from shortory_core.panel.stats import (
     panel_peaks,
 )
 from shortory_core.store import Store
+from shortory_core.store.sample_files import sample_table
 from tests.conftest import FACE_CLIPS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +43,10 @@ def panel_home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
                               duration=90.0, agree_at=list(AGREE), stray_at=[50.0], strays=4,
                               folder=staging)
     rare = store.create_session(project, "fake camera", "live", meta={"group": "A"})
-    store.add_samples(rare, [{"seq": i, "video_time": i / 5, "source_time": i / 5,
-                              "paused": 0, "face_found": int(i % 10 == 0), "n_faces": 1,
-                              "happy": 0.9, "sad": 0.0, "angry": 0.0, "neutral": 0.1,
-                              "surprise": 0.0, "attention": 0.0} for i in range(450)])
+    store.write_samples(rare, "analysis", sample_table(rare, [
+        {"seq": i, "video_time": i / 5, "source_time": i / 5, "paused": 0,
+         "face_found": int(i % 10 == 0), "n_faces": 1, "happy": 0.9, "sad": 0.0, "angry": 0.0,
+         "neutral": 0.1, "surprise": 0.0, "attention": 0.0} for i in range(450)]))
     store.create_session(project, "camera off", "live")
     return home, project
 
@@ -87,10 +88,10 @@ def test_normalisation_reads_each_viewer_against_their_own_face(
     home, project = panel_home
     store = Store(home)
     always = store.create_session(project, "always smiling", "recording")
-    store.add_samples(always, [{"seq": i, "video_time": i / 5, "source_time": i / 5,
-                                "paused": 0, "face_found": 1, "n_faces": 1, "happy": 0.8,
-                                "sad": 0.05, "angry": 0.05, "neutral": 0.05, "surprise": 0.05,
-                                "attention": 0.9} for i in range(450)])
+    store.write_samples(always, "analysis", sample_table(always, [
+        {"seq": i, "video_time": i / 5, "source_time": i / 5, "paused": 0, "face_found": 1,
+         "n_faces": 1, "happy": 0.8, "sad": 0.05, "angry": 0.05, "neutral": 0.05,
+         "surprise": 0.05, "attention": 0.9} for i in range(450)]))
     try:
         grids = load_grids(store, project)
         one = grids.subset(np.array([q.viewer == "always smiling" for q in grids.quality]))

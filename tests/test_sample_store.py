@@ -16,6 +16,7 @@ import pytest
 
 from shortory_core.errors import StoreError
 from shortory_core.live.writer import SampleWriter
+from shortory_core.panel.grids import load_grids
 from shortory_core.store import Store
 from shortory_core.store.sample_files import SAMPLE_COLUMNS, SAMPLE_SCHEMA, write_part
 from shortory_core.store.sample_migration import migrate_samples, sessions_left
@@ -176,22 +177,10 @@ def test_a_bad_part_is_one_error_naming_its_session_and_the_others_stay_readable
     says = "folder .* is gone" if fault == "missing folder" else "damaged or truncated"
     with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
         store.samples(bad)
-    with pytest.raises(StoreError, match=f"samples of session {bad} "):
-        list(store.sample_rows([good, bad], ("seq", "happy")))
+    project = store.session(bad).project_id
+    with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
+        load_grids(store, project)  # the panel's read over every session names the one
     assert len(store.samples(good)) == store.session(good).n_samples  # the others read
-    rows = [r for batch in store.sample_rows([good], ("seq", "happy")) for r in batch]
-    assert len(rows) == store.session(good).n_samples and rows[0][0] == good
-
-
-def test_sample_rows_reads_sessions_in_order_from_the_parts(demo_copy: Path) -> None:
-    store = Store(demo_copy)
-    ids = demo_sessions(store)[:3]
-    rows = [r for batch in store.sample_rows(list(reversed(ids)), ("seq", "video_time"))
-            for r in batch]
-    expected = [(i, s, t) for i in ids for s, t in zip(
-        store.samples(i)["seq"].to_pylist(), store.samples(i)["video_time"].to_pylist(),
-        strict=True)]
-    assert rows == expected
 
 
 def test_a_part_is_written_through_fsspec_for_a_worker_on_shared_storage(

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import av
 import cv2
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -33,7 +35,7 @@ from shortory_core.highlights.shorts import (
 )
 from shortory_core.highlights.timeline import build_timeline
 from shortory_core.kinds import job_service
-from shortory_core.signals.grid import bin_means, grid
+from shortory_core.signals.grid import Bins, bin_means, grid
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.signals.mentions_by_time import MentionsByTime
 from shortory_core.sources.video_file import probe_video
@@ -143,7 +145,12 @@ def test_a_new_frame_or_captions_need_exact_mode(moving_face: Path, tmp_path: Pa
 
 def test_samples_five_a_second_fill_the_tenth_second_grid_but_not_absences() -> None:
     times = np.r_[np.arange(10, 20, 0.2), np.arange(30, 40, 0.2)]
-    happy = bin_means(times, np.full((len(times), 1), 0.5), 500, 0.1)[0]
+    samples = pa.table({"session_id": np.ones(len(times), np.int64), "video_time": times,
+                        "happy": np.full(len(times), 0.5)})
+    with duckdb.connect() as connection:
+        connection.register("samples", samples)
+        happy = bin_means(connection, "samples", ("happy",), Bins(0.1, 0, 500),
+                          np.array([1]))[0, 0]
     watched = np.isfinite(happy)
     t = grid(50.0, 0.1)
     assert watched[(t > 10.1) & (t < 19.7)].all()  # the 0.2 s holes between samples are bridged

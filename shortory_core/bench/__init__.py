@@ -1,10 +1,14 @@
 """Benchmarks: ``python -m shortory_core bench``. Each prints its figures and the ratio against
-a baseline run in the same process on the same data. They are measurements, not tests."""
+a baseline run in the same process on the same data. They are measurements, not tests.
+
+A benchmark is ``module`` (its ``run``) or ``module:function``; it returns its report, or a
+dict with ``report`` and the figures that ``--json`` prints."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 BENCHMARKS: dict[str, str] = {
     "comments": "shortory_core.bench.comments",
@@ -13,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "studio": "shortory_core.bench.studio",
     "live": "shortory_core.bench.live",
     "panel": "shortory_core.bench.panel",
+    "panel-10k": "shortory_core.bench.panel:run_10k",
     "profiles": "shortory_core.bench.profiles",
     "batch": "shortory_core.bench.batch",
     "speech": "shortory_core.bench.speech",
@@ -20,8 +25,9 @@ BENCHMARKS: dict[str, str] = {
 }
 
 
-def run_benchmarks(only: list[str] | None = None) -> str:
-    """Run the named benchmarks (all by default) and return their report."""
+def run_benchmarks(only: list[str] | None = None) -> dict[str, Any]:
+    """Run the named benchmarks (all by default): their report, and the figures of those that
+    give some (by benchmark under ``benchmarks``; at the top too when one was run)."""
     names = only or list(BENCHMARKS)
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
@@ -29,8 +35,16 @@ def run_benchmarks(only: list[str] | None = None) -> str:
 
         raise ShortoryError(f"Unknown benchmark {', '.join(unknown)}; "
                             f"choose from {', '.join(BENCHMARKS)}.")
-    reports = []
+    reports, figures = [], {}
     for name in names:
-        run: Callable[[], str] = import_module(BENCHMARKS[name]).run
-        reports.append(run())
-    return "\n\n".join(reports)
+        module, _, function = BENCHMARKS[name].partition(":")
+        run: Callable[[], str | dict[str, Any]] = getattr(import_module(module), function or "run")
+        found = run()
+        if isinstance(found, dict):
+            found = dict(found)
+            reports.append(found.pop("report"))
+            figures[name] = found
+        else:
+            reports.append(found)
+    result: dict[str, Any] = {"report": "\n\n".join(reports), "benchmarks": figures}
+    return result | (figures[names[0]] if len(names) == 1 and figures else {})

@@ -60,13 +60,15 @@ def panel_figure(panel: PanelCurves, peaks: list[PanelPeak] | None = None,
     figure.update_layout(height=760, margin={"l": 50, "r": 20, "t": 40, "b": 90},
                          legend={"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
                          hovermode="closest")
-    return video_time_axis(figure, duration=_duration(panel.t), revision=revision)
+    return video_time_axis(figure, duration=panel.duration or _duration(panel.t),
+                           revision=revision)
 
 
-def heatmap_figure(frame: pd.DataFrame, emotion: str, revision: str = "panel-heatmap"
-                   ) -> go.Figure:
+def heatmap_figure(frame: pd.DataFrame, emotion: str, revision: str = "panel-heatmap",
+                   duration: float | None = None) -> go.Figure:
     """Viewers (rows) × video time (columns) of one emotion: an outlier is a row unlike the
-    others."""
+    others. A summary (``stats.heatmap`` at many viewers) says which in its title; the
+    range navigator shows the whole video (``duration``) when known."""
     t = frame.columns.to_numpy(dtype=float)
     times = np.tile(clock(t), (len(frame), 1))
     figure = go.Figure(go.Heatmap(
@@ -74,10 +76,13 @@ def heatmap_figure(frame: pd.DataFrame, emotion: str, revision: str = "panel-hea
         colorscale="Viridis", customdata=times,
         hovertemplate="%{y} at %{customdata}: %{z:.2f}<extra></extra>",
         colorbar={"title": emotion}))
+    summary = frame.attrs.get("summary")
     figure.update_layout(height=min(120 + 18 * len(frame), 900),
-                         margin={"l": 160, "r": 20, "t": 30, "b": 40},
-                         yaxis={"autorange": "reversed"})
-    return video_time_axis(figure, duration=_duration(t), revision=revision)
+                         margin={"l": 160, "r": 20, "t": 50 if summary else 30, "b": 40},
+                         yaxis={"autorange": "reversed"},
+                         title={"text": for_plotly(summary), "font": {"size": 13}}
+                         if summary else None)
+    return video_time_axis(figure, duration=duration or _duration(t), revision=revision)
 
 
 def difference_figure(diff: GroupDifference, revision: str = "panel-groups") -> go.Figure:

@@ -1,48 +1,78 @@
 """Every viewer of a project on one grid of video time, read once, aggregated many times.
 
 A panel page changes thresholds and options far more often than its data changes, so the
-samples of all sessions are read in one pass (``Store.sample_rows``) and binned into arrays
-of (signal, viewer, bin); every aggregate in ``stats`` is then array arithmetic on them. The
-binning is ``signals.grid.bin_means``, the same as the studio's timeline (which reads its
-viewers through here too): paused and faceless samples are left out, short gaps bridged.
-The per-viewer signals are the registry's (``SIGNALS.per_viewer()``).
+samples of all sessions are read in one pass and binned into arrays of (signal, viewer, bin);
+every aggregate in ``stats`` is then array arithmetic on them. The samples stay in their
+Parquet parts: DuckDB counts each session's figures for its verdict (``quality``) and bins
+the samples that count (``signals.grid.bin_means``, the same binning as the studio's
+timeline, which reads its viewers through here too: paused and faceless samples are left
+out, short gaps bridged), so 30 million samples never become Python objects.
+
+The grid spans the video times that have samples, not the whole video: ten viewers who
+watched 40 s of a four-hour video make a 40-bin grid. ``duration`` (the video's) tells the
+charts where that stretch lies. The per-viewer signals are the registry's
+(``SIGNALS.per_viewer()``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import duckdb
 import numpy as np
 
-from shortory_core.panel.quality import Quality, Thresholds, assess, saved_thresholds
-from shortory_core.signals.grid import bin_means, grid
+from shortory_core.panel.quality import (
+    COUNTED_SQL,
+    FIGURES_SQL,
+    Quality,
+    SessionFigures,
+    Thresholds,
+    assess,
+    saved_thresholds,
+)
+from shortory_core.signals.grid import Bins, bin_means
 from shortory_core.signals.registry import SIGNALS as REGISTRY
 from shortory_core.store import Store
+from shortory_core.store.sample_files import unreadable
 
 SIGNALS: tuple[str, ...] = tuple(s.sample_column or s.name for s in REGISTRY.per_viewer())
 DEFAULT_STEP_S = 1.0
-_FIXED = ("video_time", "source_time", "paused", "face_found")
 
 
 @dataclass
 class PanelGrids:
     """``values[s, v, b]``: signal ``columns[s]`` of viewer ``v`` in bin ``b`` (NaN: no
-    data); ``quality[v]`` describes viewer ``v`` (all sessions, included or not)."""
+    data); ``quality[v]`` describes viewer ``v`` (all sessions, included or not); ``t`` the
+    bins' centres, over the stretch that has samples; ``duration`` the video's length (None
+    when unknown), for charts that show the whole video."""
 
     t: np.ndarray
     step: float
     values: np.ndarray
     quality: list[Quality]
     columns: tuple[str, ...] = SIGNALS
+    duration: float | None = None
+    normalised: np.ndarray | None = field(default=None, repr=False)  # ``stats.normalise``'s
+    #: What ``stats`` derived from these grids that no slider changes (agreement per window,
+    #: heatmaps), and the subsets asked for: kept with the grids a page caches.
+    derived: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def signal(self, name: str) -> np.ndarray:
         return self.values[self.columns.index(name)]
 
     def subset(self, keep: np.ndarray) -> PanelGrids:
-        """The viewers where ``keep`` is true."""
-        return PanelGrids(self.t, self.step, self.values[:, keep],
-                          [q for q, k in zip(self.quality, keep, strict=True) if k],
-                          self.columns)
+        """The viewers where ``keep`` is true. The same ``keep`` gives the same grids, with
+        whatever was computed on them (a page asks again on every slider change, and at
+        10,000 viewers normalising again is most of a change's cost)."""
+        key = ("subset", np.asarray(keep, bool).tobytes())
+        if key not in self.derived:
+            self.derived[key] = PanelGrids(
+                self.t, self.step, self.values[:, keep],
+                [q for q, k in zip(self.quality, keep, strict=True) if k], self.columns,
+                self.duration, None if self.normalised is None else self.normalised[:, keep])
+        return self.derived[key]
 
     @property
     def included(self) -> np.ndarray:
@@ -52,30 +82,29 @@ class PanelGrids:
 def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
                thresholds: Thresholds | None = None, columns: tuple[str, ...] = SIGNALS,
                duration: float | None = None) -> PanelGrids:
-    """All reaction sessions of a project on a grid of ``step`` seconds over ``duration``
-    (else the video's), with their quality judged by ``thresholds`` (else the project's saved
-    ones, ``saved_thresholds``)."""
+    """All reaction sessions of a project binned by ``step`` seconds, with their quality
+    judged by ``thresholds`` (else the project's saved ones, ``saved_thresholds``). The grid
+    covers [0, ``duration``) when it is given (a timeline that joins other signals needs
+    every bin); otherwise only the bins between the first and the last sample that counts."""
     thresholds = thresholds or saved_thresholds(store, project_id)
     video = store.get_video(project_id)
     sessions = store.sessions(project_id)
-    ids = [s.id for s in sessions]
-    rows = [row for batch in store.sample_rows(ids, (*_FIXED, *columns)) for row in batch]
-    table = (np.array(rows, dtype=np.float64) if rows
-             else np.zeros((0, len(_FIXED) + len(columns) + 1)))
-    owner = table[:, 0].astype(np.int64)
-    if duration is None:
-        duration = video.duration if video else float(np.nanmax(table[:, 1], initial=step))
-    t = grid(duration, step)
-    values = np.full((len(columns), len(sessions), len(t)), np.nan, np.float32)
-    quality = []
-    starts, ends = np.searchsorted(owner, ids, "left"), np.searchsorted(owner, ids, "right")
-    for v, (session, lo, hi) in enumerate(zip(sessions, starts, ends, strict=True)):
-        part = table[lo:hi]
-        video_time, source_time, paused, face = part[:, 1], part[:, 2], part[:, 3], part[:, 4]
-        quality.append(assess(session, source_time, face, paused, thresholds))
-        kept = (face > 0) & (paused == 0) & np.isfinite(video_time)
-        values[:, v] = bin_means(video_time[kept], part[kept, 1 + len(_FIXED):], len(t), step)
-    return PanelGrids(t, step, values, quality, columns)
+    ids = np.array([s.id for s in sessions], np.int64)
+    paths = store.sample_part_paths(ids.tolist())
+    length = video.duration if video and video.duration else None
+    try:
+        with _connect(paths) as connection:
+            figures = _figures(connection) if paths else {}
+            quality = [assess(s, figures.get(s.id, SessionFigures()), thresholds)
+                       for s in sessions]
+            bins = _bins(list(figures.values()), step, duration, length)
+            values = (bin_means(connection, f"(SELECT * FROM samples WHERE {COUNTED_SQL})",
+                                columns, bins, ids) if paths and columns
+                      else np.full((len(columns), len(ids), bins.count), np.nan, np.float32))
+    except duckdb.Error as exc:  # a part missing or damaged: say whose
+        raise unreadable(paths, exc) from exc
+    return PanelGrids(bins.t, step, values, quality, columns,
+                      duration if duration is not None else length)
 
 
 def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
@@ -83,3 +112,35 @@ def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
     any signal: what a page lists its viewers by."""
     grids = load_grids(store, project_id, step=60.0, columns=())
     return {q.session_id: q for q in grids.quality}
+
+
+def _connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the view ``samples`` over ``paths`` (when there are any)."""
+    connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")  # a long read printed bars on stdout
+    if paths:
+        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+        connection.execute(f"CREATE VIEW samples AS SELECT * FROM read_parquet([{listed}])")
+    return connection
+
+
+def _figures(connection: duckdb.DuckDBPyConnection) -> dict[int, SessionFigures]:
+    """Each session's ``SessionFigures``, by id (sessions without samples are absent)."""
+    rows = connection.execute(FIGURES_SQL.format(source="samples")).fetchall()
+    return {int(r[0]): SessionFigures(int(r[1]), float(r[2]), int(r[3]), float(r[4]), int(r[5]),
+                                      r[6], r[7]) for r in rows}
+
+
+def _bins(figures: list[SessionFigures], step: float, duration: float | None,
+          length: float | None) -> Bins:
+    """The grid: [0, ``duration``) when given; else the bins from the first to the last
+    sample that counts, within the video's ``length`` when known (one bin when none)."""
+    if duration is not None:
+        return Bins(step, 0, max(math.ceil(duration / step), 1))
+    counted = [f for f in figures if f.counted_from is not None]
+    if not counted:
+        return Bins(step, 0, 1)
+    lo, hi = min(f.counted_from for f in counted), max(f.counted_to for f in counted)
+    last = math.ceil(length / step) - 1 if length else math.inf
+    first = min(max(math.floor(lo / step), 0), last)
+    return Bins(step, first, min(max(math.floor(hi / step), first), last) - first + 1)

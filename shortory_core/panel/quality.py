@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from shortory_core.records import ReactionSession
 from shortory_core.store import Store
 
@@ -68,19 +66,45 @@ class Quality:
                 "reason": self.reason, "choice": self.choice}
 
 
-def assess(session: ReactionSession, source_time: np.ndarray, face: np.ndarray, paused: np.ndarray,
+@dataclass(frozen=True)
+class SessionFigures:
+    """What a verdict needs from a session's samples, counted where they lie (``FIGURES_SQL``
+    over all its parts): no sample leaves DuckDB to judge a session."""
+
+    samples: int = 0
+    span: float = 0.0  # seconds of recording from the first sample to the last
+    playing: int = 0  # samples while the video played
+    face_playing: float = 0.0  # of those, with a face
+    paused: int = 0
+    counted_from: float | None = None  # video times of the first and last sample that counts
+    counted_to: float | None = None
+
+
+#: The samples that count for a viewer's curves: a face seen while the video played. A
+#: paused flag that is missing counts as playing, a face flag that is missing as no face.
+COUNTED_SQL = "face_found > 0 AND coalesce(paused, 0) = 0 AND isfinite(video_time)"
+#: Per session over a table of samples: its id, then the ``SessionFigures`` fields in order.
+FIGURES_SQL = f"""
+SELECT session_id, count(*), coalesce(max(source_time) - min(source_time), 0),
+       count(*) FILTER (WHERE coalesce(paused, 0) = 0),
+       coalesce(sum(coalesce(face_found, 0)) FILTER (WHERE coalesce(paused, 0) = 0), 0),
+       count(*) FILTER (WHERE coalesce(paused, 0) <> 0),
+       min(video_time) FILTER (WHERE {COUNTED_SQL}), max(video_time) FILTER (WHERE {COUNTED_SQL})
+FROM {{source}} GROUP BY session_id"""
+
+
+def assess(session: ReactionSession, figures: SessionFigures,
            thresholds: Thresholds | None = None) -> Quality:
-    """The quality of one session from its samples' recording times, face flags and pause
-    flags."""
+    """The quality of one session from its samples' figures (recording span, face and pause
+    counts)."""
     thresholds = thresholds or Thresholds()
     meta = session.meta
-    samples = len(source_time)
-    playing = ~paused.astype(bool)
-    span = float(source_time.max() - source_time.min()) if samples > 1 else 0.0
+    samples = figures.samples
+    span = figures.span if samples > 1 else 0.0
     fps = (samples - 1) / span if span > 0 else 0.0
-    face_rate = float(face[playing].mean()) if playing.any() else 0.0
-    face_seconds = float(face[playing].sum() / fps) if fps > 0 else 0.0
-    paused_share = float(paused.mean()) if samples else 0.0
+    face_rate = figures.face_playing / figures.playing if figures.playing else 0.0
+    face_seconds = figures.face_playing / fps if fps > 0 else 0.0
+    paused_share = figures.paused / samples if samples else 0.0
     problems = []
     if samples == 0:
         problems.append("no samples")

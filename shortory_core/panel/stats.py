@@ -35,6 +35,8 @@ from shortory_core.panel.grids import SIGNALS, PanelGrids
 from shortory_core.records import PRODUCT_EMOTIONS
 
 MIN_SPREAD = 0.05
+HEATMAP_ROWS = 200  # viewers shown one row each; above, the heatmap is a summary
+OUTLIERS, BANDS = 20, 20
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class PanelCurves:
     high: dict[str, np.ndarray]
     share: dict[str, np.ndarray]  # per emotion, and "attention"
     viewers: int
+    duration: float | None = None  # the video's, where ``t`` covers only part of it
 
     def frame(self) -> pd.DataFrame:
         """One row per bin: n, and mean / 95% band / share of every signal."""
@@ -90,18 +93,33 @@ class Agreement:
 
 def normalise(grids: PanelGrids) -> np.ndarray:
     """Each viewer's emotions as z-scores against their own median and spread; attention is
-    left as it is (it is already a 0–1 measure meant to be compared across viewers)."""
+    left as it is (it is already a 0–1 measure meant to be compared across viewers).
+    Computed once per grids (kept in ``grids.normalised``): options and sliders change far
+    more often than the data, and at 10,000 viewers the medians are most of a change's cost."""
+    if grids.normalised is not None:
+        return grids.normalised
     values = grids.values.astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for s, name in enumerate(SIGNALS):
+        for s, name in enumerate(grids.columns):
             if name == "attention":
                 continue
             rows = values[s]
-            baseline = np.nanmedian(rows, axis=1, keepdims=True)
-            spread = 1.4826 * np.nanmedian(np.abs(rows - baseline), axis=1, keepdims=True)
+            baseline = row_medians(rows)
+            spread = 1.4826 * row_medians(np.abs(rows - baseline))
             values[s] = (rows - baseline) / np.maximum(np.nan_to_num(spread), MIN_SPREAD)
+    grids.normalised = values
     return values
+
+
+def row_medians(rows: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(rows, axis=1, keepdims=True)`` by one sort (NaNs sort last): NumPy's
+    goes row by row in Python once rows are long, seconds at 10,000 viewers."""
+    ordered = np.sort(rows, axis=1)
+    n = np.isfinite(rows).sum(axis=1, keepdims=True)
+    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0), axis=1)
+    hi = np.take_along_axis(ordered, np.maximum(n // 2, 0) - (n == 0), axis=1)
+    return np.where(n > 0, (lo + hi) / 2, np.nan)
 
 
 def curves(grids: PanelGrids, options: PanelOptions | None = None) -> PanelCurves:
@@ -130,7 +148,7 @@ def curves(grids: PanelGrids, options: PanelOptions | None = None) -> PanelCurve
                 above = rows > limit
             share[name] = np.where(count > 0, (above & np.isfinite(rows)).sum(axis=0)
                                    / np.maximum(count, 1), np.nan)
-    return PanelCurves(grids.t, n, mean, low, high, share, values.shape[1])
+    return PanelCurves(grids.t, n, mean, low, high, share, values.shape[1], grids.duration)
 
 
 def agreement(grids: PanelGrids, options: PanelOptions | None = None) -> Agreement:
@@ -138,10 +156,21 @@ def agreement(grids: PanelGrids, options: PanelOptions | None = None) -> Agreeme
     viewers with data in at least 80% of the window; windows ranked best first by their most
     agreed-on emotion."""
     options = options or PanelOptions()
-    length = max(round(options.window_s / grids.step), 3)
+    key = ("agreement", options.window_s)
+    if key not in grids.derived:  # it depends on the window alone, not on thresholds
+        grids.derived[key] = _agreement(grids, options.window_s)
+    return grids.derived[key]
+
+
+def _agreement(grids: PanelGrids, window_s: float) -> Agreement:
+    length = max(round(window_s / grids.step), 3)
     hop = max(length // 2, 1)
     bins = len(grids.t)
-    starts = np.arange(0, max(bins - length + 1, 1), hop)
+    # windows sit at multiples of the hop in video time, wherever the grid starts: the same
+    # viewers give the same windows whether the grid spans the video or only their samples
+    first = -round(float(grids.t[0]) / grids.step - 0.5) % hop if bins else 0
+    first = first if first + length <= bins else 0
+    starts = np.arange(first, max(bins - length + 1, first + 1), hop)
     records = []
     per_emotion: dict[str, np.ndarray] = {}
     for emotion in PRODUCT_EMOTIONS:
@@ -256,10 +285,41 @@ def panel_peaks(panel: PanelCurves, options: PanelOptions | None = None,
     return sorted(found, key=lambda p: (-p.share, p.time))
 
 
-def heatmap(grids: PanelGrids, emotion: str, normalised: bool = True) -> pd.DataFrame:
+def heatmap(grids: PanelGrids, emotion: str, normalised: bool = True,
+            max_rows: int = HEATMAP_ROWS) -> pd.DataFrame:
     """Viewers × time of one signal (rows named by viewer and session), for spotting
-    outliers."""
+    outliers. Above ``max_rows`` viewers (a chart of 10,000 rows is 6 million cells that no
+    one can read) it is a summary, said in ``frame.attrs["summary"]``: the ``OUTLIERS`` viewers
+    farthest from the panel's typical curve, one row each, then the others in ``BANDS`` bands
+    of viewers at a similar level, each row the band's mean."""
+    key = ("heatmap", emotion, normalised, max_rows)
+    if key not in grids.derived:  # no slider changes it
+        grids.derived[key] = _heatmap(grids, emotion, normalised, max_rows)
+    return grids.derived[key]
+
+
+def _heatmap(grids: PanelGrids, emotion: str, normalised: bool, max_rows: int) -> pd.DataFrame:
     values = normalise(grids) if normalised else grids.values
-    rows = values[SIGNALS.index(emotion)]
+    rows = values[grids.columns.index(emotion)]
     names = [f"{q.viewer} #{q.session_id}" for q in grids.quality]
-    return pd.DataFrame(rows, index=names, columns=np.round(grids.t, 2))
+    times = np.round(grids.t, 2)
+    if len(rows) <= max_rows:
+        return pd.DataFrame(rows, index=names, columns=times)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        typical = row_medians(rows.T)[:, 0]
+        distance = np.nanmean(np.abs(rows - typical), axis=1)
+        level = np.nanmean(rows, axis=1)
+        outliers = np.argsort(np.nan_to_num(distance, nan=-np.inf))[::-1][:OUTLIERS]
+        rest = np.setdiff1d(np.arange(len(rows)), outliers)
+        rest = rest[np.argsort(np.nan_to_num(level[rest], nan=np.inf), kind="stable")]
+        bands = [band for band in np.array_split(rest, BANDS) if len(band)]
+        summary = np.vstack([rows[outliers], *(np.nanmean(rows[b], axis=0) for b in bands)])
+    labels = [f"outlier: {names[v]}" for v in outliers] + [
+        f"band {k + 1} of {len(bands)}: {len(b):,} viewers (mean)"
+        for k, b in enumerate(bands)]
+    frame = pd.DataFrame(summary, index=labels, columns=times)
+    frame.attrs["summary"] = (
+        f"{len(rows):,} viewers: the {len(outliers)} farthest from the typical curve one by "
+        f"one, the other {len(rest):,} in {len(bands)} bands by level (each row a band's mean)")
+    return frame

@@ -48,18 +48,15 @@ from shortory_core.records import (
 )
 from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.sample_files import (
-    SAMPLE_COLUMNS,
     SAMPLES_FOLDER,
     SamplePart,
     as_samples,
-    check_part,
     compact_key,
     folder_in_project,
     read_parts,
     sample_table,
     seq_key,
     session_folder,
-    session_of,
     write_part,
 )
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
@@ -477,35 +474,6 @@ class Store:
         with self.reading() as conn:
             _refuse_unmigrated(conn, [session_id])
         return read_parts(session_id, self.sample_part_paths([session_id]))
-
-    def sample_rows(self, session_ids: list[int], columns: tuple[str, ...]
-                    ) -> Iterator[list[tuple]]:
-        """The samples of many sessions as plain tuples of ``columns`` (``session_id`` first),
-        in session and seq order, a batch at a time, read from the parts by DuckDB."""
-        import duckdb
-
-        unknown = set(columns) - set(SAMPLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown sample columns {sorted(unknown)}")
-        with self.reading() as conn:
-            _refuse_unmigrated(conn, session_ids)
-        paths = self.sample_part_paths(session_ids)
-        if not paths:
-            return
-        db = duckdb.connect()
-        try:
-            try:
-                cursor = db.execute(
-                    f"SELECT session_id, {', '.join(columns)} FROM read_parquet(?) "
-                    "ORDER BY session_id, seq", [[str(p) for p in paths]])
-            except duckdb.Error as exc:
-                for path in paths:  # the file at fault, named with its session
-                    check_part(session_of(path) or 0, path)
-                raise StoreError(f"The samples could not be read: {exc}") from exc
-            while rows := cursor.fetchmany(200_000):
-                yield rows
-        finally:
-            db.close()
 
     def sample_folder(self, session_id: int) -> Path:
         """Where a session's Parquet parts are written (``sample_files.session_folder``)."""

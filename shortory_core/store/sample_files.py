@@ -193,6 +193,18 @@ def check_part(session_id: int, path: Path) -> None:
         raise StoreError(damaged_part(session_id, path, exc)) from exc
 
 
+def unreadable(paths: list[Path], exc: BaseException) -> StoreError:
+    """The error for a read over many sessions' parts that failed with ``exc``: the first
+    part at fault, named with its session (so the analyst knows which one to restore or
+    analyse again), else ``exc`` itself in plain words."""
+    for path in paths:
+        try:
+            check_part(session_of(path) or 0, path)
+        except StoreError as named:
+            return named
+    return StoreError(f"The samples could not be read: {exc}")
+
+
 def missing_part(session_id: int, path: Path) -> str:
     gone = path.parent if not path.parent.exists() else path
     what = "folder" if gone == path.parent else "file"
