@@ -14,6 +14,7 @@ from shortory_core.panel.grids import load_grids
 from shortory_core.panel.norms import BANDS, MIN_STUDIES, describe, study_norm
 from shortory_core.panel.stats import PanelOptions, curves
 from shortory_core.store import Store
+from shortory_core.store.sample_files import sample_table
 from shortory_core.timefmt import format_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +135,13 @@ def test_only_a_changed_study_is_summarised_again(studies: tuple[Store, list[int
          "face_found": 1, "n_faces": 1, "happy": 0.9, "sad": 0.0, "angry": 0.0,
          "neutral": 0.1, "surprise": 0.0, "attention": 1.0}])
     assert study_norm(store, d).refreshed == (c,)
+    # A Parquet part written again by its key (a retry) has the same count, but it is new.
+    session = store.sessions(a)[0].id
+    part = sample_table(session, store.samples(session))
+    store.write_samples(session, "live-0", part)
+    assert study_norm(store, d).refreshed == (a,)
+    store.write_samples(session, "live-0", part)
+    assert study_norm(store, d).refreshed == (a,)
     assert study_norm(store, d, PanelOptions(threshold=1.0)).refreshed == (demo, a, b, c)
     assert study_norm(store, d).refreshed == ()
 

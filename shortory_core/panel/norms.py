@@ -19,10 +19,11 @@ in our 12 earlier studies").
   had each, and its peak; exact, so the bands equal a direct percentile over the pooled
   moments) is kept in the ``norm_summaries`` table, keyed by the study and the options, with
   the *state* of the study's data it was computed from: its sessions' ids, statuses, sample
-  counts and hand choices, and its quality thresholds. A study whose state has changed is
-  summarised again; an unchanged one is only read. The table rather than a file in the media
-  folder: a concurrent page load or worker writes it in a transaction, and a deleted project
-  takes its summaries with it (``ON DELETE CASCADE``), so it leaves the norm at once.
+  counts and hand choices, its Parquet parts, and its quality thresholds. A study whose state
+  has changed is summarised again; an unchanged one is only read. The table rather than a
+  file in the media folder: a concurrent page load or worker writes it in a transaction, and
+  a deleted project takes its summaries with it (``ON DELETE CASCADE``), so it leaves the
+  norm at once. Only the studies' states are read on each load (one query per study).
 """
 
 from __future__ import annotations
@@ -210,11 +211,17 @@ def cached_summary(store: Store, project_id: int, options: PanelOptions
 
 def study_state(store: Store, project_id: int) -> str:
     """A digest of what a study's curves are computed from: its sessions (ids, statuses,
-    sample counts, hand choices) and its saved quality thresholds."""
+    sample counts, hand choices), their Parquet parts (a part rewritten by key keeps its
+    count but not its time of writing) and its saved quality thresholds."""
     sessions = [(s.id, str(s.status), s.n_samples, s.meta.get("panel"))
                 for s in store.sessions(project_id)]
+    with store.reading() as conn:
+        parts = [tuple(r) for r in conn.execute(
+            "SELECT p.session_id, p.name, p.rows, p.written_at FROM sample_parts p JOIN "
+            "reaction_sessions s ON s.id = p.session_id WHERE s.project_id = ? "
+            "ORDER BY p.session_id, p.name", (project_id,))]
     thresholds = asdict(saved_thresholds(store, project_id))
-    text = json.dumps([sessions, thresholds], sort_keys=True)
+    text = json.dumps([sessions, parts, thresholds], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
