@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from shortory_core.charts.norms import norm_figure
-from shortory_core.panel.norms import MIN_STUDIES, describe, study_norm
+from shortory_core.panel.norms import MIN_STUDIES, describe, norm_table, study_norm
 from shortory_core.panel.stats import PanelCurves, PanelOptions
 from shortory_core.store import Store
 
@@ -40,3 +40,13 @@ def norm_section(store: Store, project_id: int, panel: PanelCurves, options: Pan
     st.plotly_chart(norm_figure(norm, panel, signal, options.min_viewers,
                                 duration=video.duration if video else None,
                                 revision=f"panel-norm-{project_id}"), key="panel_norm")
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(norm_table(norm, panel, options.min_viewers), hide_index=True,
+                 width="stretch", column_config={
+                     "median": percent, "p10": percent, "p25": percent, "p75": percent,
+                     "p90": percent, "best_share": st.column_config.NumberColumn(
+                         "this study's best", format="percent"),
+                     "best_at": "at", "above_moments": st.column_config.NumberColumn(
+                         "above … of earlier moments", format="percent"),
+                     "above_peaks": st.column_config.NumberColumn(
+                         f"above the peaks of … of {len(norm.studies)} studies")})

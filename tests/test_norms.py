@@ -11,7 +11,13 @@ from streamlit.testing.v1 import AppTest
 
 from shortory_core.bench.panel import faces_from, synthetic_panel
 from shortory_core.panel.grids import load_grids
-from shortory_core.panel.norms import BANDS, MIN_STUDIES, describe, study_norm
+from shortory_core.panel.norms import (
+    BANDS,
+    MIN_STUDIES,
+    describe,
+    norm_table,
+    study_norm,
+)
 from shortory_core.panel.stats import PanelOptions, curves
 from shortory_core.store import Store
 from shortory_core.store.sample_files import sample_table
@@ -106,6 +112,14 @@ def test_the_sentence_places_the_best_moment_among_earlier_ones(
         f"At {format_seconds(float(panel.t[best]))}, {share:.0%} of viewers smiled: above "
         f"{(pooled < share).mean():.0%} of moments in our 3 earlier studies, and above the "
         f"peak of {peaks_below} of them.")
+    table = norm_table(norm, panel, 5).set_index("signal")
+    assert list(table.index) == list(panel.share)
+    happy = table.loc["happy"]
+    assert happy["best_share"] == share and happy["above_peaks"] == peaks_below
+    assert happy["above_moments"] == pytest.approx((pooled < share).mean())
+    assert [happy[f"p{q}"] for q in (10, 25, 75, 90)] == [
+        norm.bands("happy")[q] for q in (10, 25, 75, 90)]
+    assert happy["median"] == pytest.approx(np.median(pooled))
 
 
 def test_only_a_changed_study_is_summarised_again(studies: tuple[Store, list[int]]) -> None:
@@ -167,6 +181,8 @@ def test_the_panel_page_states_the_norm(studies: tuple[Store, list[int]],
     assert any("of viewers smiled: above" in s and "our 3 earlier studies" in s for s in said)
     assert any("rests on 3 earlier studies with 21 viewers" in n.value for n in app.caption)
     assert len(app.get("plotly_chart")) == 4  # panel, norm, heatmap, groups
+    bands = next(d.value for d in app.dataframe if "above_peaks" in d.value.columns)
+    assert len(bands) == 6 and set(bands["signal"]) >= {"happy", "attention"}
     app.radio(key=f"norm-signal-{d}").set_value("attention").run()
     assert not app.exception
     assert any("were attentive" in m.value for m in app.markdown)

@@ -34,6 +34,7 @@ import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
 from shortory_core.panel.grids import load_grids
 from shortory_core.panel.quality import saved_thresholds
@@ -236,16 +237,41 @@ VERBS = {"happy": "smiled", "sad": "looked sad", "angry": "looked angry",
          "attention": "were attentive"}
 
 
-def describe(norm: Norm, panel: PanelCurves, signal: str, min_viewers: int) -> str | None:
-    """This study's highest share of ``signal`` (in a moment with ``min_viewers`` viewers)
-    against the norm, in words; ``None`` when no moment has that many viewers."""
+def best_moment(panel: PanelCurves, signal: str, min_viewers: int) -> tuple[float, float] | None:
+    """This study's highest share of ``signal`` in a moment with ``min_viewers`` viewers, as
+    (time, share); ``None`` when no moment has that many."""
     enough = np.flatnonzero(panel.n >= min_viewers)
-    if not norm.ready or len(enough) == 0:
+    if len(enough) == 0:
         return None
     best = enough[int(np.argmax(np.nan_to_num(panel.share[signal][enough])))]
-    share = float(np.nan_to_num(panel.share[signal][best]))
+    return float(panel.t[best]), float(np.nan_to_num(panel.share[signal][best]))
+
+
+def describe(norm: Norm, panel: PanelCurves, signal: str, min_viewers: int) -> str | None:
+    """This study's best moment of ``signal`` against the norm, in words; ``None`` without
+    a norm or such a moment."""
+    found = best_moment(panel, signal, min_viewers)
+    if not norm.ready or found is None:
+        return None
+    at, share = found
     studies = len(norm.studies)
-    return (f"At {format_seconds(float(panel.t[best]))}, {share:.0%} of viewers "
+    return (f"At {format_seconds(at)}, {share:.0%} of viewers "
             f"{VERBS.get(signal, f'showed {signal}')}: above "
             f"{norm.shares[signal].below(share):.0%} of moments in our {studies} earlier "
             f"studies, and above the peak of {norm.peaks_below(signal, share)} of them.")
+
+
+def norm_table(norm: Norm, panel: PanelCurves, min_viewers: int) -> pd.DataFrame:
+    """One row per signal: the norm's bands, and this study's best moment placed in them
+    (the share of earlier moments below it, and how many earlier studies peaked below it)."""
+    rows = []
+    for signal in norm.shares:
+        bands = norm.bands(signal)
+        found = best_moment(panel, signal, min_viewers)
+        at, share = found if found else (float("nan"), float("nan"))
+        rows.append({"signal": signal, "median": bands[50], "p25": bands[25],
+                     "p75": bands[75], "p10": bands[10], "p90": bands[90],
+                     "best_at": format_seconds(at) if found else "", "best_share": share,
+                     "above_moments": norm.shares[signal].below(share) if found else np.nan,
+                     "above_peaks": norm.peaks_below(signal, share) if found else np.nan})
+    return pd.DataFrame(rows)
