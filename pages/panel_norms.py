@@ -10,6 +10,8 @@ from shortory_core.panel.norms import MIN_STUDIES, describe, norm_table, study_n
 from shortory_core.panel.stats import PanelCurves, PanelOptions
 from shortory_core.store import Store
 
+PERCENT = ("p10", "p25", "median", "p75", "p90", "best_share", "above_moments")  # to whole %
+
 
 def norm_section(store: Store, project_id: int, panel: PanelCurves, options: PanelOptions
                  ) -> None:
@@ -40,13 +42,11 @@ def norm_section(store: Store, project_id: int, panel: PanelCurves, options: Pan
     st.plotly_chart(norm_figure(norm, panel, signal, options.min_viewers,
                                 duration=video.duration if video else None,
                                 revision=f"panel-norm-{project_id}"), key="panel_norm")
-    percent = st.column_config.NumberColumn(format="percent")
-    st.dataframe(norm_table(norm, panel, options.min_viewers), hide_index=True,
-                 width="stretch", column_config={
-                     "median": percent, "p10": percent, "p25": percent, "p75": percent,
-                     "p90": percent, "best_share": st.column_config.NumberColumn(
-                         "this study's best", format="percent"),
-                     "best_at": "at", "above_moments": st.column_config.NumberColumn(
-                         "above … of earlier moments", format="percent"),
-                     "above_peaks": st.column_config.NumberColumn(
-                         f"above the peaks of … of {len(norm.studies)} studies")})
+    labels = {"best_share": "this study's best", "above_moments": "above … of earlier moments"}
+    config = {name: st.column_config.NumberColumn(labels.get(name), format="percent")
+              for name in PERCENT}
+    config |= {"best_at": "at", "above_peaks": st.column_config.NumberColumn(
+        f"above the peaks of … of {len(norm.studies)} studies")}
+    table = norm_table(norm, panel, options.min_viewers)
+    st.dataframe(table.round(dict.fromkeys(PERCENT, 2)), hide_index=True, width="stretch",
+                 column_config=config)

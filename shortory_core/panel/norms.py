@@ -269,8 +269,8 @@ def norm_table(norm: Norm, panel: PanelCurves, min_viewers: int) -> pd.DataFrame
         bands = norm.bands(signal)
         found = best_moment(panel, signal, min_viewers)
         at, share = found if found else (float("nan"), float("nan"))
-        rows.append({"signal": signal, "median": bands[50], "p25": bands[25],
-                     "p75": bands[75], "p10": bands[10], "p90": bands[90],
+        rows.append({"signal": signal, "p10": bands[10], "p25": bands[25],
+                     "median": bands[50], "p75": bands[75], "p90": bands[90],
                      "best_at": format_seconds(at) if found else "", "best_share": share,
                      "above_moments": norm.shares[signal].below(share) if found else np.nan,
                      "above_peaks": norm.peaks_below(signal, share) if found else np.nan})
