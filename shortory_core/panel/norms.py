@@ -126,9 +126,9 @@ def summarise(project_id: int, panel: PanelCurves | None, min_viewers: int) -> S
     if panel is None or panel.viewers < min_viewers:
         return StudySummary(project_id, panel.viewers if panel else 0, 0, {}, {})
     enough = panel.n >= min_viewers
-    shares = {name: Pooled.of(share[enough]) for name, share in panel.share.items()}
-    peaks = {name: float(share[enough].max()) if enough.any() else 0.0
-             for name, share in panel.share.items()}
+    kept = {name: share[enough & np.isfinite(share)] for name, share in panel.share.items()}
+    shares = {name: Pooled.of(values) for name, values in kept.items()}
+    peaks = {name: float(values.max()) if len(values) else 0.0 for name, values in kept.items()}
     return StudySummary(project_id, panel.viewers, int(enough.sum()), shares, peaks)
 
 
