@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import open_store, require_project
 from pages.panel_invites import REFRESH_S, invite_section
+from pages.panel_norms import norm_section
 from pages.settings import PageSettings
 from shortory_core.charts.panel import difference_figure, heatmap_figure, panel_figure
 from shortory_core.exports import csv_bytes, parquet_bytes
@@ -152,6 +153,7 @@ def live_chart() -> None:
 
 st.fragment(live_chart, run_every=REFRESH_S if st.session_state.get(
     f"invites-live-{project_id}", True) else None)()
+norm_section(store, project_id, panel, options)
 
 left, right = st.columns(2)
 with left:

@@ -275,6 +275,19 @@ MIGRATIONS: list[str] = [
     UPDATE comments SET import_id = (SELECT i.id FROM comment_imports i
                                      WHERE i.project_id = comments.project_id);
     """,
+    # 14: each study's norm summary (panel/norms.py), per set of panel options, with the state
+    # of the study's data it was computed from; a summary whose state no longer matches is
+    # computed again, and a deleted study's summaries go with it (by cascade).
+    """
+    CREATE TABLE norm_summaries (
+        project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        options     TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        computed_at REAL NOT NULL,
+        PRIMARY KEY (project_id, options)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
