@@ -20,7 +20,6 @@ from shortory_core.panel.norms import (
 )
 from shortory_core.panel.stats import PanelOptions, curves
 from shortory_core.store import Store
-from shortory_core.store.sample_files import sample_table
 from shortory_core.timefmt import format_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,10 +150,11 @@ def test_only_a_changed_study_is_summarised_again(studies: tuple[Store, list[int
     assert study_norm(store, d).refreshed == (c,)
     # A Parquet part written again by its key (a retry) has the same count, but it is new.
     session = store.sessions(a)[0].id
-    part = sample_table(session, store.samples(session))
-    store.write_samples(session, "live-0", part)
+    [path] = store.sample_part_paths([session])
+    part = store.samples(session)
+    store.write_samples(session, path.stem, part)
     assert study_norm(store, d).refreshed == (a,)
-    store.write_samples(session, "live-0", part)
+    store.write_samples(session, path.stem, part)
     assert study_norm(store, d).refreshed == (a,)
     assert study_norm(store, d, PanelOptions(threshold=1.0)).refreshed == (demo, a, b, c)
     assert study_norm(store, d).refreshed == ()
