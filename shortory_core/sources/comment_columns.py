@@ -65,7 +65,7 @@ def read_comment_columns(path: Path, name: str | None = None,
         report.comments = []
         return ColumnsRead(columns, report)
     table = pa.concat_tables([columns_table(chunk.columns) for chunk in chunks])
-    keep = _first_of_each_id(table.column("cid").combine_chunks())
+    keep = first_of_each_id(table.column("cid").combine_chunks())
     if keep is not None:
         table = table.take(keep)
     return ColumnsRead(CommentColumns(table), chunk_report(chunks))
@@ -103,10 +103,10 @@ def downloader_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Ch
         file.seek(0)
         data = b""
         while block := file.read(chunk_bytes):
-            data += block
+            data = data + block if data else block
             cut = data.rfind(b"\n") + 1
-            if cut:
-                yield _parse(data[:cut])
+            if cut:  # parsed in place; only the line cut short is carried over (copied)
+                yield _parse(memoryview(data)[:cut])
                 data = data[cut:]
     if data.strip():
         try:
@@ -133,12 +133,12 @@ def chunk_report(chunks: Iterable[Chunk]) -> ImportReport:
                         records=records, bad_records=sum(reasons.values()), reasons=reasons)
 
 
-def _parse(data: bytes) -> Chunk:
+def _parse(data: bytes | memoryview) -> Chunk:
     """One stretch of whole JSON lines as a chunk of comments (texts cleaned, likes parsed)."""
     options = pj.ParseOptions(explicit_schema=DOWNLOADER_FIELDS,
                               unexpected_field_behavior="ignore")
     try:  # blocks of a few MB let Arrow parse a stretch on every core
-        table = pj.read_json(pa.BufferReader(data), parse_options=options,
+        table = pj.read_json(pa.BufferReader(pa.py_buffer(data)), parse_options=options,
                              read_options=pj.ReadOptions(block_size=BLOCK_BYTES))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise NotNative(str(exc)) from exc
@@ -149,9 +149,9 @@ def _parse(data: bytes) -> Chunk:
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     del table
     text = columns["text"]
-    if pc.any(pc.match_substring(text, "\x00")).as_py():
+    if pc.any(pc.match_substring_regex(text, "\x00")).as_py():  # RE2 is the fastest here
         text = pc.replace_substring(text, "\x00", " ")
-    marked = pc.fill_null(pc.match_substring(text, "<"), False)
+    marked = pc.fill_null(pc.match_substring_regex(text, "<"), False)
     if pc.any(marked).as_py():  # the rare one written as HTML: only those rows are looked at
         text = pc.replace_with_mask(text, marked, clean_column(text.filter(marked)))
     usable = pc.fill_null(pc.match_substring_regex(text, r"\S"), False)
@@ -167,7 +167,7 @@ def _parse(data: bytes) -> Chunk:
     })), records, {"no text": no_text} if no_text else {})
 
 
-def _first_of_each_id(cids: pa.Array) -> pa.Array | None:
+def first_of_each_id(cids: pa.Array) -> pa.Array | None:
     """Rows to keep when a comment id repeats (the first of each), or ``None`` when none does.
     Arrow numbers the distinct ids in order of first appearance, so a row is an id's first
     exactly when its number is above every number before it."""
