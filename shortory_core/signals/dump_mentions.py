@@ -60,9 +60,21 @@ def dump_mentions(path: Path, name: str | None = None, duration: float | None = 
     any other dump is read whole by ``read_comment_columns`` (``columns``: which CSV column
     is which)."""
     try:
-        return _streamed(path, duration, chunk_bytes)
+        return _streamed(path, duration, chunk_bytes, keep_all=False)
     except NotNative:
         return _whole(read_comment_columns(path, name, columns), duration)
+
+
+def read_dump(path: Path, name: str | None = None, chunk_bytes: int = CHUNK_BYTES,
+              columns: ColumnMapping | None = None) -> tuple[ColumnsRead, Mentions]:
+    """All the comments of a dump (what an import stores) with their references, each chunk
+    scanned as it is read (the scan's working memory follows the chunk, not the file)."""
+    try:
+        found = _streamed(path, None, chunk_bytes, keep_all=True)
+    except NotNative:
+        read = read_comment_columns(path, name, columns)
+        return read, extract_mentions(read.columns)
+    return ColumnsRead(found.mentions.comments, found.report), found.mentions
 
 
 def _whole(read: ColumnsRead, duration: float | None) -> DumpMentions:
@@ -73,8 +85,9 @@ def _whole(read: ColumnsRead, duration: float | None) -> DumpMentions:
                         int(clamped), read.report)
 
 
-def _streamed(path: Path, duration: float | None, chunk_bytes: int) -> DumpMentions:
-    found = _Found()
+def _streamed(path: Path, duration: float | None, chunk_bytes: int, keep_all: bool
+              ) -> DumpMentions:
+    found = _Found(keep_all)
     chunks = []
     for chunk in _ahead(downloader_chunks(path, chunk_bytes)):
         found.add(chunk.columns)
@@ -96,12 +109,13 @@ def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
 
 class _Found:
     """What is kept of the chunks seen so far: every id, reply flag and clamped-likes flag
-    (to drop repeated ids and count at the end), and the quoted comments with their
-    references (``owner`` numbered among the quoted comments). The quoted texts, most of
-    what is kept, go into one growing buffer: joining them at the end would hold them
-    twice."""
+    (to drop repeated ids and count at the end), and the quoted comments (every comment with
+    ``keep_all``) with their references (``owner`` numbered among the comments kept). The
+    kept texts, most of what is kept, go into one growing buffer: joining them at the end
+    would hold them twice."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_all: bool) -> None:
+        self.keep_all = keep_all
         self.cids: list[pa.Array] = []
         self.flags: list[np.ndarray] = []  # per comment: 1 a reply, 2 its likes clamped
         self.quoted: list[pa.Table] = []  # the quoted comments' other columns
@@ -119,8 +133,12 @@ class _Found:
         clamped = pc.equal(columns.column("likes"), MAX_LIKES).to_numpy(zero_copy_only=False)
         self.flags.append(reply | (clamped.astype(np.int8) << 1))
         found = extract_mentions(columns)
-        rows, owner = np.unique(found.owner, return_inverse=True)
-        quoted = columns_table(columns.take(pa.array(rows, pa.int64())))
+        if self.keep_all:
+            rows, owner = np.arange(len(columns)), found.owner
+            quoted = columns_table(columns)
+        else:
+            rows, owner = np.unique(found.owner, return_inverse=True)
+            quoted = columns_table(columns.take(pa.array(rows, pa.int64())))
         self._keep_texts(quoted.column("text").combine_chunks().cast(pa.large_string()))
         self.quoted.append(quoted.drop_columns("text"))
         self.rows.append(rows + self.seen)
