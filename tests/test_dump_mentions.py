@@ -122,10 +122,15 @@ def test_an_id_given_again_in_a_later_chunk_counts_once_its_first_time(
         tmp_path: Path) -> None:
     first = '{"cid": "same", "text": "0:10 first", "author": "a", "votes": "1"}'
     again = '{"cid": "same", "text": "0:20 again", "author": "b", "votes": "1"}'
-    path = write(tmp_path / "twice.json", [first, *fixture_lines(30), again])
+    blank = '{"cid": "", "text": "0:30 an empty id", "author": "c", "votes": "1"}'
+    path = write(tmp_path / "twice.json", [first, blank, *fixture_lines(30), again, blank])
     streamed = dump_mentions(path, chunk_bytes=len(first) + 1)
     assert_same(streamed, path)
     assert [m.seconds for m in streamed.mentions if m.cid == "same"] == [10]
+    assert [m.seconds for m in streamed.mentions if m.cid == ""] == [30]
+    once = write(tmp_path / "once.json", [first, blank])
+    assert_same(dump_mentions(once, chunk_bytes=64), once)
+    assert dump_mentions(once).comments == 2
 
 
 def test_other_formats_are_read_whole_with_the_same_result(tmp_path: Path) -> None:

@@ -62,25 +62,31 @@ def dump_lines(n: int, seed: int = 1, pool: int = 4096) -> Iterator[str]:
     """youtube-comment-downloader JSON lines whose texts are the fixture export's real
     comments (its HTML already turned into text, as the importer does): each comment is one of
     them, with its times moved onto a popular 2-hour video's hot spots (or, for the share that
-    names no time, taken out), then more of the fixture's words up to a length drawn from a
-    heavy-tailed (log-normal) law whose mean line is a real export's. ``pool`` distinct texts
+    names no time, taken out; its chapter list is one text of the pool), then more of the
+    fixture's words up to a length drawn from a heavy-tailed (log-normal) law whose mean line
+    is a real export's. ``pool`` distinct texts
     are made and reused: writing a 707 MB dump then costs seconds, not minutes."""
     rng = random.Random(seed)
     texts = [c.text for c in read_comment_file(FIXTURE_COMMENTS).comments]
-    timed_texts = [t for t in texts if _TIME.search(t)]
+    # a chapter list (five times or more) is one comment of thousands, not one in five
+    lists = [t for t in texts if len(_TIME.findall(t)) >= 5]
+    timed_texts = [t for t in texts if _TIME.search(t) and t not in lists]
     words = [w for t in texts for w in _TIME.sub(" ", t).split()]
     hot = [rng.uniform(60, DURATION_S - 60) for _ in range(40)]
     made = []
-    for _ in range(pool):
+    for k in range(pool):
         timed = rng.random() < TIMED_SHARE
         centre = rng.choice(hot)
 
         def when(_: re.Match[str], centre: float = centre) -> str:
             t = min(max(int(rng.gauss(centre, 3)), 0), int(DURATION_S) - 1)
             return format_seconds(t)
-        text = _TIME.sub(when, rng.choice(timed_texts)) if timed else \
-            _TIME.sub(" ", rng.choice(texts)).strip()
-        size = int(rng.lognormvariate(4.87, 1.0))  # median 130 bytes, mean about 215
+        if k < len(lists):
+            text = _TIME.sub(when, lists[k])
+        else:
+            text = _TIME.sub(when, rng.choice(timed_texts)) if timed else \
+                _TIME.sub(" ", rng.choice([t for t in texts if t not in lists])).strip()
+        size = int(rng.lognormvariate(4.97, 1.0))  # median 144 bytes, mean about 237
         while len(text.encode()) < size:
             text += " " + rng.choice(words)
         made.append(json.dumps(text, ensure_ascii=False))
