@@ -163,3 +163,13 @@ def test_an_import_reads_every_comment_a_chunk_at_a_time_as_read_whole(dump: Pat
         assert read.report == whole.report
         assert list(read.columns.rows()) == list(whole.columns.rows())
         assert as_tuples(mentions) == as_tuples(extract_mentions(whole.columns))
+
+
+def test_a_nul_and_html_in_a_text_are_cleaned_as_when_read_whole(tmp_path: Path) -> None:
+    odd = ['{"cid": "n", "text": "at 1:05\\u0000wow", "author": "a", "votes": "1"}',
+           '{"cid": "h", "text": "<b>2:10</b> &amp; <3", "author": "b", "votes": "1"}']
+    path = write(tmp_path / "odd.json", [*fixture_lines(20), *odd])
+    streamed = dump_mentions(path, chunk_bytes=256)
+    assert_same(streamed, path)
+    texts = {m.cid: m.text for m in streamed.mentions}
+    assert texts["n"] == "at 1:05 wow" and texts["h"] == "2:10 & <3"
