@@ -199,18 +199,17 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
     from shortory_core.signals.chapters import votes
     from shortory_core.signals.comment_moments import (
         MomentOptions,
-        extract_mentions,
         find_moments,
         merge_clip_spans,
     )
-    from shortory_core.sources.comment_columns import read_comment_columns
+    from shortory_core.signals.dump_mentions import dump_mentions
 
-    try:
-        read = read_comment_columns(v.input_file(args.comments_file, "comment file"),
-                                    columns=parse_mapping(args.columns or ()))
+    try:  # read a chunk at a time: a dump of any length fits in memory
+        read = dump_mentions(v.input_file(args.comments_file, "comment file"),
+                             duration=args.duration, columns=parse_mapping(args.columns or ()))
     except OSError as exc:
         raise SourceError(f"Cannot read {args.comments_file}: {exc.strerror}") from exc
-    mentions = extract_mentions(read.columns, args.duration)
+    mentions = read.mentions
     options = MomentOptions(window=args.window, top_k=args.top, pad=args.pad,
                             unique_authors=args.unique_authors, like_weighted=args.like_weighted)
     counted = votes(mentions)  # a chapter list's lines are chapters, not votes

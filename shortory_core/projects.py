@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 
 from shortory_core.errors import SourceError
 from shortory_core.records import CommentColumns, ProjectDraft
+from shortory_core.signals.dump_mentions import read_dump
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import pack, project_mentions
-from shortory_core.sources.comment_columns import ColumnsRead, read_comment_columns
+from shortory_core.sources.comment_columns import ColumnsRead
 from shortory_core.sources.comment_files import MAX_LIKES
 from shortory_core.sources.comment_headers import ColumnMapping, describe
 from shortory_core.sources.urls import validate_url
@@ -126,8 +127,8 @@ def add_comment_file(draft: ProjectDraft, path: Path, name: str,
                      columns: ColumnMapping | None = None) -> dict:
     """Read a comment dump into a new project's draft with its time references (extracted
     here, once) and its import record; returns the record."""
-    read = read_comment_columns(path, name, columns)
-    mentions = _set_comments(draft, read.columns)
+    read, mentions = read_dump(path, name, columns=columns)
+    draft.comments, draft.mentions = read.columns, pack(mentions, len(read.columns))
     record = import_record(read, mentions, name, draft.video.duration if draft.video else None)
     draft.imports.append(record)
     return record
@@ -146,9 +147,9 @@ def import_comments(store: Store, project_id: int, source: Path, name: str,
     transaction), then bring the project's stored time references up to date; returns the
     record (``import_record``) with how many comments were new. ``columns``: as for
     ``import_files``; the page, the CLI and ``batch`` all come here."""
-    read = read_comment_columns(source, name, columns)
+    read, mentions = read_dump(source, name, columns=columns)
     video = store.get_video(project_id)
-    record = import_record(read, extract_mentions(read.columns), name,
+    record = import_record(read, mentions, name,
                            video.duration if video else None)
     added = store.add_comments(project_id, read.columns, report=record)
     if added:

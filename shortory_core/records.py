@@ -120,7 +120,7 @@ class CommentColumns:
 
     def __init__(self, table: pa.Table) -> None:
         self._columns = {
-            name: (table.column(name).combine_chunks() if name in table.column_names
+            name: (_one_array(table.column(name)) if name in table.column_names
                    else pa.nulls(table.num_rows, kind))
             for name, kind in zip(self.NAMES, self.TYPES, strict=True)}
         self._rows = table.num_rows
@@ -172,6 +172,12 @@ class CommentColumns:
                     parent = cid.split(".", 1)[0]
                 yield (cid, text, author or "", likes or 0, bool(reply), parent,
                        published or "")
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array; one already whole is not copied (``combine_chunks`` would copy
+    a dump's hundreds of megabytes of text)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 @dataclass(frozen=True)

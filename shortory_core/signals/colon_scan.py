@@ -21,10 +21,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMS = ("colon", "range", "anchor", "korean")  # a reference's form, as ``TimeRef.form``
 _DIGIT_LO, _COLON = ord("0"), ord(":")
 _CLOCK_WORDS = tuple(w.encode() for w in ("오전", "오후", "새벽", "아침", "저녁", "밤"))
+_MAY_NAME_A_TIME = "[0-9０-９][:：]|분|<a"
 _ZONES = (b"kst", b"jst", b"utc", b"gmt", b"est", b"edt", b"pst", b"pdt", b"cst", b"cet", b"bst")
 
 
@@ -68,7 +71,30 @@ class ScanResult:
 
 def scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     """Colon times and ranges of every comment of a text column: the UTF-8 bytes of all texts
-    and the offsets where each starts (``len(texts) + 1`` of them, as Arrow keeps them)."""
+    and the offsets where each starts (``len(texts) + 1`` of them, as Arrow keeps them).
+
+    Only the comments that may hold a reference are scanned: every one ``find_times`` finds
+    holds a digit and a colon (either ASCII or full width: ``normalise`` makes them one),
+    ``분`` or a link (``<a``). RE2 picks them out in one pass, several times faster than the
+    scan's own passes, and most real comment text holds none."""
+    if len(bounds) < 2 or not len(buf):
+        return _scan(buf, bounds)
+    texts = pa.LargeStringArray.from_buffers(
+        len(bounds) - 1, pa.py_buffer(np.ascontiguousarray(bounds, np.int64)),
+        pa.py_buffer(np.ascontiguousarray(buf)))
+    may = pc.fill_null(pc.match_substring_regex(texts, _MAY_NAME_A_TIME), False)
+    rows = np.flatnonzero(may.to_numpy(zero_copy_only=False))
+    if len(rows) == len(bounds) - 1:
+        return _scan(buf, bounds)
+    _, offsets, data = texts.take(pa.array(rows, pa.int64())).buffers()
+    found = _scan(np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8),
+                  np.frombuffer(offsets, np.int64))
+    return ScanResult(rows[found.owner], found.seconds, found.end, found.form, found.start,
+                      found.stop, rows[found.exact], rows[found.korean])
+
+
+def _scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
+    """``scan`` of every comment given."""
     if len(bounds) < 2 or not len(buf):
         empty = np.zeros(0, np.int64)
         return ScanResult(empty, empty, empty, empty, empty, empty, empty, empty)
