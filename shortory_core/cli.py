@@ -616,7 +616,7 @@ def cmd_batch(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
     manifest = read_manifest(v.input_file(args.manifest, "manifest"))
     options = BatchOptions(engine=args.engine, address=args.address, workers=args.workers,
-                           fps=args.fps, render=args.render)
+                           fps=args.fps, render=args.render, media_url=args.media_url)
     bar = ProgressBar(not args.json)
     run = BatchRun(store, manifest, options, bar)
     try:
@@ -819,6 +819,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "ray://HOST:PORT; default: a local Ray on this machine")
     batch.add_argument("--workers", type=v.as_argument(v.actors), help="ray: actors "
                        "(default: the cluster's CPUs)")
+    batch.add_argument("--media-url", type=_shared_folder,
+                       help="ray: the data folder's media/ as the workers reach it (a path "
+                       "on a shared filesystem, file:// or s3://, gs://, az://…): the "
+                       "workers write the samples there and the driver only records them")
     batch.add_argument("--fps", type=v.FPS, default=5.0, help="samples per second")
     batch.add_argument("--render", action="store_true",
                        help="also render each project's highlights as shorts")
@@ -874,6 +878,16 @@ def _project_ref(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("a project's id or name, not an empty one")
     return text
+
+
+def _shared_folder(text: str) -> str:
+    """``batch --media-url``, checked before anything runs (``media_urls.shared_folder``)."""
+    from shortory_core.sources.media_urls import shared_folder
+
+    try:
+        return shared_folder(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_force(command: argparse.ArgumentParser) -> None:

@@ -548,6 +548,9 @@ REFUSAL_CASES = [
     (["profile", "delete", "Ada\x00"], "control character"),
     (["batch", "{nan-manifest}"], "NaN is not a value a manifest may hold"),
     (["batch", "{deep-manifest}"], "nested too deeply to be a manifest"),
+    (["batch", "{deep-manifest}", "--media-url", "https://cdn.example/media"],
+     "an object storage URL"),
+    (["batch", "{deep-manifest}", "--media-url", "media"], "an absolute path"),
 ]
 # A manifest whose rows are each refused: the batch says why per row and exits 3.
 ROW_REFUSALS = [

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from shortory_core.batch.manifest import read_manifest
 from shortory_core.batch.runner import BatchOptions, BatchRun
-from shortory_core.batch.tasks import plan_tasks, run_task
+from shortory_core.batch.tasks import ChunkSamples, plan_tasks, run_task, write_task
 from shortory_core.bench.vision import loop_recording
 from shortory_core.demo.comments import write_demo_comments
 from shortory_core.errors import ShortoryError
@@ -201,11 +202,19 @@ def test_ray_analyses_like_the_local_engine_and_keeps_the_store_single_writer(
         f"Show,{inputs}/show.mp4,,{inputs}/{CLIPS[v]},{v},10,A" for v in CLIPS] + [
         f"Show,,,{inputs}/long-a.mp4,Long,0,B"])
     local = run_in_process(tmp_path / "local", manifest)
-    ray = run_in_process(tmp_path / "ray", manifest, engine="ray", workers=2)
+    # The workers reach the media folder by URL, as on shared storage: they write the
+    # samples through fsspec, and the driver only records the parts.
+    shared = (tmp_path / "ray" / "media").as_uri()
+    ray = run_in_process(tmp_path / "ray", manifest, engine="ray", workers=2, media_url=shared)
     assert all(s.status == "done" for s in local + ray)
     a = samples_by_viewer(Store(tmp_path / "local"), "Show")
     b = samples_by_viewer(Store(tmp_path / "ray"), "Show")
     assert set(a) == set(b) == {"Ada", "Bo", "Cy", "Long"}
+    ray_store = Store(tmp_path / "ray")
+    for session in ray_store.sessions(ray_store.list_projects()[-1].project.id):
+        written = sorted(p.name for p in ray_store.sample_folder(session.id).iterdir())
+        assert written == sorted(p.name for p in ray_store.sample_part_paths([session.id]))
+        assert written and all(n.startswith("chunk-") for n in written)
     for viewer in a:
         assert [r["seq"] for r in a[viewer]] == [r["seq"] for r in b[viewer]]
         assert [r["video_time"] for r in a[viewer]] == [r["video_time"] for r in b[viewer]]
@@ -309,6 +318,32 @@ def test_chunks_of_a_long_recording_key_every_sample_once(inputs: Path) -> None:
     assert seqs == [r["seq"] for r in one] == list(range(len(one)))  # no gap, no double
     assert [r["video_time"] for rows in pieces for r in rows] == [r["video_time"] for r in one]
     assert one[0]["video_time"] == 3.0
+
+
+def test_a_cluster_without_a_media_url_sends_its_samples_to_the_driver(
+        inputs: Path, tmp_path: Path) -> None:
+    """Workers on other machines cannot write the driver's folder: without --media-url a
+    cluster's tasks get no folder and return their samples, which the driver writes."""
+    manifest = write_manifest(tmp_path, [f"Show,{inputs}/show.mp4,,{inputs}/long-a.mp4,Ann,0,A"])
+    store = Store(tmp_path / "home")
+    run = BatchRun(store, read_manifest(manifest), BatchOptions(engine="local"))
+    run.run()
+    [session] = store.sessions(store.list_projects()[-1].project.id)
+    cluster = BatchRun(store, read_manifest(manifest),
+                       BatchOptions(engine="ray", address="ray://head:10001"))
+    local_ray = BatchRun(store, read_manifest(manifest), BatchOptions(engine="ray"))
+    assert cluster._parts_folder(session.id) == ""
+    assert local_ray._parts_folder(session.id) == str(store.sample_folder(session.id))
+    task = plan_tasks(session.id, (inputs / "long-a.mp4").as_uri(), fps=5.0, offset=0.0,
+                      chunk_s=10.0)[1]
+    engine = VisionEngine(use_iris=False)
+    sent = write_task(engine, task)
+    first = round(task.start * task.fps)
+    assert isinstance(sent, ChunkSamples) and sent.key == f"chunk-{first:09d}" and first > 0
+    written = write_task(engine, replace(task, folder=str(tmp_path / "shared")))
+    assert written.name == f"{sent.key}.parquet" and written.rows == len(sent.table)
+    seqs = sent.table["seq"].to_pylist()
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) and first <= seqs[0] <= first + 1
 
 
 def test_a_recording_on_another_filesystem_is_read_through_fsspec(demo_copy: Path) -> None:

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from shortory_core.batch.tasks import AnalysisTask
+from shortory_core.batch.tasks import AnalysisTask, ChunkSamples
 from shortory_core.errors import ShortoryError, describe
 from shortory_core.store.sample_files import SamplePart
 
@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # What a remote cluster's workers get as their working directory (the code and models/).
 UPLOAD_EXCLUDES = [".venv", ".git", "build", "training/runs", "**/__pycache__"]
 
-# The task, the part it wrote (None: an empty span), its error ("" when it worked).
-Done = Callable[[AnalysisTask, SamplePart | None, str], None]
+# The task, the part it wrote or the samples for the driver to write (None: an empty
+# span), its error ("" when it worked).
+Done = Callable[[AnalysisTask, SamplePart | ChunkSamples | None, str], None]
 
 
 class VisionWorker:
@@ -46,7 +47,7 @@ class VisionWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def analyse(self, task: AnalysisTask) -> SamplePart | None:
+    def analyse(self, task: AnalysisTask) -> SamplePart | ChunkSamples | None:
         from shortory_core.batch.tasks import write_task
         from shortory_core.vision.engine import VisionEngine
 

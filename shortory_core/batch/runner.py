@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shortory_core.batch.manifest import Manifest, ProjectEntry, RecordingEntry
-from shortory_core.batch.tasks import AnalysisTask, plan_tasks
-from shortory_core.errors import ShortoryError, describe
+from shortory_core.batch.tasks import AnalysisTask, ChunkSamples, plan_tasks
+from shortory_core.errors import ShortoryError, StoreError, describe
 from shortory_core.jobs import Job, JobService
 from shortory_core.kinds import job_service
 from shortory_core.kinds.analysis import check_engines
@@ -295,8 +295,14 @@ class BatchRun:
         errors: dict[int, str] = {}
         total_tasks = sum(left.values())
 
-        def done(task: AnalysisTask, part: SamplePart | None, error: str) -> None:
+        def done(task: AnalysisTask, part: SamplePart | ChunkSamples | None, error: str
+                 ) -> None:
             sid = task.session_id
+            if isinstance(part, ChunkSamples):  # a worker that cannot reach the data folder
+                try:
+                    part = self.store.write_part_file(sid, part.key, part.table)
+                except StoreError as exc:
+                    error = str(exc)
             if error:
                 errors.setdefault(sid, error)
             elif part is not None:
@@ -319,10 +325,12 @@ class BatchRun:
 
     def _parts_folder(self, session_id: int) -> str:
         """Where the workers write a session's parts: its folder, seen through
-        ``BatchOptions.media_url`` when the workers reach the media folder by a URL."""
+        ``BatchOptions.media_url`` when the workers reach the media folder by a URL; on a
+        local Ray, the folder itself. A cluster (``address``) without a ``media_url`` gets
+        "": its workers may be other machines, so they send their samples to the driver."""
         folder = self.store.sample_folder(session_id)
         if self.options.media_url is None:
-            return str(folder)
+            return str(folder) if self.options.address is None else ""
         relative = folder.relative_to(self.store.media_root).as_posix()
         return f"{self.options.media_url.rstrip('/')}/{relative}"
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from shortory_core.reactions.recording import sampled_frames
 from shortory_core.reactions.timeline import sample_row
 from shortory_core.sources.media_urls import local_path, readable_media
@@ -37,7 +39,8 @@ class AnalysisTask:
     profile: tuple[str, str, str] | None = None  # (viewer, model, JSON) of the viewer's profile
     detector: str = "short"
     iris: bool = True
-    folder: str = ""  # where the session's parts go: a local path or an fsspec URL
+    # Where the session's parts go: a local path or an fsspec URL; "": the driver writes them.
+    folder: str = ""
 
 
 def plan_tasks(session_id: int, url: str, *, fps: float, offset: float,
@@ -71,11 +74,22 @@ def run_task(engine: VisionEngine, task: AnalysisTask) -> list[dict]:
     return rows
 
 
-def write_task(engine: VisionEngine, task: AnalysisTask) -> SamplePart | None:
+@dataclass(frozen=True)
+class ChunkSamples:
+    """A task's samples sent back to the driver, which writes them as the part ``key``: for
+    a worker that cannot reach the data folder (a cluster without ``--media-url``)."""
+
+    key: str
+    table: pa.Table
+
+
+def write_task(engine: VisionEngine, task: AnalysisTask) -> SamplePart | ChunkSamples | None:
     """Analyse one task and write its rows as the part ``chunk-<first grid seq>`` in the
-    task's folder (``None``: the span held no frame). What the driver records."""
+    task's folder (``None``: the span held no frame). What the driver records. A task
+    without a folder returns the rows for the driver to write instead."""
     rows = run_task(engine, task)
     if not rows:
         return None
     key = seq_key("chunk", round(task.start * task.fps))
-    return write_part(task.folder, key, sample_table(task.session_id, rows))
+    table = sample_table(task.session_id, rows)
+    return write_part(task.folder, key, table) if task.folder else ChunkSamples(key, table)

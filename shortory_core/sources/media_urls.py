@@ -43,6 +43,20 @@ def media_url(spec: str, base: Path) -> str:
     return (path if path.is_absolute() else base / path).resolve().as_uri()
 
 
+def shared_folder(spec: str) -> str:
+    """Where Ray's workers reach the data folder's ``media/`` (``batch --media-url``): an
+    absolute path on a shared filesystem, a ``file://`` URL or object storage. ``ValueError``
+    for anything a worker cannot write to (a relative path means nothing on another machine;
+    http(s) is read-only here)."""
+    scheme = urlparse(spec).scheme.lower()
+    if scheme in ("file", *STORAGE_SCHEMES):
+        return spec
+    if (scheme and len(scheme) > 1) or not Path(spec).expanduser().is_absolute():
+        raise ValueError(f"{spec!r}: give an absolute path on a shared filesystem, "
+                         "a file:// URL or an object storage URL (s3://, gs://, az://…)")
+    return Path(spec).expanduser().as_uri()
+
+
 def local_path(url: str) -> Path | None:
     """The file a ``file://`` URL (or a plain path) names; ``None`` for a remote URL."""
     parsed = urlparse(url)
