@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import pyarrow as pa
 import pytest
 
 from shortory_core.errors import StoreError
+from shortory_core.jobs.recovery import IDLE_SESSION_S
+from shortory_core.kinds import job_service
 from shortory_core.live.writer import SampleWriter
 from shortory_core.panel.grids import load_grids
 from shortory_core.store import Store
@@ -84,6 +87,28 @@ def test_the_live_writer_flushes_parts_by_seq_and_compacts_them_into_one(
     assert part_files(store, session) == [part.name]  # the flushes' files are gone
     assert store.samples(session) == before and store.session(session).n_samples == 60
     assert store.compact_samples(session) is None  # one part: nothing to do
+
+
+def test_a_viewing_left_open_is_compacted_when_the_app_next_starts(demo_copy: Path) -> None:
+    """A closed tab leaves a live session's flushes behind (no stop compacts them); the next
+    start joins them once the viewing has been idle, and leaves a viewing still going alone."""
+    store = Store(demo_copy)
+    real = store.samples(demo_sessions(store)[0]).drop_columns(["seq"]).to_pylist()
+    left, going = (store.create_session(store.demo_project_id(), name, "live")
+                   for name in ("Left", "Going"))
+    for session in (left, going):
+        for start in range(0, 40, 10):
+            rows = [r | {"seq": start + k} for k, r in enumerate(real[start:start + 10])]
+            store.add_samples(session, rows, prefix="live")
+    before = store.samples(left)
+    with store.transaction() as conn:  # the tab closed twenty minutes ago
+        conn.execute("UPDATE sample_parts SET written_at = written_at - 1200 "
+                     "WHERE session_id = ?", (left,))
+    assert store.idle_fragmented_sessions(time.time() - IDLE_SESSION_S) == [left]
+    job_service(store, workers=False)  # a start: recovery runs
+    assert part_files(store, left) == ["compact-000000000-000000039.parquet"]
+    assert store.samples(left) == before and store.session(left).n_samples == 40
+    assert len(part_files(store, going)) == 4  # still being watched: left as it is
 
 
 def legacy_store(home: Path, source: Store, sessions: int) -> dict[int, list[dict]]:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from shortory_core.errors import StoreError
 from shortory_core.jobs.context import staging_root
 from shortory_core.jobs.kind import JobKind
 from shortory_core.owner import Owner
@@ -30,6 +31,8 @@ from shortory_core.store.jobs import JobsLeft
 from shortory_core.uploads import uploads_root
 
 UPLOAD_GRACE_S = 3600.0  # an upload this young may belong to a job being submitted now
+IDLE_SESSION_S = 600.0  # a viewing whose samples stopped this long ago is left, not paused
+COMPACT_BUDGET_S = 5.0  # what compacting may add to a start; the next start goes on
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +53,26 @@ def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[Job]:
                 log.exception("settling interrupted job %s", job.id)
     if dead:
         log.info("marked %d job(s) interrupted: %s", len(dead), [j.id for j in dead])
+    compact_left_sessions(store, now)
     return dead
+
+
+def compact_left_sessions(store: Store, now: float) -> int:
+    """Join the many small sample files of viewings left open (a live session's flushes, a
+    remote viewer's batches: hundreds a session) into one each, so a panel's read opens a
+    file per viewer. A viewing that goes on later adds parts beside the joined one. Returns
+    the sessions compacted; one that fails is logged and left as it was."""
+    started = time.monotonic()
+    done = 0
+    for session_id in store.idle_fragmented_sessions(now - IDLE_SESSION_S):
+        if time.monotonic() - started > COMPACT_BUDGET_S:
+            break
+        try:
+            store.compact_samples(session_id)
+            done += 1
+        except StoreError:  # a damaged part says so where it is read; recovery goes on
+            log.warning("could not compact session %s", session_id, exc_info=True)
+    return done
 
 
 def interrupted_message(job: Job) -> str:

@@ -525,6 +525,15 @@ class Store:
         self.record_sample_parts(session_id, [part], drop=[p.name for p in parts])
         return part
 
+    def idle_fragmented_sessions(self, idle_before: float) -> list[int]:
+        """Sessions of several parts none of which was written since ``idle_before``: a
+        live or remote viewing left open (a closed tab) that no stop will compact."""
+        with self.reading() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT session_id FROM sample_parts GROUP BY session_id "
+                "HAVING COUNT(*) > 1 AND MAX(written_at) < ? ORDER BY session_id",
+                (idle_before,))]
+
     def sample_parts(self, session_id: int) -> list[SamplePart]:
         """The parts that count for a session, in seq order."""
         with self.reading() as conn:
