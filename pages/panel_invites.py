@@ -12,7 +12,9 @@ import time
 import pandas as pd
 import streamlit as st
 
+from pages.common import jobs
 from shortory_core.errors import ShortoryError
+from shortory_core.kinds.rendering import ask_for_preview
 from shortory_core.remote.invites import create_invite, invite_url, list_invites, revoke_invite
 from shortory_core.remote.public_url import PUBLIC_URL_ENV, public_base_url
 from shortory_core.remote.viewer_sessions import remote_sessions
@@ -55,12 +57,20 @@ def invite_section(store: Store, project_id: int) -> None:
             else:
                 st.session_state[f"invite-made-{project_id}"] = (
                     invite.viewer, invite_url(invite, public.base))
+                # viewers' browsers play what the pages play: make the preview now
+                st.session_state[f"invite-preview-{project_id}"] = ask_for_preview(
+                    jobs(store), project_id)
     made = st.session_state.get(f"invite-made-{project_id}")
     if made:
         who, url = made
         st.success(f"Send this link to {for_markdown(who)}:" if who else
                    "Send this open link to your viewers; each types a name:")
         st.code(url, language=None, wrap_lines=True)
+        need = st.session_state.get(f"invite-preview-{project_id}")
+        if need is not None:
+            st.info(f"Viewers' browsers may not play this video ({for_markdown(need.reason)}): "
+                    "a preview is being made (Project page). Send the link once it is ready; "
+                    "until then a viewer gets the original.")
     live = st.toggle("Refresh live", value=True, key=f"invites-live-{project_id}",
                      help="The list and the arrivals update themselves once a second")
     st.fragment(_invite_list, run_every=REFRESH_S if live else None)(

@@ -8,8 +8,8 @@ import streamlit as st
 from pages.comment_files import choose_columns, imported_files
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
-from shortory_core.clips.preview import needed_preview, shown_file
-from shortory_core.records import JobStatus
+from shortory_core.clips.preview import shown_file
+from shortory_core.kinds.rendering import ask_for_preview
 from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
 from shortory_core.speech.cache import cached_transcript, stored_transcripts
 from shortory_core.timefmt import format_seconds
@@ -31,11 +31,7 @@ else:
     if shown is not None:
         left.video(str(shown))
     else:  # an original the browsers would not play well is never handed to the page
-        # one made already, or one that failed or was interrupted, offers Retry instead
-        if not any(j.active or j.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
-                   for j in store.jobs.listing(project_id=project_id, kinds=("preview",))):
-            service.submit("preview", {"project_id": project_id}, project_id=project_id)
-        need = needed_preview(store, video)
+        need = ask_for_preview(service, project_id)
         with left:
             st.info(f"A preview is being made for this page{': ' + need.reason if need else ''}"
                     ". Clips are always cut from the original.")

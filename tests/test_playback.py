@@ -21,6 +21,8 @@ from shortory_core.clips.playback import (
 )
 from shortory_core.clips.preview import make_preview, needed_preview, shown_file
 from shortory_core.clips.render import ffmpeg_exe
+from shortory_core.kinds import job_service
+from shortory_core.kinds.rendering import ask_for_preview
 from shortory_core.records import JobStatus
 from shortory_core.store import Store
 from tests.browser import browser_page, needs_chromium
@@ -177,6 +179,21 @@ def test_the_project_page_says_why_and_remuxes_a_playable_video_in_a_bad_contain
     job = store.jobs.listing(project_id=project_id, kinds=("preview",))[0]
     assert "a .mkv file does not play in every browser" in job.message
     assert job.result["fix"] == "remux"
+
+
+def test_an_invite_asks_for_the_preview_once(demo_copy: Path, videos: dict[str, Path]) -> None:
+    """A remote viewer's browser plays what the pages play: inviting viewers to an HEVC
+    video queues its preview, once, even before anyone opens the Project page."""
+    store = Store(demo_copy)
+    project_id = store.demo_project_id()
+    service = job_service(store, workers=False)
+    assert ask_for_preview(service, project_id) is None  # the demo's H.264 plays as it is
+    shutil.copy(videos["hevc.mp4"], store.media_path(store.get_video(project_id).path))
+    need = ask_for_preview(service, project_id)
+    assert need is not None and need.reason == "HEVC (H.265) does not play in most browsers"
+    assert ask_for_preview(service, project_id) == need
+    [job] = store.jobs.listing(project_id=project_id, kinds=("preview",))
+    assert job.active  # queued once: a second invite waits for the same job
 
 
 def test_an_unreadable_original_is_never_handed_to_the_page(demo_copy: Path) -> None:

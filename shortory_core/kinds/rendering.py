@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from shortory_core.clips.playback import Fix
-from shortory_core.clips.preview import PREVIEW_NAME, make_preview, needed_preview
+from shortory_core.clips.playback import Fix, PreviewNeed
+from shortory_core.clips.preview import PREVIEW_NAME, make_preview, needed_preview, shown_file
 from shortory_core.clips.render import render_clip
 from shortory_core.clips.short import MadeShort, Source, make_short
 from shortory_core.clips.spec import ShortSpec
 from shortory_core.errors import ShortoryError
-from shortory_core.jobs import Job, JobContext, JobKind
+from shortory_core.jobs import Job, JobContext, JobKind, JobService
 from shortory_core.records import ClipStatus, JobStatus
 from shortory_core.speech.cache import project_transcript
 from shortory_core.store import Store
@@ -102,6 +102,22 @@ def preview_job(ctx: JobContext) -> dict[str, Any]:
     why = f": {need.reason}" if need else ""
     return {"summary": f"Preview ready ({size:.0f} MB){why}.", "megabytes": round(size, 1),
             "fix": need.fix.value if need else Fix.TRANSCODE.value}
+
+
+def ask_for_preview(service: JobService, project_id: int) -> PreviewNeed | None:
+    """Why the project's video needs a preview that is not made yet (``None``: the original
+    or a made preview plays), queueing the ``preview`` job for it. A job already queued or
+    running is left to finish, and one that failed or was interrupted waits for Retry
+    rather than starting again on every visit. The Project page asks, and so does an
+    invite: a remote viewer's browser plays what the pages play."""
+    store = service.store
+    video = store.get_video(project_id)
+    if video is None or shown_file(store, video) is not None:
+        return None
+    if not any(j.active or j.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
+               for j in store.jobs.listing(project_id=project_id, kinds=("preview",))):
+        service.submit("preview", {"project_id": project_id}, project_id=project_id)
+    return needed_preview(store, video)
 
 
 KINDS = (
