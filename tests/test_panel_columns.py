@@ -20,6 +20,7 @@ from shortory_core.bench.panel import (
     viewer_samples,
 )
 from shortory_core.charts.panel import heatmap_figure, panel_figure
+from shortory_core.panel import grids as grids_module
 from shortory_core.panel.grids import SIGNALS, load_grids
 from shortory_core.panel.quality import Thresholds
 from shortory_core.panel.stats import PanelOptions, agreement, curves, heatmap, panel_peaks
@@ -53,9 +54,12 @@ def test_duckdb_bins_the_demo_viewers_as_numpy_did(demo_parts: tuple[Store, int]
         expected = _before_bin_means(times[kept], columns[kept], bins, step)
         assert np.isfinite(expected).any()
         np.testing.assert_allclose(grids.values[:, v], expected, rtol=1e-6, atol=1e-7)
-        assert quality.samples == len(table)
+        assert quality.samples == len(table)  # the figures kept with the parts' rows
         playing = paused == 0
         assert quality.face_rate == pytest.approx(face[playing].mean())
+        assert quality.paused_share == pytest.approx((~playing).mean())
+        span = np.ptp(table.column("source_time").to_numpy())
+        assert quality.fps == pytest.approx((len(table) - 1) / span)
     # without a duration the grid is the stretch with samples: the same values, cut
     spanned = load_grids(store, project, step, thresholds=Thresholds())
     first = round(spanned.t[0] / step - 0.5)
@@ -63,6 +67,17 @@ def test_duckdb_bins_the_demo_viewers_as_numpy_did(demo_parts: tuple[Store, int]
                                   grids.values[:, :, first:first + len(spanned.t)])
     assert np.isnan(grids.values[:, :, :first]).all()
     assert spanned.duration == duration
+
+
+def test_many_viewers_are_binned_a_chunk_at_a_time_as_in_one_read(
+        demo_parts: tuple[Store, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    store, project = demo_parts
+    whole = load_grids(store, project, thresholds=Thresholds())
+    monkeypatch.setattr(grids_module, "CHUNK_SAMPLES", 1)  # a query per viewer
+    chunked = load_grids(store, project, thresholds=Thresholds())
+    assert len(chunked.quality) >= 2
+    np.testing.assert_array_equal(chunked.values, whole.values)
+    np.testing.assert_array_equal(chunked.t, whole.t)
 
 
 def test_a_window_of_a_long_video_costs_what_its_samples_cost(demo_parts: tuple[Store, int]

@@ -19,7 +19,7 @@ from shortory_core.errors import StoreError
 from shortory_core.jobs.recovery import IDLE_SESSION_S
 from shortory_core.kinds import job_service
 from shortory_core.live.writer import SampleWriter
-from shortory_core.panel.grids import load_grids
+from shortory_core.panel.grids import load_grids, viewer_verdicts
 from shortory_core.store import Store
 from shortory_core.store.sample_files import SAMPLE_COLUMNS, SAMPLE_SCHEMA, write_part
 from shortory_core.store.sample_migration import migrate_samples, sessions_left
@@ -206,6 +206,24 @@ def test_a_bad_part_is_one_error_naming_its_session_and_the_others_stay_readable
     with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
         load_grids(store, project)  # the panel's read over every session names the one
     assert len(store.samples(good)) == store.session(good).n_samples  # the others read
+    # the viewers are still listed, with their verdicts: those come from the parts' rows
+    verdicts = viewer_verdicts(store, project)
+    assert verdicts[bad].samples == store.session(bad).n_samples > 0
+
+
+def test_a_part_recorded_without_figures_is_counted_from_its_file_once(demo_copy: Path
+                                                                       ) -> None:
+    store = Store(demo_copy)
+    project = store.demo_project_id()
+    before = viewer_verdicts(store, project)
+    with sqlite3.connect(store.db_path) as conn:  # as a part written before migration 15
+        conn.execute("UPDATE sample_parts SET source_from = NULL, source_to = NULL, "
+                     "paused = NULL, face_playing = NULL, counted_from = NULL, "
+                     "counted_to = NULL")
+    assert viewer_verdicts(store, project) == before
+    with sqlite3.connect(store.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sample_parts WHERE paused IS NULL"
+                            ).fetchone() == (0,)
 
 
 def test_a_part_is_written_through_fsspec_for_a_worker_on_shared_storage(

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shortory_core.panel.grids import PanelGrids
-from shortory_core.panel.quality import SessionFigures, Thresholds, assess
+from shortory_core.panel.quality import Thresholds, assess
 from shortory_core.records import (
     PRODUCT_EMOTIONS,
     ProjectDraft,
@@ -45,6 +45,7 @@ from shortory_core.store.db import record_parts_on
 from shortory_core.store.sample_files import (
     SAMPLE_COLUMNS,
     SAMPLE_SCHEMA,
+    SessionFigures,
     session_folder,
     write_part,
 )

@@ -2,11 +2,13 @@
 
 A panel page changes thresholds and options far more often than its data changes, so the
 samples of all sessions are read in one pass and binned into arrays of (signal, viewer, bin);
-every aggregate in ``stats`` is then array arithmetic on them. The samples stay in their
-Parquet parts: DuckDB counts each session's figures for its verdict (``quality``) and bins
-the samples that count (``signals.grid.bin_means``, the same binning as the studio's
-timeline, which reads its viewers through here too: paused and faceless samples are left
-out, short gaps bridged), so 30 million samples never become Python objects.
+every aggregate in ``stats`` is then array arithmetic on them. Each viewer's verdict
+(``quality``) is judged from the figures kept with their parts' rows in SQLite
+(``Store.session_figures``), so listing 10,000 viewers opens no file. The samples stay in
+their Parquet parts: DuckDB bins the samples that count where they lie
+(``signals.grid.bin_means``, the same binning as the studio's timeline, which reads its
+viewers through here too: paused and faceless samples are left out, short gaps bridged), so
+30 million samples never become Python objects.
 
 The grid spans the video times that have samples, not the whole video: ten viewers who
 watched 40 s of a four-hour video make a 40-bin grid. ``duration`` (the video's) tells the
@@ -18,27 +20,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
 
-from shortory_core.panel.quality import (
-    COUNTED_SQL,
-    FIGURES_SQL,
-    Quality,
-    SessionFigures,
-    Thresholds,
-    assess,
-    saved_thresholds,
-)
+from shortory_core.panel.quality import Quality, Thresholds, assess, saved_thresholds
 from shortory_core.signals.grid import Bins, bin_means
 from shortory_core.signals.registry import SIGNALS as REGISTRY
 from shortory_core.store import Store
-from shortory_core.store.sample_files import unreadable
+from shortory_core.store.sample_files import COUNTED_SQL, SessionFigures, unreadable
 
 SIGNALS: tuple[str, ...] = tuple(s.sample_column or s.name for s in REGISTRY.per_viewer())
 DEFAULT_STEP_S = 1.0
+#: Samples binned per DuckDB query: its table of (viewer, bin) sums grows with the groups it
+#: holds, so 10,000 viewers are binned 1,000 or so at a time (1.5 GB in one query, 0.4 GB so).
+CHUNK_SAMPLES = 3_000_000
 
 
 @dataclass
@@ -90,45 +86,49 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     video = store.get_video(project_id)
     sessions = store.sessions(project_id)
     ids = np.array([s.id for s in sessions], np.int64)
-    paths = store.sample_part_paths(ids.tolist())
+    figures = store.session_figures(ids.tolist())
+    quality = [assess(s, figures.get(s.id, SessionFigures()), thresholds) for s in sessions]
     length = video.duration if video and video.duration else None
-    try:
-        with _connect(paths) as connection:
-            figures = _figures(connection) if paths else {}
-            quality = [assess(s, figures.get(s.id, SessionFigures()), thresholds)
-                       for s in sessions]
-            bins = _bins(list(figures.values()), step, duration, length)
-            values = (bin_means(connection, f"(SELECT * FROM samples WHERE {COUNTED_SQL})",
-                                columns, bins, ids) if paths and columns
-                      else np.full((len(columns), len(ids), bins.count), np.nan, np.float32))
-    except duckdb.Error as exc:  # a part missing or damaged: say whose
-        raise unreadable(paths, exc) from exc
+    bins = _bins(list(figures.values()), step, duration, length)
+    values = np.full((len(columns), len(ids), bins.count), np.nan, np.float32)
+    with duckdb.connect() as connection:
+        connection.execute("SET enable_progress_bar = false")  # it printed bars on stdout
+        for chunk in _chunks([figures[i].samples if i in figures else 0 for i in ids.tolist()]):
+            if columns and any(i in figures for i in ids[chunk].tolist()):
+                values[:, chunk] = _binned(store, connection, ids[chunk], columns, bins)
     return PanelGrids(bins.t, step, values, quality, columns,
                       duration if duration is not None else length)
 
 
 def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
     """Each session's quality and verdict by the project's saved thresholds, without binning
-    any signal: what a page lists its viewers by."""
+    any signal (nor opening a file): what a page lists its viewers by."""
     grids = load_grids(store, project_id, step=60.0, columns=())
     return {q.session_id: q for q in grids.quality}
 
 
-def _connect(paths: list[Path]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the view ``samples`` over ``paths`` (when there are any)."""
-    connection = duckdb.connect()
-    connection.execute("SET enable_progress_bar = false")  # a long read printed bars on stdout
-    if paths:
-        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-        connection.execute(f"CREATE VIEW samples AS SELECT * FROM read_parquet([{listed}])")
-    return connection
+def _chunks(samples: list[int]) -> list[slice]:
+    """Consecutive runs of viewers holding about ``CHUNK_SAMPLES`` samples together."""
+    chunks, start, held = [], 0, 0
+    for end, count in enumerate(samples, 1):
+        held += count
+        if held >= CHUNK_SAMPLES:
+            chunks.append(slice(start, end))
+            start, held = end, 0
+    return [*chunks, slice(start, len(samples))] if start < len(samples) else chunks
 
 
-def _figures(connection: duckdb.DuckDBPyConnection) -> dict[int, SessionFigures]:
-    """Each session's ``SessionFigures``, by id (sessions without samples are absent)."""
-    rows = connection.execute(FIGURES_SQL.format(source="samples")).fetchall()
-    return {int(r[0]): SessionFigures(int(r[1]), float(r[2]), int(r[3]), float(r[4]), int(r[5]),
-                                      r[6], r[7]) for r in rows}
+def _binned(store: Store, connection: duckdb.DuckDBPyConnection, ids: np.ndarray,
+            columns: tuple[str, ...], bins: Bins) -> np.ndarray:
+    """``bin_means`` of the samples that count of sessions ``ids`` (sorted), read from their
+    parts; a part missing or damaged is a ``StoreError`` that says whose."""
+    paths = store.sample_part_paths(ids.tolist())
+    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    try:
+        return bin_means(connection, f"(SELECT * FROM read_parquet([{listed}]) "
+                         f"WHERE {COUNTED_SQL})", columns, bins, ids)
+    except duckdb.Error as exc:
+        raise unreadable(paths, exc) from exc
 
 
 def _bins(figures: list[SessionFigures], step: float, duration: float | None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from shortory_core.records import ReactionSession
 from shortory_core.store import Store
+from shortory_core.store.sample_files import SessionFigures
 
 INCLUDE, EXCLUDE = "include", "exclude"
 PANEL_PAGE = "panel"  # whose saved settings hold a project's thresholds
@@ -64,33 +65,6 @@ class Quality:
                 "face_seconds": round(self.face_seconds, 1), "fps": round(self.fps, 2),
                 "paused_share": round(self.paused_share, 3), "verdict": self.verdict,
                 "reason": self.reason, "choice": self.choice}
-
-
-@dataclass(frozen=True)
-class SessionFigures:
-    """What a verdict needs from a session's samples, counted where they lie (``FIGURES_SQL``
-    over all its parts): no sample leaves DuckDB to judge a session."""
-
-    samples: int = 0
-    span: float = 0.0  # seconds of recording from the first sample to the last
-    playing: int = 0  # samples while the video played
-    face_playing: float = 0.0  # of those, with a face
-    paused: int = 0
-    counted_from: float | None = None  # video times of the first and last sample that counts
-    counted_to: float | None = None
-
-
-#: The samples that count for a viewer's curves: a face seen while the video played. A
-#: paused flag that is missing counts as playing, a face flag that is missing as no face.
-COUNTED_SQL = "face_found > 0 AND coalesce(paused, 0) = 0 AND isfinite(video_time)"
-#: Per session over a table of samples: its id, then the ``SessionFigures`` fields in order.
-FIGURES_SQL = f"""
-SELECT session_id, count(*), coalesce(max(source_time) - min(source_time), 0),
-       count(*) FILTER (WHERE coalesce(paused, 0) = 0),
-       coalesce(sum(coalesce(face_found, 0)) FILTER (WHERE coalesce(paused, 0) = 0), 0),
-       count(*) FILTER (WHERE coalesce(paused, 0) <> 0),
-       min(video_time) FILTER (WHERE {COUNTED_SQL}), max(video_time) FILTER (WHERE {COUNTED_SQL})
-FROM {{source}} GROUP BY session_id"""
 
 
 def assess(session: ReactionSession, figures: SessionFigures,

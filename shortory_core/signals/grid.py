@@ -60,14 +60,15 @@ def bin_means(connection: duckdb.DuckDBPyConnection, source: str, columns: tuple
     query = (f"SELECT session_id, {bins.index_sql('video_time')} AS bin, count(*) AS n{sums} "
              f"FROM {source} GROUP BY ALL")
     filled = np.zeros((len(sessions), bins.count), bool)
+    flat_out = out.reshape(len(columns), -1)  # views: one flat index per batch serves all
     reader = connection.sql(query).to_arrow_reader(_BATCH_ROWS)
     for batch in reader:
-        viewer = np.searchsorted(sessions, batch.column(0).to_numpy())
-        where = batch.column(1).to_numpy()
-        filled[viewer, where] = True
+        at = (np.searchsorted(sessions, batch.column(0).to_numpy()) * bins.count
+              + batch.column(1).to_numpy())
+        filled.reshape(-1)[at] = True
         counts = batch.column(2).to_numpy()
         for c in range(len(columns)):
-            out[c, viewer, where] = batch.column(3 + c).to_numpy() / counts
+            flat_out[c, at] = batch.column(3 + c).to_numpy() / counts
     _bridge_gaps(out, filled, int(HOLD_S / bins.step))
     return out
 

@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, replace
+from dataclasses import asdict, astuple, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,9 +50,12 @@ from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.sample_files import (
     SAMPLES_FOLDER,
     SamplePart,
+    SessionFigures,
     as_samples,
     compact_key,
+    describe_part,
     folder_in_project,
+    read_part,
     read_parts,
     sample_table,
     seq_key,
@@ -537,10 +540,42 @@ class Store:
     def sample_parts(self, session_id: int) -> list[SamplePart]:
         """The parts that count for a session, in seq order."""
         with self.reading() as conn:
-            rows = conn.execute("SELECT name, rows, first_seq, last_seq, start_time, end_time "
-                                "FROM sample_parts WHERE session_id = ? ORDER BY first_seq",
+            rows = conn.execute(f"SELECT {_PART_FIELDS} FROM sample_parts "
+                                "WHERE session_id = ? ORDER BY first_seq",
                                 (session_id,)).fetchall()
         return [SamplePart(*r) for r in rows]
+
+    def session_figures(self, session_ids: Iterable[int]) -> dict[int, SessionFigures]:
+        """Each session's figures for its verdict, summed over its parts' rows (sessions
+        without samples are absent). Parts recorded before parts kept figures are described
+        from their files first, once (a missing or damaged one is a ``StoreError``)."""
+        ids = [int(i) for i in session_ids]
+        if unfilled := self._parts_where(ids, "p.paused IS NULL"):
+            self._fill_figures(unfilled)
+        with self.reading() as conn:
+            _want(conn, ids)
+            rows = conn.execute(
+                "SELECT session_id, SUM(rows), "
+                "COALESCE(MAX(source_to) - MIN(source_from), 0), SUM(rows) - SUM(paused), "
+                "SUM(face_playing), SUM(paused), MIN(counted_from), MAX(counted_to) "
+                "FROM sample_parts WHERE session_id IN (SELECT id FROM wanted) "
+                "GROUP BY session_id").fetchall()
+        return {int(r[0]): SessionFigures(int(r[1]), float(r[2]), int(r[3]), float(r[4]),
+                                          int(r[5]), r[6], r[7]) for r in rows}
+
+    def _fill_figures(self, parts: list[tuple[int, Path]]) -> None:
+        """Describe parts recorded without figures from their files (session, path), and
+        keep the figures."""
+        filled = []
+        for session_id, path in parts:
+            part = describe_part(path.name, read_part(session_id, path))
+            filled.append((part.source_from, part.source_to, part.paused, part.face_playing,
+                           part.counted_from, part.counted_to, session_id, path.name))
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE sample_parts SET source_from = ?, source_to = ?, paused = ?, "
+                "face_playing = ?, counted_from = ?, counted_to = ? "
+                "WHERE session_id = ? AND name = ?", filled)
 
     def record_sample_parts(self, session_id: int, parts: list[SamplePart], *,
                             replace: bool = False, drop: Iterable[str] = ()) -> None:
@@ -565,19 +600,23 @@ class Store:
                           end: float | None = None) -> list[Path]:
         """The Parquet files holding the samples of ``session_ids``, limited to the parts
         that may hold video times within [``start``, ``end``]: what DuckDB is given to read."""
+        return [path for _, path in self._parts_where(
+            session_ids, "(? IS NULL OR p.end_time IS NULL OR p.end_time >= ?) "
+            "AND (? IS NULL OR p.start_time IS NULL OR p.start_time <= ?)",
+            (start, start, end, end))]
+
+    def _parts_where(self, session_ids: Iterable[int], condition: str,
+                     params: tuple = ()) -> list[tuple[int, Path]]:
+        """(session, file) of the parts of ``session_ids`` that meet ``condition`` (SQL on
+        ``sample_parts p``), in session and seq order."""
         with self.reading() as conn:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
-            conn.execute("DELETE FROM wanted")
-            conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)",
-                             [(int(i),) for i in session_ids])
+            _want(conn, session_ids)
             rows = conn.execute(
                 "SELECT s.project_id, p.session_id, p.name FROM sample_parts p "
                 "JOIN reaction_sessions s ON s.id = p.session_id "
-                "WHERE p.session_id IN (SELECT id FROM wanted) "
-                "AND (? IS NULL OR p.end_time IS NULL OR p.end_time >= ?) "
-                "AND (? IS NULL OR p.start_time IS NULL OR p.start_time <= ?) "
-                "ORDER BY p.session_id, p.first_seq", (start, start, end, end)).fetchall()
-        return [session_folder(self.media_root, r[0], r[1]) / r[2] for r in rows]
+                f"WHERE p.session_id IN (SELECT id FROM wanted) AND {condition} "
+                "ORDER BY p.session_id, p.first_seq", params).fetchall()
+        return [(int(r[1]), session_folder(self.media_root, r[0], r[1]) / r[2]) for r in rows]
 
     def delete_session(self, session_id: int) -> None:
         """Delete a reaction session, its samples and its recording (the files after the
@@ -834,11 +873,22 @@ def record_parts_on(conn: sqlite3.Connection, session_id: int, parts: list[Sampl
             f"DELETE FROM sample_parts WHERE session_id = ? AND name IN "
             f"({', '.join('?' * len(gone))}) RETURNING name", (session_id, *gone))]
     conn.executemany(
-        "INSERT OR REPLACE INTO sample_parts (session_id, name, rows, first_seq, "
-        "last_seq, start_time, end_time, written_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(session_id, p.name, p.rows, p.first_seq, p.last_seq, p.start_time,
-          p.end_time, time.time()) for p in parts])
+        f"INSERT OR REPLACE INTO sample_parts (session_id, written_at, {_PART_FIELDS}) "
+        f"VALUES (?, ?{', ?' * len(fields(SamplePart))})",
+        [(session_id, time.time(), *astuple(p)) for p in parts])
     return dropped
+
+
+#: ``sample_parts``' columns in ``SamplePart``'s field order.
+_PART_FIELDS = ", ".join(f.name for f in fields(SamplePart))
+
+
+def _want(conn: sqlite3.Connection, session_ids: Iterable[int]) -> None:
+    """Fill the temporary table ``wanted`` with ``session_ids`` (a join, not thousands of
+    bound parameters)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM wanted")
+    conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(int(i),) for i in session_ids])
 
 
 def _refuse_unmigrated(conn: sqlite3.Connection, session_ids: Iterable[int]) -> None:

@@ -53,9 +53,19 @@ SAMPLE_SCHEMA = pa.schema([
 SAMPLE_COLUMNS: tuple[str, ...] = tuple(SAMPLE_SCHEMA.names[1:])
 
 
+#: The samples that count for a viewer's curves: a face seen while the video played. A
+#: paused flag that is missing counts as playing, a face flag that is missing as no face.
+#: (``counted`` is the same test in Arrow, for the figures a part is written with.)
+COUNTED_SQL = "face_found > 0 AND coalesce(paused, 0) = 0 AND isfinite(video_time)"
+
+
 @dataclass(frozen=True)
 class SamplePart:
-    """One written file of a session: what ``sample_parts`` records about it."""
+    """One written file of a session: what ``sample_parts`` records about it. Besides where
+    it lies (seqs, video times), the figures a viewer's verdict is judged by, summed over a
+    session's parts (``Store.part_figures``): a panel of 10,000 viewers is judged from
+    SQLite rows, without opening 10,000 files. Parts recorded before these figures were
+    kept have None, and are counted from their files."""
 
     name: str
     rows: int
@@ -63,6 +73,26 @@ class SamplePart:
     last_seq: int
     start_time: float | None  # the video times it covers (None: no finite time)
     end_time: float | None
+    source_from: float | None = None  # the recording times it covers (finite ones)
+    source_to: float | None = None
+    paused: int | None = None  # samples while the video was paused
+    face_playing: int | None = None  # sum of ``face_found`` while the video played
+    counted_from: float | None = None  # video times of its first and last sample that counts
+    counted_to: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    """What a viewer's verdict (``panel.quality``) needs from a session's samples: its
+    parts' figures summed (``Store.session_figures``), so no sample is read to judge it."""
+
+    samples: int = 0
+    span: float = 0.0  # seconds of recording from the first sample to the last
+    playing: int = 0  # samples while the video played
+    face_playing: float = 0.0  # of those, with a face
+    paused: int = 0
+    counted_from: float | None = None  # video times of the first and last sample that counts
+    counted_to: float | None = None
 
 
 def sample_table(session_id: int, rows: Iterable[Mapping[str, object]]) -> pa.Table:
@@ -90,7 +120,10 @@ def as_samples(table: pa.Table, session_id: int) -> pa.Table:
 
 
 def session_folder(media_root: Path, project_id: int, session_id: int) -> Path:
-    return folder_in_project(media_root / f"project-{int(project_id)}", session_id)
+    """A session's folder in the store's media (``folder_in_project``, in one join: a panel's
+    read names 10,000 of them)."""
+    return media_root.joinpath(f"project-{int(project_id)}", SAMPLES_FOLDER,
+                               f"session-{int(session_id)}")
 
 
 def folder_in_project(project_folder: Path, session_id: int) -> Path:
@@ -226,11 +259,34 @@ def session_of(path: Path) -> int | None:
 def describe_part(name: str, table: pa.Table) -> SamplePart:
     """What ``sample_parts`` records about ``table`` written as ``name``."""
     seq = table.column("seq")
-    times = pc.drop_null(table.column("video_time"))
-    times = times.filter(pc.is_finite(times)) if len(times) else times
-    bounds = pc.min_max(times) if len(times) else None
+    start, end = _finite_bounds(table.column("video_time"))
+    source_from, source_to = _finite_bounds(table.column("source_time"))
+    paused = pc.fill_null(pc.not_equal(table.column("paused"), 0), False)
+    faces = pc.fill_null(table.column("face_found"), 0).filter(pc.invert(paused))
+    counted_from, counted_to = _finite_bounds(
+        table.column("video_time").filter(counted(table)))
     return SamplePart(
         name=name, rows=len(table), first_seq=int(pc.min(seq).as_py()),
-        last_seq=int(pc.max(seq).as_py()),
-        start_time=None if bounds is None else float(bounds["min"].as_py()),
-        end_time=None if bounds is None else float(bounds["max"].as_py()))
+        last_seq=int(pc.max(seq).as_py()), start_time=start, end_time=end,
+        source_from=source_from, source_to=source_to,
+        paused=int(pc.sum(paused).as_py() or 0),
+        face_playing=int(pc.sum(faces).as_py() or 0),
+        counted_from=counted_from, counted_to=counted_to)
+
+
+def counted(table: pa.Table) -> pa.ChunkedArray:
+    """``COUNTED_SQL`` in Arrow: which of ``table``'s samples count (never null)."""
+    face = pc.fill_null(pc.greater(table.column("face_found"), 0), False)
+    playing = pc.equal(pc.fill_null(table.column("paused"), 0), 0)
+    finite = pc.fill_null(pc.is_finite(table.column("video_time")), False)
+    return pc.and_(pc.and_(face, playing), finite)
+
+
+def _finite_bounds(values: pa.ChunkedArray) -> tuple[float | None, float | None]:
+    """The least and greatest finite value (None, None when there is none)."""
+    values = pc.drop_null(values)
+    values = values.filter(pc.is_finite(values)) if len(values) else values
+    if not len(values):
+        return None, None
+    bounds = pc.min_max(values)
+    return float(bounds["min"].as_py()), float(bounds["max"].as_py())

@@ -288,6 +288,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (project_id, options)
     );
     """,
+    # 15: each sample part keeps the figures a viewer's verdict needs (store/sample_files.py,
+    # ``SamplePart``), so a panel is judged from these rows and not by opening every file.
+    # Parts written before have NULLs, filled from their files when first needed.
+    """
+    ALTER TABLE sample_parts ADD COLUMN source_from REAL;
+    ALTER TABLE sample_parts ADD COLUMN source_to REAL;
+    ALTER TABLE sample_parts ADD COLUMN paused INTEGER;
+    ALTER TABLE sample_parts ADD COLUMN face_playing INTEGER;
+    ALTER TABLE sample_parts ADD COLUMN counted_from REAL;
+    ALTER TABLE sample_parts ADD COLUMN counted_to REAL;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
