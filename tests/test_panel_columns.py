@@ -94,10 +94,8 @@ def test_a_window_of_a_long_video_costs_what_its_samples_cost(demo_parts: tuple[
     rng = np.random.default_rng(3)
     start = 13_000.0  # the viewers watched 40 s from 3:36:40
     for session in store.sessions(project):
-        table = viewer_samples(faces, session.id, 40.0, [20.0], rng)
-        table = table.set_column(table.schema.get_field_index("video_time"), "video_time",
-                                 [table.column("video_time").to_numpy() + start])
-        store.write_samples(session.id, "analysis", table)
+        store.write_samples(session.id, "analysis",
+                            viewer_samples(faces, session.id, 40.0, [20.0], rng, start=start))
     grids = load_grids(store, project, thresholds=Thresholds(min_face_seconds=5))
     assert len(grids.t) == 40 and grids.t[0] == start + 0.5
     assert grids.values.shape == (len(SIGNALS), 10, 40) and grids.included.all()
@@ -150,6 +148,10 @@ def test_the_bench_compares_both_sides_at_a_small_size() -> None:
     assert found["today"]["peaks"] == found["before"]["peaks"]
     assert {"viewers", "read_s", "slider_ms", "peak_mb"} <= set(as_json(found))
     assert "SQLite rows + NumPy (before)" in row(found)
+    window = compare(3, 20.0, video=3600.0, start=3000.0)  # the window row, made small
+    assert window["today"]["samples"] == 3 * 100
+    assert row(window).startswith("== panel-window (3 viewers × 20 s of a 1 h video")
+    assert "target ≤ 100 ms: " in row(window)
 
 
 def test_agreement_windows_do_not_move_with_where_the_grid_starts(
