@@ -99,9 +99,10 @@ def import_files(
 ) -> CreatedProject:
     """A project from a video file and, optionally, a comment dump, built in ``work``.
 
-    Both are checked before anything is copied: the video is probed and the comments are read
-    first, so an unusable file (not a video, not a comment dump, empty) refuses the import
-    with its reason and leaves nothing behind. Bad records inside a usable dump are skipped
+    The video is probed before anything is copied; the comments are read as the project is
+    saved (each chunk stored as it is read, ``add_comment_file``), in its one transaction. So
+    an unusable file (not a video, not a comment dump, empty) refuses the import with its
+    reason and leaves nothing behind. Bad records inside a usable dump are skipped
     and counted in the import record. ``columns`` says which CSV column is which where the
     names are not recognised (``sources.comment_headers``).
     """
@@ -112,9 +113,7 @@ def import_files(
     info.path = f"video{suffix}"
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
-    record = None
-    if comments is not None:
-        progress(0.01, "Reading the comments")
+    if comments is not None:  # read as the project is saved
         add_comment_file(draft, Path(comments), Path(comments).name, columns)
     progress(0.1, "Copying the video")
     copy_file(video, work / info.path, progress, (0.1, 0.9))
