@@ -12,14 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from shortory_core.errors import SourceError
-from shortory_core.records import CommentColumns, ProjectDraft
-from shortory_core.signals.dump_mentions import read_dump
+from shortory_core.records import (
+    CommentColumns,
+    CommentReader,
+    CommentSink,
+    MentionSet,
+    ProjectDraft,
+)
+from shortory_core.signals.dump_mentions import DumpMentions, dump_mentions
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import pack, project_mentions
-from shortory_core.sources.comment_columns import ColumnsRead
 from shortory_core.sources.comment_files import MAX_LIKES
 from shortory_core.sources.comment_headers import ColumnMapping, describe
 from shortory_core.sources.urls import validate_url
@@ -96,9 +99,10 @@ def import_files(
 ) -> CreatedProject:
     """A project from a video file and, optionally, a comment dump, built in ``work``.
 
-    Both are checked before anything is copied: the video is probed and the comments are read
-    first, so an unusable file (not a video, not a comment dump, empty) refuses the import
-    with its reason and leaves nothing behind. Bad records inside a usable dump are skipped
+    The video is probed before anything is copied; the comments are read as the project is
+    saved (each chunk stored as it is read, ``add_comment_file``), in its one transaction. So
+    an unusable file (not a video, not a comment dump, empty) refuses the import with its
+    reason and leaves nothing behind. Bad records inside a usable dump are skipped
     and counted in the import record. ``columns`` says which CSV column is which where the
     names are not recognised (``sources.comment_headers``).
     """
@@ -109,29 +113,38 @@ def import_files(
     info.path = f"video{suffix}"
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
-    record = None
-    if comments is not None:
-        progress(0.01, "Reading the comments")
-        try:
-            record = add_comment_file(draft, Path(comments), Path(comments).name, columns)
-        except OSError as exc:
-            raise SourceError(f"Cannot read {Path(comments).name}: {exc.strerror}.") from exc
+    if comments is not None:  # read as the project is saved
+        add_comment_file(draft, Path(comments), Path(comments).name, columns)
     progress(0.1, "Copying the video")
     copy_file(video, work / info.path, progress, (0.1, 0.9))
     progress(0.9, "Saving the project")
     project_id = store.commit_project(draft)
-    return CreatedProject(project_id, len(draft.comments), record)
+    record = draft.imports[-1] if comments is not None else None
+    return CreatedProject(project_id, record["comments"] if record else 0, record)
 
 
 def add_comment_file(draft: ProjectDraft, path: Path, name: str,
-                     columns: ColumnMapping | None = None) -> dict:
-    """Read a comment dump into a new project's draft with its time references (extracted
-    here, once) and its import record; returns the record."""
-    read, mentions = read_dump(path, name, columns=columns)
-    draft.comments, draft.mentions = read.columns, pack(mentions, len(read.columns))
-    record = import_record(read, mentions, name, draft.video.duration if draft.video else None)
-    draft.imports.append(record)
-    return record
+                     columns: ColumnMapping | None = None) -> None:
+    """Have a comment dump read into a new project as the project is committed: the store
+    inserts each chunk while the next is read and scanned, so a dump of millions of comments
+    is never held whole and its reading and storing overlap. Its time references are
+    extracted on the way; its import record is the last of ``draft.imports`` once
+    committed."""
+    draft.comment_reader = dump_reader(path, name, columns,
+                                       draft.video.duration if draft.video else None)
+
+
+def dump_reader(path: Path, name: str, columns: ColumnMapping | None,
+                duration: float | None) -> CommentReader:
+    """What reads a comment dump into a store's sink (``records.CommentReader``), with its
+    import record and packed time references."""
+    def read(sink: CommentSink) -> tuple[dict, MentionSet]:
+        try:
+            found = dump_mentions(path, name, columns=columns, sink=sink)
+        except OSError as exc:
+            raise SourceError(f"Cannot read {name}: {exc.strerror}.") from exc
+        return import_record(found, name, duration), pack(found.mentions, found.comments)
+    return read
 
 
 def _set_comments(draft: ProjectDraft, columns: CommentColumns) -> Mentions:
@@ -147,14 +160,12 @@ def import_comments(store: Store, project_id: int, source: Path, name: str,
     transaction), then bring the project's stored time references up to date; returns the
     record (``import_record``) with how many comments were new. ``columns``: as for
     ``import_files``; the page, the CLI and ``batch`` all come here."""
-    read, mentions = read_dump(source, name, columns=columns)
     video = store.get_video(project_id)
-    record = import_record(read, mentions, name,
-                           video.duration if video else None)
-    added = store.add_comments(project_id, read.columns, report=record)
-    if added:
+    record = store.add_comment_file(project_id, dump_reader(
+        source, name, columns, video.duration if video else None))
+    if record["added"]:
         project_mentions(store, project_id)
-    return record | {"added": added}
+    return record
 
 
 def switch_import(store: Store, import_id: int, active: bool) -> None:
@@ -170,21 +181,18 @@ def delete_import(store: Store, import_id: int) -> None:
     project_mentions(store, store.delete_import(import_id))
 
 
-def import_record(read: ColumnsRead, mentions: Mentions, name: str, duration: float | None
-                  ) -> dict:
+def import_record(found: DumpMentions, name: str, duration: float | None) -> dict:
     """What the user is shown of an import, and kept with the project: the format, the counts,
     how many time references were found and how many of them point past the video's end, and
     why records were skipped."""
-    report = read.report
+    report, mentions = found.report, found.mentions
     past_end = int((mentions.seconds > duration).sum()) if duration else 0
     return {"file": name, "format": report.format, "encoding": report.encoding,
-            "records": report.records, "comments": read.comments,
-            "replies": read.columns.replies, "timestamps": len(mentions),
+            "records": report.records, "comments": found.comments,
+            "replies": found.replies, "timestamps": len(mentions),
             "past_end": past_end, "skipped": report.bad_records, "reasons": report.reasons,
             "problems": report.problems, "rejoined": report.rejoined,
-            "columns": report.columns,
-            "clamped_likes": int(pc.sum(pc.equal(read.columns.column("likes"), MAX_LIKES))
-                                 .as_py() or 0)}
+            "columns": report.columns, "clamped_likes": found.clamped_likes}
 
 
 def create_from_url(

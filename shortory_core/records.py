@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -298,6 +298,28 @@ class MentionSet:
     quoted: bytes
 
 
+class CommentSink(Protocol):
+    """Where a comment file's reader puts the comments as it reads them (the store inserts
+    them inside its transaction), so that a dump of millions of comments is never held
+    whole and is stored while it is still being read."""
+
+    def add(self, comments: CommentColumns) -> None:
+        """Store these comments after those added before (file order is kept)."""
+
+    def discard(self) -> None:
+        """Forget every comment added so far: the reader starts the file again another way
+        (a stretch Arrow could not parse sends it to the Python reader)."""
+
+    def end(self) -> None:
+        """No more comments come: the store finishes its inserts (builds its index) while
+        the reader finishes its own work."""
+
+
+# Reads a comment file into the sink; returns the import's record (``projects.import_record``)
+# and the comments' time references, packed (``None``: extracted on first use).
+CommentReader = Callable[[CommentSink], tuple[dict, "MentionSet | None"]]
+
+
 @dataclass
 class ProjectDraft:
     """Everything a new project holds, made off the record: files in ``folder`` (a staging
@@ -311,6 +333,9 @@ class ProjectDraft:
     mentions: MentionSet | None = None  # the comments' time references, when extracted
     sessions: list[SessionDraft] = field(default_factory=list)
     imports: list[dict] = field(default_factory=list)  # comment import reports (projects.py)
+    # a comment file read while the project is committed (``comments`` then stays empty);
+    # its record is appended to ``imports`` once read
+    comment_reader: CommentReader | None = None
     is_demo: bool = False
 
 

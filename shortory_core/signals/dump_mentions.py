@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shortory_core.records import CommentColumns
+from shortory_core.records import CommentColumns, CommentSink
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.sources.comment_columns import (
     CHUNK_BYTES,
@@ -53,16 +53,22 @@ class DumpMentions:
 
 
 def dump_mentions(path: Path, name: str | None = None, duration: float | None = None,
-                  chunk_bytes: int = CHUNK_BYTES, columns: ColumnMapping | None = None
-                  ) -> DumpMentions:
+                  chunk_bytes: int = CHUNK_BYTES, columns: ColumnMapping | None = None,
+                  sink: CommentSink | None = None) -> DumpMentions:
     """Every time reference of the dump at ``path`` (as ``extract_mentions`` finds them in
     the whole file), read ``chunk_bytes`` at a time where the dump is downloader JSON lines;
     any other dump is read whole by ``read_comment_columns`` (``columns``: which CSV column
-    is which)."""
+    is which). ``sink`` is given all the comments as they are read (an import stores them
+    there, so they are never all held)."""
     try:
-        return _streamed(path, duration, chunk_bytes, keep_all=False)
+        return _streamed(path, duration, chunk_bytes, keep_all=False, sink=sink)
     except NotNative:
-        return _whole(read_comment_columns(path, name, columns), duration)
+        read = read_comment_columns(path, name, columns)
+        if sink is not None:
+            sink.discard()
+            sink.add(read.columns)
+            sink.end()
+        return _whole(read, duration)
 
 
 def read_dump(path: Path, name: str | None = None, chunk_bytes: int = CHUNK_BYTES,
@@ -85,14 +91,18 @@ def _whole(read: ColumnsRead, duration: float | None) -> DumpMentions:
                         int(clamped), read.report)
 
 
-def _streamed(path: Path, duration: float | None, chunk_bytes: int, keep_all: bool
-              ) -> DumpMentions:
+def _streamed(path: Path, duration: float | None, chunk_bytes: int, keep_all: bool,
+              sink: CommentSink | None = None) -> DumpMentions:
     found = _Found(keep_all)
     chunks = []
     for chunk in _ahead(downloader_chunks(path, chunk_bytes)):
+        if sink is not None:
+            sink.add(chunk.columns)
         found.add(chunk.columns)
         chunk.columns = CommentColumns(pa.table({}))  # let the chunk's texts go
         chunks.append(chunk)
+    if sink is not None:
+        sink.end()
     return found.mentions(duration, chunk_report(chunks))
 
 

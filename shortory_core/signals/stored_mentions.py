@@ -37,7 +37,9 @@ def pack(mentions: Mentions, comments: int) -> MentionSet:
     """``mentions`` (taken from all ``comments`` comments of a project) as the store keeps
     them."""
     rows, owner = np.unique(mentions.owner, return_inverse=True)
-    quoted = mentions.comments.take(pa.array(rows, pa.int64()))
+    quoted = mentions.comments  # each holds a reference (a dump's quoted comments): no copy
+    if len(rows) < len(quoted):
+        quoted = quoted.take(pa.array(rows, pa.int64()))
     refs = pa.table({"owner": owner.astype(np.int64)} | {
         name: getattr(mentions, name) for name in _REFS[1:]})
     table = pa.table({name: quoted.column(name) for name in CommentColumns.NAMES})

@@ -34,6 +34,7 @@ from shortory_core.records import (
     Comment,
     CommentColumns,
     CommentImport,
+    CommentReader,
     CommentRow,
     HeatPoint,
     MentionSet,
@@ -46,6 +47,7 @@ from shortory_core.records import (
     SessionStatus,
     VideoInfo,
 )
+from shortory_core.store.comment_stream import drop_index, insert_while_reading
 from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.sample_files import (
     SAMPLES_FOLDER,
@@ -173,13 +175,17 @@ class Store:
                 if draft.video is not None:
                     _upsert_video(conn, project_id, replace(
                         draft.video, path=f"{folder}/{draft.video.path}"))
-                if draft.comments or draft.imports:
+                if draft.comment_reader is not None:
+                    added, report, mentions = _import_file(conn, project_id,
+                                                           draft.comment_reader)
+                    _save_if_whole(conn, project_id, mentions, added)
+                    draft.imports.append(report | {"added": added})
+                elif draft.comments or draft.imports:
                     reports = draft.imports or [{"file": "comments fetched with the video"}]
                     import_id = _insert_import(conn, project_id, reports[0])
                     added = _insert_comments(conn, project_id, draft.comments, import_id)
                     _set_added(conn, import_id, added)
-                    if draft.mentions is not None and draft.mentions.comments == added:
-                        _save_mentions(conn, project_id, draft.mentions)
+                    _save_if_whole(conn, project_id, draft.mentions, added)
                 for session in draft.sessions:
                     session_id = _insert_session(
                         conn, project_id, session.viewer, session.kind,
@@ -304,6 +310,14 @@ class Store:
             added = _insert_comments(conn, project_id, comments, import_id)
             _set_added(conn, import_id, added)
             return added
+
+    def add_comment_file(self, project_id: int, read: CommentReader) -> dict:
+        """Add a comment file's comments as one import, inserted as ``read`` reads them
+        (``comment_stream``), in one transaction; returns its record with how many comments
+        were new (``added``)."""
+        with self.transaction() as conn:
+            added, report, _ = _import_file(conn, project_id, read)
+        return report | {"added": added}
 
     def comment_imports(self, project_id: int) -> list[CommentImport]:
         """The project's imported comment files, newest first, with how many comments each
@@ -818,10 +832,33 @@ def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> i
                             (project_id, time.time(), json.dumps(report))).lastrowid)
 
 
-def _set_added(conn: sqlite3.Connection, import_id: int, added: int) -> None:
-    """Keep how many of an import's comments were new to the project (they are its own)."""
-    conn.execute("UPDATE comment_imports SET comments = ?, report = json_set(report, "
-                 "'$.added', ?) WHERE id = ?", (added, added, import_id))
+def _import_file(conn: sqlite3.Connection, project_id: int, read: CommentReader
+                 ) -> tuple[int, dict, MentionSet | None]:
+    """A comment file added as one import on an open transaction, its comments inserted as
+    ``read`` hands them over; (how many were new, its record, its time references)."""
+    import_id = _insert_import(conn, project_id, {})
+    added, report, mentions = insert_while_reading(
+        conn, read, lambda chunk: _insert_comments(conn, project_id, chunk, import_id),
+        then=drop_index(conn))
+    _set_added(conn, import_id, added, report)
+    return added, report, mentions
+
+
+def _set_added(conn: sqlite3.Connection, import_id: int, added: int,
+               report: dict | None = None) -> None:
+    """Keep how many of an import's comments were new to the project (they are its own),
+    with its report where it was known only once the file was read."""
+    conn.execute("UPDATE comment_imports SET comments = ?, report = json_set(COALESCE(?, "
+                 "report), '$.added', ?) WHERE id = ?",
+                 (added, None if report is None else json.dumps(report), added, import_id))
+
+
+def _save_if_whole(conn: sqlite3.Connection, project_id: int, mentions: MentionSet | None,
+                   added: int) -> None:
+    """Keep a new project's time references when they were taken from exactly the comments
+    stored (else they are extracted again on first use)."""
+    if mentions is not None and mentions.comments == added:
+        _save_mentions(conn, project_id, mentions)
 
 
 def _insert_comments(conn: sqlite3.Connection, project_id: int,
@@ -832,13 +869,13 @@ def _insert_comments(conn: sqlite3.Connection, project_id: int,
         (c.cid, c.text, c.author, c.likes, c.is_reply, c.parent_cid, c.published)
         for c in comments)
     before = conn.total_changes
-    conn.executemany(
-        """
+    conn.executemany(  # the two ids written in: the rows go to SQLite as they are made
+        f"""
         INSERT OR IGNORE INTO comments
           (project_id, cid, text, author, likes, is_reply, parent_cid, published, import_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES ({int(project_id)}, ?, ?, ?, ?, ?, ?, ?, {int(import_id)})
         """,
-        ((project_id, *row, import_id) for row in rows),
+        rows,
     )
     return conn.total_changes - before
 
