@@ -6,11 +6,13 @@ comments (``tests/fixtures/comments``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import re
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from shortory_core.cli import main
@@ -20,6 +22,7 @@ from shortory_core.signals.dump_mentions import DumpMentions, dump_mentions, rea
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.sources.comment_columns import downloader_chunks, read_comment_columns
 from shortory_core.sources.comment_files import read_comment_file
+from shortory_core.sources.comment_html import clean_column
 
 FIXTURE = Path(__file__).parent / "fixtures" / "comments" / "data_api_threads.json"
 TIME = re.compile(r"\b\d{1,2}:\d\d\b")
@@ -173,3 +176,25 @@ def test_a_nul_and_html_in_a_text_are_cleaned_as_when_read_whole(tmp_path: Path)
     assert_same(streamed, path)
     texts = {m.cid: m.text for m in streamed.mentions}
     assert texts["n"] == "at 1:05 wow" and texts["h"] == "2:10 & <3"
+
+
+def test_the_chunked_reader_cleans_exactly_the_texts_with_a_nul_or_a_lt(tmp_path: Path) -> None:
+    """Texts as YouTube writes them (the fixture export's ``textDisplay``: links, tags,
+    entities) and the cases around them: a text with a ``<`` (``<3`` too) or a NUL is
+    cleaned, any other is kept as written, an entity included. The reader finds those texts
+    in one pass of ``DUMP_TEXT_TO_CLEAN``; each must come out as cleaning it alone gives."""
+    with (FIXTURE.parent / "data_api_comments.csv").open(newline="", encoding="utf-8") as file:
+        texts = [row["textDisplay"] for row in csv.DictReader(file)]
+    texts += ["<3 love 1:23", "&amp; alone 0:12", "<3 then &amp; 1:00", "&#39;x&#39; <3",
+              "A &AMP; b\n<3", "nul\x00here 3:00", "nul\x00<b>bold</b>", "<B>LOUD</B> 2:00",
+              "a <br> b", "x < y & z", "<a href='u'>1:02</a>\n&lt;3", "3분 15초 <3"]
+    lines = [json.dumps({"cid": f"c{i}", "text": text, "votes": "1"}, ensure_ascii=ascii_)
+             for ascii_ in (False, True) for i, text in enumerate(texts)]
+    dump = write(tmp_path / "dump.json", lines)
+    read = [t for chunk in downloader_chunks(dump, 1 << 10)
+            for t in chunk.columns.column("text").to_pylist()]
+    expected = [clean_column(pa.array([t.replace("\x00", " ")])).to_pylist()[0]
+                if "<" in t or "\x00" in t else t for t in texts] * 2
+    assert read == expected
+    assert read[texts.index("&amp; alone 0:12")] == "&amp; alone 0:12"
+    assert read[texts.index("<3 then &amp; 1:00")] == "<3 then & 1:00"

@@ -29,7 +29,7 @@ import pyarrow.json as pj
 from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
 from shortory_core.sources.comment_headers import ColumnMapping
-from shortory_core.sources.comment_html import clean_column
+from shortory_core.sources.comment_html import DUMP_TEXT_TO_CLEAN, clean_column
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
@@ -158,7 +158,7 @@ def _parse(data: bytes | memoryview) -> Chunk:
     text = columns["text"]
     # The rare text with a NUL or written as HTML: one RE2 pass (the fastest way Arrow has)
     # finds them, and only those rows are looked at again.
-    odd = pc.fill_null(pc.match_substring_regex(text, "[\x00<]"), False)
+    odd = pc.fill_null(pc.match_substring_regex(text, DUMP_TEXT_TO_CLEAN), False)
     if pc.any(odd).as_py():
         fixed = clean_column(pc.replace_substring(text.filter(odd), "\x00", " "))
         text = pc.replace_with_mask(text, odd, fixed)
