@@ -75,6 +75,9 @@ def data_version(sessions: list) -> tuple:
 version = data_version(sessions)
 grids = panel_grids(str(store.root), project_id, version, thresholds)
 
+for damaged in grids.damaged.values():
+    st.error(for_markdown(damaged + " This viewer is left out of the panel until then."),
+             icon="💾")
 st.subheader("Viewers")
 quality = pd.DataFrame([q.as_dict() for q in grids.quality])
 quality["choice"] = quality["choice"].map(CHOICES)

@@ -199,3 +199,28 @@ def test_a_panel_peak_needs_five_viewers_behind_it(panel_home: tuple[Path, int])
     whole = curves(grids.subset(grids.included), PanelOptions())
     assert panel_peaks(whole, PanelOptions()) and not panel_peaks(whole, PanelOptions(),
                                                                    thin=True)
+
+
+def test_a_damaged_viewer_is_named_and_left_out_and_the_page_stays(
+        panel_home: tuple[Path, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(panel_home[0], home)
+    project = panel_home[1]
+    store = Store(home)
+    bad = store.sessions(project)[3].id
+    path = store.sample_part_paths([bad])[0]
+    path.write_bytes(path.read_bytes()[:700])  # truncated, as a full disk or a bad copy leaves it
+    monkeypatch.setenv("SHORTORY_HOME", str(home))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/panel.py"), default_timeout=60)
+    app.query_params["project"] = str(project)
+    app.run()
+    assert not app.exception
+    [error] = [e.value for e in app.error]
+    assert f"samples of session {bad}" in error.replace("\\", "")
+    assert "left out of the panel" in error
+    assert any("23 of 26 viewers" in c.value for c in app.caption)
+    viewers = next(d.value for d in app.dataframe if "verdict" in d.value.columns)
+    assert viewers.set_index("session_id").loc[bad, "verdict"] == "excluded"

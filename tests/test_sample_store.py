@@ -4,6 +4,7 @@ doubles), readers get the ``SAMPLE_SCHEMA`` table, a store made before moves its
 naming its session while the other sessions stay readable."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -203,9 +204,16 @@ def test_a_bad_part_is_one_error_naming_its_session_and_the_others_stay_readable
     with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
         store.samples(bad)
     project = store.session(bad).project_id
-    with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
-        load_grids(store, project)  # the panel's read over every session names the one
-    assert len(store.samples(good)) == store.session(good).n_samples  # the others read
+    grids = load_grids(store, project)  # the panel's read over every session names the one
+    assert list(grids.damaged) == [bad]
+    assert re.search(f"samples of session {bad} .*{says}", grids.damaged[bad])
+    verdict = {q.session_id: q for q in grids.quality}
+    assert not verdict[bad].included and verdict[bad].reason == grids.damaged[bad]
+    kept = [v for v, q in enumerate(grids.quality) if q.session_id != bad]
+    assert np.isfinite(grids.values[:, kept]).any(axis=(0, 2)).all()  # the others read
+    assert np.isnan(grids.values[:, [v for v in range(len(grids.quality)) if v not in kept]]
+                    ).all()
+    assert len(store.samples(good)) == store.session(good).n_samples
     # the viewers are still listed, with their verdicts: those come from the parts' rows
     verdicts = viewer_verdicts(store, project)
     assert verdicts[bad].samples == store.session(bad).n_samples > 0

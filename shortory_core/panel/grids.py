@@ -19,11 +19,12 @@ charts where that stretch lies. The per-viewer signals are the registry's
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 
+from shortory_core.errors import StoreError
 from shortory_core.panel.quality import Quality, Thresholds, assess, saved_thresholds
 from shortory_core.signals.grid import Bins, bin_means
 from shortory_core.signals.registry import SIGNALS as REGISTRY
@@ -50,6 +51,9 @@ class PanelGrids:
     quality: list[Quality]
     columns: tuple[str, ...] = SIGNALS
     duration: float | None = None
+    #: Sessions left out because their samples could not be read: session → the error that
+    #: names the file (they are excluded, with it as their verdict's reason).
+    damaged: dict[int, str] = field(default_factory=dict)
     normalised: np.ndarray | None = field(default=None, repr=False)  # ``stats.normalise``'s
     #: What ``stats`` derived from these grids that no slider changes (agreement per window,
     #: heatmaps), and the subsets asked for: kept with the grids a page caches.
@@ -67,7 +71,8 @@ class PanelGrids:
             self.derived[key] = PanelGrids(
                 self.t, self.step, self.values[:, keep],
                 [q for q, k in zip(self.quality, keep, strict=True) if k], self.columns,
-                self.duration, None if self.normalised is None else self.normalised[:, keep])
+                self.duration, self.damaged,
+                None if self.normalised is None else self.normalised[:, keep])
         return self.derived[key]
 
     @property
@@ -81,7 +86,10 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     """All reaction sessions of a project binned by ``step`` seconds, with their quality
     judged by ``thresholds`` (else the project's saved ones, ``saved_thresholds``). The grid
     covers [0, ``duration``) when it is given (a timeline that joins other signals needs
-    every bin); otherwise only the bins between the first and the last sample that counts."""
+    every bin); otherwise only the bins between the first and the last sample that counts.
+    A session whose samples cannot be read (a damaged or missing file) is left out and
+    excluded, its verdict's reason the error that names the file (``damaged``): one bad file
+    does not take every other viewer's data with it."""
     thresholds = thresholds or saved_thresholds(store, project_id)
     video = store.get_video(project_id)
     sessions = store.sessions(project_id)
@@ -91,13 +99,26 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     length = video.duration if video and video.duration else None
     bins = _bins(list(figures.values()), step, duration, length)
     values = np.full((len(columns), len(ids), bins.count), np.nan, np.float32)
+    damaged: dict[int, str] = {}
     with duckdb.connect() as connection:
         connection.execute("SET enable_progress_bar = false")  # it printed bars on stdout
         for chunk in _chunks([figures[i].samples if i in figures else 0 for i in ids.tolist()]):
             if columns and any(i in figures for i in ids[chunk].tolist()):
-                values[:, chunk] = _binned(store, connection, ids[chunk], columns, bins)
+                try:
+                    values[:, chunk] = _binned(store, connection, ids[chunk], columns, bins)
+                except StoreError:  # a damaged part: bin the chunk's viewers one by one
+                    for v in range(chunk.start, chunk.stop):
+                        if int(ids[v]) not in figures:
+                            continue  # no samples, nothing to read
+                        try:
+                            values[:, v:v + 1] = _binned(store, connection, ids[v:v + 1],
+                                                         columns, bins)
+                        except StoreError as exc:
+                            damaged[int(ids[v])] = str(exc)
+    quality = [replace(q, included=False, reason=damaged[q.session_id])
+               if q.session_id in damaged else q for q in quality]
     return PanelGrids(bins.t, step, values, quality, columns,
-                      duration if duration is not None else length)
+                      duration if duration is not None else length, damaged=damaged)
 
 
 def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
