@@ -53,6 +53,8 @@ def choose_columns(data: bytes, name: str, key: str) -> dict[str, str] | None:
 def imported_files(store: Store, imports: list[CommentImport]) -> None:
     """Each imported file: its name, when, how many comments it holds, which column became
     what; a switch for whether its comments count, and a delete with everything it added."""
+    if deleted := st.session_state.pop("import-deleted", None):
+        st.success(for_markdown(deleted))
     for record in imports:
         report = record.report
         when = dt.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
@@ -68,11 +70,14 @@ def imported_files(store: Store, imports: list[CommentImport]) -> None:
             with st.spinner("Counting the comments again…"):
                 switch_import(store, record.id, counts)
             st.rerun()
-        with delete.popover("Delete"):
+        # keyed by the file: after a delete the next row's popover must not open in its place
+        with delete.popover("Delete", key=f"import-delete-menu-{record.id}"):
             st.write(f"Delete {report['file']} and the {record.comments:,} comments it added?")
             if st.button("Delete for good", key=f"import-delete-{record.id}", type="primary"):
                 with st.spinner("Deleting…"):
                     delete_import(store, record.id)
+                st.session_state["import-deleted"] = (
+                    f"Deleted {report['file']} and its {record.comments:,} comments.")
                 st.rerun()
         if report.get("problems"):
             with text.expander("First skipped records"):

@@ -60,6 +60,10 @@ def import_summary(record: dict) -> str:
     text = (f"{record['comments']} comments ({record['replies']} replies) from "
             f"{record['records']} records of {record['file']} ({record['format']}, "
             f"{record['encoding']}); {record['timestamps']} timestamps found")
+    if "added" in record and record["added"] < record["comments"]:  # imported before
+        text = (f"{record['added']} new: {record['comments'] - record['added']} of the "
+                f"comments were already in the project, and stay with the file that "
+                f"added them. " + text)
     if record.get("past_end"):
         text += f", {record['past_end']} past the video's end"
     if record.get("clamped_likes"):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from shortory_core.projects import delete_import, import_comments, switch_import
+from shortory_core.projects import delete_import, import_comments, import_summary, switch_import
 from shortory_core.signals.comment_moments import MomentOptions, find_moments
 from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.store import Store
@@ -87,6 +87,9 @@ def test_a_file_imported_twice_adds_nothing_the_second_time(store: Store) -> Non
     again = import_comments(store, project_id, REAL, REAL.name)
     assert again["added"] == 0 and store.comment_count(project_id) == 6
     second, first = store.comment_imports(project_id)
+    assert import_summary(second.report).startswith(
+        "0 new: 6 of the comments were already in the project")
+    assert not import_summary(first.report).startswith("0 new")
     assert (second.comments, first.comments) == (0, 6)
     delete_import(store, second.id)  # it added nothing, so nothing goes
     assert store.comment_count(project_id) == 6
@@ -151,6 +154,8 @@ def test_the_project_page_lists_files_and_switches_and_deletes_one(
     assert not app.exception and [i.report["file"] for i in store.comment_imports(
         page_project)] == [REAL.name]
     assert store.comment_count(page_project) == 6
+    assert [e.value for e in app.success] == [
+        "Deleted other\\_video\\.csv and its 40 comments\\."]
 
 
 def test_the_mapping_step_shows_the_first_rows_and_returns_the_choice() -> None:
