@@ -150,3 +150,13 @@ def test_json_lines_of_other_tools_are_read_by_their_keys() -> None:
     assert [c.author for c in report.comments] == ["@a0", "@a1", "@a2", "@b"]
     assert report.comments[3].parent_cid == "s0" and report.comments[3].likes == 1200
     assert report.comments[1].published == "2025-01-02"
+
+
+def test_a_header_without_rows_is_refused_when_it_is_chosen_not_after_the_upload() -> None:
+    header = b"id,parentId,authorDisplayName,textDisplay,likeCount,publishedAt\r\n"
+    with pytest.raises(SourceError, match="header_only.csv has a header and no comments"):
+        preview_columns(header, "header_only.csv")
+    with pytest.raises(SourceError):  # the import says the same kind of thing
+        read_comment_file(header, "header_only.csv")
+    cut = header + b'x1,,ann,"a text whose quote the preview\'s bytes cut'
+    assert preview_columns(cut, "cut.csv") is not None  # a cut first record is not "empty"

@@ -283,7 +283,9 @@ def preview_columns(source: bytes | Path, name: str = "comments", rows: int = 5
                 if len(first) == rows:
                     break
         except csv.Error:
-            pass  # the rows before it are the preview
+            return ColumnsPreview(header, first, found)  # the rows before it are the preview
+    if not first:  # read to its end without one row: refused now, not after the upload
+        raise SourceError(f"{name} has a header and no comments: there is nothing to import.")
     return ColumnsPreview(header, first, found)
 
 
