@@ -154,7 +154,7 @@ def test_json_lines_of_other_tools_are_read_by_their_keys() -> None:
 
 def test_a_header_without_rows_is_refused_when_it_is_chosen_not_after_the_upload() -> None:
     header = b"id,parentId,authorDisplayName,textDisplay,likeCount,publishedAt\r\n"
-    with pytest.raises(SourceError, match="header_only.csv has a header and no comments"):
+    with pytest.raises(SourceError, match=r"header_only\.csv has a header and no comments"):
         preview_columns(header, "header_only.csv")
     with pytest.raises(SourceError):  # the import says the same kind of thing
         read_comment_file(header, "header_only.csv")
