@@ -8,7 +8,7 @@ import streamlit as st
 from pages.comment_files import choose_columns, imported_files
 from pages.common import jobs, keep_upload, open_store, require_project
 from pages.job_panel import job_panel
-from shortory_core.clips.preview import shown_file
+from shortory_core.clips.preview import needed_preview, shown_file
 from shortory_core.kinds.rendering import ask_for_preview
 from shortory_core.sources.comment_html import comment_text  # text stored as HTML before
 from shortory_core.speech.cache import cached_transcript, stored_transcripts
@@ -30,6 +30,10 @@ else:
     shown = shown_file(store, video)
     if shown is not None:
         left.video(str(shown))
+        if video.preview and shown == store.media_path(video.preview):
+            need = needed_preview(store, video)
+            left.caption(f"A preview made for this page{': ' + need.reason if need else ''}. "
+                         "Clips are always cut from the original.")
     else:  # an original the browsers would not play well is never handed to the page
         need = ask_for_preview(service, project_id)
         with left:

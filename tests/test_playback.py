@@ -179,6 +179,10 @@ def test_the_project_page_says_why_and_remuxes_a_playable_video_in_a_bad_contain
     job = store.jobs.listing(project_id=project_id, kinds=("preview",))[0]
     assert "a .mkv file does not play in every browser" in job.message
     assert job.result["fix"] == "remux"
+    app.run()  # the page plays the preview, and says it is one, and why
+    assert not app.exception and any(
+        "A preview made for this page: a .mkv file does not play in every browser" in c.value
+        for c in app.caption)
 
 
 def test_an_invite_asks_for_the_preview_once(demo_copy: Path, videos: dict[str, Path]) -> None:
