@@ -16,12 +16,14 @@ from shortory_core.demo import DEMO_NAME
 from shortory_core.panel.grids import load_grids
 from shortory_core.panel.quality import Thresholds
 from shortory_core.panel.stats import (
+    PanelCurves,
     PanelOptions,
     agreement,
     curves,
     group_difference,
     panel_peaks,
 )
+from shortory_core.records import PRODUCT_EMOTIONS
 from shortory_core.store import Store
 from shortory_core.store.sample_files import sample_table
 from tests.conftest import FACE_CLIPS
@@ -224,3 +226,12 @@ def test_a_damaged_viewer_is_named_and_left_out_and_the_page_stays(
     assert any("23 of 26 viewers" in c.value for c in app.caption)
     viewers = next(d.value for d in app.dataframe if "verdict" in d.value.columns)
     assert viewers.set_index("session_id").loc[bad, "verdict"] == "excluded"
+
+
+def test_the_strongest_moment_is_a_peak_even_in_the_first_second_of_data() -> None:
+    t = np.arange(10) + 0.5
+    flat = {e: np.zeros(10) for e in PRODUCT_EMOTIONS}
+    share = dict(flat, happy=np.array([1.0, 1.0, 0.4, 0.2, 0.1, 0.1, 0.2, 0.6, 0.2, 0.1]))
+    panel = PanelCurves(t, np.full(10, 8), flat, flat, flat, share, 8)
+    found = [(p.time, p.share) for p in panel_peaks(panel, PanelOptions(min_share=0.5))]
+    assert found == [(0.5, 1.0), (7.5, 0.6)]  # the plateau at the start, and the later one

@@ -275,10 +275,13 @@ def panel_peaks(panel: PanelCurves, options: PanelOptions | None = None,
     found: list[PanelPeak] = []
     for emotion in PRODUCT_EMOTIONS:
         share = np.nan_to_num(panel.share[emotion])
-        index, _ = sp_signal.find_peaks(share, height=options.min_share,
+        # a zero beyond each end: the panel's strongest moment may be its first or last second
+        # of data, which find_peaks alone never calls a peak
+        index, _ = sp_signal.find_peaks(np.concatenate(([0.0], share, [0.0])),
+                                        height=options.min_share,
                                         distance=max(int(min_gap_s / step), 1),
                                         prominence=0.1)
-        index = [i for i in index if (panel.n[i] >= options.min_viewers) != thin]
+        index = [i for i in index - 1 if (panel.n[i] >= options.min_viewers) != thin]
         best = sorted(index, key=lambda i: -share[i])[:top_k]
         found += [PanelPeak(float(panel.t[i]), emotion, float(share[i]), int(panel.n[i]),
                             float(panel.mean[emotion][i])) for i in best]
