@@ -18,7 +18,7 @@ import pytest
 from shortory_core.cli import main
 from shortory_core.signals.chapters import votes
 from shortory_core.signals.comment_moments import find_moments
-from shortory_core.signals.dump_mentions import DumpMentions, dump_mentions, read_dump
+from shortory_core.signals.dump_mentions import DumpMentions, dump_mentions
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.sources.comment_columns import downloader_chunks, read_comment_columns
 from shortory_core.sources.comment_files import read_comment_file
@@ -157,15 +157,6 @@ def test_the_cli_ranks_a_dump_read_in_chunks(dump: Path, tmp_path: Path,
     assert result["votes"] == len(whole)
     assert [m["centre"] for m in result["moments"]] == [m.centre for m in
                                                          find_moments(whole, 1500)]
-
-
-def test_an_import_reads_every_comment_a_chunk_at_a_time_as_read_whole(dump: Path) -> None:
-    whole = read_comment_columns(dump)
-    for chunk_bytes in (300, 1 << 20):
-        read, mentions = read_dump(dump, chunk_bytes=chunk_bytes)
-        assert read.report == whole.report
-        assert list(read.columns.rows()) == list(whole.columns.rows())
-        assert as_tuples(mentions) == as_tuples(extract_mentions(whole.columns))
 
 
 def test_a_nul_and_html_in_a_text_are_cleaned_as_when_read_whole(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def dump_mentions(path: Path, name: str | None = None, duration: float | None = 
     is which). ``sink`` is given all the comments as they are read (an import stores them
     there, so they are never all held)."""
     try:
-        return _streamed(path, duration, chunk_bytes, keep_all=False, sink=sink)
+        return _streamed(path, duration, chunk_bytes, sink=sink)
     except NotNative:
         read = read_comment_columns(path, name, columns)
         if sink is not None:
@@ -69,18 +69,6 @@ def dump_mentions(path: Path, name: str | None = None, duration: float | None = 
             sink.add(read.columns)
             sink.end()
         return _whole(read, duration)
-
-
-def read_dump(path: Path, name: str | None = None, chunk_bytes: int = CHUNK_BYTES,
-              columns: ColumnMapping | None = None) -> tuple[ColumnsRead, Mentions]:
-    """All the comments of a dump (what an import stores) with their references, each chunk
-    scanned as it is read (the scan's working memory follows the chunk, not the file)."""
-    try:
-        found = _streamed(path, None, chunk_bytes, keep_all=True)
-    except NotNative:
-        read = read_comment_columns(path, name, columns)
-        return read, extract_mentions(read.columns)
-    return ColumnsRead(found.mentions.comments, found.report), found.mentions
 
 
 def _whole(read: ColumnsRead, duration: float | None) -> DumpMentions:
@@ -91,9 +79,9 @@ def _whole(read: ColumnsRead, duration: float | None) -> DumpMentions:
                         int(clamped), read.report)
 
 
-def _streamed(path: Path, duration: float | None, chunk_bytes: int, keep_all: bool,
+def _streamed(path: Path, duration: float | None, chunk_bytes: int,
               sink: CommentSink | None = None) -> DumpMentions:
-    found = _Found(keep_all)
+    found = _Found()
     chunks = []
     for chunk in _ahead(downloader_chunks(path, chunk_bytes)):
         if sink is not None:
@@ -119,13 +107,12 @@ def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
 
 class _Found:
     """What is kept of the chunks seen so far: every id, reply flag and clamped-likes flag
-    (to drop repeated ids and count at the end), and the quoted comments (every comment with
-    ``keep_all``) with their references (``owner`` numbered among the comments kept). The
+    (to drop repeated ids and count at the end), and the quoted comments with their
+    references (``owner`` numbered among the comments kept). The
     kept texts, most of what is kept, go into one growing buffer: joining them at the end
     would hold them twice."""
 
-    def __init__(self, keep_all: bool) -> None:
-        self.keep_all = keep_all
+    def __init__(self) -> None:
         self.cids: list[pa.Array] = []
         self.hashes: list[np.ndarray] = []  # of the ids: finding repeats by hash costs little
         self.flags: list[np.ndarray] = []  # per comment: 1 a reply, 2 its likes clamped
@@ -145,12 +132,8 @@ class _Found:
         clamped = pc.equal(columns.column("likes"), MAX_LIKES).to_numpy(zero_copy_only=False)
         self.flags.append(reply | (clamped.astype(np.int8) << 1))
         found = extract_mentions(columns)
-        if self.keep_all:
-            rows, owner = np.arange(len(columns)), found.owner
-            quoted = columns_table(columns)
-        else:
-            rows, owner = np.unique(found.owner, return_inverse=True)
-            quoted = columns_table(columns.take(pa.array(rows, pa.int64())))
+        rows, owner = np.unique(found.owner, return_inverse=True)
+        quoted = columns_table(columns.take(pa.array(rows, pa.int64())))
         self._keep_texts(quoted.column("text").combine_chunks().cast(pa.large_string()))
         self.quoted.append(quoted.drop_columns("text"))
         self.rows.append(rows + self.seen)
@@ -187,9 +170,7 @@ class _Found:
             flags = flags[keep.to_numpy()]
         rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
         quoted = self._quoted()
-        # An import stores the references as extract_mentions gives them (int64); ranking
-        # moments takes them as they are, at half the memory.
-        kind = np.int64 if self.keep_all else np.int32
+        kind = np.int32  # ranking moments and storing them take them so, at half the memory
         refs = []
         for parts in self.refs:
             refs.append(np.concatenate(parts).astype(kind, copy=False) if parts
