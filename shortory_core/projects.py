@@ -23,7 +23,7 @@ from shortory_core.records import (
 from shortory_core.signals.dump_mentions import DumpMentions, dump_mentions
 from shortory_core.signals.mentions import Mentions, extract_mentions
 from shortory_core.signals.stored_mentions import pack, project_mentions
-from shortory_core.sources.comment_files import MAX_LIKES
+from shortory_core.sources.comment_files import MAX_LIKES, preview_columns
 from shortory_core.sources.comment_headers import ColumnMapping, describe
 from shortory_core.sources.urls import validate_url
 from shortory_core.sources.video_file import VIDEO_SUFFIXES, probe_video
@@ -103,9 +103,10 @@ def import_files(
 ) -> CreatedProject:
     """A project from a video file and, optionally, a comment dump, built in ``work``.
 
-    The video is probed before anything is copied; the comments are read as the project is
-    saved (each chunk stored as it is read, ``add_comment_file``), in its one transaction. So
-    an unusable file (not a video, not a comment dump, empty) refuses the import with its
+    The video is probed and the comment file's start checked (empty, binary, a header with no
+    rows) before anything is copied; the comments are read as the project is saved (each
+    chunk stored as it is read, ``add_comment_file``), in its one transaction. So an
+    unusable file (not a video, not a comment dump, empty) refuses the import with its
     reason and leaves nothing behind. Bad records inside a usable dump are skipped
     and counted in the import record. ``columns`` says which CSV column is which where the
     names are not recognised (``sources.comment_headers``).
@@ -117,7 +118,11 @@ def import_files(
     info.path = f"video{suffix}"
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
-    if comments is not None:  # read as the project is saved
+    if comments is not None:  # its start checked now, before the copy; read as it is saved
+        try:
+            preview_columns(Path(comments), Path(comments).name)
+        except OSError as exc:
+            raise SourceError(f"Cannot read {Path(comments).name}: {exc.strerror}.") from exc
         add_comment_file(draft, Path(comments), Path(comments).name, columns)
     progress(0.1, "Copying the video")
     copy_file(video, work / info.path, progress, (0.1, 0.9))

@@ -125,3 +125,20 @@ def test_a_stored_comment_with_a_nul_reads_as_the_rules_read_it(store: Store) ->
     project_id = store.create_project("nul")
     store.add_comments(project_id, [Comment("a", "0분\x00후"), Comment("b", "at 1:05\x00wow")])
     assert [(m.cid, m.seconds) for m in project_mentions(store, project_id)] == [("b", 65)]
+
+
+@pytest.mark.parametrize("content", [b"", b"id,authorDisplayName,textDisplay\n", b"\x00\xff" * 400])
+def test_an_unusable_comment_file_is_refused_before_the_video_is_copied(
+        store: Store, short_video: Path, tmp_path: Path, content: bytes) -> None:
+    from shortory_core.errors import SourceError
+
+    bad = tmp_path / "comments.csv"
+    bad.write_bytes(content)
+    work = store.root / "staging" / "bad"
+    work.mkdir(parents=True)
+    steps: list[str | None] = []
+    with pytest.raises(SourceError, match="comments.csv|not UTF-8|comment"):
+        import_files(store, short_video, bad, "p", work=work,
+                     progress=lambda _, step=None: steps.append(step))
+    assert "Copying the video" not in steps and not any(work.iterdir())
+    assert store.list_projects() == []
