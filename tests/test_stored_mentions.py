@@ -127,7 +127,8 @@ def test_a_stored_comment_with_a_nul_reads_as_the_rules_read_it(store: Store) ->
     assert [(m.cid, m.seconds) for m in project_mentions(store, project_id)] == [("b", 65)]
 
 
-@pytest.mark.parametrize("content", [b"", b"id,authorDisplayName,textDisplay\n", b"\x00\xff" * 400])
+@pytest.mark.parametrize("content", [b"", b"id,authorDisplayName,textDisplay\n",
+                                     b"\x00\xff" * 400])
 def test_an_unusable_comment_file_is_refused_before_the_video_is_copied(
         store: Store, short_video: Path, tmp_path: Path, content: bytes) -> None:
     from shortory_core.errors import SourceError
