@@ -138,7 +138,7 @@ def test_an_unusable_comment_file_is_refused_before_the_video_is_copied(
     work = store.root / "staging" / "bad"
     work.mkdir(parents=True)
     steps: list[str | None] = []
-    with pytest.raises(SourceError, match="comments.csv|not UTF-8|comment"):
+    with pytest.raises(SourceError, match=r"comments\.csv|not UTF-8|comment"):
         import_files(store, short_video, bad, "p", work=work,
                      progress=lambda _, step=None: steps.append(step))
     assert "Copying the video" not in steps and not any(work.iterdir())
