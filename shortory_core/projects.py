@@ -8,7 +8,8 @@ visible in one step. A failed, cancelled or killed import therefore leaves no pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,10 +120,8 @@ def import_files(
     info.title = info.title or video.stem
     draft = ProjectDraft(name=name or video.stem, folder=work, video=info)
     if comments is not None:  # its start checked now, before the copy; read as it is saved
-        try:
+        with _reading(Path(comments).name):
             preview_columns(Path(comments), Path(comments).name)
-        except OSError as exc:
-            raise SourceError(f"Cannot read {Path(comments).name}: {exc.strerror}.") from exc
         add_comment_file(draft, Path(comments), Path(comments).name, columns)
     progress(0.1, "Copying the video")
     copy_file(video, work / info.path, progress, (0.1, 0.9))
@@ -148,12 +147,20 @@ def dump_reader(path: Path, name: str, columns: ColumnMapping | None,
     """What reads a comment dump into a store's sink (``records.CommentReader``), with its
     import record and packed time references."""
     def read(sink: CommentSink) -> tuple[dict, MentionSet]:
-        try:
+        with _reading(name):
             found = dump_mentions(path, name, columns=columns, sink=sink)
-        except OSError as exc:
-            raise SourceError(f"Cannot read {name}: {exc.strerror}.") from exc
         return import_record(found, name, duration), pack(found.mentions, found.comments)
     return read
+
+
+@contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """A comment file that cannot be read (gone, no permission) refuses the import by name,
+    never as a storage fault of the data folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise SourceError(f"Cannot read {name}: {exc.strerror}.") from exc
 
 
 def _set_comments(draft: ProjectDraft, columns: CommentColumns) -> Mentions:

@@ -169,15 +169,19 @@ def test_react_adds_a_recorded_viewer_to_the_panel(demo_home: Path, tmp_path: Pa
     assert refused.returncode == 2 and "No recording at" in refused.stderr  # by its id too
 
 
-def test_the_panel_page_shows_viewers_figures_and_exports(panel_home: tuple[Path, int],
-                                                         monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
-    home, project = panel_home
+def panel_page(home: Path, project: int, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The Panel page of ``project`` in the data folder ``home``, run once."""
     monkeypatch.setenv("SHORTORY_HOME", str(home))
     monkeypatch.chdir(ROOT)
     app = AppTest.from_file(str(ROOT / "pages/panel.py"), default_timeout=60)
     app.query_params["project"] = str(project)
-    app.run()
+    return app.run()
+
+
+def test_the_panel_page_shows_viewers_figures_and_exports(panel_home: tuple[Path, int],
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    app = panel_page(*panel_home, monkeypatch)
     assert not app.exception
     assert any("24 of 26 viewers" in c.value for c in app.caption)
     peaks = next(d.value for d in app.dataframe if "share" in d.value.columns)
@@ -214,11 +218,7 @@ def test_a_damaged_viewer_is_named_and_left_out_and_the_page_stays(
     bad = store.sessions(project)[3].id
     path = store.sample_part_paths([bad])[0]
     path.write_bytes(path.read_bytes()[:700])  # truncated, as a full disk or a bad copy leaves it
-    monkeypatch.setenv("SHORTORY_HOME", str(home))
-    monkeypatch.chdir(ROOT)
-    app = AppTest.from_file(str(ROOT / "pages/panel.py"), default_timeout=60)
-    app.query_params["project"] = str(project)
-    app.run()
+    app = panel_page(home, project, monkeypatch)
     assert not app.exception
     [error] = [e.value for e in app.error]
     assert f"samples of session {bad}" in error.replace("\\", "")

@@ -102,19 +102,16 @@ def load_grids(store: Store, project_id: int, step: float = DEFAULT_STEP_S,
     damaged: dict[int, str] = {}
     with duckdb.connect() as connection:
         connection.execute("SET enable_progress_bar = false")  # it printed bars on stdout
-        for chunk in _chunks([figures[i].samples if i in figures else 0 for i in ids.tolist()]):
-            if columns and any(i in figures for i in ids[chunk].tolist()):
-                try:
-                    values[:, chunk] = _binned(store, connection, ids[chunk], columns, bins)
-                except StoreError:  # a damaged part: bin the chunk's viewers one by one
-                    for v in range(chunk.start, chunk.stop):
-                        if int(ids[v]) not in figures:
-                            continue  # no samples, nothing to read
-                        try:
-                            values[:, v:v + 1] = _binned(store, connection, ids[v:v + 1],
-                                                         columns, bins)
-                        except StoreError as exc:
-                            damaged[int(ids[v])] = str(exc)
+        samples = [figures[i].samples if i in figures else 0 for i in ids.tolist()]
+        for chunk in _chunks(samples) if columns else []:
+            try:
+                values[:, chunk] = _binned(store, connection, ids[chunk], columns, bins)
+            except StoreError:  # a damaged part: each of the chunk's viewers on their own
+                for one in _chunks(samples[chunk], every=1, start=chunk.start):
+                    try:
+                        values[:, one] = _binned(store, connection, ids[one], columns, bins)
+                    except StoreError as exc:
+                        damaged[int(ids[one.start])] = str(exc)
     quality = [replace(q, included=False, reason=damaged[q.session_id])
                if q.session_id in damaged else q for q in quality]
     return PanelGrids(bins.t, step, values, quality, columns,
@@ -128,15 +125,18 @@ def viewer_verdicts(store: Store, project_id: int) -> dict[int, Quality]:
     return {q.session_id: q for q in grids.quality}
 
 
-def _chunks(samples: list[int]) -> list[slice]:
-    """Consecutive runs of viewers holding about ``CHUNK_SAMPLES`` samples together."""
-    chunks, start, held = [], 0, 0
-    for end, count in enumerate(samples, 1):
+def _chunks(samples: list[int], every: int = CHUNK_SAMPLES, start: int = 0) -> list[slice]:
+    """Consecutive runs of the viewers with samples, about ``every`` samples together (viewer
+    ``i`` of ``samples`` is ``start + i``); a viewer with none has nothing to read."""
+    chunks, first, held = [], None, 0
+    for at, count in enumerate(samples, start):
+        if count and first is None:
+            first = at
         held += count
-        if held >= CHUNK_SAMPLES:
-            chunks.append(slice(start, end))
-            start, held = end, 0
-    return [*chunks, slice(start, len(samples))] if start < len(samples) else chunks
+        if first is not None and held >= every:
+            chunks.append(slice(first, at + 1))
+            first, held = None, 0
+    return [*chunks, slice(first, start + len(samples))] if first is not None else chunks
 
 
 def _binned(store: Store, connection: duckdb.DuckDBPyConnection, ids: np.ndarray,
