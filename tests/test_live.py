@@ -2,6 +2,7 @@
 stamping and skipping in the analyser, the batched writer, and two sessions at once."""
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -182,8 +184,10 @@ def test_frames_are_stamped_with_the_video_time_on_screen_and_paused_flagged(
     writer = SampleWriter(store, session_id, flush_every=0.05)
     analyser = LiveAnalyser(VisionEngine(use_iris=False), clock, sent, writer,
                             transport_s=0.2)
-    frames = face_frames(8)
+    frames = face_frames(9)
     clock.play()
+    # the camera sees the viewer (0.05 s into playing) before the first frame has gone out
+    deliver(analyser, frames[8], now.now + 0.05 + 0.2)
     for _ in range(30):  # the server sends frames at 10 fps; the video plays from 0
         now.now += 0.1
         sent.add(now.now, clock.position(), now.now)
@@ -204,8 +208,11 @@ def test_frames_are_stamped_with_the_video_time_on_screen_and_paused_flagged(
     deliver(analyser, frames[2], now.now)
     analyser.stop()
     writer.close()
-    rows = store.samples(session_id).to_pylist()
-    assert [r["seq"] for r in rows] == [0, 1, 2, 3]
+    first, *rows = store.samples(session_id).to_pylist()
+    # playing, but no picture on the screen yet: not on the playing timeline, where its clock
+    # time (0.05 s) would come before the first frame's (0.1 s) and run backwards
+    assert first["seq"] == 0 and first["paused"] == 1
+    assert [r["seq"] for r in rows] == [1, 2, 3, 4]
     assert rows[0]["video_time"] == pytest.approx(2.8, abs=0.11)  # within one frame sent
     assert rows[0]["paused"] == 0
     assert rows[1]["video_time"] == pytest.approx(3.0, abs=0.01) and rows[1]["paused"] == 1
@@ -336,6 +343,29 @@ def test_killing_the_server_mid_batch_loses_at_most_one_batch(tmp_path: Path) ->
 
 # -- sessions ------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def streaming(session: WatchSession) -> Iterator[None]:
+    """The session's video pulled frame by frame, as the browser's connection pulls it, from
+    its first frame on (the analyser stamps samples from the frames sent) until the block
+    ends."""
+    stop = threading.Event()
+    track = session.video_track()
+
+    async def pull() -> None:
+        while not stop.is_set():
+            await track.recv()
+
+    thread = threading.Thread(target=asyncio.run, args=(pull(),), daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: track.sent.shown_at(session.clock.now()) is not None,
+                   "the first frame sent")
+        yield
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def test_two_viewers_at_once_keep_separate_correct_sessions(demo_copy: Path) -> None:
     store = Store(demo_copy)
     project_id = store.demo_project_id()
@@ -354,18 +384,20 @@ def test_two_viewers_at_once_keep_separate_correct_sessions(demo_copy: Path) -> 
             deliver(session.analyser, frame, session.clock.now())
 
     threads = [threading.Thread(target=feed, args=(s,)) for s in (ada, bo)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with streaming(ada), streaming(bo):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     lasted = time.monotonic() - began
     assert ada.stop() == 20 and bo.stop() == 20
     rows = {s.viewer: store.samples(s.session_id).to_pylist() for s in (ada, bo)}
-    # frames taken in the first 0.2 s were taken before play was pressed: paused, at 0 (or,
-    # when the machine stalled between seek and play, where the viewer sought)
-    assert all(r["video_time"] in (0, 10, 70) for name in rows for r in rows[name]
-               if r["paused"])
     times = {name: [r["video_time"] for r in rows[name] if not r["paused"]] for name in rows}
+    for name in rows:  # frames taken before the first frame sent was on the screen: paused,
+        # and never later on the timeline than that first frame
+        first = next(r for r in rows[name] if not r["paused"])
+        assert all(r["seq"] < first["seq"] and r["video_time"] <= first["video_time"]
+                   for r in rows[name] if r["paused"])
     assert len(times["Ada"]) > 5 and len(times["Bo"]) > 5
     # each on its own clock, never ahead of the time the feeding took, however long that was
     assert all(9.9 <= t <= 10 + lasted for t in times["Ada"]), (times["Ada"], lasted)

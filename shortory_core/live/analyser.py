@@ -188,11 +188,15 @@ class LiveAnalyser:
         gone out, the screen still holds an older frame, standing still: that is flagged
         paused, so a stalled stream never puts a sample of the old picture on the playing
         timeline. Paused: the paused position, so a pause never shows as advancing while the
-        last frames sent before it are still on their way."""
+        last frames sent before it are still on their way. Playing before the first frame
+        has gone out (a busy machine decodes it late): nothing is on the screen yet, so it is
+        flagged paused too; stamped from the clock, it would run ahead of that first frame."""
         segment = self.clock.at(seen_at)
-        shown = self.sent.shown_at(seen_at) if segment.playing else None
+        if not segment.playing:
+            return segment.position, True
+        shown = self.sent.shown_at(seen_at)
         if shown is None:
-            return segment.position, not segment.playing
+            return segment.position, True
         read_at, position = shown
         return position, read_at < self.clock.changed_at(seen_at)
 
