@@ -213,7 +213,9 @@ def test_ray_analyses_like_the_local_engine_and_keeps_the_store_single_writer(
     ray_store = Store(tmp_path / "ray")
     for session in ray_store.sessions(ray_store.list_projects()[-1].project.id):
         written = sorted(p.name for p in ray_store.sample_folder(session.id).iterdir())
-        assert written == sorted(p.name for p in ray_store.sample_part_paths([session.id]))
+        recorded = [*ray_store.sample_part_paths([session.id]),
+                    *ray_store.sample_seconds_paths([session.id])]  # each part and its sums
+        assert written == sorted(p.name for p in recorded)
         assert written and all(n.startswith("chunk-") for n in written)
     for viewer in a:
         assert [r["seq"] for r in a[viewer]] == [r["seq"] for r in b[viewer]]

@@ -4,6 +4,7 @@ length, the heatmap at many viewers is a summary that keeps its outliers, and th
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from shortory_core.panel.quality import Thresholds
 from shortory_core.panel.stats import PanelOptions, agreement, curves, heatmap, panel_peaks
 from shortory_core.records import ProjectDraft, SessionDraft, SessionKind, VideoInfo
 from shortory_core.store import Store
+from shortory_core.store.sample_files import seq_key
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,49 @@ def test_duckdb_bins_the_demo_viewers_as_numpy_did(demo_parts: tuple[Store, int]
                                   grids.values[:, :, first:first + len(spanned.t)])
     assert np.isnan(grids.values[:, :, :first]).all()
     assert spanned.duration == duration
+
+
+def test_whole_second_grids_add_up_the_parts_sums_as_binning_the_samples_does(
+        demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    store = Store(home)
+    project = store.demo_project_id()
+    split, *_ = [s.id for s in store.sessions(project)]
+    table = store.samples(split)  # as a live session's flushes: parts that end mid-second
+    parts = [store.write_part_file(split, seq_key("live", at), table.slice(at, 7))
+             for at in range(0, len(table), 7)]
+    store.record_sample_parts(split, parts, replace=True)
+    assert len(store.sample_parts(split)) > 2
+
+    def binned_samples(*args: object) -> None:
+        raise AssertionError("the samples were binned, not their sums")
+
+    sums = {}
+    with monkeypatch.context() as patched:
+        patched.setattr(grids_module, "bin_means", binned_samples)
+        for step in (1.0, 2.0):
+            sums[step] = load_grids(store, project, step, thresholds=Thresholds()).values
+    part = store.sample_parts(split)[0]  # one sums file damaged: the samples are binned
+    (store.sample_folder(split) / part.seconds).write_bytes(b"not parquet " * 50)
+    with caplog.at_level("WARNING", logger=grids_module.__name__):
+        again = load_grids(store, project, thresholds=Thresholds()).values
+    np.testing.assert_allclose(again, sums[1.0], rtol=1e-6, atol=1e-7)
+    assert "binning the samples instead" in caplog.text
+
+    def summed(*args: object) -> None:
+        raise AssertionError("sums used for bins that split seconds")
+
+    monkeypatch.setattr(grids_module, "bin_sums", summed)
+    half = load_grids(store, project, 0.5, thresholds=Thresholds())
+    assert np.isfinite(half.values).any()
+    with sqlite3.connect(store.db_path) as conn:  # as parts written before sums were kept
+        conn.execute("UPDATE sample_parts SET seconds = NULL")
+    for step, values in sums.items():
+        samples = load_grids(store, project, step, thresholds=Thresholds()).values
+        assert np.isfinite(samples).sum() > 100
+        np.testing.assert_allclose(values, samples, rtol=1e-6, atol=1e-7)
 
 
 def test_many_viewers_are_binned_a_chunk_at_a_time_as_in_one_read(

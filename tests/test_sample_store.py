@@ -5,6 +5,7 @@ naming its session while the other sessions stay readable."""
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ from shortory_core.panel.grids import load_grids, viewer_verdicts
 from shortory_core.store import Store
 from shortory_core.store.sample_files import SAMPLE_COLUMNS, SAMPLE_SCHEMA, write_part
 from shortory_core.store.sample_migration import migrate_samples, sessions_left
+from shortory_core.store.sample_seconds import SECONDS_SUFFIX
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +36,12 @@ def demo_sessions(store: Store) -> list[int]:
 
 
 def part_files(store: Store, session_id: int) -> list[str]:
-    return sorted(p.name for p in store.sample_folder(session_id).glob("*.parquet"))
+    """The session's part files. Its folder holds no other Parquet file but their sums, one
+    per part as recorded: a part written again, compacted or replaced leaves none behind."""
+    names = sorted(p.name for p in store.sample_folder(session_id).glob("*.parquet"))
+    sums = [n for n in names if n.endswith(SECONDS_SUFFIX)]
+    assert sums == sorted(p.seconds for p in store.sample_parts(session_id))
+    return [n for n in names if not n.endswith(SECONDS_SUFFIX)]
 
 
 def test_the_demo_writes_one_part_per_analysed_viewer(demo_copy: Path) -> None:
@@ -198,8 +205,7 @@ def test_a_bad_part_is_one_error_naming_its_session_and_the_others_stay_readable
     elif fault == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     else:
-        path.unlink()
-        path.parent.rmdir()
+        shutil.rmtree(path.parent)  # the part and its sums
     says = "folder .* is gone" if fault == "missing folder" else "damaged or truncated"
     with pytest.raises(StoreError, match=f"samples of session {bad} .*{says}"):
         store.samples(bad)
@@ -240,8 +246,9 @@ def test_a_part_is_written_through_fsspec_for_a_worker_on_shared_storage(
     table = store.samples(demo_sessions(store)[0])
     part = write_part((tmp_path / "shared" / "session-9").as_uri(), "chunk-000000000", table)
     again = write_part((tmp_path / "shared" / "session-9").as_uri(), "chunk-000000000", table)
-    assert part == again and part.rows == len(table)
-    assert os.listdir(tmp_path / "shared" / "session-9") == ["chunk-000000000.parquet"]
+    assert part == again and part.rows == len(table)  # written again: the same files
+    assert sorted(os.listdir(tmp_path / "shared" / "session-9")) == sorted(
+        ["chunk-000000000.parquet", part.seconds])
     import pyarrow.parquet as pq
 
     assert pq.read_table(tmp_path / "shared" / "session-9" / part.name) == table

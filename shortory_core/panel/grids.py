@@ -18,24 +18,34 @@ charts where that stretch lies. The per-viewer signals are the registry's
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from shortory_core.errors import StoreError
 from shortory_core.panel.quality import Quality, Thresholds, assess, saved_thresholds
-from shortory_core.signals.grid import Bins, bin_means
+from shortory_core.signals.grid import Bins, bin_means, bin_sums, whole_seconds
 from shortory_core.signals.registry import SIGNALS as REGISTRY
 from shortory_core.store import Store
-from shortory_core.store.sample_files import COUNTED_SQL, SessionFigures, unreadable
+from shortory_core.store.sample_files import (
+    COUNTED_SQL,
+    SessionFigures,
+    ends_whole,
+    unreadable,
+)
+from shortory_core.store.sample_seconds import SUMMED
 
 SIGNALS: tuple[str, ...] = tuple(s.sample_column or s.name for s in REGISTRY.per_viewer())
 DEFAULT_STEP_S = 1.0
 #: Samples binned per DuckDB query: its table of (viewer, bin) sums grows with the groups it
 #: holds, so 10,000 viewers are binned 1,000 or so at a time (1.5 GB in one query, 0.4 GB so).
 CHUNK_SAMPLES = 3_000_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -141,15 +151,30 @@ def _chunks(samples: list[int], every: int = CHUNK_SAMPLES, start: int = 0) -> l
 
 def _binned(store: Store, connection: duckdb.DuckDBPyConnection, ids: np.ndarray,
             columns: tuple[str, ...], bins: Bins) -> np.ndarray:
-    """``bin_means`` of the samples that count of sessions ``ids`` (sorted), read from their
-    parts; a part missing or damaged is a ``StoreError`` that says whose."""
+    """The means of sessions ``ids`` (sorted): from their parts' per-second sums where every
+    part has them, every part still ends whole (``ends_whole``) and the bins are whole
+    seconds, else ``bin_means`` of the samples that count, read from their parts. A part
+    missing or damaged is a ``StoreError`` that says whose; sums that cannot be read are
+    only logged, and the samples are read instead."""
     paths = store.sample_part_paths(ids.tolist())
-    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+    seconds = (store.sample_seconds_paths(ids.tolist())
+               if whole_seconds(bins) and set(columns) <= set(SUMMED) else None)
+    if seconds and all(ends_whole(path) for path in paths):
+        try:
+            return bin_sums(connection, f"read_parquet([{_listed(seconds)}])", columns,
+                            bins, ids)
+        except duckdb.Error as exc:
+            log.warning("per-second sums unreadable, binning the samples instead: %s", exc)
     try:
-        return bin_means(connection, f"(SELECT * FROM read_parquet([{listed}]) "
+        return bin_means(connection, f"(SELECT * FROM read_parquet([{_listed(paths)}]) "
                          f"WHERE {COUNTED_SQL})", columns, bins, ids)
     except duckdb.Error as exc:
         raise unreadable(paths, exc) from exc
+
+
+def _listed(paths: list[Path]) -> str:
+    """``paths`` as a DuckDB list's items."""
+    return ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
 
 
 def _bins(figures: list[SessionFigures], step: float, duration: float | None,

@@ -73,6 +73,38 @@ def bin_means(connection: duckdb.DuckDBPyConnection, source: str, columns: tuple
     return out
 
 
+def whole_seconds(bins: Bins) -> bool:
+    """Whether ``bins`` are whole seconds, so that per-second sums add up to them exactly
+    (``bin_sums``)."""
+    return bins.step >= 1 and float(bins.step).is_integer()
+
+
+def bin_sums(connection: duckdb.DuckDBPyConnection, source: str, columns: tuple[str, ...],
+             bins: Bins, sessions: np.ndarray) -> np.ndarray:
+    """``bin_means`` from samples already summed per second (``store.sample_seconds``:
+    ``session_id``, ``second``, ``n`` and each column's sum), for ``bins`` of whole seconds
+    (``whole_seconds``): a second lies in one bin only, so the sums add up to the same
+    means. They are added up in NumPy (``bincount``): a hash table of (session, bin) groups
+    in DuckDB cost more than reading the sums."""
+    out = np.full((len(columns), len(sessions), bins.count), np.nan, np.float32)
+    if not len(sessions):
+        return out
+    picked = "".join(f", {c}" for c in columns)
+    table = connection.sql(f"SELECT session_id, {bins.index_sql('second')} AS bin, n{picked} "
+                           f"FROM {source}").fetch_arrow_table()
+    at = (np.searchsorted(sessions, table.column(0).to_numpy()) * bins.count
+          + table.column(1).to_numpy())
+    cells = len(sessions) * bins.count
+    counts = np.bincount(at, weights=table.column(2).to_numpy(), minlength=cells)
+    filled = counts > 0
+    flat_out = out.reshape(len(columns), -1)
+    for c in range(len(columns)):
+        total = np.bincount(at, weights=table.column(3 + c).to_numpy(), minlength=cells)
+        flat_out[c, filled] = total[filled] / counts[filled]
+    _bridge_gaps(out, filled.reshape(len(sessions), bins.count), int(HOLD_S / bins.step))
+    return out
+
+
 def _bridge_gaps(values: np.ndarray, filled: np.ndarray, limit: int) -> None:
     """Fill, in place, runs of at most ``limit`` empty bins between two filled ones, linearly,
     in every row of every column of ``values`` (columns × rows × bins; ``filled``: rows ×

@@ -604,7 +604,7 @@ class Store:
         self.remove_parts(session_id, dropped)
 
     def remove_parts(self, session_id: int, names: list[str]) -> None:
-        """Remove the files of parts that no longer count (their rows are gone)."""
+        """Remove the files that no longer count (parts whose rows are gone, and sums)."""
         if names:
             folder = self.sample_folder(session_id)
             for name in names:
@@ -619,18 +619,28 @@ class Store:
             "AND (? IS NULL OR p.start_time IS NULL OR p.start_time <= ?)",
             (start, start, end, end))]
 
-    def _parts_where(self, session_ids: Iterable[int], condition: str,
-                     params: tuple = ()) -> list[tuple[int, Path]]:
+    def sample_seconds_paths(self, session_ids: Iterable[int]) -> list[Path] | None:
+        """The per-second sums of the parts of ``session_ids`` (``sample_seconds``), or
+        ``None`` when a part has none (written before sums were kept): its samples are then
+        binned as they are."""
+        found = self._parts_where(session_ids, "1", file="seconds")
+        paths = [path for _, path in found]
+        return None if None in paths else paths
+
+    def _parts_where(self, session_ids: Iterable[int], condition: str, params: tuple = (), *,
+                     file: str = "name") -> list[tuple[int, Path | None]]:
         """(session, file) of the parts of ``session_ids`` that meet ``condition`` (SQL on
-        ``sample_parts p``), in session and seq order."""
+        ``sample_parts p``), in session and seq order; ``file``: the part itself (``name``)
+        or its sums (``seconds``, None where there are none)."""
         with self.reading() as conn:
             _want(conn, session_ids)
             rows = conn.execute(
-                "SELECT s.project_id, p.session_id, p.name FROM sample_parts p "
+                f"SELECT s.project_id, p.session_id, p.{file} FROM sample_parts p "
                 "JOIN reaction_sessions s ON s.id = p.session_id "
                 f"WHERE p.session_id IN (SELECT id FROM wanted) AND {condition} "
                 "ORDER BY p.session_id, p.first_seq", params).fetchall()
-        return [(int(r[1]), session_folder(self.media_root, r[0], r[1]) / r[2]) for r in rows]
+        return [(int(r[1]), session_folder(self.media_root, r[0], r[1]) / r[2] if r[2] else None)
+                for r in rows]
 
     def delete_session(self, session_id: int) -> None:
         """Delete a reaction session, its samples and its recording (the files after the
@@ -896,24 +906,30 @@ def _comment(row: sqlite3.Row) -> Comment:
 def record_parts_on(conn: sqlite3.Connection, session_id: int, parts: list[SamplePart], *,
                   replace: bool = False, drop: Iterable[str] = ()) -> list[str]:
     """Record written parts on an open transaction; ``replace`` first drops every other part
-    of the session, ``drop`` those named. Returns the dropped names (their files go once the
-    transaction commits)."""
+    of the session, ``drop`` those named. Returns the names of the files that stopped
+    counting (the dropped parts and their sums, and the sums of a part written again under
+    its name): they go once the transaction commits."""
     names = [p.name for p in parts]
     marks = ", ".join("?" * len(names))
     if replace:
-        dropped = [r[0] for r in conn.execute(
+        dropped = conn.execute(
             f"DELETE FROM sample_parts WHERE session_id = ? AND name NOT IN ({marks}) "
-            "RETURNING name", (session_id, *names))]
+            "RETURNING name, seconds", (session_id, *names)).fetchall()
     else:
         gone = [n for n in drop if n not in names]
-        dropped = [r[0] for r in conn.execute(
+        dropped = conn.execute(
             f"DELETE FROM sample_parts WHERE session_id = ? AND name IN "
-            f"({', '.join('?' * len(gone))}) RETURNING name", (session_id, *gone))]
+            f"({', '.join('?' * len(gone))}) RETURNING name, seconds",
+            (session_id, *gone)).fetchall()
+    written = {p.seconds for p in parts}
+    superseded = [r[0] for r in conn.execute(
+        f"SELECT seconds FROM sample_parts WHERE session_id = ? AND name IN ({marks})",
+        (session_id, *names)) if r[0] not in written]
     conn.executemany(
         f"INSERT OR REPLACE INTO sample_parts (session_id, written_at, {_PART_FIELDS}) "
         f"VALUES (?, ?{', ?' * len(fields(SamplePart))})",
         [(session_id, time.time(), *astuple(p)) for p in parts])
-    return dropped
+    return [name for row in dropped for name in row if name] + [s for s in superseded if s]
 
 
 #: ``sample_parts``' columns in ``SamplePart``'s field order.

@@ -19,7 +19,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from shortory_core.errors import StoreError
 from shortory_core.records import PRODUCT_EMOTIONS
+from shortory_core.store.sample_seconds import seconds_name, seconds_table
 
 SAMPLES_FOLDER = "samples"
 PART_SUFFIX = ".parquet"
@@ -79,6 +80,7 @@ class SamplePart:
     face_playing: int | None = None  # sum of ``face_found`` while the video played
     counted_from: float | None = None  # video times of its first and last sample that counts
     counted_to: float | None = None
+    seconds: str | None = None  # its per-second sums' file (``sample_seconds``), if written
 
 
 @dataclass(frozen=True)
@@ -155,32 +157,43 @@ def compact_key(parts: list[SamplePart]) -> str:
 
 def write_part(folder: Path | str, key: str, table: pa.Table) -> SamplePart:
     """Write ``table`` (``SAMPLE_SCHEMA``) as ``folder/<key>.parquet`` atomically: a reader or
-    a crash sees the old file or the whole new one, never half of one. The caller records
-    the returned part in ``sample_parts`` (``Store.record_sample_parts``)."""
+    a crash sees the old file or the whole new one, never half of one. Its per-second sums
+    (``sample_seconds``) are written beside it first, under a name of their own. The caller
+    records the returned part in ``sample_parts`` (``Store.record_sample_parts``)."""
     if table.schema != SAMPLE_SCHEMA:
         raise TypeError("sample parts are written in SAMPLE_SCHEMA (see as_samples)")
     if len(table) == 0:
         raise ValueError("an empty sample part")
     name = part_name(key)
+    summed = seconds_table(table, counted(table))
+    seconds = seconds_name(name, summed)
     if isinstance(folder, str) and "://" in folder:
+        _write_remote(folder, seconds, summed)
         _write_remote(folder, name, table)
-        return describe_part(name, table)
-    folder = Path(folder)
+    else:
+        # the sums are derived (a damaged file is read around), so only the part is synced
+        _write_local(Path(folder), seconds, summed, durable=False)
+        _write_local(Path(folder), name, table, durable=True)
+    return replace(describe_part(name, table), seconds=seconds)
+
+
+def _write_local(folder: Path, name: str, table: pa.Table, *, durable: bool) -> None:
+    """``table`` as ``folder/name``: to a temporary name, then renamed over it."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     try:
         with open(temporary, "wb") as out:
             pq.write_table(table, out, compression="zstd", row_group_size=64_000)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, folder / name)
     finally:
         temporary.unlink(missing_ok=True)
-    return describe_part(name, table)
 
 
 def _write_remote(url: str, name: str, table: pa.Table) -> None:
-    """A part written through fsspec (a Ray worker's shared or object storage): to a
+    """A file written through fsspec (a Ray worker's shared or object storage): to a
     temporary name, then moved, where the filesystem can move; object stores replace a key
     whole anyway."""
     import fsspec
@@ -224,6 +237,18 @@ def check_part(session_id: int, path: Path) -> None:
         raise StoreError(missing_part(session_id, path)) from exc
     except (pa.ArrowException, OSError) as exc:
         raise StoreError(damaged_part(session_id, path, exc)) from exc
+
+
+def ends_whole(path: Path) -> bool:
+    """Whether the part ``path`` still ends as a written Parquet file does (``PAR1``): four
+    bytes read, so that a part cut short, overwritten or gone is noticed even where its sums
+    are read in its place."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(-4, os.SEEK_END)
+            return file.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 def unreadable(paths: list[Path], exc: BaseException) -> StoreError:

@@ -299,6 +299,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sample_parts ADD COLUMN counted_from REAL;
     ALTER TABLE sample_parts ADD COLUMN counted_to REAL;
     """,
+    # 16: each sample part names the file of its per-second sums (store/sample_seconds.py),
+    # written with it; a panel reads those. Parts written before have NULL: their samples
+    # are binned as they are.
+    """
+    ALTER TABLE sample_parts ADD COLUMN seconds TEXT;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
