@@ -639,7 +639,7 @@ class Store:
                 "JOIN reaction_sessions s ON s.id = p.session_id "
                 f"WHERE p.session_id IN (SELECT id FROM wanted) AND {condition} "
                 "ORDER BY p.session_id, p.first_seq", params).fetchall()
-        return [(int(r[1]), session_folder(self.media_root, r[0], r[1]) / r[2] if r[2] else None)
+        return [(int(r[1]), session_folder(self.media_root, r[0], r[1], r[2]) if r[2] else None)
                 for r in rows]
 
     def delete_session(self, session_id: int) -> None:

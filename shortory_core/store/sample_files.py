@@ -121,11 +121,11 @@ def as_samples(table: pa.Table, session_id: int) -> pa.Table:
     return table.cast(SAMPLE_SCHEMA).sort_by("seq")
 
 
-def session_folder(media_root: Path, project_id: int, session_id: int) -> Path:
-    """A session's folder in the store's media (``folder_in_project``, in one join: a panel's
-    read names 10,000 of them)."""
+def session_folder(media_root: Path, project_id: int, session_id: int, *names: str) -> Path:
+    """A session's folder in the store's media (``folder_in_project``), or the file ``names``
+    in it, in one join: a panel's read names 10,000 of each."""
     return media_root.joinpath(f"project-{int(project_id)}", SAMPLES_FOLDER,
-                               f"session-{int(session_id)}")
+                               f"session-{int(session_id)}", *names)
 
 
 def folder_in_project(project_folder: Path, session_id: int) -> Path:
