@@ -10,7 +10,8 @@ from shortory_core.panel.norms import MIN_STUDIES, describe, norm_table, study_n
 from shortory_core.panel.stats import PanelCurves, PanelOptions
 from shortory_core.store import Store
 
-PERCENT = ("p10", "p25", "median", "p75", "p90", "best_share", "above_moments")  # to whole %
+PERCENT = ("p10", "p25", "median", "p75", "p90", "best_share", "above_moments",
+           "level_moments")  # to whole %
 
 
 def norm_section(store: Store, project_id: int, panel: PanelCurves, options: PanelOptions
@@ -42,7 +43,8 @@ def norm_section(store: Store, project_id: int, panel: PanelCurves, options: Pan
     st.plotly_chart(norm_figure(norm, panel, signal, options.min_viewers,
                                 duration=video.duration if video else None,
                                 revision=f"panel-norm-{project_id}"), key="panel_norm")
-    labels = {"best_share": "this study's best", "above_moments": "above … of earlier moments"}
+    labels = {"best_share": "this study's best", "above_moments": "above … of earlier moments",
+              "level_moments": "level with … of them"}
     config = {name: st.column_config.NumberColumn(labels.get(name), format="percent")
               for name in PERCENT}
     config |= {"best_at": "at", "above_peaks": st.column_config.NumberColumn(

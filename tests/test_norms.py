@@ -107,18 +107,42 @@ def test_the_sentence_places_the_best_moment_among_earlier_ones(
     share = panel.share["happy"][best]
     pooled = np.concatenate(direct_shares(store, [a, b, c], PanelOptions())["happy"])
     peaks_below = int((norm.peaks["happy"] < share).sum())
+    level = f"{(pooled == share).mean():.0%}"
     assert describe(norm, panel, "happy", 5) == (
         f"At {format_seconds(float(panel.t[best]))}, {share:.0%} of viewers smiled: above "
-        f"{(pooled < share).mean():.0%} of moments in our 3 earlier studies, and above the "
+        f"{(pooled < share).mean():.0%} of moments in our 3 earlier studies"
+        f"{f' (level with {level})' if level != '0%' else ''}, and above the "
         f"peak of {peaks_below} of them.")
     table = norm_table(norm, panel, 5).set_index("signal")
     assert list(table.index) == list(panel.share)
     happy = table.loc["happy"]
     assert happy["best_share"] == share and happy["above_peaks"] == peaks_below
     assert happy["above_moments"] == pytest.approx((pooled < share).mean())
+    assert happy["level_moments"] == pytest.approx((pooled == share).mean())
     assert [happy[f"p{q}"] for q in (10, 25, 75, 90)] == [
         norm.bands("happy")[q] for q in (10, 25, 75, 90)]
     assert happy["median"] == pytest.approx(np.median(pooled))
+
+
+def test_a_best_moment_level_with_many_earlier_ones_says_so(
+        studies: tuple[Store, list[int]]) -> None:
+    """Shares of a few viewers tie often: a best moment that many earlier moments equal is
+    "above" few of them, and the sentence and the table say how many it is level with."""
+    store, (a, b, c, d) = studies
+    norm = study_norm(store, d)
+    grids = load_grids(store, d)
+    panel = curves(grids.subset(grids.included))
+    pooled = direct_shares(store, [a, b, c], PanelOptions())
+    levels = {}
+    for signal, shares in pooled.items():
+        best = int(np.nanargmax(np.where(panel.n >= 5, panel.share[signal], np.nan)))
+        levels[signal] = (np.concatenate(shares) == panel.share[signal][best]).mean()
+    signal = max(levels, key=levels.get)
+    level = levels[signal]
+    assert level >= 0.05  # the studies have such a moment
+    assert f"(level with {level:.0%}), and above the peak" in describe(norm, panel, signal, 5)
+    table = norm_table(norm, panel, 5).set_index("signal")
+    assert table.loc[signal, "level_moments"] == pytest.approx(level)
 
 
 def test_only_a_changed_study_is_summarised_again(studies: tuple[Store, list[int]]) -> None:

@@ -73,6 +73,11 @@ class Pooled:
         """The fraction of moments with a share strictly below ``share``."""
         return float(self.counts[self.values < share].sum() / max(self.total, 1))
 
+    def level(self, share: float) -> float:
+        """The fraction of moments with exactly ``share`` (shares of a few viewers tie often:
+        a moment where nobody smiled is level with most)."""
+        return float(self.counts[self.values == share].sum() / max(self.total, 1))
+
     @staticmethod
     def of(shares: np.ndarray) -> Pooled:
         values, counts = np.unique(shares, return_counts=True)
@@ -255,15 +260,18 @@ def describe(norm: Norm, panel: PanelCurves, signal: str, min_viewers: int) -> s
         return None
     at, share = found
     studies = len(norm.studies)
+    level = f"{norm.shares[signal].level(share):.0%}"
     return (f"At {format_seconds(at)}, {share:.0%} of viewers "
             f"{VERBS.get(signal, f'showed {signal}')}: above "
             f"{norm.shares[signal].below(share):.0%} of moments in our {studies} earlier "
-            f"studies, and above the peak of {norm.peaks_below(signal, share)} of them.")
+            f"studies{f' (level with {level})' if level != '0%' else ''}, and above the peak "
+            f"of {norm.peaks_below(signal, share)} of them.")
 
 
 def norm_table(norm: Norm, panel: PanelCurves, min_viewers: int) -> pd.DataFrame:
     """One row per signal: the norm's bands, and this study's best moment placed in them
-    (the share of earlier moments below it, and how many earlier studies peaked below it)."""
+    (the share of earlier moments below it and level with it, and how many earlier studies
+    peaked below it)."""
     rows = []
     for signal in norm.shares:
         bands = norm.bands(signal)
@@ -273,5 +281,6 @@ def norm_table(norm: Norm, panel: PanelCurves, min_viewers: int) -> pd.DataFrame
                      "median": bands[50], "p75": bands[75], "p90": bands[90],
                      "best_at": format_seconds(at) if found else "", "best_share": share,
                      "above_moments": norm.shares[signal].below(share) if found else np.nan,
+                     "level_moments": norm.shares[signal].level(share) if found else np.nan,
                      "above_peaks": norm.peaks_below(signal, share) if found else np.nan})
     return pd.DataFrame(rows)
