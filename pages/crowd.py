@@ -53,6 +53,11 @@ stats[1].metric("Time mentions", len(mentions),
 stats[2].metric("Moments shown", len(moments))
 stats[3].metric("Replay peaks", len(peaks) if video and video.heatmap else "—")
 
+if off := [record for record in store.comment_imports(project_id) if not record.active]:
+    st.caption(f"Left out: {sum(r.comments for r in off):,} comments of "
+               f"{len(off)} switched-off file{'s' if len(off) > 1 else ''} "
+               f"({', '.join(for_markdown(r.report.get('file', '?')) for r in off)}). Switch "
+               "them on under Comment files on the Project page.")
 if not mentions:
     st.info("No comment of this project mentions a time in the video yet. Import a comment dump "
             "on the project page.")

@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from shortory_core.store import Store
+from shortory_core.untrusted import for_markdown
 from tests.test_studio import wait_for_clips
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,3 +54,17 @@ def test_settings_are_kept_per_project_across_visits_and_can_be_reset(demo_copy:
     assert again.slider(key="crowd:top_k").value == 5 and len(moment_times(again)) == 5
     fresh = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
     assert fresh.slider(key="crowd:top_k").value == 5
+
+
+def test_switched_off_comment_files_are_named_with_what_they_leave_out(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    [record] = store.comment_imports(store.demo_project_id())
+    store.set_import_active(record.id, False)
+    app = AppTest.from_file(str(ROOT / "pages/crowd.py"), default_timeout=60).run()
+    assert not app.exception
+    [left_out] = [c.value for c in app.caption if c.value.startswith("Left out")]
+    named = for_markdown(record.report["file"])  # as markdown shows it
+    assert f"{record.comments:,} comments of 1 switched-off file ({named})" in left_out
+    assert record.comments > 0
+    assert "mentions a time" in app.info[0].value  # none of its comments count now
+
