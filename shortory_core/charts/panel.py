@@ -117,17 +117,20 @@ def _band(figure: go.Figure, t: np.ndarray, low: np.ndarray, high: np.ndarray, e
 
 
 def band_outlines(t: np.ndarray, low: np.ndarray, high: np.ndarray
-                  ) -> tuple[list[float | None], list[float | None]]:
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The outline of a band around each run where both edges are known (up the high edge,
-    back down the low one), runs separated by ``None``, which Plotly fills apart."""
+    back down the low one), runs separated by NaN, which Plotly fills apart (arrays, not
+    lists: Plotly copies and checks a list item by item, on every slider change)."""
     known = np.isfinite(low) & np.isfinite(high)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], known.astype(int), [0]])))
-    x: list[float | None] = []
-    y: list[float | None] = []
+    x: list[np.ndarray] = []
+    y: list[np.ndarray] = []
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
-        x += [*t[start:stop], *t[start:stop][::-1], None]
-        y += [*high[start:stop], *low[start:stop][::-1], None]
-    return x, y
+        x += [t[start:stop], t[start:stop][::-1], [np.nan]]
+        y += [high[start:stop], low[start:stop][::-1], [np.nan]]
+    if not x:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(x).astype(float), np.concatenate(y).astype(float)
 
 
 def _duration(t: np.ndarray) -> float | None:
