@@ -123,32 +123,44 @@ def row_medians(rows: np.ndarray) -> np.ndarray:
 
 
 def curves(grids: PanelGrids, options: PanelOptions | None = None) -> PanelCurves:
-    """Mean, 95% band and share of viewers for every signal, over the grids' viewers."""
+    """Mean, 95% band and share of viewers for every signal, over the grids' viewers. Only
+    the shares follow the thresholds: the means and bands are computed once per grids (and
+    normalising), and a slider change reuses them (at 10,000 viewers they were most of it)."""
     options = options or PanelOptions()
-    values = normalise(grids) if options.normalise else grids.values.astype(np.float64)
-    raw_attention = grids.signal("attention").astype(np.float64)
-    present = np.isfinite(values[SIGNALS.index("attention")])
-    n = present.sum(axis=0)
-    mean, low, high, share = {}, {}, {}, {}
+    values = normalise(grids) if options.normalise else grids.values  # no copy: compared
+    key = ("curves", options.normalise)
+    if key not in grids.derived:
+        grids.derived[key] = _spreads(values)
+    counts, mean, low, high = grids.derived[key]
+    raw_attention = grids.signal("attention")
+    n = np.isfinite(values[SIGNALS.index("attention")]).sum(axis=0)
+    share = {}
+    for s, name in enumerate(SIGNALS):
+        rows, count = values[s], counts[name]
+        if name == "attention":
+            above = raw_attention > options.attention_threshold
+        else:
+            above = rows > (options.threshold if options.normalise else options.raw_threshold)
+        share[name] = np.where(count > 0, (above & np.isfinite(rows)).sum(axis=0)
+                               / np.maximum(count, 1), np.nan)
+    return PanelCurves(grids.t, n, mean, low, high, share, values.shape[1], grids.duration)
+
+
+def _spreads(values: np.ndarray) -> tuple[dict[str, np.ndarray], ...]:
+    """Per signal: how many viewers have data in each bin, their mean, and its 95% band."""
+    counts, mean, low, high = {}, {}, {}, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for s, name in enumerate(SIGNALS):
-            rows = values[s]
+            rows = values[s].astype(np.float64)
             count = np.isfinite(rows).sum(axis=0)
             mu = np.nanmean(rows, axis=0)
             sd = np.nanstd(rows, axis=0, ddof=1)
             half = sp_stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(
                 np.maximum(count, 1))
             half = np.where(count >= 2, half, np.nan)
-            mean[name], low[name], high[name] = mu, mu - half, mu + half
-            if name == "attention":
-                above = raw_attention > options.attention_threshold
-            else:
-                limit = options.threshold if options.normalise else options.raw_threshold
-                above = rows > limit
-            share[name] = np.where(count > 0, (above & np.isfinite(rows)).sum(axis=0)
-                                   / np.maximum(count, 1), np.nan)
-    return PanelCurves(grids.t, n, mean, low, high, share, values.shape[1], grids.duration)
+            counts[name], mean[name], low[name], high[name] = count, mu, mu - half, mu + half
+    return counts, mean, low, high
 
 
 def agreement(grids: PanelGrids, options: PanelOptions | None = None) -> Agreement:
