@@ -435,17 +435,26 @@ def cmd_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
 
 
 def cmd_samples(args: argparse.Namespace, store: Store) -> dict[str, Any]:
-    """Move a store's samples from SQLite rows into Parquet, once; resumable after a kill."""
-    from shortory_core.store.sample_migration import MigrationProgress, migrate_samples
+    """Move a store's samples from SQLite rows into Parquet, and give parts written before
+    per-second sums existed their sums, once; resumable after a kill."""
+    from shortory_core.store.sample_migration import (
+        MigrationProgress,
+        add_missing_sums,
+        migrate_samples,
+    )
 
     def show(done: MigrationProgress) -> None:
         if not args.json:
             print(done.line(), file=sys.stderr, flush=True)
 
     moved = migrate_samples(store, show)
-    return {"sessions": moved.done, "rows": moved.rows,
-            "report": f"Moved {moved.line()} into Parquet." if moved.total
-            else "Every session's samples are already in Parquet."}
+    summed = add_missing_sums(store, show)
+    report = [f"Moved {moved.line()} into Parquet." if moved.total
+              else "Every session's samples are already in Parquet."]
+    if summed.total:
+        report.append(f"Per-second sums written: {summed.line()}.")
+    return {"sessions": moved.done, "rows": moved.rows, "summed_parts": summed.done,
+            "report": " ".join(report)}
 
 
 def _create_profile(args: argparse.Namespace, store: Store) -> dict[str, Any]:
@@ -721,7 +730,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--profile", metavar="NAME", type=v.viewer_name,
                           help="read the product emotions through this viewer's profile")
 
-    samples = add("samples", cmd_samples, "reaction samples: migrate (SQLite rows to Parquet)")
+    samples = add("samples", cmd_samples, "reaction samples: migrate (SQLite rows to Parquet, "
+                  "and per-second sums for parts written without them)")
     samples.add_argument("action", choices=("migrate",))
 
     profile = add("profile", cmd_profile, "viewer profiles: create NAME FOLDER, list, "

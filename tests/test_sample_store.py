@@ -194,6 +194,33 @@ def test_a_migration_killed_mid_way_resumes_and_doubles_nothing(demo_copy: Path,
         assert part_files(store, session) == ["migrated.parquet"]
 
 
+def test_parts_written_before_sums_get_them_from_the_migration(demo_copy: Path) -> None:
+    store = Store(demo_copy)
+    project = store.demo_project_id()
+    before = load_grids(store, project).values
+    damaged, *good = demo_sessions(store)
+    for session in demo_sessions(store):  # as parts recorded before migration 16
+        for part in store.sample_parts(session):
+            (store.sample_folder(session) / part.seconds).unlink()
+    with sqlite3.connect(store.db_path) as conn:
+        conn.execute("UPDATE sample_parts SET seconds = NULL")
+    (store.sample_folder(damaged) / "analysis.parquet").write_bytes(b"not parquet " * 40)
+    command = [sys.executable, "-m", "shortory_core", "--data-dir", str(demo_copy), "samples",
+               "migrate"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    parts = len(demo_sessions(store))
+    assert f"{parts}/{parts} parts summed" in done.stderr and "sums written" in done.stdout
+    assert store.sample_seconds_paths([damaged]) is None  # left as it was, named on reading
+    for session in good:
+        assert store.sample_seconds_paths([session])  # recorded, and nothing else left
+        assert part_files(store, session) == ["analysis.parquet"]
+    grids = load_grids(store, project)
+    assert list(grids.damaged) == [damaged]
+    rows = [v for v, q in enumerate(grids.quality) if q.session_id != damaged]
+    np.testing.assert_allclose(grids.values[:, rows], before[:, rows], rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("fault", ["corrupt", "truncated", "missing folder"])
 def test_a_bad_part_is_one_error_naming_its_session_and_the_others_stay_readable(
         demo_copy: Path, fault: str) -> None:

@@ -165,16 +165,25 @@ def write_part(folder: Path | str, key: str, table: pa.Table) -> SamplePart:
     if len(table) == 0:
         raise ValueError("an empty sample part")
     name = part_name(key)
+    seconds = write_sums(folder, name, table)
+    if isinstance(folder, str) and "://" in folder:
+        _write_remote(folder, name, table)
+    else:
+        _write_local(Path(folder), name, table, durable=True)
+    return replace(describe_part(name, table), seconds=seconds)
+
+
+def write_sums(folder: Path | str, name: str, table: pa.Table) -> str:
+    """The per-second sums (``sample_seconds``) of the part ``name`` holding ``table``,
+    written beside it; returns their file's name. They are derived (a damaged file is read
+    around), so they are not synced to disk as a part is."""
     summed = seconds_table(table, counted(table))
     seconds = seconds_name(name, summed)
     if isinstance(folder, str) and "://" in folder:
         _write_remote(folder, seconds, summed)
-        _write_remote(folder, name, table)
     else:
-        # the sums are derived (a damaged file is read around), so only the part is synced
         _write_local(Path(folder), seconds, summed, durable=False)
-        _write_local(Path(folder), name, table, durable=True)
-    return replace(describe_part(name, table), seconds=seconds)
+    return seconds
 
 
 def _write_local(folder: Path, name: str, table: pa.Table, *, durable: bool) -> None:

@@ -1,4 +1,5 @@
-"""Moving a store's samples out of SQLite rows (``reaction_samples``) into Parquet parts, once.
+"""Moving a store's samples out of SQLite rows (``reaction_samples``) into Parquet parts, once,
+and giving the parts written before per-second sums existed their sums.
 
 Stores made before samples became columns keep them as rows. They move session by session:
 the rows are written as the part ``migrated``, the file's row count is checked against the
@@ -6,6 +7,11 @@ rows, and then ONE transaction records the part and deletes the session's rows. 
 point leaves each session either still in rows (its file, if written, counts for nothing and
 is written again) or in its part, never both: the sessions whose rows are still there are
 exactly the ones left, so running it again resumes.
+
+Parts recorded before migration 16 have no per-second sums (``sample_seconds``), so a panel
+bins their samples, as it always did. ``add_missing_sums`` writes them, a part at a time: the
+sums file first, then the part's row names it, only if the row is still the one it read (a
+part replaced meanwhile keeps its own). A kill leaves at worst a sums file nobody names.
 """
 
 from __future__ import annotations
@@ -13,25 +19,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import logging
+
 import pyarrow.parquet as pq
 
 from shortory_core.errors import StoreError
 from shortory_core.store.db import Store, record_parts_on
-from shortory_core.store.sample_files import SAMPLE_COLUMNS, part_name, sample_table
+from shortory_core.store.sample_files import (
+    SAMPLE_COLUMNS,
+    part_name,
+    read_part,
+    sample_table,
+    session_folder,
+    write_sums,
+)
+
+log = logging.getLogger(__name__)
 
 MIGRATED = "migrated"
 
 
 @dataclass(frozen=True)
 class MigrationProgress:
-    """How far a migration is: sessions moved of those it found, and rows moved."""
+    """How far a migration is: sessions moved (or parts summed) of those it found, and rows
+    moved (or summed)."""
 
     done: int
     total: int
     rows: int
+    what: str = "sessions"
 
     def line(self) -> str:
-        return f"{self.done}/{self.total} sessions, {self.rows} rows"
+        return f"{self.done}/{self.total} {self.what}, {self.rows} rows"
 
 
 Progress = Callable[[MigrationProgress], None]
@@ -93,3 +112,36 @@ def migrate_session(store: Store, session_id: int, count: int) -> None:
                              "moved. Nothing was deleted; run the migration again.")
         record_parts_on(conn, session_id, [part])
         conn.execute("DELETE FROM reaction_samples WHERE session_id = ?", (session_id,))
+
+
+def add_missing_sums(store: Store, progress: Progress | None = None) -> MigrationProgress:
+    """Per-second sums for every part recorded without them (``done``/``total`` count parts,
+    ``rows`` their samples). A part that cannot be read is left as it is and logged: the
+    panel then names it when it bins its samples."""
+    with store.reading() as conn:
+        left = [(int(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in conn.execute(
+            "SELECT s.project_id, p.session_id, p.name, p.rows FROM sample_parts p "
+            "JOIN reaction_sessions s ON s.id = p.session_id WHERE p.seconds IS NULL "
+            "ORDER BY p.session_id, p.first_seq")]
+    done = MigrationProgress(0, len(left), 0, "parts summed")
+    if progress is not None:
+        progress(done)
+    for project_id, session_id, name, rows in left:
+        folder = session_folder(store.media_root, project_id, session_id)
+        try:
+            seconds = write_sums(folder, name, read_part(session_id, folder / name))
+        except StoreError as exc:
+            log.warning("no per-second sums for %s: %s", folder / name, exc)
+        else:
+            with store.transaction() as conn:
+                conn.execute("UPDATE sample_parts SET seconds = ? WHERE session_id = ? AND "
+                             "name = ? AND seconds IS NULL", (seconds, session_id, name))
+                now = conn.execute("SELECT seconds FROM sample_parts WHERE session_id = ? "
+                                   "AND name = ?", (session_id, name)).fetchone()
+            if now is None or now[0] != seconds:  # replaced meanwhile, with sums of its own
+                (folder / seconds).unlink(missing_ok=True)
+        done = MigrationProgress(done.done + 1, done.total, done.rows + rows, done.what)
+        if progress is not None:
+            progress(done)
+    return done
+
