@@ -16,10 +16,9 @@ part replaced meanwhile keeps its own). A kill leaves at worst a sums file nobod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import logging
 
 import pyarrow.parquet as pq
 
