@@ -20,10 +20,11 @@ PREVIEW_BYTES = 1 << 20  # the header and first rows of any real export fit in t
 NOT_USED = "(none)"
 
 
-def choose_columns(data: bytes, name: str, key: str) -> dict[str, str] | None:
+def choose_columns(data: bytes, name: str, key: str, then: str) -> dict[str, str] | None:
     """The mapping an upload's import should use: ``{}`` when its columns are known by name
     (or it is JSON), the user's choice where the header is unknown, ``None`` until a text
-    column is chosen (or when the file cannot be read; the reason is shown)."""
+    column is chosen (or when the file cannot be read; the reason is shown). ``then``: what
+    the user does once it is chosen (the step can appear below the button just pressed)."""
     try:
         preview = preview_columns(data[:PREVIEW_BYTES], name)
     except SourceError as exc:
@@ -34,8 +35,8 @@ def choose_columns(data: bytes, name: str, key: str) -> dict[str, str] | None:
     if "text" in preview.found:
         st.caption(f"Columns: {for_markdown(describe(preview.found))}.")
         return {}
-    st.info("These columns are not named as any export Shortory knows. Say which is which; "
-            "the first rows are shown.")
+    st.info("These columns are not named as any export Shortory knows. Say which is which "
+            f"(the first rows are shown), then {then}.")
     width = len(preview.header)
     st.dataframe(pd.DataFrame([(row + [""] * width)[:width] for row in preview.rows],
                               columns=[f"{i + 1}: {h}" for i, h in enumerate(preview.header)]),

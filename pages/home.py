@@ -70,7 +70,9 @@ with st.expander("➕ New project", expanded=False):
             st.session_state["import_pending"] = asked
         if video is not None and st.session_state.get("import_pending") == asked:
             # a comment file whose columns are not known by name waits for the user's mapping
-            columns = (choose_columns(comments.getvalue(), comments.name, "new_columns")
+            columns = (choose_columns(comments.getvalue(), comments.name, "new_columns",
+                                      "press **Create project with these columns** below: "
+                                      "nothing is imported before that")
                        if comments is not None else {})
             chosen = columns is not None and (
                 columns == {} or st.button("Create project with these columns"))

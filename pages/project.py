@@ -81,7 +81,8 @@ st.subheader(f"Comments ({n_comments:,})")
 with st.expander("Import more comments"):
     upload = st.file_uploader("Comment dump", type=["json", "jsonl", "csv", "txt"],
                               key="more_comments")
-    columns = (choose_columns(upload.getvalue(), upload.name, "more_comments")
+    columns = (choose_columns(upload.getvalue(), upload.name, "more_comments",
+                              "press **Import**")
                if upload is not None else None)
     if upload is not None and st.button("Import", disabled=columns is None):
         saved = keep_upload(store, upload)

@@ -167,10 +167,12 @@ def test_the_mapping_step_shows_the_first_rows_and_returns_the_choice() -> None:
         from pages.comment_files import choose_columns
 
         data = b"Kommentar,Nutzer,Daumen\n0:42 krass,anna,3\n1:05 ja,ben,1\n"
-        st.session_state["chosen"] = json.dumps(choose_columns(data, "de.csv", "m"))
+        st.session_state["chosen"] = json.dumps(choose_columns(data, "de.csv", "m",
+                                                               "press **Import**"))
 
     app = AppTest.from_function(page, default_timeout=30).run()
     assert app.session_state["chosen"] == "null"  # no text column yet: nothing to import
+    assert app.info[0].value.endswith("then press **Import**.")  # the step says what follows
     assert list(app.dataframe[0].value.iloc[0]) == ["0:42 krass", "anna", "3"]
     app.selectbox(key="m-text").select("Kommentar")
     app.selectbox(key="m-author").select("Nutzer").run()

@@ -35,6 +35,7 @@ def test_an_unknown_header_is_mapped_on_the_home_page_before_the_import(tmp_path
         page.get_by_label("Project name (optional)").fill("Mapped")
         page.get_by_role("button", name="Create project", exact=True).click()
         page.get_by_text("These columns are not named").wait_for(timeout=60_000)
+        assert page.get_by_text("nothing is imported before that").count() == 1
         assert store.jobs.listing(kinds=("import",)) == []  # nothing runs before the choice
         for label, column in (("text", "Kommentar"), ("author", "Nutzer"), ("likes", "Daumen")):
             choose(page, label, column)
