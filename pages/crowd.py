@@ -28,15 +28,16 @@ chapters = chapter_markers(store, project_id, duration)
 st.title(f"Crowd moments · {for_markdown(project.name)}")
 settings = PageSettings(store, project_id, "crowd", {
     "window": 5, "top_k": 5, "pad": 10, "bin": 2, "unique": False, "liked": False})
-controls = st.columns(6)
+controls = st.columns(4)
 window = controls[0].slider("Window (s)", 1, 30, key=settings.key("window"),
                             help="Mentions this close form one moment")
 top_k = controls[1].slider("Top moments", 1, 20, key=settings.key("top_k"))
 pad = controls[2].slider("Clip padding (± s)", 2, 60, key=settings.key("pad"))
 bin_seconds = controls[3].slider("Histogram bin (s)", 1, 30, key=settings.key("bin"))
-unique = controls[4].toggle("One vote per author", key=settings.key("unique"),
+switches = st.columns(2)  # a row of their own: beside four sliders, labels were cut off
+unique = switches[0].toggle("One vote per author", key=settings.key("unique"),
                             help="Someone repeating a time counts once")
-liked = controls[5].toggle("Weight by likes", key=settings.key("liked"),
+liked = switches[1].toggle("Weight by likes", key=settings.key("liked"),
                            help="Each mention counts 1 + ln(1 + likes)")
 settings.save()
 settings.reset_button()

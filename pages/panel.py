@@ -110,18 +110,18 @@ if len(included.quality) == 0:
     st.warning("No viewer meets the thresholds: lower them above, or include viewers by hand.")
     st.stop()
 
-controls = st.columns(5)
-normalise = controls[0].toggle("Per-viewer normalisation", key=key("normalise"),
-                               help="Each viewer against their own baseline (z-score vs "
-                                    "their median)")
-threshold = controls[1].slider("Expressing above (z)", 0.5, 4.0, step=0.25, key=key("z"),
+# the switch on a row of its own: beside four controls its label was cut off
+normalise = st.toggle("Per-viewer normalisation", key=key("normalise"),
+                      help="Each viewer against their own baseline (z-score vs their median)")
+controls = st.columns(4)
+threshold = controls[0].slider("Expressing above (z)", 0.5, 4.0, step=0.25, key=key("z"),
                                help="How far above the viewer's own baseline") \
-    if normalise else controls[1].slider("Expressing above (probability)", 0.1, 0.9,
+    if normalise else controls[0].slider("Expressing above (probability)", 0.1, 0.9,
                                          step=0.05, key=key("probability"))
-window = controls[2].slider("Agreement window (s)", 4, 60, key=key("window"))
-min_share = controls[3].slider("Peak needs a share of", 0.1, 1.0, step=0.05,
+window = controls[1].slider("Agreement window (s)", 4, 60, key=key("window"))
+min_share = controls[2].slider("Peak needs a share of", 0.1, 1.0, step=0.05,
                                key=key("min_share"))
-min_viewers = controls[4].number_input(
+min_viewers = controls[3].number_input(
     "…and viewers with data", 1, 1000, key=key("min_viewers"),
     help="Below 5, one viewer alone moves the share by 25 points or more")
 settings.save()
