@@ -166,10 +166,7 @@ def write_part(folder: Path | str, key: str, table: pa.Table) -> SamplePart:
         raise ValueError("an empty sample part")
     name = part_name(key)
     seconds = write_sums(folder, name, table)
-    if isinstance(folder, str) and "://" in folder:
-        _write_remote(folder, name, table)
-    else:
-        _write_local(Path(folder), name, table, durable=True)
+    _write_file(folder, name, table, durable=True)
     return replace(describe_part(name, table), seconds=seconds)
 
 
@@ -179,11 +176,16 @@ def write_sums(folder: Path | str, name: str, table: pa.Table) -> str:
     around), so they are not synced to disk as a part is."""
     summed = seconds_table(table, counted(table))
     seconds = seconds_name(name, summed)
-    if isinstance(folder, str) and "://" in folder:
-        _write_remote(folder, seconds, summed)
-    else:
-        _write_local(Path(folder), seconds, summed, durable=False)
+    _write_file(folder, seconds, summed, durable=False)
     return seconds
+
+
+def _write_file(folder: Path | str, name: str, table: pa.Table, *, durable: bool) -> None:
+    """``table`` as ``name`` in ``folder``: a local folder, or a URL through fsspec."""
+    if isinstance(folder, str) and "://" in folder:
+        _write_remote(folder, name, table)
+    else:
+        _write_local(Path(folder), name, table, durable=durable)
 
 
 def _write_local(folder: Path, name: str, table: pa.Table, *, durable: bool) -> None:

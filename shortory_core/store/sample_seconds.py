@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -59,8 +58,7 @@ def seconds_table(samples: pa.Table, counts: pa.ChunkedArray | pa.Array) -> pa.T
     table = pa.table(columns)
     summed = table.group_by(["session_id", "second"], use_threads=False).aggregate(
         [("second", "count"), *((name, "sum") for name in SUMMED)])
-    out = {"session_id": summed.column("session_id"), "second": summed.column("second"),
-           "n": summed.column("second_count"),
-           **{name: summed.column(f"{name}_sum") for name in SUMMED}}
-    order = np.lexsort((out["second"].to_numpy(), out["session_id"].to_numpy()))
-    return pa.table(out).take(pa.array(order)).cast(SECONDS_SCHEMA)
+    return pa.table({"session_id": summed.column("session_id"),
+                     "second": summed.column("second"), "n": summed.column("second_count"),
+                     **{name: summed.column(f"{name}_sum") for name in SUMMED}}
+                    ).cast(SECONDS_SCHEMA)
