@@ -21,13 +21,10 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 FORMS = ("colon", "range", "anchor", "korean")  # a reference's form, as ``TimeRef.form``
-_DIGIT_LO, _COLON = ord("0"), ord(":")
+_DIGIT_LO, _COLON, _LINK = ord("0"), ord(":"), ord("<")
 _CLOCK_WORDS = tuple(w.encode() for w in ("오전", "오후", "새벽", "아침", "저녁", "밤"))
-_MAY_NAME_A_TIME = "[0-9０-９][:：]|분|<a"
 _ZONES = (b"kst", b"jst", b"utc", b"gmt", b"est", b"edt", b"pst", b"pdt", b"cst", b"cet", b"bst")
 
 
@@ -53,6 +50,7 @@ _SHAPES = {  # run length → (colon positions, positions that must be 0–5)
     4: ((1,), (2,)), 5: ((2,), (3,)), 6: ((3,), (4,)),
     7: ((1, 4), (2, 5)), 8: ((2, 5), (3, 6)),
 }
+_LONGEST = max(_SHAPES)  # bytes looked at on each side of a colon: a longer run is no time
 
 
 @dataclass
@@ -73,28 +71,9 @@ def scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     """Colon times and ranges of every comment of a text column: the UTF-8 bytes of all texts
     and the offsets where each starts (``len(texts) + 1`` of them, as Arrow keeps them).
 
-    Only the comments that may hold a reference are scanned: every one ``find_times`` finds
-    holds a digit and a colon (either ASCII or full width: ``normalise`` makes them one),
-    ``분`` or a link (``<a``). RE2 picks them out in one pass, several times faster than the
-    scan's own passes, and most real comment text holds none."""
-    if len(bounds) < 2 or not len(buf):
-        return _scan(buf, bounds)
-    texts = pa.LargeStringArray.from_buffers(
-        len(bounds) - 1, pa.py_buffer(np.ascontiguousarray(bounds, np.int64)),
-        pa.py_buffer(np.ascontiguousarray(buf)))
-    may = pc.fill_null(pc.match_substring_regex(texts, _MAY_NAME_A_TIME), False)
-    rows = np.flatnonzero(may.to_numpy(zero_copy_only=False))
-    if len(rows) == len(bounds) - 1:
-        return _scan(buf, bounds)
-    _, offsets, data = texts.take(pa.array(rows, pa.int64())).buffers()
-    found = _scan(np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8),
-                  np.frombuffer(offsets, np.int64))
-    return ScanResult(rows[found.owner], found.seconds, found.end, found.form, found.start,
-                      found.stop, rows[found.exact], rows[found.korean])
-
-
-def _scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
-    """``scan`` of every comment given."""
+    The whole text is passed over only to find the few bytes a reference may start from
+    (colons, ``<`` and the lead bytes of Korean and full-width characters); everything else
+    is read around those."""
     if len(bounds) < 2 or not len(buf):
         empty = np.zeros(0, np.int64)
         return ScanResult(empty, empty, empty, empty, empty, empty, empty, empty)
@@ -104,7 +83,7 @@ def _scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     for needle in (b"<a", b"\xef\xbc", b"\xef\xbd", b"\xe3\x80\x80"):  # links, full width
         exact |= _holding(needles, bounds, needle)
 
-    starts, stops, seconds = _times(buf, bounds)
+    starts, stops, seconds = _times(buf, bounds, needles.at(_COLON))
     owner = np.searchsorted(bounds, starts, side="right") - 1
     ends = bounds[owner + 1]
     # Character rules where a date or 오전/오후… may precede the time (``timestamps`` looks
@@ -112,13 +91,12 @@ def _scan(buf: np.ndarray, bounds: np.ndarray) -> ScanResult:
     # non-ASCII character follows within twelve bytes (a Unicode space before "pm"…).
     lows = bounds[owner]
     near = _bytes_before(buf, starts, lows, 3)
-    hint = (_DIGIT | _HIGH)[near].any(axis=1)
-    window = np.maximum(starts - 48, lows)  # 16 characters are at most 48 bytes
-    signs = np.flatnonzero(_DATE_SIGN[buf])
-    date = _count_in(signs, window, starts) >= 2  # a date needs two of "-/."
+    hint = np.flatnonzero((_DIGIT | _HIGH)[near].any(axis=1))
+    before = _bytes_before(buf, starts[hint], lows[hint], 48)  # 16 characters at most
+    date = _DATE_SIGN[before].sum(axis=1) >= 2  # a date needs two of "-/."
     words = np.sort(np.concatenate([needles.find(w) for w in _CLOCK_WORDS]))
-    clock_word = _count_in(words, window, starts) > 0
-    exact[owner[hint & (date | clock_word)]] = True
+    clock_word = _count_in(words, np.maximum(starts[hint] - 48, lows[hint]), starts[hint]) > 0
+    exact[owner[hint[date | clock_word]]] = True
     window = _bytes_after(buf, stops, ends, 12)
 
     clock, unsure = _clock_after(window)
@@ -157,35 +135,42 @@ def _holding(needles: _Needles, bounds: np.ndarray, needle: bytes) -> np.ndarray
     return holding
 
 
-def _times(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _times(buf: np.ndarray, bounds: np.ndarray, colons: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, stop, seconds) of every whole run of digits and colons shaped like a time and
-    not just after ``.``, ``,`` or ``/``; a run never spans two comments."""
-    run = (buf - np.uint8(_DIGIT_LO)) <= _COLON - _DIGIT_LO  # "0"…"9" and ":" are 48…58
-    inner = bounds[1:-1]
-    inner = inner[(inner > 0) & (inner < len(buf))]  # empty comments have no bytes
-    change = np.empty(len(buf) + 1, bool)
-    change[0], change[-1] = run[0], run[-1]
-    np.not_equal(run[1:], run[:-1], out=change[1:-1])
-    change[inner] |= run[inner] & run[inner - 1]  # a run stops where a comment does
-    edges = np.flatnonzero(change)
-    starts, stops = _run_bounds(edges, run, len(buf))
+    not just after ``.``, ``,`` or ``/``; a run never spans two comments.
+
+    Every such run holds a colon, and none is longer than ``_LONGEST``: the runs are found
+    from the ``colons`` outward (a few per comment), never by marking every byte of the text."""
+    # A time's colons have a digit on each side: words ending in ":" are many more.
+    colons = colons[(colons > bounds[0]) & (colons < bounds[-1] - 1)]
+    colons = colons[_DIGIT[buf[colons - 1]] & _DIGIT[buf[colons + 1]]]
+    owner = np.searchsorted(bounds, colons, side="right") - 1
+    lows, highs = bounds[owner], bounds[owner + 1]
+    inside = (colons > lows) & (colons + 1 < highs)
+    colons, lows, highs = colons[inside], lows[inside], highs[inside]
+    starts = colons - _run_length(buf, colons - 1, lows, -1)
+    stops = colons + 1 + _run_length(buf, colons + 1, highs, 1)
+    first = np.ones(len(starts), bool)  # a run with two colons is reached from both
+    first[1:] = starts[1:] != starts[:-1]
+    starts, stops, lows = starts[first], stops[first], lows[first]
     found: list[tuple[np.ndarray, np.ndarray]] = []
-    for length, (colons, low) in _SHAPES.items():
+    for length, (colon_at, low) in _SHAPES.items():
         pick = np.flatnonzero(stops - starts == length)
         cells = buf[starts[pick, None] + np.arange(length)]
         ok = np.ones(len(pick), bool)
         for i in range(length):
-            ok &= (cells[:, i] == _COLON) if i in colons else (cells[:, i] != _COLON)
+            ok &= (cells[:, i] == _COLON) if i in colon_at else (cells[:, i] != _COLON)
         for i in low:
             ok &= cells[:, i] <= ord("5")
         d = cells.astype(np.int64) - _DIGIT_LO
         value = d[:, -2] * 10 + d[:, -1]  # seconds
-        if len(colons) == 2:  # h:mm:ss
-            hours = d[:, 0] if colons[0] == 1 else d[:, 0] * 10 + d[:, 1]
+        if len(colon_at) == 2:  # h:mm:ss
+            hours = d[:, 0] if colon_at[0] == 1 else d[:, 0] * 10 + d[:, 1]
             value += (d[:, -5] * 10 + d[:, -4]) * 60 + hours * 3600
         else:  # m:ss with 1–3 digits of minutes
             minutes = np.zeros(len(pick), np.int64)
-            for i in range(colons[0]):
+            for i in range(colon_at[0]):
                 minutes = minutes * 10 + d[:, i]
             value += minutes * 60
         found.append((pick[ok], value[ok]))
@@ -193,18 +178,26 @@ def _times(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     value = np.concatenate([f[1] for f in found])
     order = np.argsort(pick, kind="stable")
     pick, value = pick[order], value[order]
-    starts, stops = starts[pick], stops[pick]
-    first = bounds[np.minimum(np.searchsorted(bounds, starts), len(bounds) - 1)] == starts
-    fine = first | ~_NOT_BEFORE[buf[np.maximum(starts - 1, 0)]]
+    starts, stops, lows = starts[pick], stops[pick], lows[pick]
+    fine = (starts == lows) | ~_NOT_BEFORE[buf[np.maximum(starts - 1, 0)]]
     return starts[fine], stops[fine], value[fine]
 
 
-def _run_bounds(edges: np.ndarray, run: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and stops of the runs from the positions where ``run`` changes (or is cut at a
-    comment's end): each edge inside a run closes it, each edge onto a run opens one."""
-    opens = edges[(edges < size) & run[np.minimum(edges, size - 1)]]
-    closes = edges[(edges > 0) & run[np.maximum(edges - 1, 0)]]
-    return opens, closes
+def _run_length(buf: np.ndarray, at: np.ndarray, limits: np.ndarray, step: int) -> np.ndarray:
+    """How many digits and colons follow one another from each of ``at`` on, going ``step``
+    (-1 back, 1 on) and staying short of its ``limits`` (the comment's edge); counted up to
+    ``_LONGEST``. Most runs stop after two bytes, so only the runs still going are read on."""
+    length = np.zeros(len(at), np.int64)
+    going = np.arange(len(at))
+    for k in range(_LONGEST):
+        spot = at[going] + step * k
+        inside = spot >= limits[going] if step < 0 else spot < limits[going]
+        byte = buf[np.clip(spot, 0, len(buf) - 1)]
+        going = going[inside & ((byte - np.uint8(_DIGIT_LO)) <= _COLON - _DIGIT_LO)]
+        length[going] += 1
+        if not len(going):
+            break
+    return length
 
 
 def _count_in(sorted_positions: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -373,26 +366,25 @@ def _cell(cells: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 class _Needles:
-    """Where byte strings start in one buffer. The Korean words and full-width forms looked
-    for all start with a byte of 0xE0 or more: those bytes are found once, and each such word
-    is then matched among them only, not in the whole buffer again."""
+    """Where byte strings start in one buffer. Every reference starts from a colon, a ``<``
+    (a link) or a byte of 0xE0 or more (Korean words, full-width forms): those bytes are
+    found in one pass over the text, and each needle is then matched among them only."""
 
     def __init__(self, buf: np.ndarray) -> None:
         self.buf = buf
-        self._leads: np.ndarray | None = None
-        self._lead_bytes: np.ndarray | None = None
+        marked = buf >= 0xE0
+        marked |= buf == _COLON
+        marked |= buf == _LINK
+        self.marks = np.flatnonzero(marked)
+        self.mark_bytes = buf[self.marks]
+
+    def at(self, byte: int) -> np.ndarray:
+        """Where ``byte`` (a colon, ``<`` or 0xE0 and above) is, in order."""
+        return self.marks[self.mark_bytes == byte]
 
     def find(self, needle: bytes) -> np.ndarray:
         buf = self.buf
-        if len(buf) < len(needle):
-            return np.zeros(0, np.int64)
-        if needle[0] >= 0xE0:
-            if self._leads is None:
-                self._leads = np.flatnonzero(buf >= 0xE0)
-                self._lead_bytes = buf[self._leads]
-            where = self._leads[self._lead_bytes == needle[0]]
-        else:
-            where = np.flatnonzero(buf == needle[0])
+        where = self.at(needle[0])
         where = where[where + len(needle) <= len(buf)]
         for i, byte in enumerate(needle[1:], start=1):
             where = where[buf[where + i] == byte]

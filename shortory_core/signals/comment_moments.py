@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shortory_core.signals.mentions import Mention, Mentions, extract_mentions
 
@@ -188,10 +190,13 @@ def _moment(mentions: Mentions, members: np.ndarray, weights: np.ndarray,
     unique_rows, first = np.unique(rows, return_index=True)  # a comment counts once
     cids = mentions.cids(unique_rows)
     likes = mentions.likes[members][first]
-    best = sorted(range(len(unique_rows)), key=lambda k: (-likes[k], cids[k]))[:3]
+    # The most liked first, ties by id; sorted natively (a popular moment has 20,000 comments)
+    best = pc.sort_indices(pa.table({"likes": likes, "cid": cids}),
+                           [("likes", "descending"), ("cid", "ascending")])[:3].to_numpy()
     return Moment(
         centre=centre, start=start, end=end, score=score, mentions=len(members),
         unique_authors=len(np.unique(authors)), likes=int(likes.sum()),
-        first=int(seconds.min()), last=int(seconds.max()), comment_ids=sorted(cids),
+        first=int(seconds.min()), last=int(seconds.max()),
+        comment_ids=cids.take(pc.array_sort_indices(cids)).to_pylist(),
         top_comments=[mentions.mention(int(members[first[k]])) for k in best],
     )

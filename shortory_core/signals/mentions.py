@@ -120,9 +120,9 @@ class Mentions(Sequence[Mention]):
             self._authors = per_comment[self.owner] if len(per_comment) else self.owner
         return self._authors
 
-    def cids(self, rows: np.ndarray) -> list[str]:
+    def cids(self, rows: np.ndarray) -> pa.Array:
         """The comment ids of comment rows."""
-        return self.comments.column("cid").take(pa.array(rows, pa.int64())).to_pylist()
+        return self.comments.column("cid").take(pa.array(rows, pa.int64()))
 
 
 def extract_mentions(comments: Iterable[Comment] | CommentColumns,

@@ -29,12 +29,14 @@ import pyarrow.json as pj
 from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
 from shortory_core.sources.comment_headers import ColumnMapping
-from shortory_core.sources.comment_html import DUMP_TEXT_TO_CLEAN, clean_column
+from shortory_core.sources.comment_html import clean_column, dump_texts_to_clean
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
                                ("reply", pa.bool_()), ("time", pa.string())])
 CHUNK_BYTES = 8 << 20  # read and parsed at a time (8 and 16 MB were the fastest of 4–32 MB)
+_BLANK = np.zeros(256, bool)  # what RE2 takes for white space (``\s``)
+_BLANK[list(b"\t\n\x0c\r ")] = True
 BLOCK_BYTES = 16 << 20  # Arrow's unit of parsing: a chunk is one block, parsed on one core
 # while the reader's caller scans the one before (no line may be longer)
 
@@ -89,7 +91,44 @@ class Chunk:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Stretch:
+    """One stretch of a dump's lines as Arrow parsed them (texts cleaned), not yet a chunk of
+    comments: a reader parses the next stretch on one core while the current one is finished
+    (likes parsed, replies and comments without text told) and scanned on the other; the two
+    halves take about as long. ``problem`` names a last line that is not JSON."""
+
+    columns: dict[str, pa.Array]
+    records: int
+    problem: str = ""
+
+    def chunk(self) -> Chunk:
+        """The stretch's comments (those with a text), likes parsed."""
+        if self.problem:
+            return Chunk(CommentColumns(pa.table({})), 1, {"not valid JSON": 1}, [self.problem])
+        columns, records = self.columns, self.records
+        usable = _has_text(columns["text"])
+        no_text = records - int(usable.sum())
+        if no_text:
+            keep = pa.array(usable)
+            columns = {name: column.filter(keep) for name, column in columns.items()}
+        cids = columns["cid"]
+        is_reply = pc.or_(pc.fill_null(columns["reply"], False), _with_a_dot(cids))
+        return Chunk(CommentColumns(pa.table({
+            "cid": cids, "text": columns["text"], "author": pc.fill_null(columns["author"], ""),
+            "likes": _likes(columns["votes"]), "is_reply": is_reply,
+            "published": columns["time"],
+        })), records, {"no text": no_text} if no_text else {})
+
+
 def downloader_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+    """A youtube-comment-downloader dump read ``chunk_bytes`` at a time, as chunks of comments
+    (``downloader_stretches``, each finished into a chunk as it comes)."""
+    for stretch in downloader_stretches(path, chunk_bytes):
+        yield stretch.chunk()
+
+
+def downloader_stretches(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Stretch]:
     """A youtube-comment-downloader dump read ``chunk_bytes`` at a time, each stretch cut
     after its last newline (a newline never falls inside a JSON line's text or a UTF-8
     character, so no comment, character or time is ever split), parsed by Arrow into columns.
@@ -104,22 +143,31 @@ def downloader_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Ch
         if not head.lstrip().startswith(b"{") or head.startswith(b"\xef\xbb\xbf"):
             raise NotNative(path)
         file.seek(0)
-        data, lines = b"", 0
-        while block := file.read(chunk_bytes):
-            data = data + block if data else block
-            cut = data.rfind(b"\n") + 1
-            if cut:  # parsed in place; only the line cut short is carried over (copied)
+        carry = b""  # the line the last stretch cut short
+        while True:  # each stretch read in place after the carried line: nothing else copied
+            data = bytearray(len(carry) + chunk_bytes)
+            data[:len(carry)] = carry
+            size = len(carry) + file.readinto(memoryview(data)[len(carry):])
+            if size == len(carry):
+                break
+            cut = data.rfind(b"\n", 0, size) + 1
+            if cut:
                 yield _parse(memoryview(data)[:cut])
-                lines += data.count(b"\n", 0, cut)
-                data = data[cut:]
-    if data.strip():
+            carry = bytes(data[cut:size])
+    if carry.strip():
         try:
-            json.loads(data)
+            json.loads(carry)
         except ValueError:
-            yield Chunk(CommentColumns(pa.table({})), 1, {"not valid JSON": 1},
-                        [f"line {lines + 1}: not valid JSON (the file ends inside it)"])
+            line = _line_count(path) + 1
+            yield Stretch({}, 1, f"line {line}: not valid JSON (the file ends inside it)")
         else:
-            yield _parse(data)
+            yield _parse(carry)
+
+
+def _line_count(path: Path) -> int:
+    """How many newlines ``path`` holds (read again only for a dump that ends mid-line)."""
+    with path.open("rb") as file:
+        return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b""))
 
 
 def columns_table(columns: CommentColumns) -> pa.Table:
@@ -140,8 +188,8 @@ def chunk_report(chunks: Iterable[Chunk]) -> ImportReport:
                         problems=problems)
 
 
-def _parse(data: bytes | memoryview) -> Chunk:
-    """One stretch of whole JSON lines as a chunk of comments (texts cleaned, likes parsed)."""
+def _parse(data: bytes | memoryview) -> Stretch:
+    """One stretch of whole JSON lines, parsed, its texts cleaned."""
     options = pj.ParseOptions(explicit_schema=DOWNLOADER_FIELDS,
                               unexpected_field_behavior="ignore")
     try:  # blocks of a few MB let Arrow parse a stretch on every core
@@ -154,25 +202,44 @@ def _parse(data: bytes | memoryview) -> Chunk:
                                           == records):
         raise NotNative("records without ids")  # the Python reader gives them stable ids
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
-    del table
     text = columns["text"]
-    # The rare text with a NUL or written as HTML: one RE2 pass (the fastest way Arrow has)
-    # finds them, and only those rows are looked at again.
-    odd = pc.fill_null(pc.match_substring_regex(text, DUMP_TEXT_TO_CLEAN), False)
-    if pc.any(odd).as_py():
+    # The rare text with a NUL or written as HTML: only those rows are looked at again.
+    odd = dump_texts_to_clean(text)
+    if odd.any():
         fixed = clean_column(pc.replace_substring(text.filter(odd), "\x00", " "))
-        text = pc.replace_with_mask(text, odd, fixed)
-    usable = pc.fill_null(pc.match_substring_regex(text, r"\S"), False)
-    no_text = records - (pc.sum(usable).as_py() or 0)
-    columns["text"] = text
-    if no_text:
-        columns = {name: column.filter(usable) for name, column in columns.items()}
-    cids = columns["cid"]
-    is_reply = pc.or_(pc.fill_null(columns["reply"], False), pc.match_substring(cids, "."))
-    return Chunk(CommentColumns(pa.table({
-        "cid": cids, "text": columns["text"], "author": pc.fill_null(columns["author"], ""),
-        "likes": _likes(columns["votes"]), "is_reply": is_reply, "published": columns["time"],
-    })), records, {"no text": no_text} if no_text else {})
+        columns["text"] = pc.replace_with_mask(text, odd, fixed)
+    return Stretch(columns, records)
+
+
+def _with_a_dot(cids: pa.Array) -> pa.Array:
+    """Which ids hold a "." (a reply's id is its parent's, a dot and its own), found in one
+    NumPy pass over the ids' bytes (Arrow's substring search costs more per short string)."""
+    _, offsets, data = cids.buffers()
+    width = np.int64 if cids.type == pa.large_string() else np.int32
+    bounds = np.frombuffer(offsets, width)[cids.offset:cids.offset + len(cids) + 1]
+    dotted = np.zeros(len(cids), bool)
+    if data is not None:
+        dots = np.flatnonzero(np.frombuffer(data, np.uint8)[bounds[0]:bounds[-1]] == ord("."))
+        dotted[np.searchsorted(bounds, dots + bounds[0], side="right") - 1] = True
+    return pa.array(dotted)
+
+
+def _has_text(texts: pa.Array) -> np.ndarray:
+    """Which texts hold more than white space (``\\S`` as RE2 reads it). Almost every text
+    starts with a character that is not a space: only the others (empty or starting blank)
+    are searched."""
+    _, offsets, data = texts.buffers()
+    bounds = np.frombuffer(offsets, np.int64)[texts.offset:texts.offset + len(texts) + 1]
+    if data is None or not len(texts):
+        return np.zeros(len(texts), bool)
+    buf = np.frombuffer(data, np.uint8)
+    filled = np.diff(bounds) > 0
+    usable = filled & ~_BLANK[buf[np.minimum(bounds[:-1], len(buf) - 1)]]
+    rows = np.flatnonzero(filled & ~usable)
+    if len(rows):
+        found = pc.match_substring_regex(texts.take(pa.array(rows, pa.int64())), r"\S")
+        usable[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return usable
 
 
 def first_of_each_id(cids: pa.Array) -> pa.Array | None:
