@@ -26,6 +26,7 @@ from shortory_core.signals.mentions import Mention, Mentions, extract_mentions
 __all__ = ["ClipSpan", "Mention", "Mentions", "Moment", "MomentOptions", "extract_mentions",
            "find_moments", "like_weight", "mention_histogram", "merge_clip_spans"]
 
+
 @dataclass(frozen=True)
 class MomentOptions:
     window: float = 5.0
@@ -81,7 +82,7 @@ def find_moments(
     if not len(mentions) or options.top_k <= 0:
         return []
     seconds = mentions.seconds
-    order = np.argsort(seconds, kind="stable")
+    order = _time_order(seconds)
     sorted_seconds = seconds[order]
     weights = like_weights(mentions.likes) if options.like_weighted \
         else np.ones(len(mentions))
@@ -90,7 +91,8 @@ def find_moments(
     windows = _window_sums(density, radius)
 
     taken = np.zeros(len(mentions), dtype=bool)  # by position in sorted order
-    candidates: list[Moment] = []
+    # (score, centre, members) of each pick; a moment is made only of the best picks
+    candidates: list[tuple[float, float, np.ndarray]] = []
     wanted = options.top_k * 2 + 5  # exact scores may reorder greedy picks slightly
     while len(candidates) < wanted:
         peak = int(np.argmax(windows))
@@ -104,12 +106,20 @@ def find_moments(
         density[max(lo, 0):hi + 1] = 0.0
         _refresh(windows, density, radius, lo - radius, hi + radius)
         if len(members):
-            candidates.append(_moment(mentions, members, weights, duration, options))
-    candidates.sort(key=lambda m: (-m.score, m.centre))
-    top = candidates[:options.top_k]
-    for rank, moment in enumerate(top, start=1):
-        moment.rank = rank
-    return top
+            candidates.append((_score(mentions, members, weights, options),
+                               float(np.median(mentions.seconds[members])), members))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    return [_moment(mentions, members, score, centre, duration, options, rank)
+            for rank, (score, centre, members) in enumerate(candidates[:options.top_k],
+                                                            start=1)]
+
+
+def _time_order(seconds: np.ndarray) -> np.ndarray:
+    """The order of ``seconds`` (ties in their order). Seconds of a video under 18 hours fit
+    16 bits, which NumPy sorts by radix, several times faster on a million references."""
+    if seconds.min() >= 0 and seconds.max() < 1 << 16:
+        seconds = seconds.astype(np.uint16)
+    return np.argsort(seconds, kind="stable")
 
 
 def merge_clip_spans(moments: list[Moment]) -> list[ClipSpan]:
@@ -168,16 +178,20 @@ def _refresh(windows: np.ndarray, density: np.ndarray, radius: int, lo: int, hi:
         windows[centre] = density[max(centre - radius, 0):centre + radius + 1].sum()
 
 
-def _moment(mentions: Mentions, members: np.ndarray, weights: np.ndarray,
-            duration: float | None, options: MomentOptions) -> Moment:
-    """A moment from the references at ``members`` (positions in ``mentions``, in time order)."""
-    seconds = mentions.seconds[members]
-    centre = float(np.median(seconds))
-    authors = mentions.author_codes()[members]
+def _score(mentions: Mentions, members: np.ndarray, weights: np.ndarray,
+           options: MomentOptions) -> float:
+    """The weight of the references at ``members``, one per author when asked."""
     if options.unique_authors:
-        score = float(weights[members][_best_per(authors, None, weights[members])].sum())
-    else:
-        score = float(weights[members].sum())
+        authors = mentions.author_codes()[members]
+        return float(weights[members][_best_per(authors, None, weights[members])].sum())
+    return float(weights[members].sum())
+
+
+def _moment(mentions: Mentions, members: np.ndarray, score: float, centre: float,
+            duration: float | None, options: MomentOptions, rank: int) -> Moment:
+    """The moment of the references at ``members`` (positions in ``mentions``, in time
+    order), with its clip span, authors and top comments."""
+    seconds = mentions.seconds[members]
     ends = mentions.end[members]
     ends = ends[ends >= 0]
     end = centre + options.pad
@@ -193,10 +207,11 @@ def _moment(mentions: Mentions, members: np.ndarray, weights: np.ndarray,
     # The most liked first, ties by id; sorted natively (a popular moment has 20,000 comments)
     best = pc.sort_indices(pa.table({"likes": likes, "cid": cids}),
                            [("likes", "descending"), ("cid", "ascending")])[:3].to_numpy()
+    authors = mentions.comments.column("author").take(pa.array(unique_rows, pa.int64()))
     return Moment(
         centre=centre, start=start, end=end, score=score, mentions=len(members),
-        unique_authors=len(np.unique(authors)), likes=int(likes.sum()),
+        unique_authors=pc.count_distinct(authors, mode="all").as_py(), likes=int(likes.sum()),
         first=int(seconds.min()), last=int(seconds.max()),
         comment_ids=cids.take(pc.array_sort_indices(cids)).to_pylist(),
-        top_comments=[mentions.mention(int(members[first[k]])) for k in best],
+        top_comments=[mentions.mention(int(members[first[k]])) for k in best], rank=rank,
     )
