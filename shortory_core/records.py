@@ -153,6 +153,10 @@ class CommentColumns:
     def column(self, name: str) -> pa.Array:
         return self._columns[name]
 
+    def table(self) -> pa.Table:
+        """The columns as one Arrow table (to join chunks, or to write them)."""
+        return pa.table(self._columns)
+
     @property
     def replies(self) -> int:
         return int(pc.sum(self._columns["is_reply"]).as_py() or 0)

@@ -11,7 +11,7 @@ import pytest
 from shortory_core.demo.video import write_demo_video
 from shortory_core.jobs import Job
 from shortory_core.kinds import job_service
-from shortory_core.records import Comment, CommentColumns
+from shortory_core.records import Comment
 from shortory_core.store import Store
 
 # aiortc's SRTP binding (pylibsrtp) links the system OpenSSL; TensorFlow, which the conversion
@@ -84,9 +84,9 @@ def demo_copy(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def stored_comments(store: Store, project_id: int) -> list[Comment]:
-    """A project's comments in import order, read as the app reads them (``comment_rows``
-    into columns), one ``Comment`` each for comparing."""
-    columns = CommentColumns.from_rows(store.comment_rows(project_id))
+    """A project's comments in import order, read as the app reads them
+    (``comment_columns``), one ``Comment`` each for comparing."""
+    columns = store.comment_columns(project_id)
     return [Comment(*row) for row in columns.rows()]
 
 

@@ -8,12 +8,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from shortory_core.errors import StoreError
 from shortory_core.projects import delete_import, import_comments, import_summary, switch_import
+from shortory_core.records import Comment
 from shortory_core.signals.comment_moments import MomentOptions, find_moments
 from shortory_core.signals.stored_mentions import project_mentions
 from shortory_core.store import Store
 from shortory_core.store.db import DB_NAME
 from shortory_core.store.schema import MIGRATIONS
+from tests.conftest import stored_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "tests" / "fixtures" / "comments" / "data_api_comments.csv"
@@ -63,7 +66,10 @@ def test_a_file_switched_off_stops_counting_and_deleting_it_loses_nothing_else(
     switch_import(store, newest.id, True)
     assert top_centre(store, project_id) == 180 and store.comments_key(project_id) != key_off
 
+    kept = store.project_media_dir(project_id) / "comments" / f"import-{newest.id}.parquet"
+    assert kept.is_file()
     delete_import(store, newest.id)
+    assert not kept.exists() and (kept.parent / f"import-{first.id}.parquet").is_file()
     assert [i.report["file"] for i in store.comment_imports(project_id)] == [REAL.name]
     assert store.comment_count(project_id) == 6 and abs(top_centre(store, project_id) - 777) < 3
     assert store.clip(clip) is not None and store.get_project(project_id) is not None
@@ -122,8 +128,39 @@ def test_comments_stored_before_files_were_kept_become_one_earlier_entry(
     assert earlier.files == ["earlier imports", "a.csv", "b.csv"]  # batch skips them
     assert earlier.created_at == 5.0 and store.comment_imports(2) == []
     assert len(project_mentions(store, 1)) == 2
+
+    # The rows stay where they are and count with the files imported after them.
+    store.add_comments(1, [Comment("b", "0:10 again"), Comment("d", "0:20 new", likes=9)],
+                       report={"file": "c.csv"})
+    newest, _ = store.comment_imports(1)
+    assert newest.comments == 1 and store.comment_count(1) == 4  # "b" was there already
+    assert [c.cid for c in stored_comments(store, 1)] == ["a", "b", "c", "d"]
+    assert [c.cid for c in store.top_comments(1, 2)] == ["d", "a"]  # rows and files merged
+    assert len(project_mentions(store, 1)) == 3
     switch_import(store, earlier.id, False)
-    assert store.comment_count(1) == 0 and len(project_mentions(store, 1)) == 0
+    assert store.comment_count(1) == 1 and len(project_mentions(store, 1)) == 1
+    delete_import(store, earlier.id)
+    with store.reading() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 0
+    assert [c.cid for c in stored_comments(store, 1)] == ["d"]
+
+
+def test_a_damaged_comment_file_is_named_and_the_other_projects_read_on(store: Store) -> None:
+    damaged, intact = store.create_project("damaged"), store.create_project("intact")
+    for project_id in (damaged, intact):
+        import_comments(store, project_id, REAL, REAL.name)
+    [only] = store.comment_imports(damaged)
+    path = store.project_media_dir(damaged) / "comments" / f"import-{only.id}.parquet"
+    path.write_bytes(path.read_bytes()[:-40])  # cut short, as by a full disk or a bad copy
+    for read in (store.comment_columns, lambda p: store.top_comments(p, 5)):
+        with pytest.raises(StoreError, match=f"{path.name} is damaged or truncated"):
+            read(damaged)
+    assert len(store.comment_columns(intact)) == 6 and len(store.top_comments(intact, 5)) == 5
+    path.unlink()
+    with pytest.raises(StoreError, match=f"{path.name} is gone"):
+        store.comment_columns(damaged)
+    delete_import(store, only.id)  # the way out the message gives
+    assert import_comments(store, damaged, REAL, REAL.name)["added"] == 6
 
 
 @pytest.fixture

@@ -1,26 +1,34 @@
 """A comment dump stored while it is read (``store.comment_stream``): the project holds the
 same comments in the same order, with the same record and time references, as when the dump
 is read whole, wherever the chunks' edges fall; a stretch Arrow cannot parse sends the file
-to the Python reader and it is stored once; a failure on either side leaves no project and
-no comment; and the most-liked index is there after. The texts are the fixture export's
-comments (``tests/fixtures/comments``)."""
+to the Python reader and it is stored once; a failure on either side (a full disk among
+them) leaves no project, no comment and no file. The texts are the fixture export's comments
+(``tests/fixtures/comments``)."""
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
 import pytest
 
-import shortory_core.store.db as db
 from shortory_core.errors import SourceError, StoreError
 from shortory_core.projects import add_comment_file, import_record
-from shortory_core.records import Comment, CommentReader, CommentSink, MentionSet, ProjectDraft
+from shortory_core.records import (
+    Comment,
+    CommentColumns,
+    CommentReader,
+    CommentSink,
+    MentionSet,
+    ProjectDraft,
+)
 from shortory_core.signals.dump_mentions import dump_mentions
 from shortory_core.signals.mentions import extract_mentions
 from shortory_core.signals.stored_mentions import all_mentions, pack
 from shortory_core.sources.comment_columns import read_comment_columns
 from shortory_core.store import Store
+from shortory_core.store.stored_comments import ImportWriter
 from tests.conftest import stored_comments
 from tests.test_dump_mentions import as_tuples, fixture_lines, write
 
@@ -43,12 +51,6 @@ def commit(store: Store, tmp_path: Path, read: CommentReader) -> tuple[int, Proj
 
 def as_read_whole(path: Path) -> list[Comment]:
     return [Comment(*row) for row in read_comment_columns(path).columns.rows()]
-
-
-def likes_index(store: Store) -> bool:
-    with store.reading() as conn:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'comments_by_likes'"
-                            ).fetchone() is not None
 
 
 def nothing_stored(store: Store) -> bool:
@@ -74,7 +76,8 @@ def test_a_dump_stored_in_chunks_holds_what_reading_it_whole_gives(
     assert as_tuples(all_mentions(store, project_id)) == as_tuples(
         extract_mentions(whole.columns))
     assert store.comment_imports(project_id)[0].report == record
-    assert likes_index(store)
+    assert [p.name for p in (store.project_media_dir(project_id) / "comments").iterdir()] == [
+        "import-1.parquet"]  # one file per import, nothing left half-written
 
 
 def test_a_new_project_reads_its_dump_as_it_is_committed(store: Store, tmp_path: Path,
@@ -122,20 +125,21 @@ def test_a_reader_failing_half_way_leaves_nothing(store: Store, tmp_path: Path,
 
     with pytest.raises(SourceError, match="Input/output"):
         commit(store, tmp_path, read)
-    assert nothing_stored(store) and likes_index(store)
+    assert nothing_stored(store)
     assert (store.root / "staging" / "p").is_dir()  # the draft's files stay with the caller
+    assert not (store.root / "staging" / "p" / "comments").exists()
 
 
-def test_an_insert_failing_stops_the_reader_and_leaves_nothing(
+def test_a_write_failing_half_way_stops_the_reader_and_leaves_nothing(
         store: Store, tmp_path: Path, dump: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    inserted, handed = [], []
-    insert = db._insert_comments
+    written, handed = [], []
+    add = ImportWriter.add
 
-    def failing(*args: object) -> int:
-        if len(inserted) == 3:
-            raise db.sqlite3.OperationalError("database or disk is full")
-        inserted.append(1)
-        return insert(*args)  # type: ignore[arg-type]
+    def failing(self: ImportWriter, comments: CommentColumns) -> int:
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(1)
+        return add(self, comments)
 
     def read(sink: CommentSink) -> tuple[dict, MentionSet]:
         class Counting:
@@ -150,12 +154,25 @@ def test_an_insert_failing_stops_the_reader_and_leaves_nothing(
                 sink.end()
         return chunked(dump)(Counting())
 
-    monkeypatch.setattr(db, "_insert_comments", failing)
+    monkeypatch.setattr(ImportWriter, "add", failing)
     with pytest.raises(StoreError, match="is full"):  # said as the store says it
         commit(store, tmp_path, read)
-    assert nothing_stored(store) and likes_index(store)
+    assert nothing_stored(store)
+    assert not (store.root / "staging" / "p" / "comments").exists()
     chunks = len(json.dumps(fixture_lines(400))) // 300
     assert len(handed) < chunks / 2  # stopped, not read to the end
+
+
+def test_a_full_disk_refuses_the_import_and_leaves_no_file(store: Store, dump: Path) -> None:
+    """The comments' file is /dev/full, which takes no byte ("No space left on device")."""
+    project_id = store.create_project("p")
+    comments = store.project_media_dir(project_id) / "comments"
+    comments.mkdir()
+    (comments / "import-1.parquet.part").symlink_to("/dev/full")
+    with pytest.raises(StoreError, match="is full"):
+        store.add_comment_file(project_id, chunked(dump))
+    assert not any(comments.iterdir())
+    assert store.comment_imports(project_id) == [] and store.comment_count(project_id) == 0
 
 
 def test_comments_added_to_a_project_keep_its_earlier_ones(store: Store, tmp_path: Path,

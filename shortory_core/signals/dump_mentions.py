@@ -31,13 +31,12 @@ from shortory_core.sources.comment_columns import (
     NotNative,
     Stretch,
     chunk_report,
-    columns_table,
     downloader_stretches,
-    first_of_each_id,
     read_comment_columns,
 )
 from shortory_core.sources.comment_files import MAX_LIKES, ImportReport
 from shortory_core.sources.comment_headers import ColumnMapping
+from shortory_core.store.comment_ids import first_of_each_id, id_hashes, repeats
 
 
 @dataclass
@@ -129,13 +128,13 @@ class _Found:
 
     def add(self, columns: CommentColumns) -> None:
         self.cids.append(columns.column("cid"))
-        self.hashes.append(_hashes(columns.column("cid")))
+        self.hashes.append(id_hashes(columns.column("cid")))
         reply = columns.column("is_reply").to_numpy(zero_copy_only=False).astype(np.int8)
         clamped = pc.equal(columns.column("likes"), MAX_LIKES).to_numpy(zero_copy_only=False)
         self.flags.append(reply | (clamped.astype(np.int8) << 1))
         found = extract_mentions(columns)
         rows, owner = np.unique(found.owner, return_inverse=True)
-        quoted = columns_table(columns.take(pa.array(rows, pa.int64())))
+        quoted = columns.take(pa.array(rows, pa.int64())).table()
         self._keep_texts(quoted.column("text").combine_chunks().cast(pa.large_string()))
         self.quoted.append(quoted.drop_columns("text"))
         self.rows.append(rows + self.seen)
@@ -166,7 +165,7 @@ class _Found:
         flags = np.concatenate(self.flags) if self.flags else np.zeros(0, np.int8)
         hashes = np.concatenate(self.hashes) if self.hashes else np.zeros(0, np.uint64)
         keep = None  # equal ids hash alike: with no hash twice, no id is given twice
-        if _repeats(hashes):
+        if repeats(hashes):
             keep = first_of_each_id(pa.chunked_array(self.cids, pa.string()).combine_chunks())
         if keep is not None:
             flags = flags[keep.to_numpy()]
@@ -190,28 +189,3 @@ class _Found:
         mentions = Mentions(quoted, *refs)
         return DumpMentions(mentions.within(duration), len(flags), int((flags & 1).sum()),
                             int((flags >> 1).sum()), report)
-
-
-def _repeats(values: np.ndarray) -> bool:
-    """Whether any value is there twice. Sorted and compared with its neighbours: NumPy's
-    ``unique`` without ``return_*`` hashes instead, 50 times slower on two million ids."""
-    ordered = np.sort(values)
-    return bool((ordered[1:] == ordered[:-1]).any())
-
-
-def _hashes(texts: pa.Array) -> np.ndarray:
-    """A 64-bit polynomial hash of each string (bytes times powers of an odd number, wrapping
-    around), computed in bulk. Arrow's own way of finding repeated ids (a dictionary of two
-    million strings) holds about 200 MB that its allocator keeps."""
-    texts = pc.fill_null(texts, "").cast(pa.large_string())
-    _, offsets, data = texts.buffers()
-    ends = np.frombuffer(offsets, np.int64)[texts.offset:texts.offset + len(texts) + 1]
-    lengths = np.diff(ends)
-    if data is None or not lengths.sum():
-        return lengths.astype(np.uint64)
-    starts = ends - ends[0]
-    body = np.frombuffer(data, np.uint8)[ends[0]:ends[-1]].astype(np.uint64)
-    place = np.arange(len(body)) - np.repeat(starts[:-1], lengths)
-    powers = np.cumprod(np.full(int(lengths.max()), 1_000_003, np.uint64))
-    running = np.concatenate([np.zeros(1, np.uint64), np.cumsum(body * powers[place])])
-    return (running[starts[1:]] - running[starts[:-1]]) ^ lengths.astype(np.uint64)

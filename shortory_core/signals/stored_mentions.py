@@ -74,7 +74,7 @@ def all_mentions(store: Store, project_id: int, duration: float | None = None) -
     stored set, or (none yet, or out of date) one extracted now and stored."""
     stored = store.mentions(project_id)
     if stored is None or stored.rules != RULES_VERSION:
-        columns = CommentColumns.from_rows(store.comment_rows(project_id))
+        columns = store.comment_columns(project_id)
         columns = CommentColumns(pa.table(
             {name: clean_column(columns.column(name)) if name == "text" else
              columns.column(name) for name in CommentColumns.NAMES}))

@@ -30,6 +30,7 @@ from shortory_core.records import CommentColumns
 from shortory_core.sources.comment_files import ImportReport, parse_likes, read_comment_file
 from shortory_core.sources.comment_headers import ColumnMapping
 from shortory_core.sources.comment_html import clean_column, dump_texts_to_clean
+from shortory_core.store.comment_ids import first_of_each_id
 
 DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string()),
                                ("author", pa.string()), ("votes", pa.string()),
@@ -67,7 +68,7 @@ def read_comment_columns(path: Path, name: str | None = None,
         columns = CommentColumns.of(report.comments)
         report.comments = []
         return ColumnsRead(columns, report)
-    table = pa.concat_tables([columns_table(chunk.columns) for chunk in chunks])
+    table = pa.concat_tables([chunk.columns.table() for chunk in chunks])
     keep = first_of_each_id(table.column("cid").combine_chunks())
     if keep is not None:
         table = table.take(keep)
@@ -170,11 +171,6 @@ def _line_count(path: Path) -> int:
         return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b""))
 
 
-def columns_table(columns: CommentColumns) -> pa.Table:
-    """The columns as one Arrow table (to join chunks)."""
-    return pa.table({name: columns.column(name) for name in CommentColumns.NAMES})
-
-
 def chunk_report(chunks: Iterable[Chunk]) -> ImportReport:
     """The import report of a dump read in chunks (its ``comments`` left empty)."""
     records, reasons, problems = 0, {}, []
@@ -240,18 +236,6 @@ def _has_text(texts: pa.Array) -> np.ndarray:
         found = pc.match_substring_regex(texts.take(pa.array(rows, pa.int64())), r"\S")
         usable[rows] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     return usable
-
-
-def first_of_each_id(cids: pa.Array) -> pa.Array | None:
-    """Rows to keep when a comment id repeats (the first of each), or ``None`` when none does.
-    Arrow numbers the distinct ids in order of first appearance, so a row is an id's first
-    exactly when its number is above every number before it."""
-    encoded = cids.dictionary_encode()
-    if len(encoded.dictionary) == len(cids):
-        return None
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    seen = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
-    return pa.array(np.flatnonzero(codes > seen))
 
 
 def _likes(votes: pa.Array) -> pa.Array:

@@ -47,7 +47,8 @@ from shortory_core.records import (
     SessionStatus,
     VideoInfo,
 )
-from shortory_core.store.comment_stream import drop_index, insert_while_reading
+from shortory_core.store.comment_ids import KnownIds
+from shortory_core.store.comment_stream import write_while_reading
 from shortory_core.store.jobs import JobRequest, JobTable
 from shortory_core.store.sample_files import (
     SAMPLES_FOLDER,
@@ -65,6 +66,12 @@ from shortory_core.store.sample_files import (
     write_part,
 )
 from shortory_core.store.schema import LATEST_VERSION, MIGRATIONS
+from shortory_core.store.stored_comments import (
+    COMMENTS_FOLDER,
+    ImportWriter,
+    most_liked,
+    read_comments,
+)
 
 if TYPE_CHECKING:
     from shortory_core.vision.profiles import Profile
@@ -176,15 +183,14 @@ class Store:
                     _upsert_video(conn, project_id, replace(
                         draft.video, path=f"{folder}/{draft.video.path}"))
                 if draft.comment_reader is not None:
-                    added, report, mentions = _import_file(conn, project_id,
+                    added, report, mentions = _import_file(conn, project_id, draft.folder,
                                                            draft.comment_reader)
                     _save_if_whole(conn, project_id, mentions, added)
                     draft.imports.append(report | {"added": added})
                 elif draft.comments or draft.imports:
                     reports = draft.imports or [{"file": "comments fetched with the video"}]
-                    import_id = _insert_import(conn, project_id, reports[0])
-                    added = _insert_comments(conn, project_id, draft.comments, import_id)
-                    _set_added(conn, import_id, added)
+                    added = _add_comments(conn, project_id, draft.folder, draft.comments,
+                                          reports[0])
                     _save_if_whole(conn, project_id, draft.mentions, added)
                 for session in draft.sessions:
                     session_id = _insert_session(
@@ -204,7 +210,8 @@ class Store:
         except BaseException:
             if target is not None and target.exists() and not draft.folder.exists():
                 os.rename(target, draft.folder)  # not committed: the files go back
-            shutil.rmtree(draft.folder / SAMPLES_FOLDER, ignore_errors=True)  # ids rolled back
+            for rolled_back in (SAMPLES_FOLDER, COMMENTS_FOLDER):  # their ids were rolled back
+                shutil.rmtree(draft.folder / rolled_back, ignore_errors=True)
             raise
         return project_id
 
@@ -305,19 +312,31 @@ class Store:
         """Insert comments as one import, with its report (``projects.import_record``; a
         plain one without), in one transaction; a comment id seen before is skipped. Returns
         how many were new, so re-importing adds nothing."""
-        with self.transaction() as conn:
-            import_id = _insert_import(conn, project_id, report or {"file": "comments"})
-            added = _insert_comments(conn, project_id, comments, import_id)
-            _set_added(conn, import_id, added)
-            return added
+        with self._comment_files(project_id) as (conn, folder):
+            return _add_comments(conn, project_id, folder, comments,
+                                 report or {"file": "comments"})
 
     def add_comment_file(self, project_id: int, read: CommentReader) -> dict:
         """Add a comment file's comments as one import, inserted as ``read`` reads them
         (``comment_stream``), in one transaction; returns its record with how many comments
         were new (``added``)."""
-        with self.transaction() as conn:
-            added, report, _ = _import_file(conn, project_id, read)
+        with self._comment_files(project_id) as (conn, folder):
+            added, report, _ = _import_file(conn, project_id, folder, read)
         return report | {"added": added}
+
+    @contextmanager
+    def _comment_files(self, project_id: int) -> Iterator[tuple[sqlite3.Connection, Path]]:
+        """A transaction that writes comment files into the project's folder: a file whose
+        import row is not committed (the transaction failed, the commit too) is removed."""
+        folder = self.project_media_dir(project_id)
+        before = set((folder / COMMENTS_FOLDER).glob("import-*"))
+        try:
+            with self.transaction() as conn:
+                yield conn, folder
+        except BaseException:
+            for path in set((folder / COMMENTS_FOLDER).glob("import-*")) - before:
+                path.unlink(missing_ok=True)
+            raise
 
     def comment_imports(self, project_id: int) -> list[CommentImport]:
         """The project's imported comment files, newest first, with how many comments each
@@ -344,9 +363,12 @@ class Store:
         stored time references (rebuilt on first use); returns its project's id."""
         with self.transaction() as conn:
             project_id = _import_project(conn, import_id)
-            conn.execute("DELETE FROM comment_imports WHERE id = ?", (import_id,))
+            file = conn.execute("DELETE FROM comment_imports WHERE id = ? RETURNING file",
+                                (import_id,)).fetchone()[0]
             conn.execute("DELETE FROM mention_sets WHERE project_id = ?", (project_id,))
-            return project_id
+        if file:
+            (self.media_root / f"project-{int(project_id)}" / file).unlink(missing_ok=True)
+        return project_id
 
     def comment_count(self, project_id: int) -> int:
         """How many of the project's comments count (those of files switched on)."""
@@ -361,26 +383,35 @@ class Store:
                 (project_id,)))
             return _active_count(conn, project_id), ids
 
-    def comment_rows(self, project_id: int, batch: int = 50_000
-                     ) -> Iterator[list[CommentRow]]:
-        """Every comment that counts as plain rows in ``CommentColumns.NAMES`` order, ``batch``
-        at a time (for rebuilding columns without one ``Comment`` per comment)."""
+    def comment_columns(self, project_id: int) -> CommentColumns:
+        """Every comment that counts, as columns, import by import in file order: read from
+        each import's file, or from the rows of an import made before files (without one
+        ``Comment`` per comment either way)."""
+        folder = self.media_root / f"project-{int(project_id)}"
+        tables = []
         with self.reading() as conn:
-            cursor = conn.execute(
-                "SELECT cid, text, author, likes, is_reply, parent_cid, published FROM comments "
-                f"WHERE project_id = ? AND {ACTIVE} ORDER BY rowid", (project_id, project_id))
-            cursor.row_factory = None
-            while rows := cursor.fetchmany(batch):
-                yield rows
+            for import_id, file in _active_imports(conn, project_id):
+                if file:
+                    tables.append(read_comments(folder, file))
+                    continue
+                tables.append(CommentColumns.from_rows(_stored_rows(conn, import_id)).table())
+        if not tables:
+            return CommentColumns.of([])
+        return CommentColumns(pa.concat_tables(tables))
 
     def top_comments(self, project_id: int, limit: int) -> list[Comment]:
-        """The ``limit`` most-liked comments that count (by an index: a million comments are
-        not sorted for a page)."""
+        """The ``limit`` most-liked comments that count: of each import's file its most
+        liked, and of older imports' rows those an index gives (a million comments are not
+        sorted for a page)."""
+        folder = self.media_root / f"project-{int(project_id)}"
         with self.reading() as conn:
-            rows = conn.execute(f"SELECT * FROM comments WHERE project_id = ? AND {ACTIVE} "
-                                "ORDER BY likes DESC LIMIT ?",
-                                (project_id, project_id, limit)).fetchall()
-        return [_comment(r) for r in rows]
+            found = [_comment(r) for r in conn.execute(
+                f"SELECT * FROM comments WHERE project_id = ? AND {ACTIVE} "
+                "ORDER BY likes DESC LIMIT ?", (project_id, project_id, limit))]
+            files = [file for _, file in _active_imports(conn, project_id) if file]
+        for file in files:
+            found += [Comment(**row) for row in most_liked(folder, file, limit).to_pylist()]
+        return sorted(found, key=lambda c: -c.likes)[:limit]
 
     def save_mentions(self, project_id: int, mentions: MentionSet) -> bool:
         """Keep a project's extracted time references, unless comments were added since they
@@ -821,6 +852,23 @@ def _upsert_video(conn: sqlite3.Connection, project_id: int, video: VideoInfo) -
 ACTIVE = ("import_id IN (SELECT id FROM comment_imports WHERE project_id = ? AND active)")
 
 
+def _stored_rows(conn: sqlite3.Connection, import_id: int) -> Iterator[list[CommentRow]]:
+    """The comments of an import made before files, as rows in ``CommentColumns.NAMES``
+    order, 50,000 at a time."""
+    cursor = conn.execute(f"SELECT {', '.join(CommentColumns.NAMES)} FROM comments "
+                          "WHERE import_id = ? ORDER BY rowid", (import_id,))
+    cursor.row_factory = None
+    while rows := cursor.fetchmany(50_000):
+        yield rows
+
+
+def _active_imports(conn: sqlite3.Connection, project_id: int) -> list[tuple[int, str | None]]:
+    """(id, file) of the project's imports that count, oldest first."""
+    return [(int(r[0]), r[1]) for r in conn.execute(
+        "SELECT id, file FROM comment_imports WHERE project_id = ? AND active ORDER BY id",
+        (project_id,))]
+
+
 def _active_count(conn: sqlite3.Connection, project_id: int) -> int:
     """How many comments count: what the files switched on added (no scan of the comments)."""
     return int(conn.execute("SELECT COALESCE(SUM(comments), 0) FROM comment_imports WHERE "
@@ -842,25 +890,56 @@ def _insert_import(conn: sqlite3.Connection, project_id: int, report: dict) -> i
                             (project_id, time.time(), json.dumps(report))).lastrowid)
 
 
-def _import_file(conn: sqlite3.Connection, project_id: int, read: CommentReader
-                 ) -> tuple[int, dict, MentionSet | None]:
-    """A comment file added as one import on an open transaction, its comments inserted as
-    ``read`` hands them over; (how many were new, its record, its time references)."""
-    import_id = _insert_import(conn, project_id, {})
-    added, report, mentions = insert_while_reading(
-        conn, read, lambda chunk: _insert_comments(conn, project_id, chunk, import_id),
-        then=drop_index(conn))
-    _set_added(conn, import_id, added, report)
+def _import_file(conn: sqlite3.Connection, project_id: int, folder: Path,
+                 read: CommentReader) -> tuple[int, dict, MentionSet | None]:
+    """A comment file added as one import on an open transaction, its comments written into
+    the import's file in ``folder`` (the project's) as ``read`` hands them over; (how many
+    were new, its record, its time references)."""
+    writer = _import_writer(conn, project_id, folder, {})
+    try:
+        added, report, mentions = write_while_reading(read, writer)
+    except BaseException:
+        writer.abandon()
+        raise
+    _set_added(conn, writer, added, report)
     return added, report, mentions
 
 
-def _set_added(conn: sqlite3.Connection, import_id: int, added: int,
+def _add_comments(conn: sqlite3.Connection, project_id: int, folder: Path,
+                  comments: Iterable[Comment] | CommentColumns, report: dict) -> int:
+    """Comments added as one import on an open transaction; returns how many were new."""
+    writer = _import_writer(conn, project_id, folder, report)
+    try:
+        writer.add(CommentColumns.of(comments))
+        added = writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    _set_added(conn, writer, added)
+    return added
+
+
+def _import_writer(conn: sqlite3.Connection, project_id: int, folder: Path, report: dict
+                   ) -> ImportWriter:
+    """A new import's row, and what writes its comments: those whose ids the project holds
+    already (in any import, counted or not) are skipped, so re-importing adds nothing."""
+    import_id = _insert_import(conn, project_id, report)
+    ids = [pa.array([r[0] for r in conn.execute(
+        "SELECT cid FROM comments WHERE project_id = ?", (project_id,))], pa.string())]
+    for (file,) in conn.execute("SELECT file FROM comment_imports WHERE project_id = ? AND "
+                                "file IS NOT NULL", (project_id,)):
+        ids.append(read_comments(folder, file, ["cid"]).column("cid").combine_chunks())
+    return ImportWriter(folder, import_id, KnownIds(pa.concat_arrays(ids)))
+
+
+def _set_added(conn: sqlite3.Connection, writer: ImportWriter, added: int,
                report: dict | None = None) -> None:
-    """Keep how many of an import's comments were new to the project (they are its own),
-    with its report where it was known only once the file was read."""
-    conn.execute("UPDATE comment_imports SET comments = ?, report = json_set(COALESCE(?, "
-                 "report), '$.added', ?) WHERE id = ?",
-                 (added, None if report is None else json.dumps(report), added, import_id))
+    """Keep an import's file and how many of its comments were new to the project (they are
+    its own), with its report where it was known only once the file was read."""
+    conn.execute("UPDATE comment_imports SET comments = ?, file = ?, report = json_set("
+                 "COALESCE(?, report), '$.added', ?) WHERE id = ?",
+                 (added, writer.name, None if report is None else json.dumps(report), added,
+                  writer.import_id))
 
 
 def _save_if_whole(conn: sqlite3.Connection, project_id: int, mentions: MentionSet | None,
@@ -869,25 +948,6 @@ def _save_if_whole(conn: sqlite3.Connection, project_id: int, mentions: MentionS
     stored (else they are extracted again on first use)."""
     if mentions is not None and mentions.comments == added:
         _save_mentions(conn, project_id, mentions)
-
-
-def _insert_comments(conn: sqlite3.Connection, project_id: int,
-                     comments: Iterable[Comment] | CommentColumns, import_id: int) -> int:
-    """Insert comments of one import on an open transaction; a comment id seen before is
-    skipped (it stays with the import that added it). Returns how many were new."""
-    rows = comments.rows() if isinstance(comments, CommentColumns) else (
-        (c.cid, c.text, c.author, c.likes, c.is_reply, c.parent_cid, c.published)
-        for c in comments)
-    before = conn.total_changes
-    conn.executemany(  # the two ids written in: the rows go to SQLite as they are made
-        f"""
-        INSERT OR IGNORE INTO comments
-          (project_id, cid, text, author, likes, is_reply, parent_cid, published, import_id)
-        VALUES ({int(project_id)}, ?, ?, ?, ?, ?, ?, ?, {int(import_id)})
-        """,
-        rows,
-    )
-    return conn.total_changes - before
 
 
 def _save_mentions(conn: sqlite3.Connection, project_id: int, mentions: MentionSet) -> None:

@@ -305,6 +305,12 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE sample_parts ADD COLUMN seconds TEXT;
     """,
+    # 17: an import's comments are one Parquet file of its project's folder
+    # (store/stored_comments.py), named here; imports made before have NULL: their comments
+    # are rows of ``comments``.
+    """
+    ALTER TABLE comment_imports ADD COLUMN file TEXT;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
