@@ -95,10 +95,10 @@ def _streamed(path: Path, duration: float | None, chunk_bytes: int,
 
 
 def _ahead(stretches: Iterator[Stretch]) -> Iterator[Stretch]:
-    """``stretches``, the next one read and parsed in a worker thread while the caller
-    finishes and scans the current one: Arrow's parser and NumPy's passes both run outside the
-    GIL, so the two overlap on two cores (the parse is the larger half, so the rest of a
-    chunk's making is done by the caller). At most two stretches are held."""
+    """``stretches``, the next one read, parsed and cleaned in a worker thread while the
+    caller finishes, scans and stores the current one: Arrow's parser and NumPy's passes both
+    run outside the GIL, so the two overlap on two cores, and the two halves take about as
+    long. At most two stretches are held."""
     with ThreadPoolExecutor(1) as pool:
         coming = pool.submit(next, stretches, None)
         while (stretch := coming.result()) is not None:

@@ -36,10 +36,10 @@ DOWNLOADER_FIELDS = pa.schema([("cid", pa.string()), ("text", pa.large_string())
                                ("author", pa.string()), ("votes", pa.string()),
                                ("reply", pa.bool_()), ("time", pa.string())])
 CHUNK_BYTES = 8 << 20  # read and parsed at a time (8 and 16 MB were the fastest of 4–32 MB)
-_BLANK = np.zeros(256, bool)  # what RE2 takes for white space (``\s``)
-_BLANK[list(b"\t\n\x0c\r ")] = True
 BLOCK_BYTES = 16 << 20  # Arrow's unit of parsing: a chunk is one block, parsed on one core
 # while the reader's caller scans the one before (no line may be longer)
+_BLANK = np.zeros(256, bool)  # what RE2 takes for white space (``\s``)
+_BLANK[list(b"\t\n\x0c\r ")] = True
 
 
 @dataclass
