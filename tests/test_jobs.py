@@ -375,3 +375,19 @@ def test_recovery_keeps_an_upload_being_written_and_removes_a_dead_ones(store: S
         part.write_bytes(b"partial")
     JobService(store, {}, workers=False).close()
     assert writing.exists() and not abandoned.exists() and not old_render.exists()
+
+
+def test_recovery_removes_a_comment_file_no_import_names(store: Store) -> None:
+    """A kill between a comment file's rename and its import's commit leaves a file no row
+    names: the next start removes it, and keeps every file an import names."""
+    from shortory_core.records import Comment
+
+    project_id = store.create_project("p")
+    store.add_comments(project_id, [Comment("a", "0:10 yes")], report={"file": "a.csv"})
+    comments = store.project_media_dir(project_id) / "comments"
+    [kept] = comments.iterdir()
+    orphan = comments / "import-99.parquet"
+    shutil.copy(kept, orphan)
+    JobService(store, {}, workers=False).close()
+    assert kept.exists() and not orphan.exists()
+    assert store.comment_count(project_id) == 1 and len(store.comment_columns(project_id)) == 1

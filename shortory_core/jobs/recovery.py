@@ -4,7 +4,8 @@ A job is marked ``interrupted`` only when its owner process is gone (see
 ``shortory_core/owner.py``); jobs of a live process, this one or any other sharing the data
 folder, are never touched. Then the files nobody will finish are removed: staging folders of
 jobs that are no longer active, the media folder of a project whose creation was never
-committed, ``.part`` files, and uploads no job needs any more.
+committed, ``.part`` files, comment files no import names, and uploads no job needs any
+more.
 
 All of it runs inside one write transaction (``JobTable.interrupt_orphans``). A project import
 renames its staging folder into place inside its own write transaction, so while recovery holds
@@ -28,6 +29,7 @@ from shortory_core.owner import Owner
 from shortory_core.records import Job, JobStatus
 from shortory_core.store import Store
 from shortory_core.store.jobs import JobsLeft
+from shortory_core.store.stored_comments import COMMENTS_FOLDER
 from shortory_core.uploads import uploads_root
 
 UPLOAD_GRACE_S = 3600.0  # an upload this young may belong to a job being submitted now
@@ -41,7 +43,7 @@ def recover(store: Store, kinds: Mapping[str, JobKind]) -> list[Job]:
     now = time.time()
 
     def sweep(left: JobsLeft) -> None:
-        _sweep(store, left.active(), left.projects(), left.kept_uploads(), now)
+        _sweep(store, left, now)
 
     dead = store.jobs.interrupt_orphans(interrupted_message, sweep)
     for job in dead:
@@ -80,8 +82,8 @@ def interrupted_message(job: Job) -> str:
             "finished. Nothing half-made was kept; retry it.")
 
 
-def _sweep(store: Store, active: set[int], projects: set[int], kept_uploads: set[str],
-           now: float) -> None:
+def _sweep(store: Store, left: JobsLeft, now: float) -> None:
+    active, projects = left.active(), left.projects()
     staging = staging_root(store)
     if staging.is_dir():
         for path in staging.iterdir():
@@ -96,7 +98,11 @@ def _sweep(store: Store, active: set[int], projects: set[int], kept_uploads: set
     for part in store.media_root.rglob("*.part"):
         if not _written_by_live_process(part, now):
             _remove(part)
-    uploads = uploads_root(store)
+    named = left.comment_files()  # a kill between a comment file's rename and its commit
+    for path in store.media_root.glob(f"project-*/{COMMENTS_FOLDER}/import-*.parquet"):
+        if path.relative_to(store.media_root).as_posix() not in named:
+            _remove(path)
+    uploads, kept_uploads = uploads_root(store), left.kept_uploads()
     if uploads.is_dir():
         for path in uploads.iterdir():
             if str(path) not in kept_uploads and now - path.stat().st_mtime > UPLOAD_GRACE_S:

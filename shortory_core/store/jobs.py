@@ -223,6 +223,11 @@ class JobsLeft:
         """The ids of every project that exists."""
         return {int(r[0]) for r in self._conn.execute("SELECT id FROM projects")}
 
+    def comment_files(self) -> set[str]:
+        """The comment files an import names, as ``project-<id>/<file>`` under media."""
+        return {f"project-{r[0]}/{r[1]}" for r in self._conn.execute(
+            "SELECT project_id, file FROM comment_imports WHERE file IS NOT NULL")}
+
 
 def _job(row: sqlite3.Row) -> Job:
     return Job(
