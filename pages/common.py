@@ -18,7 +18,7 @@ from shortory_core.errors import StoreError
 from shortory_core.jobs import JobService
 from shortory_core.kinds import job_service, settle_dead_work
 from shortory_core.names import MAX_NAME, InvalidName
-from shortory_core.records import Project, ProjectSummary, VideoInfo
+from shortory_core.records import Comment, Project, ProjectSummary, VideoInfo
 from shortory_core.signals.chapters import ChapterMarker
 from shortory_core.signals.mentions import Mentions
 from shortory_core.signals.mentions_by_time import MentionsByTime
@@ -92,6 +92,18 @@ def _mentions(root: str, project_id: int, comments: tuple, duration: float | Non
     never copied: ``cache_data`` would pickle them on every rerun. Nobody mutates them."""
     del comments  # part of the cache key only
     return stored_mentions(_store_at(root), project_id, duration)
+
+
+def most_liked_comments(store: Store, project_id: int, limit: int) -> list[Comment]:
+    """The project's ``limit`` most-liked comments that count, read once per state of the
+    comments (each imported file's likes are read whole: 0.2 s at 500,000 comments)."""
+    return _most_liked(str(store.root), project_id, store.comments_key(project_id), limit)
+
+
+@st.cache_data(show_spinner="Reading the most-liked comments…", max_entries=8)
+def _most_liked(root: str, project_id: int, comments: tuple, limit: int) -> list[Comment]:
+    del comments  # part of the cache key only
+    return _store_at(root).top_comments(project_id, limit)
 
 
 def mentions_by_time(store: Store, project_id: int, duration: float | None

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.comment_files import choose_columns, imported_files
-from pages.common import jobs, keep_upload, open_store, require_project
+from pages.common import jobs, keep_upload, most_liked_comments, open_store, require_project
 from pages.job_panel import job_panel
 from shortory_core.clips.preview import needed_preview, shown_file
 from shortory_core.kinds.rendering import ask_for_preview
@@ -96,7 +96,7 @@ if imports:
     with st.expander(f"Imported files ({len(imports)})", expanded=True):
         imported_files(store, imports)
 if n_comments:
-    shown = store.top_comments(project_id, TOP_COMMENTS)
+    shown = most_liked_comments(store, project_id, TOP_COMMENTS)
     if n_comments > len(shown):
         st.caption(f"The {len(shown):,} most-liked comments.")
     st.dataframe(
