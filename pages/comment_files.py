@@ -59,11 +59,13 @@ def imported_files(store: Store, imports: list[CommentImport]) -> None:
     for record in imports:
         report = record.report
         when = dt.datetime.fromtimestamp(record.created_at).strftime("%Y-%m-%d %H:%M")
-        text, switch, delete = st.columns([6, 1, 1], vertical_alignment="center")
+        text = st.container()
         text.markdown(f"**{for_markdown(report['file'])}** · {when} · "
                       f"{record.comments:,} comments"
                       + ("" if record.active else " · *switched off: not counted*"))
         text.caption(for_markdown(import_summary(report)))
+        # on a row of their own: beside the text, at 1000 px they read "Cou…" and "D."
+        switch, delete, _ = st.columns([2, 2, 5], vertical_alignment="center")
         counts = switch.toggle("Counts", value=record.active, key=f"import-on-{record.id}",
                                help="Off: its comments stay stored but no moment, peak or "
                                     "timeline counts them.")

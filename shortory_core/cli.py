@@ -28,6 +28,7 @@ from shortory_core.outputs import output_path, written_atomically
 from shortory_core.project_ref import resolve_project
 from shortory_core.records import ClipRecord, JobStatus, StepStatus
 from shortory_core.sources.comment_headers import ROLES, parse_mapping
+from shortory_core.sources.comment_html import comment_text
 from shortory_core.sources.urls import validate_url
 from shortory_core.store import Store
 from shortory_core.tables import format_result
@@ -225,7 +226,7 @@ def cmd_moments(args: argparse.Namespace, store: Store | None) -> dict[str, Any]
             {"rank": m.rank, "start": m.start, "end": m.end, "centre": m.centre,
              "mentions": m.mentions, "unique_authors": m.unique_authors, "likes": m.likes,
              "score": m.score, "comment_ids": m.comment_ids,
-             "top_comments": [c.snippet for c in m.top_comments]}
+             "top_comments": [comment_text(c.snippet) for c in m.top_comments]}
             for m in moments
         ],
         "clips": [{"start": s.start, "end": s.end, "moments": s.moments}

@@ -73,12 +73,18 @@ def import_summary(record: dict) -> str:
     if record["skipped"]:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(
             record["reasons"].items(), key=lambda item: -item[1]))
-        text += f"; {record['skipped']} records skipped ({why})"
+        text += f"; {_records(record['skipped'])} skipped ({why})"
+    if repeated := record["records"] - record["skipped"] - record["comments"]:
+        text += f"; {_records(repeated)} repeating an earlier comment's id, counted once"
     if record.get("rejoined"):
         text += f"; {record['rejoined']} rows rejoined (a text cut at a bare CR)"
     if record.get("columns"):
         text += f"; columns: {describe(record['columns'])}"
     return text + "."
+
+
+def _records(count: int) -> str:
+    return f"{count} record" + ("" if count == 1 else "s")
 
 
 def _quiet(fraction: float, step: str | None = None) -> None:

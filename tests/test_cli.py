@@ -51,7 +51,8 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
 
 def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
     dump = tmp_path / "comments.jsonl"
-    lines = [f'{{"cid": "a{i}", "text": "0:42 wow", "author": "@u{i}"}}' for i in range(4)]
+    lines = [f'{{"cid": "a{i}", "text": "0:42 wow", "author": "@u{i}"}}' for i in range(3)]
+    lines += ['{"cid": "a3", "text": "0:42 rock &amp; roll", "author": "@u3", "votes": "9"}']
     lines += ['{"cid": "s1", "text": "0:05 0:05 0:05", "author": "@spam"}',
               '{"cid": "b", "text": "9:59 past the end", "author": "@x"}', "broken"]
     dump.write_text("\n".join(lines) + "\n")
@@ -64,6 +65,7 @@ def test_moments_prints_ranked_moments_as_json(tmp_path: Path) -> None:
     assert (first["centre"], first["start"], first["end"]) == (42.0, 37.0, 47.0)
     assert (first["mentions"], first["unique_authors"], first["score"]) == (4, 4, 4.0)
     assert first["comment_ids"] == ["a0", "a1", "a2", "a3"]
+    assert first["top_comments"][0] == "0:42 rock & roll"  # read as the app shows it
     assert (second["centre"], second["score"]) == (5.0, 1.0)
     assert not (tmp_path / "unused").exists()  # moments needs no data folder
 

@@ -183,9 +183,12 @@ def test_the_project_page_lists_files_and_switches_and_deletes_one(
     assert "other_video.csv" in listed and "40 comments" in listed
     shown = [c.value.replace("\\", "") for c in app.caption]  # markdown-escaped
     assert any("columns: comment_text → text, author_name → author" in c for c in shown)
+    assert "@fan0" in set(app.dataframe[0].value["author"])  # 500 likes each: on top
     wrong = store.comment_imports(page_project)[0]
     app.toggle(key=f"import-on-{wrong.id}").set_value(False).run()
     assert not app.exception and "Comments (6)" in [h.value for h in app.subheader]
+    assert len(app.dataframe[0].value) == 6  # the list follows the switch at once
+    assert not any(a.startswith("@fan") for a in app.dataframe[0].value["author"])
     assert "switched off" in " ".join(m.value for m in app.markdown)
     app.button(key=f"import-delete-{wrong.id}").click().run()
     assert not app.exception and [i.report["file"] for i in store.comment_imports(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shortory_core.errors import SourceError, StoreError
-from shortory_core.projects import add_comment_file, import_record
+from shortory_core.projects import add_comment_file, import_record, import_summary
 from shortory_core.records import (
     Comment,
     CommentColumns,
@@ -72,6 +72,9 @@ def test_a_dump_stored_in_chunks_holds_what_reading_it_whole_gives(
     record = draft.imports[-1]
     assert record["comments"] == record["added"] == len(whole.columns) < 400
     assert record["records"] == 400 and record["replies"] == whole.columns.replies
+    repeated = 400 - record["skipped"] - record["comments"]
+    assert repeated > 0 and (f"{repeated} records repeating an earlier comment's id, counted "
+                             "once") in import_summary(record)
     assert store.mentions(project_id) is not None  # stored with the project, not redone
     assert as_tuples(all_mentions(store, project_id)) == as_tuples(
         extract_mentions(whole.columns))

@@ -2,8 +2,8 @@
 naming the folder and what to do, in the store, the CLI and the app, and nothing half-made.
 
 The faults are real SQLite ones: the database opened read-only (what a read-only folder or
-mount gives), and a database that may not grow (``max_page_count``: SQLite's own "database or
-disk is full", the error a full disk raises).
+mount gives), a database that may not grow (``max_page_count``: SQLite's own "database or
+disk is full", the error a full disk raises), and a file written to /dev/full.
 """
 
 import os
@@ -47,21 +47,32 @@ def test_a_read_only_data_folder_is_one_clear_error(store: Store,
         Store(store.root.parent / "fresh")
 
 
+@pytest.mark.parametrize("full", ["database", "comments file"])
 def test_a_full_disk_says_so_and_commits_nothing(store: Store, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 full: str) -> None:
+    """The database may not grow (its import report is long), or the comments' file is
+    /dev/full, which takes no byte ("No space left on device")."""
     staging = store.root / "staging" / "job-1"
     staging.mkdir(parents=True)
     (staging / "video.mp4").write_bytes(b"x")
     draft = ProjectDraft("big", staging, comments=[
-        Comment(f"c{i}", "0:01 " + "long text " * 50) for i in range(5000)])
-    monkeypatch.setattr(store_db.sqlite3, "connect", no_room)
-    with pytest.raises(StoreError, match="is full") as full:
+        Comment(f"c{i}", "0:01 " + "long text " * 50) for i in range(5000)],
+        imports=[{"file": "big.csv", "problems": [f"line {i}: " + "odd " * 20
+                                                  for i in range(2000)]}])
+    if full == "database":
+        monkeypatch.setattr(store_db.sqlite3, "connect", no_room)
+    else:
+        (staging / "comments").mkdir()
+        (staging / "comments" / "import-1.parquet.part").symlink_to("/dev/full")
+    with pytest.raises(StoreError, match="is full") as refused:
         store.commit_project(draft)
-    assert "no transaction is active" not in str(full.value)
-    assert str(store.root / "media") in str(full.value)
+    assert "no transaction is active" not in str(refused.value)
+    assert str(store.root / "media") in str(refused.value)
     monkeypatch.setattr(store_db.sqlite3, "connect", real_connect)
     assert store.list_projects() == []
     assert (staging / "video.mp4").is_file()  # the files went back to staging
+    assert not (staging / "comments").exists()
     assert not any(store.media_root.iterdir())
 
 
