@@ -65,7 +65,7 @@ def imported_files(store: Store, imports: list[CommentImport]) -> None:
                       + ("" if record.active else " · *switched off: not counted*"))
         text.caption(for_markdown(import_summary(report)))
         # on a row of their own: beside the text, at 1000 px they read "Cou…" and "D."
-        switch, delete, _ = st.columns([2, 2, 5], vertical_alignment="center")
+        switch, delete, _ = st.columns([3, 2, 3], vertical_alignment="center")
         counts = switch.toggle("Counts", value=record.active, key=f"import-on-{record.id}",
                                help="Off: its comments stay stored but no moment, peak or "
                                     "timeline counts them.")
