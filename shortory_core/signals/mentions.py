@@ -66,6 +66,7 @@ class Mentions(Sequence[Mention]):
         likes = comments.column("likes").to_numpy(zero_copy_only=False)
         self.likes = likes[owner] if len(likes) else np.zeros(0, np.int64)
         self._authors: np.ndarray | None = None
+        self._last: tuple[int, str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.seconds)
@@ -86,15 +87,24 @@ class Mentions(Sequence[Mention]):
     def mention(self, i: int) -> Mention:
         """Reference ``i`` as a record (its text, author… looked up now)."""
         row = int(self.owner[i])
-        text = self.comments.column("text")[row].as_py()
-        data = text.encode("utf-8")
-        at = len(data[:int(self.start[i])].decode("utf-8", "ignore"))
-        stop = len(data[:int(self.stop[i])].decode("utf-8", "ignore"))
+        text, chars = self._text(row)
+        at, stop = int(chars[int(self.start[i])]), int(chars[int(self.stop[i])])
         end = int(self.end[i])
         return Mention(int(self.seconds[i]), end if end >= 0 else None,
                        FORMS[int(self.form[i])], self.comments.column("cid")[row].as_py(),
                        self.comments.column("author")[row].as_py(), int(self.likes[i]),
                        bool(self.comments.column("is_reply")[row].as_py()), text, at, stop)
+
+    def _text(self, row: int) -> tuple[str, np.ndarray]:
+        """A comment's text, and the character at each byte offset of it. Kept for the last
+        comment asked: its references come one after another, and a comment of thousands of
+        times would otherwise be read and decoded once per time (quadratic)."""
+        if self._last is None or self._last[0] != row:
+            text = self.comments.column("text")[row].as_py()
+            data = np.frombuffer(text.encode("utf-8"), np.uint8)
+            starts = (data & 0xC0) != 0x80  # the bytes that begin a character
+            self._last = (row, text, np.concatenate([[0], np.cumsum(starts)]))
+        return self._last[1], self._last[2]
 
     def within(self, duration: float | None) -> Mentions:
         """The references inside a video of ``duration`` seconds (all when it is unknown); a
