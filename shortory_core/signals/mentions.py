@@ -98,13 +98,15 @@ class Mentions(Sequence[Mention]):
     def _text(self, row: int) -> tuple[str, np.ndarray]:
         """A comment's text, and the character at each byte offset of it. Kept for the last
         comment asked: its references come one after another, and a comment of thousands of
-        times would otherwise be read and decoded once per time (quadratic)."""
-        if self._last is None or self._last[0] != row:
+        times would otherwise be read and decoded once per time (quadratic). Pages share
+        one ``Mentions`` across sessions: the cache is read and replaced whole, never half."""
+        last = self._last
+        if last is None or last[0] != row:
             text = self.comments.column("text")[row].as_py()
             data = np.frombuffer(text.encode("utf-8"), np.uint8)
             starts = (data & 0xC0) != 0x80  # the bytes that begin a character
-            self._last = (row, text, np.concatenate([[0], np.cumsum(starts)]))
-        return self._last[1], self._last[2]
+            last = self._last = (row, text, np.concatenate([[0], np.cumsum(starts)]))
+        return last[1], last[2]
 
     def within(self, duration: float | None) -> Mentions:
         """The references inside a video of ``duration`` seconds (all when it is unknown); a
